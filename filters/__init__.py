@@ -1,0 +1,1 @@
+"""Winnow's document filters: language ID and heuristic quality filters (datatrove steps)."""

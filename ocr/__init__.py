@@ -1,0 +1,1 @@
+"""PDF text layer and OCR fallback. Built in a later issue (#5)."""

@@ -1,0 +1,3 @@
+"""Winnow's spine: config -> datatrove steps -> executor; readers, writers, CLI, manifests."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,164 @@
+"""The ``winnow`` command line. Logging is configured here and nowhere else."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from pipeline.errors import WinnowError
+
+EPILOG = """\
+examples:
+  winnow run configs/demo.yaml                       run the bundled example
+  winnow run configs/cc.yaml --input 'data/*.warc.gz' --output out/cc --tasks 8 --workers 2
+  winnow stages                                      list stages and their parameters
+  winnow sql out/demo "select lang, count(*) from documents group by 1"
+  winnow assets fetch                                fetch the language-ID model (once)
+
+outputs of a run (OUT = the config's output): OUT/documents/*.parquet (kept),
+OUT/removed/*.parquet (dropped, with removed_by and reason), OUT/stats.json,
+OUT/manifest.json, OUT/logs/ (per-task logs; completion markers for resuming).
+"""
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from pipeline.config import load_config
+    from pipeline.run import clean_output, run
+    from pipeline.stats import format_funnel
+
+    cfg = load_config(args.config).with_overrides(
+        input_glob=args.input, output=args.output, tasks=args.tasks, workers=args.workers, limit=args.limit
+    )
+    if args.overwrite:
+        clean_output(cfg.output)
+    result = run(cfg)
+    print()
+    print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {result.stats['run']['tasks']} task(s), "
+          f"{result.stats['run']['cpu_seconds']:.1f} CPU s")
+    print(format_funnel(result.stats))
+    out = result.output
+    print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json")
+    print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
+    return 0 if result.stats["conserved"] else 1
+
+
+def _cmd_stages(args: argparse.Namespace) -> int:
+    from pipeline.registry import describe_stages
+
+    print(describe_stages())
+    return 0
+
+
+def _cmd_sql(args: argparse.Namespace) -> int:
+    from pipeline.query import connect
+
+    con = connect(args.output)
+    rel = con.sql(args.query)
+    if rel is None:
+        return 0
+    if args.json:
+        cols = rel.columns
+        for row in rel.fetchall():
+            print(json.dumps(dict(zip(cols, row)), default=str))
+    else:
+        rel.show(max_rows=args.max_rows, max_width=args.max_width)
+    return 0
+
+
+def _cmd_assets(args: argparse.Namespace) -> int:
+    from pipeline import assets
+
+    if args.action == "fetch":
+        for asset in assets.ASSETS.values():
+            path = assets.fetch(asset, force=args.force)
+            print(f"{asset.name}: {path} (sha256 {asset.sha256[:12]}..., {asset.licence})")
+    else:
+        for asset in assets.ASSETS.values():
+            p = assets.asset_dir() / asset.filename
+            state = "present" if p.is_file() else "missing (run `winnow assets fetch`)"
+            print(f"{asset.name}: {p} {state}")
+    return 0
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from pipeline.demo_data import write_demo_warc
+
+    summary = write_demo_warc(args.path, n_pages=args.pages, seed=args.seed)
+    print(f"wrote {args.path}: {json.dumps(summary)}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="winnow",
+        description="Winnow: Common Crawl WARC files to a clean, language-identified, filtered parquet corpus.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    r = sub.add_parser(
+        "run",
+        help="run the pipeline a YAML config describes",
+        description="Run the pipeline a YAML config describes (see configs/). The config is validated before any "
+        "work starts. Re-running the same command resumes: completed tasks are skipped.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    r.add_argument("config", help="YAML run config, e.g. configs/cc.yaml")
+    r.add_argument("--input", metavar="GLOB", help="input files (local path or fsspec URL, globs allowed); replaces input.paths")
+    r.add_argument("--output", metavar="DIR", help="output directory; replaces output")
+    r.add_argument("--tasks", type=int, metavar="N", help="number of tasks (input files are split between them)")
+    r.add_argument("--workers", type=int, metavar="N", help="tasks run at once (processes)")
+    r.add_argument("--limit", type=int, metavar="N", help="read at most N documents per task (debugging)")
+    r.add_argument("--overwrite", action="store_true", help="delete the output directory first instead of resuming")
+    r.set_defaults(func=_cmd_run)
+
+    s = sub.add_parser("stages", help="list the registered stages and their parameters")
+    s.set_defaults(func=_cmd_stages)
+
+    q = sub.add_parser(
+        "sql",
+        help="query a run's outputs with DuckDB",
+        description="Run SQL on a run directory. Views: documents (kept), removed (dropped, with removed_by and "
+        "reason), all_documents (both, with a `kept` flag).",
+    )
+    q.add_argument("output", help="run directory (the config's output)")
+    q.add_argument("query", help="SQL, e.g. \"select lang, count(*) from documents group by 1\"")
+    q.add_argument("--json", action="store_true", help="print rows as JSON lines")
+    q.add_argument("--max-rows", type=int, default=40)
+    q.add_argument("--max-width", type=int, default=160)
+    q.set_defaults(func=_cmd_sql)
+
+    a = sub.add_parser("assets", help="fetch or list offline model assets (the only command that downloads)")
+    a.add_argument("action", choices=["fetch", "list"])
+    a.add_argument("--force", action="store_true", help="fetch again even if present")
+    a.set_defaults(func=_cmd_assets)
+
+    d = sub.add_parser("demo-data", help="generate the bundled example WARC (deterministic)")
+    d.add_argument("path", help="output .warc.gz")
+    d.add_argument("--pages", type=int, default=300)
+    d.add_argument("--seed", type=int, default=0)
+    d.set_defaults(func=_cmd_demo_data)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    from loguru import logger
+
+    logger.remove()
+    logger.add(sys.stderr, level="DEBUG" if args.verbose else "INFO")
+    try:
+        return args.func(args)
+    except WinnowError as e:
+        print(f"winnow: error: {e}", file=sys.stderr)
+        return 2
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Run configs: YAML parsed into frozen, validated objects before any work starts.
+
+Shape (every key but ``name``, ``input.paths`` and ``stages`` has a default)::
+
+    name: cc
+    seed: 0
+    input: {format: warc, paths: "data/cc/*.warc.gz", limit: -1}
+    output: out/cc
+    executor: {kind: local, tasks: 4, workers: 2}
+    shards: false                       # true: also write OUT/shards/*.jsonl.zst
+    stages:
+      - extract_html_v1: {}
+      - langid_v1: {languages: [en], threshold: 0.65}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from pipeline.errors import ConfigError
+from pipeline.registry import validate_params
+
+INPUT_FORMATS = ("warc", "parquet", "jsonl")
+EXECUTORS = ("local",)
+_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "stages")
+
+
+@dataclass(frozen=True)
+class InputConfig:
+    format: str
+    paths: tuple[str, ...]
+    limit: int = -1  # documents per task, -1 for all (debugging aid)
+
+
+@dataclass(frozen=True)
+class ExecutorConfig:
+    kind: str = "local"
+    tasks: int = 1
+    workers: int = 1
+
+
+@dataclass(frozen=True)
+class StageConfig:
+    name: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class RunConfig:
+    name: str
+    input: InputConfig
+    output: str
+    stages: tuple[StageConfig, ...]
+    executor: ExecutorConfig = ExecutorConfig()
+    seed: int = 0
+    shards: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def config_hash(self) -> str:
+        """Hash of everything that changes what a run produces (not where it writes or how it is scheduled)."""
+        d = self.to_dict()
+        for key in ("output", "executor"):
+            d.pop(key)
+        return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+    def with_overrides(
+        self,
+        input_glob: str | None = None,
+        output: str | None = None,
+        tasks: int | None = None,
+        workers: int | None = None,
+        limit: int | None = None,
+    ) -> "RunConfig":
+        cfg = self
+        if input_glob is not None:
+            cfg = replace(cfg, input=replace(cfg.input, paths=(input_glob,)))
+        if limit is not None:
+            cfg = replace(cfg, input=replace(cfg.input, limit=_positive_or_all("--limit", limit)))
+        if output is not None:
+            cfg = replace(cfg, output=output)
+        ex = cfg.executor
+        if tasks is not None:
+            ex = replace(ex, tasks=_positive("--tasks", tasks))
+        if workers is not None:
+            ex = replace(ex, workers=_positive("--workers", workers))
+        return replace(cfg, executor=ex)
+
+
+def _positive(where: str, v: Any) -> int:
+    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
+        raise ConfigError(f"{where}: expected a positive integer, got {v!r}")
+    return v
+
+
+def _positive_or_all(where: str, v: Any) -> int:
+    if v == -1:
+        return -1
+    return _positive(where, v)
+
+
+def _mapping(where: str, v: Any, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(v, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {v!r}")
+    for k in v:
+        if k not in allowed:
+            raise ConfigError(f"{where}: unknown key {k!r}; valid keys: {', '.join(allowed)}")
+    return v
+
+
+def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
+    """Validate a loaded YAML mapping; every error names ``source`` and the offending key."""
+    try:
+        return _parse(raw)
+    except ConfigError as e:
+        raise ConfigError(f"{source}: {e}") from None
+
+
+def _parse(raw: Any) -> RunConfig:
+    raw = _mapping("config", raw, _TOP_KEYS)
+    for key in ("name", "input", "stages"):
+        if key not in raw:
+            raise ConfigError(f"missing required key {key!r}")
+    name = raw["name"]
+    if not isinstance(name, str) or not name:
+        raise ConfigError(f"name: expected a non-empty string, got {name!r}")
+
+    inp = _mapping("input", raw["input"], ("format", "paths", "limit"))
+    fmt = inp.get("format", "warc")
+    if fmt not in INPUT_FORMATS:
+        raise ConfigError(f"input.format: unknown format {fmt!r}; valid formats: {', '.join(INPUT_FORMATS)}")
+    paths = inp.get("paths")
+    if isinstance(paths, str):
+        paths = [paths]
+    if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
+        raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
+    input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)))
+
+    ex = _mapping("executor", raw.get("executor", {}), ("kind", "tasks", "workers"))
+    kind = ex.get("kind", "local")
+    if kind not in EXECUTORS:
+        raise ConfigError(f"executor.kind: unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
+    executor = ExecutorConfig(
+        kind, _positive("executor.tasks", ex.get("tasks", 1)), _positive("executor.workers", ex.get("workers", 1))
+    )
+
+    output = raw.get("output", f"out/{name}")
+    if not isinstance(output, str) or not output:
+        raise ConfigError(f"output: expected a directory path, got {output!r}")
+    seed = raw.get("seed", 0)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        raise ConfigError(f"seed: expected an integer, got {seed!r}")
+    shards = raw.get("shards", False)
+    if not isinstance(shards, bool):
+        raise ConfigError(f"shards: expected true or false, got {shards!r}")
+
+    stages_raw = raw["stages"]
+    if not isinstance(stages_raw, list) or not stages_raw:
+        raise ConfigError("stages: expected a non-empty list of {stage_name: {params}} entries")
+    stage_cfgs = []
+    seen = set()
+    for i, entry in enumerate(stages_raw):
+        if isinstance(entry, str):
+            entry = {entry: {}}
+        if not isinstance(entry, dict) or len(entry) != 1:
+            raise ConfigError(f"stages[{i}]: expected one mapping {{stage_name: {{params}}}}, got {entry!r}")
+        (stage, params), = entry.items()
+        if stage in seen:
+            raise ConfigError(f"stages[{i}]: stage {stage!r} appears twice; each stage runs once per pipeline")
+        seen.add(stage)
+        stage_cfgs.append(StageConfig(stage, validate_params(stage, params)))
+    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards)
+
+
+def load_config(path: str | Path) -> RunConfig:
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as e:
+        raise ConfigError(f"{path}: not valid YAML: {e}") from None
+    return parse_config(raw, str(path))

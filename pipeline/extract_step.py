@@ -1,0 +1,39 @@
+"""The ``extract_html_v1`` stage: HTML -> main text with :func:`pipeline.extract.html_to_text`.
+
+Drops: ``extract_html_too_large`` (HTML over ``max_html_bytes``, which would
+stall a worker for little text; the limit is in UTF-8 bytes of the decoded
+page), ``extract_html_empty`` (no main text found). Plain-text inputs (WET
+conversion records) pass through unchanged.
+"""
+
+from __future__ import annotations
+
+from datatrove.data import Document
+
+from filters.base import WinnowFilter
+from pipeline.extract import html_to_text
+from pipeline.registry import register
+
+
+@register("extract_html_v1")
+class ExtractHTML(WinnowFilter):
+    """Replace each HTML document's text with its main text (boilerplate, navigation and markup removed)."""
+
+    name = "extract_html"
+
+    def __init__(self, max_html_bytes: int = 10_000_000, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.max_html_bytes = max_html_bytes
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        if doc.metadata.get("content_type") == "text/plain":
+            return True if doc.text.strip() else self.drop("empty")
+        # len() in characters is a lower bound on UTF-8 bytes: encode only when it could matter.
+        if len(doc.text) * 4 > self.max_html_bytes and len(doc.text.encode("utf-8", "replace")) > self.max_html_bytes:
+            doc.text = ""
+            return self.drop("too_large")
+        text = html_to_text(doc.text, doc.metadata.get("url"))
+        doc.text = text
+        if not text.strip():
+            return self.drop("empty")
+        return True

@@ -1,0 +1,158 @@
+"""Parquet writers for the output contract: OUT/documents, OUT/removed, OUT/shards.
+
+Every file has the same columns (``DOC_COLUMNS``, plus ``removed_by`` and
+``reason`` in removed/), with nulls where a column does not apply, so one DuckDB
+query spans runs and sources. Metadata a stage adds that is not a column is kept
+as JSON in ``metadata``; ``quality_*`` scores become float columns of their own.
+"""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import urlsplit
+
+import pyarrow as pa
+from datatrove.data import Document
+from datatrove.pipeline.writers.jsonl import JsonlWriter
+from datatrove.pipeline.writers.parquet import ParquetWriter
+
+DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
+    ("id", pa.string()),
+    ("text", pa.string()),
+    ("source", pa.string()),
+    ("url", pa.string()),
+    ("domain", pa.string()),
+    ("lang", pa.string()),
+    ("lang_score", pa.float64()),
+    ("n_chars", pa.int64()),
+    ("n_words", pa.int64()),
+    ("n_tokens", pa.int64()),
+    ("dup_cluster", pa.string()),
+    ("dup_cluster_size", pa.int64()),
+    ("pdf_path", pa.string()),
+    ("page_count", pa.int64()),
+    ("ocr_pages", pa.int64()),
+    ("license", pa.string()),
+    ("crawl_date", pa.string()),
+    ("metadata", pa.string()),
+]
+REMOVED_COLUMNS = DOC_COLUMNS + [("removed_by", pa.string()), ("reason", pa.string())]
+_COLUMN_NAMES = {name for name, _ in REMOVED_COLUMNS}
+_NOT_METADATA = _COLUMN_NAMES | {"filter_reason"}
+
+
+def domain_of(url: str | None) -> str | None:
+    """Host name of ``url``, lower-cased, without ``www.`` and port; None if there is none."""
+    if not url:
+        return None
+    try:
+        host = urlsplit(url).hostname
+    except ValueError:
+        return None
+    if not host:
+        return None
+    return host[4:] if host.startswith("www.") else host
+
+
+def document_row(doc: Document, quality_columns: tuple[str, ...] = ()) -> dict:
+    """One output row for ``doc`` (the shared mapping of writers and tests)."""
+    md = doc.metadata
+    text = doc.text or ""
+    row = {
+        "id": doc.id,
+        "text": text,
+        "source": md.get("source"),
+        "url": md.get("url"),
+        "domain": md.get("domain") or domain_of(md.get("url")),
+        "lang": md.get("lang"),
+        "lang_score": md.get("lang_score"),
+        "n_chars": len(text),
+        "n_words": len(text.split()),
+        "n_tokens": md.get("n_tokens"),
+        "dup_cluster": md.get("dup_cluster"),
+        "dup_cluster_size": md.get("dup_cluster_size"),
+        "pdf_path": md.get("pdf_path"),
+        "page_count": md.get("page_count"),
+        "ocr_pages": md.get("ocr_pages"),
+        "license": md.get("license"),
+        "crawl_date": md.get("crawl_date"),
+    }
+    for col in quality_columns:
+        row[col] = md.get(col)
+    extra = {k: v for k, v in md.items() if k not in _NOT_METADATA and k not in quality_columns}
+    row["metadata"] = json.dumps(extra, default=str, sort_keys=True) if extra else None
+    return row
+
+
+def _schema(columns: list[tuple[str, pa.DataType]], quality_columns: tuple[str, ...]) -> pa.Schema:
+    return pa.schema(columns + [(c, pa.float64()) for c in quality_columns])
+
+
+class DocumentsWriter(ParquetWriter):
+    """Kept documents -> ``OUT/documents/<rank>.parquet`` (zstd), fixed schema."""
+
+    name = "documents_writer"
+
+    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = (), **kwargs):
+        self.quality_columns = tuple(quality_columns)
+        super().__init__(
+            output_folder,
+            output_filename="${rank}.parquet",
+            compression="zstd",
+            schema=_schema(DOC_COLUMNS, self.quality_columns),
+            **kwargs,
+        )
+
+    def _default_adapter(self, document: Document) -> dict:
+        return document_row(document, self.quality_columns)
+
+
+class RemovedWriter(ParquetWriter):
+    """Dropped documents of one stage -> ``OUT/removed/<stage>_<rank>.parquet`` with ``removed_by`` and ``reason``.
+
+    Used as a datatrove filter's ``exclusion_writer``: BaseFilter stores the drop
+    reason in ``metadata["filter_reason"]`` before writing.
+    """
+
+    name = "removed_writer"
+
+    def __init__(self, output_folder: str, stage: str, quality_columns: tuple[str, ...] = (), **kwargs):
+        self.stage = stage
+        self.quality_columns = tuple(quality_columns)
+        super().__init__(
+            output_folder,
+            output_filename=f"{stage}_${{rank}}.parquet",
+            compression="zstd",
+            schema=_schema(REMOVED_COLUMNS, self.quality_columns),
+            **kwargs,
+        )
+
+    def _default_adapter(self, doc: Document) -> dict:
+        row = document_row(doc, self.quality_columns)
+        row["removed_by"] = self.stage
+        row["reason"] = doc.metadata.get("filter_reason") or f"{self.stage}_unspecified"
+        return row
+
+
+class ShardWriter(JsonlWriter):
+    """Optional training shards -> ``OUT/shards/<rank>.jsonl.zst``, Dolma-style rows (id, text, source, metadata)."""
+
+    name = "shard_writer"
+
+    def __init__(self, output_folder: str, **kwargs):
+        super().__init__(
+            output_folder,
+            output_filename="${rank}.jsonl",
+            compression="zstd",
+            **kwargs,
+        )
+
+    def _default_adapter(self, doc: Document) -> dict:
+        md = doc.metadata
+        return {
+            "id": doc.id,
+            "text": doc.text,
+            "source": md.get("source"),
+            "added": md.get("crawl_date"),
+            "metadata": {k: v for k, v in md.items() if k != "source"},
+        }

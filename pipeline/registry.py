@@ -1,0 +1,140 @@
+"""Stage registry: versioned names (``gopher_quality_v1``) -> datatrove step classes.
+
+A stage class registers itself with :func:`register`. Its ``__init__`` keyword
+parameters, with their type hints and defaults, *are* the stage's config schema:
+:func:`validate_params` checks a YAML mapping against them before anything runs,
+so a typo or a wrong type fails at build time naming the stage, the key and the
+valid choices.
+"""
+
+from __future__ import annotations
+
+import inspect
+import types
+import typing
+from typing import Any, Callable
+
+from pipeline.errors import ConfigError
+
+_STAGES: dict[str, type] = {}
+# Parameters the runner wires itself; never set from YAML.
+_RESERVED = {"self", "exclusion_writer", "stage_name"}
+
+
+def register(name: str) -> Callable[[type], type]:
+    """Class decorator: make a step available to configs under ``name`` (must end in ``_vN``)."""
+    base, _, version = name.rpartition("_v")
+    if not base or not version.isdigit():
+        raise ValueError(f"stage name {name!r} must carry a version suffix like '_v1'")
+
+    def deco(cls: type) -> type:
+        if name in _STAGES and _STAGES[name] is not cls:
+            raise ValueError(f"stage {name!r} is registered twice ({_STAGES[name].__name__}, {cls.__name__})")
+        _STAGES[name] = cls
+        cls.stage_name = name
+        return cls
+
+    return deco
+
+
+def _load_builtin_stages() -> None:
+    # Importing the modules runs their @register decorators.
+    import filters.heuristics  # noqa: F401
+    import filters.langid  # noqa: F401
+    import pipeline.extract_step  # noqa: F401
+
+
+def stages() -> dict[str, type]:
+    _load_builtin_stages()
+    return dict(sorted(_STAGES.items()))
+
+
+def get_stage(name: str) -> type:
+    all_stages = stages()
+    if name not in all_stages:
+        raise ConfigError(f"unknown stage {name!r}; valid stages: {', '.join(all_stages)}")
+    return all_stages[name]
+
+
+def stage_params(cls: type) -> dict[str, inspect.Parameter]:
+    sig = inspect.signature(cls.__init__)
+    return {
+        n: p
+        for n, p in sig.parameters.items()
+        if n not in _RESERVED and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+
+
+def _type_ok(value: Any, hint: Any) -> bool:
+    """Structural check of a YAML value against a type hint (the subset stages use)."""
+    if hint is inspect.Parameter.empty or hint is Any:
+        return True
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_type_ok(value, a) for a in args)
+    if hint is type(None):
+        return value is None
+    if hint is float:
+        return isinstance(value, (int, float)) and not isinstance(value, bool)
+    if hint is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if origin in (list, tuple, typing.Sequence) or hint in (list, tuple):
+        if not isinstance(value, (list, tuple)):
+            return False
+        if origin is tuple and args and args[-1] is not Ellipsis:
+            return len(value) == len(args) and all(_type_ok(v, a) for v, a in zip(value, args))
+        return all(_type_ok(v, args[0]) for v in value) if args else True
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            return False
+        return all(_type_ok(k, args[0]) and _type_ok(v, args[1]) for k, v in value.items()) if args else True
+    if origin is typing.Literal:
+        return value in args
+    if isinstance(hint, type):
+        return isinstance(value, hint)
+    return True
+
+
+def _describe(hint: Any) -> str:
+    if hint is inspect.Parameter.empty:
+        return "any"
+    return getattr(hint, "__name__", None) if isinstance(hint, type) else str(hint).replace("typing.", "")
+
+
+def validate_params(stage: str, params: Any) -> dict[str, Any]:
+    """Return ``params`` checked against the stage's signature, or raise ConfigError naming the key."""
+    cls = get_stage(stage)
+    if params is None:
+        params = {}
+    if not isinstance(params, dict):
+        raise ConfigError(f"stages.{stage}: parameters must be a mapping, got {type(params).__name__}")
+    schema = stage_params(cls)
+    hints = typing.get_type_hints(cls.__init__)
+    for key, value in params.items():
+        if key not in schema:
+            raise ConfigError(
+                f"stages.{stage}: unknown parameter {key!r}; valid parameters: {', '.join(schema) or '(none)'}"
+            )
+        hint = hints.get(key, schema[key].annotation)
+        if not _type_ok(value, hint):
+            raise ConfigError(
+                f"stages.{stage}.{key}: expected {_describe(hint)}, got {value!r} ({type(value).__name__})"
+            )
+    missing = [n for n, p in schema.items() if p.default is inspect.Parameter.empty and n not in params]
+    if missing:
+        raise ConfigError(f"stages.{stage}: missing required parameter(s): {', '.join(missing)}")
+    return dict(params)
+
+
+def describe_stages() -> str:
+    """Human-readable list of stages and their parameters, for ``winnow stages``."""
+    out = []
+    for name, cls in stages().items():
+        doc = (inspect.getdoc(cls) or "").split("\n\n")[0].replace("\n", " ")
+        out.append(f"{name}\n    {doc}")
+        hints = typing.get_type_hints(cls.__init__)
+        for pname, p in stage_params(cls).items():
+            default = "" if p.default is inspect.Parameter.empty else f" = {p.default!r}"
+            out.append(f"    {pname}: {_describe(hints.get(pname, p.annotation))}{default}")
+    return "\n".join(out)

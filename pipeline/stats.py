@@ -1,0 +1,108 @@
+"""Turn datatrove's per-task stats into OUT/stats.json: the funnel a person reads and tests check.
+
+Top level: ``input`` (WARC records seen), ``skipped`` (records that never became
+documents, by why), ``removed`` (documents a stage dropped, by reason) and
+``kept``; ``input == kept + removed + skipped`` always holds and is recorded as
+``conserved``. ``stages`` lists, in pipeline order, each stage's ``in``,
+``kept``, ``dropped`` by reason and ``seconds`` (time inside the stage; tasks are
+single-threaded, so this is CPU time up to I/O waits).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+from pipeline.config import RunConfig
+
+
+def _total(v) -> int | float:
+    return v["total"] if isinstance(v, dict) else v
+
+
+def load_task_stats(stats_dir: Path, tasks: int) -> list[list[dict]]:
+    """Per-task step stats written by datatrove (``logs/stats/NNNNN.json``), for ranks 0..tasks-1."""
+    out = []
+    for rank in range(tasks):
+        path = stats_dir / f"{rank:05d}.json"
+        if path.is_file():
+            out.append(json.loads(path.read_text()))
+    return out
+
+
+def aggregate_stats(stats_dir: Path, cfg: RunConfig, tasks: int) -> dict:
+    per_task = load_task_stats(stats_dir, tasks)
+    n_steps = len(per_task[0]) if per_task else 0
+    merged: list[tuple[str, Counter, float]] = []
+    for i in range(n_steps):
+        counters: Counter = Counter()
+        seconds = 0.0
+        for task in per_task:
+            step = task[i]
+            counters.update({k: _total(v) for k, v in step.get("stats", {}).items()})
+            ts = step.get("time_stats")
+            seconds += ts.get("total", 0.0) if isinstance(ts, dict) else 0.0
+        merged.append((per_task[0][i]["name"], counters, seconds))
+
+    stages = []
+    skipped: Counter = Counter()
+    removed: Counter = Counter()
+    n_input = n_kept = 0
+    names = ["read_warc"] + [s.name for s in cfg.stages] + ["documents_writer"] + (["shard_writer"] if cfg.shards else [])
+    for name, (_, c, seconds) in zip(names, merged):
+        if name == "read_warc":
+            n_input = c["input"]
+            skipped = Counter({k.removeprefix("skipped_"): v for k, v in c.items() if k.startswith("skipped_")})
+            stages.append({
+                "stage": name,
+                "in": n_input,
+                "out": n_input - sum(skipped.values()),
+                "skipped": dict(sorted(skipped.items())),
+                "decoded": {k.removeprefix("decoded_"): v for k, v in sorted(c.items()) if k.startswith("decoded_")},
+                "files": c["input_files"],
+                "seconds": round(seconds, 3),
+            })
+        elif name == "documents_writer":
+            n_kept = c["total"]
+        elif name != "shard_writer":
+            dropped = {k.removeprefix("dropped_"): v for k, v in sorted(c.items()) if k.startswith("dropped_")}
+            removed.update(dropped)
+            stages.append({
+                "stage": name,
+                "in": c["total"],
+                "kept": c["forwarded"],
+                "dropped": c["dropped"],
+                "dropped_by_reason": dropped,
+                "seconds": round(seconds, 3),
+            })
+    n_skipped, n_removed = sum(skipped.values()), sum(removed.values())
+    return {
+        "input": n_input,
+        "kept": n_kept,
+        "removed": n_removed,
+        "skipped": n_skipped,
+        "conserved": n_input == n_kept + n_removed + n_skipped,
+        "tasks_reported": len(per_task),
+        "skipped_by_reason": dict(sorted(skipped.items())),
+        "removed_by_reason": dict(sorted(removed.items(), key=lambda kv: -kv[1])),
+        "stages": stages,
+    }
+
+
+def format_funnel(stats: dict) -> str:
+    """A short, aligned funnel for the terminal."""
+    lines = [f"records read      {stats['input']:>8}"]
+    read = stats["stages"][0] if stats["stages"] else None
+    if read:
+        skips = ", ".join(f"{k} {v}" for k, v in read["skipped"].items()) or "none"
+        lines.append(f"  skipped         {stats['skipped']:>8}   ({skips})")
+        lines.append(f"documents         {read['out']:>8}")
+    for st in stats["stages"][1:]:
+        reasons = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped_by_reason"].items(), key=lambda kv: -kv[1]))
+        lines.append(f"  {st['stage']:<22} kept {st['kept']:>6} of {st['in']:<6}" + (f"  dropped: {reasons}" if reasons else ""))
+    lines.append(f"kept              {stats['kept']:>8}")
+    lines.append(f"removed           {stats['removed']:>8}")
+    ok = "holds" if stats["conserved"] else "BROKEN"
+    lines.append(f"input = kept + removed + skipped: {stats['input']} = {stats['kept']} + {stats['removed']} + {stats['skipped']} ({ok})")
+    return "\n".join(lines)
