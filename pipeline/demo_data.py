@@ -1271,7 +1271,8 @@ def _plan_counts(n_pages: int) -> dict[str, int]:
     return counts
 
 
-def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0) -> dict:
+def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
+                    corrupt_tail: bool = True) -> dict:
     """Write a deterministic demo Common Crawl WARC to ``path`` (``.warc.gz``).
 
     Returns a summary dict with ``pages`` (count per page kind, summing to
@@ -1378,22 +1379,21 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0) -> dict
                 enc_declared_i += 1
             else:
                 enc_undeclared_i += 1
-            if variant < 2 or kind == "enc_undeclared" and variant == 1:
-                if kind == "enc_undeclared" and variant == 1:
-                    # German, latin-1, no charset anywhere
-                    body, domain, path_ = render_foreign(rng, "de")
-                    charset = "iso-8859-1"
-                else:
-                    site, art = new_good()
-                    art["paragraphs"] = [typographic(p, rng) for p in art["paragraphs"]]
-                    art["title"] = art["title"].replace("'", "\u2019")
-                    body = render_page(rng, site, art)
-                    domain, path_ = site["domain"], article_url(site, art).split(site["domain"], 1)[1]
-                    charset = "windows-1252"
-            else:
-                lang = "de" if kind == "enc_declared" else "es"
-                body, domain, path_ = render_foreign(rng, lang)
+            # declared: 0,1 English windows-1252 (1 also has a meta http-equiv), 2 German ISO-8859-1
+            # undeclared: 0 English windows-1252, 1 German ISO-8859-1, 2 Spanish ISO-8859-1
+            foreign_lang = {("enc_declared", 2): "de", ("enc_undeclared", 1): "de",
+                            ("enc_undeclared", 2): "es"}.get((kind, variant))
+            if foreign_lang:
+                body, domain, path_ = render_foreign(rng, foreign_lang)
+                url = unique(f"https://{domain}{path_}")
                 charset = "iso-8859-1"
+            else:
+                site, art = new_good()
+                art["paragraphs"] = [typographic(p, rng) for p in art["paragraphs"]]
+                art["title"] = art["title"].replace("'", "\u2019")
+                body = render_page(rng, site, art)
+                url = article_url(site, art)
+                charset = "windows-1252"
             # remove the utf-8 meta; declare in HTTP header (declared) or nowhere (undeclared)
             body = body.replace('<meta charset="utf-8">\n', "")
             if kind == "enc_declared" and variant == 1:
@@ -1401,7 +1401,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0) -> dict
             data = body.encode(charset)
             ctype = f"text/html; charset={charset.upper() if charset.startswith('iso') else charset}" \
                 if kind == "enc_declared" else "text/html"
-            pages.append(_page(kind, unique(f"https://{domain}{path_}"), data, ctype=ctype))
+            pages.append(_page(kind, url, data, ctype=ctype))
         elif kind == "shift_jis":
             title = rng.choice(JAPANESE["titles"])
             sents = rng.sample(JAPANESE["sentences"], rng.randint(5, 8))
@@ -1478,7 +1478,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0) -> dict
                                                                    "WARC-Warcinfo-ID": warcinfo_id})
                 writer.write_record(rec)
                 counts["resource"] += 1
-        for member in _corrupt_tail(rng, ctx):
+        for member in (_corrupt_tail(rng, ctx) if corrupt_tail else []):
             fh.write(member)
             counts["corrupt"] += 1
 
@@ -1496,7 +1496,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0) -> dict
         "total_records": total,
         "well_formed_records": total - counts["corrupt"],
         "html_pages": html_pages,
-        "corrupt_tail": list(CORRUPT_KINDS),
+        "corrupt_tail": list(CORRUPT_KINDS) if corrupt_tail else [],
         "bytes": path.stat().st_size,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }

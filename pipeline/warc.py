@@ -87,11 +87,11 @@ class WarcReader(PipelineStep):
         for path in self.files[rank::world_size]:
             self.stat_update("input_files")
             for doc in self.read_file(path):
-                if self.limit != -1 and n >= self.limit:
-                    return
                 n += 1
                 self.update_doc_stats(doc)
                 yield doc
+                if n == self.limit:  # stop before reading another record, so every record read is counted
+                    return
 
     def read_file(self, path: str):
         from fastwarc.warc import ArchiveIterator, WarcRecordType

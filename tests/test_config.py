@@ -1,0 +1,81 @@
+"""Config validation: bad configs fail before any work, naming the key and the valid choices."""
+
+import pytest
+
+from pipeline.cli import main
+from pipeline.config import load_config, parse_config
+from pipeline.errors import ConfigError
+from tests.conftest import ROOT
+
+
+def base(**over):
+    cfg = {"name": "t", "input": {"paths": "x.warc.gz"}, "stages": [{"gopher_quality_v1": {}}]}
+    cfg.update(over)
+    return cfg
+
+
+@pytest.mark.parametrize("name", ["demo.yaml", "cc.yaml"])
+def test_bundled_configs_parse(name):
+    cfg = load_config(ROOT / "configs" / name)
+    assert [s.name for s in cfg.stages][:2] == ["extract_html_v1", "langid_v1"]
+    assert cfg.config_hash() == load_config(ROOT / "configs" / name).config_hash()
+
+
+def test_defaults_and_overrides():
+    cfg = parse_config(base())
+    assert (cfg.output, cfg.executor.tasks, cfg.input.limit, cfg.shards) == ("out/t", 1, -1, False)
+    cfg2 = cfg.with_overrides(input_glob="y/*.warc", output="o", tasks=4, workers=2, limit=10)
+    assert (cfg2.input.paths, cfg2.output, cfg2.executor.tasks, cfg2.executor.workers, cfg2.input.limit) == (
+        ("y/*.warc",), "o", 4, 2, 10)
+    # where the output goes and how it is scheduled do not change what the run produces
+    assert cfg2.config_hash() != cfg.config_hash()  # input and limit do
+    assert cfg.with_overrides(output="elsewhere", tasks=8).config_hash() == cfg.config_hash()
+
+
+@pytest.mark.parametrize(
+    "raw, message",
+    [
+        (base(stages=[{"gopher_qualty_v1": {}}]), "unknown stage 'gopher_qualty_v1'; valid stages: c4_quality_v1"),
+        (base(stages=[{"gopher_quality_v1": {"min_words": 3}}]), "unknown parameter 'min_words'; valid parameters: min_doc_words"),
+        (base(stages=[{"gopher_quality_v1": {"min_doc_words": "fifty"}}]), "stages.gopher_quality_v1.min_doc_words: expected"),
+        (base(stages=[{"langid_v1": {"languages": "en"}}]), "stages.langid_v1.languages: expected"),
+        (base(stages=[{"c4_quality_v1": {"filter_policy": 1}}]), "stages.c4_quality_v1.filter_policy: expected"),
+        (base(stages=[]), "stages: expected a non-empty list"),
+        (base(stages=[{"gopher_quality_v1": {}}, {"gopher_quality_v1": {}}]), "appears twice"),
+        (base(executor={"kind": "yarn"}), "executor.kind: unknown executor 'yarn'; valid executors: local"),
+        (base(executor={"tasks": 0}), "executor.tasks: expected a positive integer"),
+        (base(input={"format": "csv", "paths": "x"}), "input.format: unknown format 'csv'"),
+        (base(input={"paths": []}), "input.paths: expected a glob"),
+        (base(outptu="x"), "unknown key 'outptu'; valid keys: name, seed"),
+        ({"input": {"paths": "x"}, "stages": ["c4_quality_v1"]}, "missing required key 'name'"),
+        ("just a string", "config: expected a mapping"),
+    ],
+)
+def test_bad_configs_name_the_key(raw, message):
+    with pytest.raises(ConfigError) as e:
+        parse_config(raw, "cfg.yaml")
+    assert message in str(e.value)
+    assert str(e.value).startswith("cfg.yaml: ")
+
+
+def test_cli_reports_config_errors_without_traceback(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("name: t\ninput: {paths: x}\nstages:\n  - nope_v1: {}\n")
+    assert main(["run", str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert "winnow: error:" in err and "unknown stage 'nope_v1'" in err and "Traceback" not in err
+
+
+def test_cli_missing_input_is_an_error(tmp_path, capsys):
+    cfg = tmp_path / "c.yaml"
+    cfg.write_text(f"name: t\ninput: {{paths: '{tmp_path}/none/*.warc.gz'}}\noutput: {tmp_path}/out\nstages: [gopher_quality_v1]\n")
+    assert main(["run", str(cfg)]) == 2
+    assert "no files match" in capsys.readouterr().err
+
+
+def test_help_lists_commands(capsys):
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    out = capsys.readouterr().out
+    for cmd in ("run", "stages", "sql", "assets"):
+        assert cmd in out

@@ -1,0 +1,68 @@
+"""Language ID with the offline lid.176 model."""
+
+import pytest
+from datatrove.data import Document
+
+from filters.langid import LangID
+from pipeline.assets import asset_dir
+from pipeline.errors import AssetError
+
+EN = "The committee met on Tuesday to discuss the budget for the coming year and agreed to publish its report."
+FR = "Le comité s'est réuni mardi pour discuter du budget de l'année prochaine et a accepté de publier son rapport."
+
+
+@pytest.fixture(scope="module")
+def lid():
+    if not (asset_dir() / "lid.176.ftz").is_file():
+        pytest.fail("lid.176.ftz is missing: `make setup` runs `winnow assets fetch`")
+    return LangID(languages=["en"], threshold=0.65)
+
+
+def test_keeps_english_and_labels_it(lid):
+    d = Document(EN, "1")
+    assert lid.filter(d) is True
+    assert d.metadata["lang"] == "en" and d.metadata["lang_score"] > 0.65
+
+
+def test_drops_other_language_with_label(lid):
+    d = Document(FR, "2")
+    assert lid.filter(d) == (False, "langid_other_language")
+    assert d.metadata["lang"] == "fr"
+
+
+def test_drops_low_score(lid):
+    d = Document("ok ok 123 ## zz", "3")
+    lang, score = lid.predict(d.text)
+    strict = LangID(languages=[lang], threshold=min(1.0, score + 0.01))
+    assert strict.filter(d) == (False, "langid_low_score")
+
+
+def test_languages_null_keeps_everything(lid):
+    d = Document(FR, "4")
+    assert LangID(languages=None).filter(d) is True and d.metadata["lang"] == "fr"
+
+
+def test_missing_model_names_the_fetch_command(tmp_path, monkeypatch):
+    monkeypatch.setenv("WINNOW_ASSETS", str(tmp_path))
+    with pytest.raises(AssetError, match="winnow assets fetch"):
+        LangID()
+    with pytest.raises(AssetError, match="model file not found"):
+        LangID(model=str(tmp_path / "nope.ftz"))
+
+
+def test_real_multilingual_text(lid):
+    from tests.conftest import shared_data
+    import gzip, json
+
+    path = shared_data("langid", "genesis_bibles.jsonl.gz")
+    want = {"english": "en", "french": "fr", "german": "de", "finnish": "fi", "portuguese": "pt", "swedish": "sv"}
+    seen = {}
+    with gzip.open(path, "rt") as f:
+        for line in f:
+            rec = json.loads(line)
+            label = str(rec.get("label") or rec.get("lang") or "").lower()
+            code = next((c for k, c in want.items() if k in label or label == c), None)
+            if code and code not in seen:
+                seen[code] = lid.predict(rec["text"])[0]
+    assert set(seen) == set(want.values()), f"languages found in {path}: {seen}"
+    assert all(got == code for code, got in seen.items()), seen

@@ -1,0 +1,132 @@
+"""End to end: the demo config on the bundled example, outputs checked with real parquet and DuckDB."""
+
+import json
+
+import duckdb
+import pyarrow.parquet as pq
+import pytest
+
+from pipeline.cli import main
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+from pipeline.outputs import DOC_COLUMNS, REMOVED_COLUMNS
+from pipeline.query import connect
+from pipeline.run import run
+from tests.conftest import ROOT
+
+DEMO_WARC = ROOT / "configs" / "data" / "demo.warc.gz"
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo") / "out"
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(out))
+    return run(cfg)
+
+
+def test_conservation_per_run_and_per_stage(demo_run):
+    s = demo_run.stats
+    assert s["conserved"] and s["input"] == s["kept"] + s["removed"] + s["skipped"]
+    assert s["kept"] > 50 and s["removed"] > 20 and s["skipped"] > 0
+    read, *stages = s["stages"]
+    assert read["out"] == read["in"] - sum(read["skipped"].values())
+    prev_out = read["out"]
+    for st in stages:
+        assert st["in"] == prev_out, st["stage"]
+        assert st["in"] == st["kept"] + st["dropped"] == st["kept"] + sum(st["dropped_by_reason"].values())
+        assert all(r.startswith(st["stage"].rpartition("_v")[0] + "_") for r in st["dropped_by_reason"])
+        prev_out = st["kept"]
+    assert prev_out == s["kept"]
+
+
+def test_parquet_rows_match_stats(demo_run):
+    out = demo_run.output
+    kept = pq.read_table(out / "documents").num_rows
+    removed = pq.read_table(out / "removed").num_rows
+    assert (kept, removed) == (demo_run.stats["kept"], demo_run.stats["removed"])
+
+
+def test_columns_are_the_contract_with_nulls(demo_run):
+    out = demo_run.output
+    docs = pq.read_table(next((out / "documents").glob("*.parquet")))
+    assert docs.schema.names == [c for c, _ in DOC_COLUMNS]
+    removed = pq.read_table(next((out / "removed").glob("*.parquet")))
+    assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS]
+    row = docs.slice(0, 1).to_pylist()[0]
+    assert row["pdf_path"] is None and row["page_count"] is None  # not applicable: null, not absent
+    assert row["lang"] == "en" and row["lang_score"] >= 0.65
+    assert row["n_chars"] == len(row["text"]) and row["id"].startswith("urn:uuid:")
+    assert row["url"].startswith("http") and row["domain"] and row["crawl_date"].startswith("20")
+
+
+def test_duckdb_queries_and_reasons(demo_run):
+    con = connect(demo_run.output)
+    by_reason = dict(con.execute("select reason, count(*) from removed group by 1").fetchall())
+    assert by_reason == demo_run.stats["removed_by_reason"]
+    assert con.execute("select count(*) from documents where lang <> 'en'").fetchone()[0] == 0
+    # dropped documents keep their language label, so analysts can see what langid removed
+    other = con.execute("select count(distinct lang) from removed where reason = 'langid_other_language'").fetchone()[0]
+    assert other >= 3
+    # a plain DuckDB over the files, as an analyst would run it
+    n = duckdb.execute(f"select count(*) from '{demo_run.output}/documents/*.parquet'").fetchone()[0]
+    assert n == demo_run.stats["kept"]
+
+
+def test_demo_drops_what_it_should(demo_run):
+    con = connect(demo_run.output)
+    kept_text = " ".join(r[0] for r in con.execute("select text from documents").fetchall()).lower()
+    assert "lorem ipsum" not in kept_text
+    assert "accept all cookies" not in kept_text  # cookie banners are boilerplate, not main text
+    reasons = demo_run.stats["removed_by_reason"]
+    assert reasons.get("langid_other_language", 0) >= 10
+    assert any(r.startswith("gopher_repetition_") for r in reasons)
+    skipped = demo_run.stats["skipped_by_reason"]
+    assert {"not_html", "http_status", "not_response"} <= set(skipped)
+    assert skipped.get("corrupt", 0) + skipped.get("truncated", 0) >= 2
+
+
+def test_manifest_and_shards(demo_run):
+    m = json.loads((demo_run.output / "manifest.json").read_text())
+    assert m["config_hash"] == demo_run.manifest["config_hash"]
+    assert m["versions"]["datatrove"] == "0.10.1"
+    (inp,) = m["inputs"]
+    assert inp["bytes"] == DEMO_WARC.stat().st_size and len(inp["sha256"]) == 64
+    assert [a["stage"] for a in m["assets"]] == ["langid_v1"]
+    import zstandard
+
+    shard = next((demo_run.output / "shards").glob("*.jsonl.zst"))
+    lines = zstandard.ZstdDecompressor().stream_reader(shard.open("rb")).read().decode().splitlines()
+    assert len(lines) == demo_run.stats["kept"]
+    assert set(json.loads(lines[0])) == {"id", "text", "source", "added", "metadata"}
+
+
+def test_rerun_resumes_without_duplicates_and_refuses_other_configs(demo_run):
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(demo_run.output))
+    again = run(cfg)
+    assert again.stats["kept"] == demo_run.stats["kept"]
+    assert pq.read_table(demo_run.output / "documents").num_rows == demo_run.stats["kept"]
+    other = cfg.with_overrides(limit=5)
+    with pytest.raises(ConfigError, match="different config"):
+        run(other)
+
+
+def test_tasks_split_files_and_limit(tmp_path):
+    import shutil
+
+    for i in range(2):
+        shutil.copy(DEMO_WARC, tmp_path / f"part{i}.warc.gz")
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(
+        input_glob=str(tmp_path / "*.warc.gz"), output=str(tmp_path / "out"), tasks=2, workers=1, limit=20
+    )
+    res = run(cfg)
+    assert res.stats["tasks_reported"] == 2
+    assert res.stats["kept"] + res.stats["removed"] == 40  # 20 documents per task
+    assert res.stats["conserved"]
+
+
+def test_cli_run_prints_funnel(tmp_path, capsys):
+    assert main(["run", str(ROOT / "configs" / "demo.yaml"), "--output", str(tmp_path / "o"), "--limit", "30"]) == 0
+    out = capsys.readouterr().out
+    assert "records read" in out and "input = kept + removed + skipped" in out and "(holds)" in out
+    assert main(["sql", str(tmp_path / "o"), "select count(*) as n from all_documents", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"n": 30}
