@@ -93,7 +93,7 @@ KIND_PLAN_PER_300: list[tuple[str, int]] = [
 ]
 
 ALL_KINDS = ["good_en"] + [k for k, _ in KIND_PLAN_PER_300]
-CORRUPT_KINDS = ["bad_content_length", "garbage_header", "truncated_gzip"]
+CORRUPT_KINDS = ["garbage_header", "bad_content_length", "truncated_gzip"]
 CRAWL_START = datetime(2024, 2, 20, 9, 0, 0, tzinfo=timezone.utc)
 CRAWL_ID = "CC-MAIN-2024-10"
 
@@ -367,7 +367,7 @@ CORES = [
     "We spent {numw} weeks comparing {n1} and {n2}, and the results were not what we expected.",
     "Most beginners underestimate how much time it takes to {act}.",
     "The difference between a good result and a great one usually comes down to {n1}.",
-    "I used to think that {n1} was a minor detail, but I have changed my mind.",
+    "I used to think of {n1} as a minor detail, but I have changed my mind.",
     "It is worth asking a local {expert} for advice before you spend money on {n2}.",
     "The best time to {act} is when you are not in a hurry.",
     "Some readers wrote in to ask whether it is possible to {act} without {n2}, and the short answer is yes.",
@@ -380,12 +380,12 @@ CORES = [
     "You do not need a lot of space to {act}; a corner of {place} is often enough.",
     "My neighbour, who has been a {expert} for {num2} years, laughed when I showed her my first attempt.",
     "Good {n1} will make the work easier, but it will not replace practice.",
-    "There are two common approaches to {n1}, and each one has real strengths.",
+    "There are two common approaches to {n1}, and each one has real strengths. "
     "The second approach takes longer, yet it tends to give more consistent results over time.",
     "If something goes wrong, the cause is usually simple and easy to fix.",
-    "One of the questions I hear most often is how to {act} on a tight budget.",
+    "One of the questions I hear most often is how to {act} on a tight budget. "
     "The answer depends on your goals, your schedule, and how much you enjoy the process.",
-    "Several people in our local club have started to {act} together on weekends.",
+    "Several people in our local club have started to {act} together on weekends. "
     "Sharing tools and advice in this way saves money and builds a sense of community.",
     "Before you begin, it helps to read the instructions that came with {n2} at least twice.",
     "The old rule of thumb about {n1} still holds up surprisingly well.",
@@ -393,30 +393,29 @@ CORES = [
     "By the end of {month}, we had learned more from our failures than from our successes.",
     "Keep in mind that every situation is different, and what works for one person may not work for you.",
     "I would recommend that anyone who is new to this spend a few hours learning how to {act} properly.",
-    "For a long time, {n2} was seen as something only professionals could handle.",
+    "For a long time, dealing with {n2} was seen as something only professionals could handle. "
     "That has changed, and today there are many affordable options for people at home.",
-    "A small investment in {n1} can save you a great deal of frustration.",
+    "A small investment in {n1} can save you a great deal of frustration. "
     "It is easy to get carried away and buy far more than you actually need.",
-    "The volunteers at the workshop in {city} were generous with their time and their advice.",
+    "The volunteers at the workshop in {city} were generous with their time and their advice. "
     "They showed us how to {act} in less than half the time it usually takes us.",
-    "Safety should always come first, especially when you are dealing with {n2}.",
+    "Safety should always come first, especially when you are dealing with {n2}. "
     "Take regular breaks, drink enough water, and do not be afraid to ask for help.",
-    "We also tried a few unusual methods, some of which worked better than others.",
-    "The results of our small experiment are summarised in the paragraphs below.",
+    "We also tried a few unusual methods, some of which worked better than others. "
     "On balance, the simple method was faster, cheaper, and easier to repeat.",
     "Of all the things we tested, {n1} made the biggest difference to the final result.",
     "If I could give one piece of advice to my younger self, it would be to {act} much earlier.",
     "Many of the problems that people blame on {n2} are really caused by poor planning.",
-    "There is a quiet satisfaction in learning to {act} well.",
+    "There is a quiet satisfaction in learning to {act} well. "
     "It is the kind of skill that improves slowly and then, one day, suddenly makes sense.",
-    "Our readers in {city} have sent us dozens of photos of their own projects this year.",
-    "Several of them mentioned that {n2} was harder to find than they had expected.",
-    "We will return to this topic in a future post, once we have had more time to test {n2}.",
+    "Our readers in {city} have sent us dozens of photos of their own projects this year. "
+    "Several of them mentioned that finding {n2} was harder than they had expected.",
+    "We will return to this topic in a future post, once we have had more time to test {n2}. "
     "Until then, we would love to hear about your own experience with {n1}.",
     "Why does this matter? Because small decisions about {n1} add up over the course of a year.",
     "Do you really need {n2}? For most people, the honest answer is probably not.",
     "The numbers tell an interesting story: roughly {num2} out of every hundred attempts failed on the first try.",
-    "This is not a new idea, and people around {place} have been doing it this way for generations.",
+    "This is not a new idea, and people around {place} have been doing it this way for generations. "
     "Still, it is worth revisiting the basics from time to time.",
     "Here is what we learned after a full season of trying to {act}.",
     "My own first attempt to {act} was, to put it kindly, a mess.",
@@ -425,9 +424,13 @@ CORES = [
 
 OPENERS = [
     "In my experience,", "To be honest,", "Last {season},", "For what it is worth,", "Of course,",
-    "As it turns out,", "On the other hand,", "Even so,", "At first,", "In practice,",
+    "As it turns out,", "On the other hand,", "Even so,", "In practice,",
     "To my surprise,", "Over the years,", "Without a doubt,", "In the end,", "Admittedly,",
 ]
+
+# cores starting with one of these words may take an opener ("In my experience, ...")
+OPENER_OK = {"The", "A", "I", "We", "Most", "Many", "There", "It", "You", "My", "Good",
+             "Our", "Nobody", "Some", "Safety"}
 
 CITIES = ["Leeds", "Bristol", "Portland", "Dublin", "Melbourne", "Toronto", "Edinburgh", "Denver",
           "Cardiff", "Wellington", "Halifax", "Glasgow", "Boston", "Vancouver", "Adelaide", "Norwich"]
@@ -509,11 +512,17 @@ DISHES = ["lemon and herb roast chicken", "spiced lentil soup", "slow cooked bea
           "garlic mushroom risotto", "simple country loaf", "oat and honey flapjacks",
           "roasted tomato pasta", "rye and caraway bread", "apple and cinnamon crumble",
           "leek and potato pie", "chickpea and spinach curry", "seeded sandwich rolls"]
-INGREDIENTS = ["olive oil", "onions, finely chopped", "garlic cloves", "vegetable stock", "plain flour",
-               "unsalted butter", "fresh thyme", "sea salt", "black pepper", "tinned tomatoes",
-               "red lentils", "brown sugar", "rolled oats", "free-range eggs", "whole milk",
-               "lemon zest", "ground cumin", "baby spinach", "strong bread flour", "dried yeast"]
-UNITS = ["g", "ml", "tbsp", "tsp", "cups", ""]
+INGREDIENTS = [
+    ("olive oil", ["2 tbsp", "3 tbsp", "1 tbsp"]), ("onions, finely chopped", ["1", "2"]),
+    ("garlic cloves, crushed", ["2", "3", "4"]), ("vegetable stock", ["500ml", "750ml", "1 litre"]),
+    ("plain flour", ["200g", "250g", "2 tbsp"]), ("unsalted butter", ["25g", "50g", "100g"]),
+    ("fresh thyme", ["a few sprigs of"]), ("sea salt", ["1 tsp", "a pinch of"]),
+    ("black pepper", ["a pinch of", "freshly ground"]), ("tinned tomatoes", ["1 x 400g tin", "2 x 400g tins"]),
+    ("red lentils", ["150g", "200g", "250g"]), ("light brown sugar", ["1 tbsp", "75g"]),
+    ("rolled oats", ["100g", "200g"]), ("free-range eggs", ["2", "3"]), ("whole milk", ["150ml", "300ml"]),
+    ("unwaxed lemon, zested", ["1"]), ("ground cumin", ["1 tsp", "2 tsp"]), ("baby spinach", ["100g", "a large handful of"]),
+    ("strong bread flour", ["500g", "450g"]), ("fast-action dried yeast", ["7g", "1 tsp"]),
+]
 STEP_TEMPLATES = [
     "Heat the oven to {temp} degrees and line a tray with baking paper.",
     "Warm the oil in a large pan and cook the {ing} gently for {mins} minutes.",
@@ -746,7 +755,7 @@ def make_article(rng: random.Random, topic_key: str) -> dict:
     sentences: list[str] = []
     for core in cores:
         s = _fill(rng, core, topic)
-        if rng.random() < 0.25:
+        if rng.random() < 0.3 and core.split(" ", 1)[0] in OPENER_OK:
             op = rng.choice(OPENERS).format(season=rng.choice(SEASONS))
             s = f"{op} {_lower_first(s)}"
         sentences.append(s)
@@ -810,12 +819,9 @@ def mutate_article(rng: random.Random, art: dict) -> dict:
 
 
 def make_recipe_extras(rng: random.Random) -> dict:
-    ings = rng.sample(INGREDIENTS, rng.randint(5, 9))
-    ingredients = []
-    for ing in ings:
-        unit = rng.choice(UNITS)
-        qty = rng.choice([1, 2, 3, 4, 50, 100, 200, 250, 400, 500])
-        ingredients.append(f"{qty}{unit} {ing}" if unit in ("g", "ml") else f"{qty} {unit} {ing}".replace("  ", " "))
+    picked = rng.sample(INGREDIENTS, rng.randint(5, 9))
+    ings = [name for name, _ in picked]
+    ingredients = [f"{rng.choice(qtys)} {name}" for name, qtys in picked]
     steps = [t.format(temp=rng.choice([180, 190, 200, 220]), mins=rng.choice([5, 10, 15, 20, 25, 40]),
                       ing=rng.choice(ings).split(",")[0])
              for t in rng.sample(STEP_TEMPLATES, rng.randint(4, 7))]
@@ -936,7 +942,7 @@ def render_page(rng: random.Random, site: dict, art: dict) -> str:
         parts.append(
             '<main>\n<article class="recipe-post">\n'
             f"<h1>{E(title)}</h1>\n<p class=\"meta\">By {E(art['author'])} &middot; {date}</p>\n"
-            '<a class="jump" href="#recipe">Jump to recipe</a>\n'
+            '<div class="jump-links"><a class="jump" href="#recipe">Jump to recipe</a></div>\n'
             + "".join(f"<p>{E(p)}</p>\n" for p in art["paragraphs"][:half])
             + f'<div class="recipe-card" id="recipe"><h2>{E(rx["dish"])}</h2>'
             f'<p>Serves {rx["serves"]} &middot; Ready in {rx["minutes"]} minutes</p>'
@@ -1162,9 +1168,9 @@ class _Ctx:
 
 
 def _page(kind, url, body, *, status="200 OK", ctype="text/html; charset=utf-8",
-          ptype="text/html", extra=None, group=None):
+          ptype="text/html", extra=None):
     return dict(kind=kind, url=url, body=body, status=status, ctype=ctype, ptype=ptype,
-                extra=extra or [], group=group)
+                extra=extra or [])
 
 
 def _http_headers(rng, ctx, p, date_str):
@@ -1222,7 +1228,12 @@ def _write_capture(writer, rng, ctx, p, warcinfo_id, counts, with_metadata=False
 
 def _corrupt_tail(rng: random.Random, ctx: _Ctx) -> list[bytes]:
     members = []
-    # 1. Content-Length claims more than the block holds.
+    # 1. Garbage header block.
+    junk = bytes(rng.randrange(1, 256) for _ in range(48)).replace(b":", b";").replace(b"\n", b" ")
+    members.append(_gzip_member(
+        b"WARC/1.0\r\nWARC-Type response\r\n" + junk + b"\r\nthis is not a header line\r\n"
+        b"Content-Length: banana\r\n\r\n<html><body>garbage</body></html>\r\n\r\n"))
+    # 2. Content-Length claims more than the block holds.
     body = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n"
             b"<html><head><title>Partial capture</title></head><body><p>This capture was cut short "
             b"while it was being written to disk, so the record is shorter than its header says.</p>")
@@ -1233,11 +1244,6 @@ def _corrupt_tail(rng: random.Random, ctx: _Ctx) -> list[bytes]:
            f"Content-Type: application/http; msgtype=response\r\n"
            f"Content-Length: {len(body) + 4096}\r\n\r\n").encode()
     members.append(_gzip_member(hdr + body + b"\r\n\r\n"))
-    # 2. Garbage header block.
-    junk = bytes(rng.randrange(1, 256) for _ in range(48)).replace(b":", b";").replace(b"\n", b" ")
-    members.append(_gzip_member(
-        b"WARC/1.0\r\nWARC-Type response\r\n" + junk + b"\r\nthis is not a header line\r\n"
-        b"Content-Length: banana\r\n\r\n<html><body>garbage</body></html>\r\n\r\n"))
     # 3. Well-formed record, gzip member truncated mid-stream (no trailer; EOF).
     body = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
             + "".join(f"<p>Row {i}: {rng.choice(CORES).format(n1='notes', n2='logs', act='wait', expert='clerk', place='the hall', city='Leeds', month='May', numw='two', num2=5, pct=20)}</p>"
@@ -1279,8 +1285,11 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
     ``n_pages``), ``records`` (count per WARC record type plus ``corrupt``,
     summing to ``total_records``), ``html_pages`` (well-formed 200 responses
     whose Content-Type is text/html), ``well_formed_records``,
-    ``corrupt_tail`` (the corrupt records in file order), ``bytes`` and
-    ``path``.
+    ``corrupt_tail`` (the corrupt records in file order), ``kind_by_url``
+    (page kind for each captured URL, in crawl order), ``bytes``, ``sha256``
+    and ``path``.
+
+    With ``corrupt_tail=False`` the three corrupt members are not appended.
     """
     if n_pages < 1:
         raise ValueError("n_pages must be >= 1")
@@ -1320,7 +1329,9 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
         site = rng.choice(SITES)
         art = make_article(rng, rng.choice(site["topics"]))
         if site["layout"] == "recipe":
-            art["recipe"] = make_recipe_extras(rng)
+            art["recipe"] = rx = make_recipe_extras(rng)
+            art["title"] = rng.choice(["{d}", "Easy {d}", "{d} for Busy Weeknights", "My Favourite {d}",
+                                       "How to Make {d}", "The Only {d} Recipe You Need"]).format(d=rx["dish"])
         return site, art
 
     pages = []
@@ -1497,6 +1508,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
         "well_formed_records": total - counts["corrupt"],
         "html_pages": html_pages,
         "corrupt_tail": list(CORRUPT_KINDS) if corrupt_tail else [],
+        "kind_by_url": {p["url"]: p["kind"] for p in pages},
         "bytes": path.stat().st_size,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }

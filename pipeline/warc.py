@@ -195,7 +195,7 @@ class WarcReader(PipelineStep):
             text=text,
             id=(rid or f"{path}@{offset}").strip("<>"),
             metadata={
-                "url": headers.get("WARC-Target-URI"),
+                "url": (headers.get("WARC-Target-URI") or "").strip("<>") or None,  # some writers bracket it
                 "crawl_date": headers.get("WARC-Date"),
                 "content_type": mime,
                 "source": self.source,
