@@ -86,6 +86,7 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     from pipeline.demo_data import write_demo_warc
 
     summary = write_demo_warc(args.path, n_pages=args.pages, seed=args.seed)
+    summary.pop("kind_by_url", None)
     print(f"wrote {args.path}: {json.dumps(summary)}")
     return 0
 

@@ -36,16 +36,26 @@ Counts scale with ``n_pages`` (``good_en`` takes the remainder).
 After all well-formed records, three corrupt records are appended, each as its
 own gzip member, in this order:
 
-1. ``bad_content_length`` - a response record whose WARC ``Content-Length``
-   claims 4096 bytes more than the block holds (the member ends early).
-2. ``garbage_header`` - a member whose WARC header block is garbage (binary
-   junk and lines without a colon instead of named fields, and
-   ``Content-Length: banana``).
+1. ``garbage_header`` - ``WARC/1.0`` followed by a header block of junk: a
+   ``WARC-Type response`` line without a colon, 48 random bytes, a free-text
+   line and ``Content-Length: banana``.
+2. ``bad_content_length`` - a response record whose WARC ``Content-Length``
+   claims 4096 bytes more than the block holds (its gzip member ends early).
 3. ``truncated_gzip`` - a well-formed response record whose gzip member is cut
-   off part-way through the deflate stream (no gzip trailer; end of file).
+   in half, mid deflate stream (no gzip trailer); this is the end of the file.
 
-A reader sees every well-formed record first; what it does at the tail is
-reader-specific (see the tests in ``tests/test_demo_data.py``).
+What readers see (warcio 1.8.1, fastwarc 2.0.1), after every well-formed record:
+
+* warcio ``ArchiveIterator`` raises nothing.  It yields a record with
+  ``rec_type None`` (and prints "Record not followed by newline" to stderr),
+  then a ``response`` whose content is 175 bytes instead of the declared
+  length, then a ``response`` holding only the part of the body that
+  decompressed.
+* fastwarc ``ArchiveIterator`` yields one record of type ``no_type`` and then
+  raises ``OSError("Invalid WARC header")``; records 2 and 3 are never yielded.
+* ``gzip.open(path).read()`` raises ``EOFError`` at the truncated last member.
+
+``write_demo_warc(..., corrupt_tail=False)`` leaves the tail out.
 """
 
 from __future__ import annotations
@@ -1246,8 +1256,7 @@ def _corrupt_tail(rng: random.Random, ctx: _Ctx) -> list[bytes]:
     members.append(_gzip_member(hdr + body + b"\r\n\r\n"))
     # 3. Well-formed record, gzip member truncated mid-stream (no trailer; EOF).
     body = ("HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<html><body>"
-            + "".join(f"<p>Row {i}: {rng.choice(CORES).format(n1='notes', n2='logs', act='wait', expert='clerk', place='the hall', city='Leeds', month='May', numw='two', num2=5, pct=20)}</p>"
-                      for i in range(40)) + "</body></html>").encode()
+            + "".join(f"<p>Row {i}: {_fill(rng, rng.choice(CORES), TOPICS['history'])}</p>" for i in range(40)) + "</body></html>").encode()
     rec = (f"WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: {ctx.tick()}\r\n"
            f"WARC-Record-ID: {ctx.rec_id()}\r\n"
            f"WARC-Target-URI: https://www.meridianpost.example.net/2024/02/20/truncated-download\r\n"
@@ -1350,7 +1359,8 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
                 url = unique(src["url"] + rng.choice(["?utm_source=newsletter&utm_medium=email",
                                                       "?amp=1", "?replytocom=" + str(rng.randint(10, 999))]))
             else:
-                url = unique(f"https://{rng.choice(MIRROR_DOMAINS)}/{_slug(src['art']['title'])}-{rng.randint(10, 99999)}")
+                slug = _slug(src["art"]["title"])
+                url = unique(f"https://{rng.choice(MIRROR_DOMAINS)}/{slug}-{rng.randint(10, 99999)}")
             pages.append(_page(kind, url, src["html"].encode()))
         elif kind == "near_dup":
             src = rng.choice(originals)
@@ -1377,11 +1387,13 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
                                body.encode()))
         elif kind == "short":
             site = rng.choice(SITES)
-            pages.append(_page(kind, unique(f"https://{site['domain']}/{rng.choice(['coming-soon', 'cart', 'login', 'thanks', 'update'])}-{rng.randint(1, 999)}"),
+            slug = rng.choice(["coming-soon", "cart", "login", "thanks", "update"])
+            pages.append(_page(kind, unique(f"https://{site['domain']}/{slug}-{rng.randint(1, 999)}"),
                                render_short(rng, site).encode()))
         elif kind == "boilerplate":
             site = rng.choice(SITES)
-            pages.append(_page(kind, unique(f"https://{site['domain']}/app/{rng.choice(['account', 'checkout', 'dashboard', 'consent'])}/{rng.randint(1, 999)}"),
+            slug = rng.choice(["account", "checkout", "dashboard", "consent"])
+            pages.append(_page(kind, unique(f"https://{site['domain']}/app/{slug}/{rng.randint(1, 999)}"),
                                render_boilerplate(rng, site).encode()))
         elif kind in ("enc_declared", "enc_undeclared"):
             idx = enc_declared_i if kind == "enc_declared" else enc_undeclared_i
@@ -1408,7 +1420,8 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
             # remove the utf-8 meta; declare in HTTP header (declared) or nowhere (undeclared)
             body = body.replace('<meta charset="utf-8">\n', "")
             if kind == "enc_declared" and variant == 1:
-                body = body.replace("<head>\n", f'<head>\n<meta http-equiv="Content-Type" content="text/html; charset={charset}">\n', 1)
+                meta = f'<meta http-equiv="Content-Type" content="text/html; charset={charset}">\n'
+                body = body.replace("<head>\n", "<head>\n" + meta, 1)
             data = body.encode(charset)
             ctype = f"text/html; charset={charset.upper() if charset.startswith('iso') else charset}" \
                 if kind == "enc_declared" else "text/html"
@@ -1444,7 +1457,8 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
             body = (_head("Page not found", site) + "<body>\n<h1>404 - Page not found</h1>\n"
                     "<p>Sorry, the page you were looking for does not exist.</p>\n"
                     '<p><a href="/">Return to the home page</a></p>\n</body>\n</html>\n')
-            pages.append(_page(kind, unique(f"https://{site['domain']}/{_slug(rng.choice(TOPICS[rng.choice(site['topics'])]['acts']))}-old/"),
+            slug = _slug(rng.choice(TOPICS[rng.choice(site["topics"])]["acts"]))
+            pages.append(_page(kind, unique(f"https://{site['domain']}/{slug}-old/"),
                                body.encode(), status="404 Not Found"))
         elif kind == "redirect":
             site = rng.choice(SITES)

@@ -104,7 +104,7 @@ class WarcReader(PipelineStep):
                 last = None  # absolute offset of the last record parsed in this pass
                 try:
                     for record in ArchiveIterator(f, parse_http=False):
-                        last = start + record.stream_pos
+                        last = record.stream_pos  # absolute: FastWARC counts from the file position it starts at
                         self.stat_update("input")
                         with self.track_time():
                             doc = self._to_document(record, path, last, WarcRecordType)

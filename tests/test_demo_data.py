@@ -257,3 +257,14 @@ def _rewrite(tmp_path, n, seed):
     d.mkdir()
     write_demo_warc(d / "cli.warc.gz", n_pages=n, seed=seed)
     return (d / "cli.warc.gz").read_bytes()
+
+
+def test_bundled_demo_file_is_the_generators_output(tmp_path):
+    """configs/data/demo.warc.gz is made by `make demo-data`; regenerate it when the generator changes."""
+    from pipeline.assets import sha256_file
+    from tests.conftest import ROOT
+
+    bundled = ROOT / "configs" / "data" / "demo.warc.gz"
+    fresh = tmp_path / "demo.warc.gz"
+    write_demo_warc(fresh)
+    assert sha256_file(fresh) == sha256_file(bundled), "bundled demo WARC is stale: run `make demo-data`"

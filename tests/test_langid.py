@@ -3,7 +3,7 @@
 import pytest
 from datatrove.data import Document
 
-from filters.langid import LangID
+from filters.langid import LangID, LangIDPrefilter
 from pipeline.assets import asset_dir
 from pipeline.errors import AssetError
 
@@ -66,3 +66,24 @@ def test_real_multilingual_text(lid):
                 seen[code] = lid.predict(rec["text"])[0]
     assert set(seen) == set(want.values()), f"languages found in {path}: {seen}"
     assert all(got == code for code, got in seen.items()), seen
+
+
+def _page(body: str) -> Document:
+    html = f"<html><head><title>t</title></head><body><nav>Home | News | Contact</nav><article><p>{body}</p></article></body></html>"
+    return Document(html, "p", metadata={"content_type": "text/html"})
+
+
+def test_prefilter_drops_confident_other_language_before_extraction(lid):
+    pre = LangIDPrefilter(languages=["en"], min_score=0.9)
+    d = _page(FR * 3)
+    assert pre.filter(d) == (False, "langid_prefilter_other_language")
+    assert d.metadata["lang"] == "fr" and d.text == ""
+
+
+def test_prefilter_passes_english_short_and_uncertain_pages(lid):
+    pre = LangIDPrefilter(languages=["en"], min_score=0.9)
+    english = _page(EN * 3)
+    assert pre.filter(english) is True and "<article>" in english.text  # untouched for the extractor
+    assert pre.filter(_page("Bonjour à tous.")) is True  # too short to decide
+    assert LangIDPrefilter(languages=["en"], min_score=1.01).filter(_page(FR * 3)) is True  # never that sure
+    assert pre.filter(Document(FR * 3, "w", metadata={"content_type": "text/plain"})) is True  # WET text: not HTML
