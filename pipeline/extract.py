@@ -1,41 +1,41 @@
-"""HTML -> main text: trafilatura's own extractor, without its fallback chain.
+"""HTML -> main text: trafilatura's own extractor in balanced mode, without its fallback chain.
 
-Choice, by measurement (tests/bench/bench_extract.py; 2-CPU dev box, one process,
-same pages for every candidate; time is ``time.process_time``). "Snippet" is
-trafilatura's own evaluation: on 82 pages of ``trafilatura-eval/cache`` with
-ground-truth snippets from its ``tests/evaldata.py``, a kept 'with' snippet is a
-TP, a missed one an FN, a kept 'without' snippet an FP. "Agree" is the 4-gram
-shingle F1 against the datatrove reference's output on 200 ``trafilatura-eval/eval``
-pages (no human reference text exists for those, so it measures closeness to the
-reference, not correctness). "Reference" is how datatrove calls trafilatura:
+Choice, by measurement (tests/bench/bench_extract.py and the candidates below;
+2-CPU dev box, one process, same pages for every candidate, ``time.process_time``).
+"Snippet" is trafilatura's own evaluation: on 82 pages of ``trafilatura-eval/cache``
+with ground-truth snippets from its ``tests/evaldata.py``, a kept 'with' snippet is
+a TP, a missed one an FN, a kept 'without' snippet an FP. "Agree" is the 4-gram
+shingle F1 against the reference's output on 200 ``trafilatura-eval/eval`` pages
+(closeness to the reference, not correctness: no human text exists for those).
+"Reference" is how datatrove calls trafilatura:
 ``extract(html, favor_precision=True, include_comments=False, deduplicate=True)``.
 
     candidate                                  snippet P/R/F1       agree  pages/CPU-s  vs ref
-    datatrove reference (with fallbacks)       0.933/0.899/0.916    1.000      60-67    1.0x
-    trafilatura no_fallback      <- chosen     0.918/0.876/0.897    0.959    128-148    2.2x
-    trafilatura defaults (favor_precision off) 0.932/0.936/0.934    0.963      83-95    1.4x
-    no_fallback, then full reference where a
-      resiliparse length check says fallback
-      would matter ("gated hybrid")            0.928/0.885/0.906    0.988     89-108    1.5x
+    datatrove reference (with fallbacks)       0.933/0.899/0.916    1.000      60-68    1.0x
+    no_fallback, balanced        <- chosen     0.913/0.917/0.915    0.925    137-179    2.3-2.6x
+    no_fallback, favor_precision               0.918/0.876/0.897    0.954    128-159    2.2x
+    no_fallback, favor_recall                  0.905/0.917/0.911      -        173      2.5x
+    trafilatura defaults (with fallbacks)      0.932/0.936/0.934    0.963      83-107   1.4-1.6x
+    no_fallback, then the full reference where
+      a resiliparse length check says the
+      fallback would matter ("gated hybrid")   0.928/0.885/0.906    0.988     89-108    1.5x
     resiliparse main_content=True              0.694/0.894/0.782    0.791    860-900     14x
     resiliparse main_content, no comments,
       block formatting, no post meta           0.771/0.881/0.822    0.823  1020-1060     16x
     same + CSS skip-list built from
       trafilatura's discard XPaths             0.807/0.748/0.776    0.787    760-830     12x
-    same + drop short unpunctuated lines       0.79-0.83/0.72-0.79  0.82        1000     16x
 
-Why this one: no candidate reached the issue's target (reference-level F1 at 3x
-the speed). Resiliparse is 14-16x faster, but on these pages it keeps boilerplate
-(snippet precision 0.69-0.81 against 0.93) and neither its options, a CSS
-skip-list nor line filtering closed the gap; routing only "clean-looking"
-pages to it still agreed with the reference at only about 0.88 on the pages
-routed there. Most of the reference's cost is readability-lxml and jusText,
-which it runs on every page although they rarely change the result.
-``no_fallback=True`` skips them: 2.2x the speed for -0.02 snippet F1 and 0.96
-shingle agreement. The gated hybrid gets half of that F1 back at 1.5x. Pre-cleaning
-the DOM with resiliparse before trafilatura made it slower (removing nodes in
-resiliparse costs more than trafilatura saves) and a regex pre-strip of
-scripts and styles saved nothing.
+Why this one: it matches the reference's snippet F1 (0.915 against 0.916: a
+little less precision, more recall) at 2.3-2.6x its speed. Most of the
+reference's cost is readability-lxml and jusText, which it runs on every page
+though they rarely change the result; of what is left, about a third is
+trafilatura's XPath pruning and an eighth lxml parsing. Resiliparse is 14-16x
+faster but keeps boilerplate (snippet precision 0.69-0.81 against 0.93) and
+neither its options, a CSS skip-list nor line filtering closed the gap.
+Pre-cleaning the DOM with resiliparse before trafilatura made it slower, and a
+regex pre-strip of scripts and styles saved nothing. The issue's target (F1 0.95
+at 3x) is not met by the extractor alone; the pipeline reaches its 3x by not
+extracting pages that cannot survive (``langid_prefilter_v1``).
 
 ``deduplicate`` is off here: trafilatura's dedup is a process-global LRU cache
 of text segments, so with it a page's output depends on which pages that worker
@@ -91,8 +91,8 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
         text = trafilatura.extract(
             html,
             url=url,
-            no_fallback=True,  # skip readability/jusText: 2.2x faster, -0.02 F1 (see above)
-            favor_precision=True,  # as datatrove: less boilerplate, at some recall
+            no_fallback=True,  # skip readability/jusText: the bulk of the reference's cost
+            favor_precision=False,  # without fallbacks, balanced mode recovers the recall (see above)
             include_comments=False,  # user comments are not the page's main text
             deduplicate=False,  # process-global state; see module docstring
         )
