@@ -94,6 +94,8 @@ class WarcReader(PipelineStep):
                     return
 
     def read_file(self, path: str):
+        """Documents of one file. A damaged record costs itself only: reading resumes at the next record
+        start (a gzip member, or a ``WARC/1.x`` line, that really parses as a record header)."""
         from fastwarc.warc import ArchiveIterator, WarcRecordType
 
         with fsspec.open(path, "rb") as f:
@@ -101,27 +103,50 @@ class WarcReader(PipelineStep):
             start: int | None = 0
             while start is not None:
                 f.seek(start)
-                last = None  # absolute offset of the last record parsed in this pass
+                last = None  # offset of the last record FastWARC returned in this pass
+                last_bad = False  # ... and whether it was unparseable (already counted as corrupt)
+                error = None
                 try:
                     for record in ArchiveIterator(f, parse_http=False):
-                        last = record.stream_pos  # absolute: FastWARC counts from the file position it starts at
+                        last = record.stream_pos  # absolute: FastWARC counts from where the file is positioned
                         self.stat_update("input")
+                        last_bad = record.record_type in (WarcRecordType.no_type, WarcRecordType.unknown)
+                        if last_bad:
+                            self.skip("corrupt", path, last, record.record_id, "unreadable WARC header")
+                            continue
                         with self.track_time():
                             doc = self._to_document(record, path, last, WarcRecordType)
                         if doc is not None:
                             yield doc
-                    why, detail = "truncated", "a record start follows the last readable record"
                 except OSError as e:
-                    why, detail = "corrupt", str(e)
-                # FastWARC can stop silently before a damaged record: any real record start after the last
-                # parsed one means something was lost there. Count the damaged region once (a pass that
-                # parses nothing is still inside it) and resume at the next good record.
-                where = last if last is not None else start
-                nxt = self._next_record_start(f, where + 1, gzipped)
-                if (last is not None or start == 0) and (why == "corrupt" or nxt is not None):
+                    error = str(e)
+                start = self._after_pass(f, path, gzipped, start, last, last_bad, error)
+
+    def _after_pass(self, f, path, gzipped, start, last, last_bad, error) -> int | None:
+        """Count what a pass over the file lost, if anything, and return where the next pass starts."""
+        if last is None:  # nothing readable at `start`
+            if start == 0 and not self._is_record_start(f, 0, gzipped):
+                if error is not None or self._file_has_data(f):
                     self.stat_update("input")
-                    self.skip(why, path, where, None, detail)
-                start = nxt
+                    self.skip("corrupt", path, 0, None, error or "not a WARC file")
+                return self._next_record_start(f, 1, gzipped)
+            self.stat_update("input")
+            self.skip("corrupt" if error else "truncated", path, start, None, error or "record cut short")
+            return self._next_record_start(f, start + 1, gzipped)
+        nxt = self._next_record_start(f, last + 1, gzipped)
+        if error is None or last_bad:
+            # Normal end, or the error belongs to the unreadable record already counted: resume at the next
+            # real record start, if FastWARC stopped before one (the next pass counts it if it cannot read it).
+            return nxt
+        # The error is in the record after the last one returned.
+        self.stat_update("input")
+        self.skip("corrupt", path, nxt if nxt is not None else last, None, error)
+        return None if nxt is None else self._next_record_start(f, nxt + 1, gzipped)
+
+    @staticmethod
+    def _file_has_data(f) -> bool:
+        f.seek(0)
+        return bool(f.read(1))
 
     @staticmethod
     def _is_record_start(f, offset: int, gzipped: bool) -> bool:

@@ -11,13 +11,13 @@ from pipeline.warc import WarcReader, resolve_inputs
 from tests.conftest import shared_data
 
 
-def read(path):
+def read(path, with_input=False):
     reader = WarcReader([str(path)])
     docs = list(reader.run())
     counts = {k: v.total for k, v in reader.stats.stats.items()}
     skipped = {k.removeprefix("skipped_"): v for k, v in counts.items() if k.startswith("skipped_")}
-    assert counts["input"] == len(docs) + sum(skipped.values()), counts  # every record is accounted for
-    return docs, skipped
+    assert counts.get("input", 0) == len(docs) + sum(skipped.values()), counts  # every record is accounted for
+    return (docs, skipped, counts.get("input", 0)) if with_input else (docs, skipped)
 
 
 def member_offsets(data: bytes) -> list[int]:
@@ -62,8 +62,8 @@ def test_truncated_gzip_member_costs_only_that_record(sample, tmp_path):
     i = 6  # a response record
     bad = sample[: offs[i]] + sample[offs[i]: offs[i] + (offs[i + 1] - offs[i]) // 2] + sample[offs[i + 1]:]
     (tmp_path / "t.warc.gz").write_bytes(bad)
-    docs, skipped = read(tmp_path / "t.warc.gz")
-    assert len(docs) == 21 and skipped["corrupt"] == 1
+    docs, skipped, n_input = read(tmp_path / "t.warc.gz", with_input=True)
+    assert len(docs) == 21 and skipped["corrupt"] == 1 and n_input == len(offs)
 
 
 def test_garbage_header_and_bad_length(sample, tmp_path):
@@ -85,9 +85,18 @@ def test_bundled_demo_counts_its_corrupt_tail(tmp_path):
     from pipeline.demo_data import write_demo_warc
 
     summary = write_demo_warc(tmp_path / "d.warc.gz", n_pages=60, seed=3)
-    docs, skipped = read(tmp_path / "d.warc.gz")
-    assert skipped.get("corrupt", 0) + skipped.get("truncated", 0) >= 2
+    docs, skipped, n_input = read(tmp_path / "d.warc.gz", with_input=True)
+    assert n_input == summary["total_records"]  # each damaged record counted once, none twice
+    assert skipped.get("corrupt", 0) + skipped.get("truncated", 0) == summary["records"]["corrupt"] == 3
     assert len(docs) == summary["html_pages"]
+
+
+def test_empty_and_non_warc_files(tmp_path):
+    (tmp_path / "empty.warc.gz").write_bytes(b"")
+    assert read(tmp_path / "empty.warc.gz") == ([], {})
+    (tmp_path / "junk.warc").write_bytes(b"this is not a web archive\n" * 100)
+    docs, skipped = read(tmp_path / "junk.warc")
+    assert docs == [] and skipped == {"corrupt": 1}
 
 
 def test_resolve_inputs(tmp_path):
