@@ -1,0 +1,67 @@
+"""Slow: Winnow's heuristic filters decide as datatrove's reference implementations do, on real text.
+
+The two differ only in tokenisation (a spaCy-compatible regex here, spaCy's blank English pipeline
+there) and sentence counting, so decisions should almost always match. Needs spaCy (the bench extra),
+which `make test-slow` installs.
+"""
+
+import gzip
+import json
+
+import pytest
+from datatrove.data import Document
+
+from filters.heuristics import C4Quality, FineWebQuality, GopherQuality, GopherRepetition
+from tests.conftest import shared_data
+
+pytestmark = pytest.mark.slow
+
+CORPORA = [
+    ("domains", "encyclopedic_wikitext2_test_articles.jsonl.gz"),
+    ("domains", "qa_stackexchange_coffee_beer.jsonl.gz"),
+    ("domains", "reviews_movie_reviews.jsonl.gz"),
+    ("domains", "books_gutenberg_nltk.jsonl.gz"),
+    ("domains", "code_python_stdlib.jsonl.gz"),
+    ("domains", "encyclopedic_jargon_entries.jsonl.gz"),
+    ("quality", "sms_spam_collection.jsonl.gz"),
+]
+
+
+@pytest.fixture(scope="module")
+def texts():
+    out = []
+    for folder, name in CORPORA:
+        with gzip.open(shared_data(folder, name), "rt") as f:
+            for i, line in enumerate(f):
+                if i >= 250:
+                    break
+                out.append(json.loads(line)["text"][:20000])
+    return out
+
+
+def _pairs():
+    from datatrove.pipeline.filters import (
+        C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter,
+    )
+
+    return [
+        ("gopher_repetition", GopherRepetition(), GopherRepetitionFilter()),
+        ("gopher_quality", GopherQuality(), GopherQualityFilter()),
+        ("c4_quality", C4Quality(filter_no_terminal_punct=False), C4QualityFilter(filter_no_terminal_punct=False)),
+        ("fineweb_quality", FineWebQuality(), FineWebQualityFilter()),
+    ]
+
+
+@pytest.mark.parametrize("index", range(4), ids=["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"])
+def test_decisions_agree_with_datatrove(texts, index):
+    pytest.importorskip("spacy", reason="datatrove's reference filters need spaCy: run `make test-slow`")
+    name, ours, ref = _pairs()[index]
+    agree = 0
+    for i, t in enumerate(texts):
+        a = ours.filter(Document(t, str(i)))
+        b = ref.filter(Document(t, str(i)))
+        agree += (a is True) == (b is True)
+    rate = agree / len(texts)
+    assert len(texts) > 1000
+    print(f"{name}: {rate:.4f} of {len(texts)}")
+    assert rate >= 0.97, f"{name}: decisions agree on {rate:.3f} of {len(texts)} real documents"
