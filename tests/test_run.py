@@ -130,3 +130,31 @@ def test_cli_run_prints_funnel(tmp_path, capsys):
     assert "records read" in out and "input = kept + removed + skipped" in out and "(holds)" in out
     assert main(["sql", str(tmp_path / "o"), "select count(*) as n from all_documents", "--json"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"n": 30}
+
+
+def test_parallel_workers_give_the_same_result(tmp_path):
+    import shutil
+
+    for i in range(2):
+        shutil.copy(DEMO_WARC, tmp_path / f"part{i}.warc.gz")
+    base = load_config(ROOT / "configs" / "demo.yaml").with_overrides(input_glob=str(tmp_path / "*.warc.gz"))
+    serial = run(base.with_overrides(output=str(tmp_path / "serial"), tasks=1, workers=1))
+    parallel = run(base.with_overrides(output=str(tmp_path / "parallel"), tasks=2, workers=2))
+    ids = lambda r: sorted(pq.read_table(r.output / "documents", columns=["id", "url"]).to_pylist(), key=str)
+    assert ids(serial) == ids(parallel)
+    for key in ("input", "kept", "removed", "skipped", "removed_by_reason", "skipped_by_reason"):
+        assert serial.stats[key] == parallel.stats[key], key
+
+
+def test_sql_on_a_run_that_kept_nothing(tmp_path):
+    from dataclasses import replace
+
+    from pipeline.config import StageConfig
+
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(tmp_path / "o"), limit=3)
+    strict = replace(cfg, stages=(StageConfig("gopher_quality_v1", {"min_doc_words": 10**9}),))
+    res = run(strict)
+    assert res.stats["kept"] == 0 and res.stats["removed"] == 3
+    con = connect(res.output)
+    assert con.execute("select count(*) from documents").fetchone()[0] == 0
+    assert con.execute("select count(*), min(reason) from all_documents").fetchone() == (3, "gopher_quality_few_words")
