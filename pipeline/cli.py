@@ -13,6 +13,8 @@ EPILOG = """\
 examples:
   winnow run configs/demo.yaml                       run the bundled example
   winnow run configs/cc.yaml --input 'data/*.warc.gz' --output out/cc --tasks 8 --workers 2
+  winnow dedup 'out/cc/documents/*.parquet' --output out/cc-dedup --method minhash
+  winnow decontam 'out/cc-dedup/documents/*.parquet' --benchmarks benchmarks/ --output out/cc-clean
   winnow stages                                      list stages and their parameters
   winnow sql out/demo "select lang, count(*) from documents group by 1"
   winnow assets fetch                                fetch the language-ID model (once)
@@ -25,23 +27,67 @@ OUT/manifest.json, OUT/logs/ (per-task logs; completion markers for resuming).
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
-    from pipeline.run import clean_output, run
-    from pipeline.stats import format_funnel
 
     cfg = load_config(args.config).with_overrides(
         input_glob=args.input, output=args.output, tasks=args.tasks, workers=args.workers, limit=args.limit
     )
-    if args.overwrite:
+    return _run_and_report(cfg, args.overwrite)
+
+
+def _run_and_report(cfg, overwrite: bool) -> int:
+    from pipeline.run import clean_output, run
+    from pipeline.stats import format_funnel
+
+    if overwrite:
         clean_output(cfg.output)
     result = run(cfg)
     print()
     print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {result.stats['run']['tasks']} task(s), "
           f"{result.stats['run']['cpu_seconds']:.1f} CPU s")
     print(format_funnel(result.stats))
+    for stage, summary in result.stats.get("clusters", {}).items():
+        print(f"{stage}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
+              f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
     out = result.output
     print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
     return 0 if result.stats["conserved"] else 1
+
+
+def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: int, workers: int):
+    """A run config for a standalone command over existing documents (parquet / jsonl / warc)."""
+    from pipeline.config import parse_config
+    from pipeline.errors import ConfigError
+    from pipeline.readers import format_of
+    from pipeline.warc import resolve_inputs
+
+    formats = {format_of(f) for f in resolve_inputs([input_glob])}
+    if len(formats) != 1 or "unknown" in formats:
+        raise ConfigError(f"{input_glob}: expected files of one format (parquet, jsonl[.gz|.zst] or warc), found {sorted(formats)}")
+    raw = {"name": name, "input": {"format": formats.pop(), "paths": input_glob}, "output": output,
+           "executor": {"kind": "local", "tasks": tasks, "workers": workers}, "stages": stages}
+    return parse_config(raw, f"winnow {name}")
+
+
+def _cmd_dedup(args: argparse.Namespace) -> int:
+    params = {}
+    if args.method == "minhash":
+        from filters.dedup import lsh_curve
+
+        params = {"threshold": args.threshold, "ngram": args.ngram, "bands": args.bands, "rows": args.rows}
+        print(f"MinHash LSH, {args.bands} bands x {args.rows} rows, word {args.ngram}-grams; candidates are confirmed "
+              f"by exact Jaccard >= {args.threshold}, so no pair below it is removed (false positives 0).")
+        print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in lsh_curve(args.bands, args.rows)))
+        miss = 1 - lsh_curve(args.bands, args.rows, (args.threshold,))[0][1]
+        print(f"false-negative rate for a pair exactly at the threshold: {miss:.4f} (lower above it)\n")
+    cfg = _adhoc_config("dedup", args.input, args.output, [{f"{args.method}_dedup_v1": params}], args.tasks, args.workers)
+    return _run_and_report(cfg, args.overwrite)
+
+
+def _cmd_decontam(args: argparse.Namespace) -> int:
+    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode}
+    cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
+    return _run_and_report(cfg, args.overwrite)
 
 
 def _cmd_stages(args: argparse.Namespace) -> int:
@@ -116,6 +162,35 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--limit", type=int, metavar="N", help="read at most N documents per task (debugging)")
     r.add_argument("--overwrite", action="store_true", help="delete the output directory first instead of resuming")
     r.set_defaults(func=_cmd_run)
+
+    def common(p, what):
+        p.add_argument("input", metavar="INPUT_GLOB", help=f"documents to {what}: parquet or jsonl(.gz/.zst) with id and text "
+                       "(e.g. a run's OUT/documents/*.parquet), or WARC files")
+        p.add_argument("--output", required=True, metavar="DIR", help="run directory for the result")
+        p.add_argument("--tasks", type=int, default=1, metavar="N", help="tasks (input files are split between them)")
+        p.add_argument("--workers", type=int, default=1, metavar="N", help="tasks run at once")
+        p.add_argument("--overwrite", action="store_true", help="delete DIR first instead of resuming")
+
+    dd = sub.add_parser("dedup", help="remove duplicates from existing documents (exact, MinHash or URL)",
+                        description="Remove duplicates; kept documents get dup_cluster and dup_cluster_size, removed "
+                        "ones dup_of (the kept representative). The kept set does not depend on --tasks.")
+    common(dd, "deduplicate")
+    dd.add_argument("--method", choices=["exact", "minhash", "url"], default="minhash")
+    dd.add_argument("--threshold", type=float, default=0.8, help="minhash: Jaccard similarity of shingle sets (default 0.8)")
+    dd.add_argument("--ngram", type=int, default=5, help="minhash: words per shingle (default 5)")
+    dd.add_argument("--bands", type=int, default=20, help="minhash: LSH bands (default 20)")
+    dd.add_argument("--rows", type=int, default=5, help="minhash: rows per band (default 5)")
+    dd.set_defaults(func=_cmd_dedup)
+
+    dc = sub.add_parser("decontam", help="remove (or mask) documents that contain benchmark text",
+                        description="Drop documents sharing an n-gram with a benchmark item (GPT-3 / Dolma style), "
+                        "or mask the matching spans with --mode mask.")
+    common(dc, "decontaminate")
+    dc.add_argument("--benchmarks", required=True, nargs="+", metavar="DIR_OR_GLOB",
+                    help="benchmark files: jsonl/parquet with text or question/answer fields, MMLU-style CSV")
+    dc.add_argument("--ngram", type=int, default=13, help="words per n-gram after normalisation (default 13)")
+    dc.add_argument("--mode", choices=["drop", "mask"], default="drop")
+    dc.set_defaults(func=_cmd_decontam)
 
     s = sub.add_parser("stages", help="list the registered stages and their parameters")
     s.set_defaults(func=_cmd_stages)

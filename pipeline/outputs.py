@@ -29,6 +29,7 @@ DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("n_tokens", pa.int64()),
     ("dup_cluster", pa.string()),
     ("dup_cluster_size", pa.int64()),
+    ("dup_of", pa.string()),
     ("pdf_path", pa.string()),
     ("page_count", pa.int64()),
     ("ocr_pages", pa.int64()),
@@ -71,6 +72,7 @@ def document_row(doc: Document, quality_columns: tuple[str, ...] = ()) -> dict:
         "n_tokens": md.get("n_tokens"),
         "dup_cluster": md.get("dup_cluster"),
         "dup_cluster_size": md.get("dup_cluster_size"),
+        "dup_of": md.get("dup_of"),
         "pdf_path": md.get("pdf_path"),
         "page_count": md.get("page_count"),
         "ocr_pages": md.get("ocr_pages"),
@@ -106,6 +108,20 @@ class DocumentsWriter(ParquetWriter):
     def _default_adapter(self, document: Document) -> dict:
         return document_row(document, self.quality_columns)
 
+    def __repr__(self) -> str:
+        return self.name
+
+
+class WorkWriter(DocumentsWriter):
+    """Documents between the phases of a run (before a dedup barrier) -> ``OUT/work/<phase>/<rank>.parquet``.
+
+    One file per task, never split: task r of the next phase reads exactly ``<r>.parquet``."""
+
+    name = "work_writer"
+
+    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = ()):
+        super().__init__(output_folder, quality_columns, max_file_size=-1)
+
 
 class RemovedWriter(ParquetWriter):
     """Dropped documents of one stage -> ``OUT/removed/<stage>_<rank>.parquet`` with ``removed_by`` and ``reason``.
@@ -127,6 +143,9 @@ class RemovedWriter(ParquetWriter):
             **kwargs,
         )
 
+    def __repr__(self) -> str:
+        return self.name
+
     def _default_adapter(self, doc: Document) -> dict:
         row = document_row(doc, self.quality_columns)
         row["removed_by"] = self.stage
@@ -146,6 +165,9 @@ class ShardWriter(JsonlWriter):
             compression="zstd",
             **kwargs,
         )
+
+    def __repr__(self) -> str:
+        return self.name
 
     def _default_adapter(self, doc: Document) -> dict:
         md = doc.metadata

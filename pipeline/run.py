@@ -1,10 +1,16 @@
-"""Build a datatrove pipeline from a RunConfig, run it on datatrove's executor, write stats and manifest.
+"""Build datatrove pipelines from a RunConfig, run them on datatrove's executor, write stats and manifest.
 
-The run directory ``OUT`` holds ``documents/``, ``removed/``, optional
-``shards/``, ``stats.json``, ``manifest.json`` and ``logs/`` (datatrove's
-per-task logs, stats and completion markers). Running the same command again
-skips the tasks that completed, so an interrupted run resumes; an ``OUT`` that
-holds a run of a different config is refused rather than mixed.
+Most stages stream: one document at a time, any number of tasks. A dedup stage is a *barrier*: it
+must see every document before deciding. A run is therefore cut into phases at each barrier:
+
+    phase 0: read input -> stages -> <barrier>:keys -> OUT/work/0/<rank>.parquet
+    cluster: <barrier> links duplicates over all tasks' keys (bounded memory, see filters/dedup.py)
+    phase 1: OUT/work/0/<rank>.parquet -> <barrier> (drops duplicates) -> stages -> OUT/documents
+
+Each phase is one datatrove executor with its own logs and completion markers under
+``OUT/logs/<phase>/``, so an interrupted run resumes where it stopped. Phase k+1 task r reads exactly
+what phase k task r wrote, so all phases use the same number of tasks. A run directory that holds a
+run of a different config is refused rather than mixed.
 """
 
 from __future__ import annotations
@@ -13,16 +19,17 @@ import json
 import resource
 import shutil
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from datatrove.executor import LocalPipelineExecutor
 
 from filters.base import WinnowFilter
-from pipeline.config import RunConfig
+from pipeline.config import RunConfig, StageConfig
 from pipeline.errors import ConfigError
 from pipeline.manifest import build_manifest
-from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter
+from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter
+from pipeline.readers import DocumentReader, format_of
 from pipeline.registry import get_stage
 from pipeline.stats import aggregate_stats
 from pipeline.warc import WarcReader, resolve_inputs
@@ -35,26 +42,72 @@ class RunResult:
     manifest: dict
 
 
-def build_pipeline(cfg: RunConfig, files: list[str]) -> list:
-    """The list of datatrove steps a config describes (reader, stages, writers)."""
+@dataclass
+class Phase:
+    stages: list = field(default_factory=list)  # built step objects, streaming
+    barrier: object = None  # a dedup stage ending this phase, or None for the last phase
+
+
+def _instantiate(stage: StageConfig, out: Path):
+    cls = get_stage(stage.name)
+    kwargs = dict(stage.params)
+    if issubclass(cls, WinnowFilter):
+        kwargs["exclusion_writer"] = RemovedWriter(str(out / "removed"), stage.name)
+    return cls(**kwargs)
+
+
+def plan(cfg: RunConfig) -> list[Phase]:
+    """Build every stage (bad parameters and missing models fail here) and cut the list at barriers."""
     out = Path(cfg.output)
-    if cfg.input.format != "warc":
-        raise ConfigError(f"input.format: {cfg.input.format!r} is not readable by `winnow run` yet; use warc")
-    steps: list = [WarcReader(files, limit=cfg.input.limit, source=cfg.name)]
-    quality_columns: tuple[str, ...] = ()
-    for stage in cfg.stages:
-        cls = get_stage(stage.name)
-        kwargs = dict(stage.params)
-        if issubclass(cls, WinnowFilter):
-            kwargs["exclusion_writer"] = RemovedWriter(str(out / "removed"), stage.name, quality_columns)
-        steps.append(cls(**kwargs))
-    steps.append(DocumentsWriter(str(out / "documents"), quality_columns))
-    if cfg.shards:
-        steps.append(ShardWriter(str(out / "shards")))
-    return steps
+    phases = [Phase()]
+    for stage_cfg in cfg.stages:
+        step = _instantiate(stage_cfg, out)
+        if getattr(step, "is_barrier", False):
+            step.workdir = str(out / "work" / f"{len(phases) - 1}_{stage_cfg.name}")
+            phases[-1].barrier = step
+            phases.append(Phase())
+        else:
+            phases[-1].stages.append(step)
+    return phases
 
 
-def _check_output_dir(cfg: RunConfig, out: Path, config_hash: str) -> None:
+def input_reader(cfg: RunConfig, files: list[str]):
+    formats = {format_of(f) for f in files}
+    fmt = cfg.input.format
+    if fmt == "warc":
+        return WarcReader(files, limit=cfg.input.limit, source=cfg.name)
+    bad = sorted(f for f in files if format_of(f) != fmt)
+    if bad:
+        raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (formats found: {', '.join(sorted(formats))})")
+    return DocumentReader(files, limit=cfg.input.limit, source=cfg.name)
+
+
+def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[list, object]]:
+    """[(steps, barrier)] for each phase, in order."""
+    out = Path(cfg.output)
+    phases = plan(cfg)
+    result = []
+    previous = None
+    for k, phase in enumerate(phases):
+        steps: list = []
+        if k == 0:
+            steps.append(input_reader(cfg, files))
+        else:
+            work = [str(out / "work" / str(k - 1) / f"{r:05d}.parquet") for r in range(tasks)]
+            steps += [DocumentReader(work, aligned=True), previous]
+        steps += phase.stages
+        if phase.barrier is not None:
+            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)))]
+        else:
+            steps.append(DocumentsWriter(str(out / "documents")))
+            if cfg.shards:
+                steps.append(ShardWriter(str(out / "shards")))
+        result.append((steps, phase.barrier))
+        previous = phase.barrier
+    return result
+
+
+def _check_output_dir(out: Path, config_hash: str) -> None:
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = json.loads(manifest.read_text()).get("config_hash")
@@ -63,40 +116,44 @@ def _check_output_dir(cfg: RunConfig, out: Path, config_hash: str) -> None:
                 f"output: {out} holds a run of a different config (hash {previous}, now {config_hash}); "
                 "choose another --output or delete that directory"
             )
-    elif (out / "logs").exists():
-        # A run that died before its manifest: the config is recorded in the pending marker.
-        pending = out / "logs" / "winnow_config_hash"
-        if pending.is_file() and pending.read_text().strip() != config_hash:
-            raise ConfigError(f"output: {out} holds an unfinished run of a different config; delete it or choose another --output")
+    pending = out / "logs" / "winnow_config_hash"
+    if pending.is_file() and pending.read_text().strip() != config_hash:
+        raise ConfigError(f"output: {out} holds an unfinished run of a different config; delete it or choose another --output")
 
 
-def run(cfg: RunConfig, progress: bool = False) -> RunResult:
+def run(cfg: RunConfig) -> RunResult:
     """Run ``cfg`` end to end and return its stats and manifest."""
     out = Path(cfg.output)
     files = resolve_inputs(cfg.input.paths)
     config_hash = cfg.config_hash()
-    _check_output_dir(cfg, out, config_hash)
-    pipeline = build_pipeline(cfg, files)  # builds every stage: bad params and missing models fail here
+    _check_output_dir(out, config_hash)
+    tasks = min(cfg.executor.tasks, max(len(files), 1))
+    phases = phase_pipelines(cfg, files, tasks)  # builds every stage before any work starts
 
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "logs" / "winnow_config_hash").write_text(config_hash)
-    tasks = min(cfg.executor.tasks, max(len(files), 1))
-    executor = LocalPipelineExecutor(
-        pipeline=pipeline,
-        tasks=tasks,
-        workers=min(cfg.executor.workers, tasks),
-        logging_dir=str(out / "logs"),
-        skip_completed=True,
-    )
-    t0 = time.time()
-    cpu0 = _cpu_seconds()
-    executor.run()
+    t0, cpu0 = time.time(), _cpu_seconds()
+    clusters = {}
+    for k, (steps, barrier) in enumerate(phases):
+        LocalPipelineExecutor(
+            pipeline=steps,
+            tasks=tasks,
+            workers=min(cfg.executor.workers, tasks),
+            logging_dir=str(out / "logs" / str(k)),
+            skip_completed=True,
+        ).run()
+        if barrier is not None:
+            done = Path(barrier.workdir) / "cluster.json"
+            clusters[barrier.stage_name] = json.loads(done.read_text()) if done.is_file() else barrier.cluster(tasks)
     wall, cpu = time.time() - t0, _cpu_seconds() - cpu0
 
-    stats = aggregate_stats(out / "logs" / "stats", cfg, tasks)
-    stats["run"] = {"tasks": tasks, "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
+    stats = aggregate_stats(out / "logs", len(phases), tasks)
+    if clusters:
+        stats["clusters"] = clusters
+    stats["run"] = {"tasks": tasks, "phases": len(phases), "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
     _write_json(out / "stats.json", stats)
-    manifest = build_manifest(cfg, files, pipeline, config_hash)
+    all_steps = [s for steps, _ in phases for s in steps]
+    manifest = build_manifest(cfg, files, all_steps, config_hash)
     _write_json(out / "manifest.json", manifest)
     return RunResult(out, stats, manifest)
 
@@ -110,7 +167,7 @@ def _cpu_seconds() -> float:
 
 def _write_json(path: Path, data: dict) -> None:
     tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
     tmp.replace(path)
 
 

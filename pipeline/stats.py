@@ -14,7 +14,6 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from pipeline.config import RunConfig
 
 
 def _total(v) -> int | float:
@@ -22,7 +21,7 @@ def _total(v) -> int | float:
 
 
 def load_task_stats(stats_dir: Path, tasks: int) -> list[list[dict]]:
-    """Per-task step stats written by datatrove (``logs/stats/NNNNN.json``), for ranks 0..tasks-1."""
+    """Per-task step stats written by datatrove (``logs/<phase>/stats/NNNNN.json``), for ranks 0..tasks-1."""
     out = []
     for rank in range(tasks):
         path = stats_dir / f"{rank:05d}.json"
@@ -31,11 +30,9 @@ def load_task_stats(stats_dir: Path, tasks: int) -> list[list[dict]]:
     return out
 
 
-def aggregate_stats(stats_dir: Path, cfg: RunConfig, tasks: int) -> dict:
-    per_task = load_task_stats(stats_dir, tasks)
-    n_steps = len(per_task[0]) if per_task else 0
-    merged: list[tuple[str, Counter, float]] = []
-    for i in range(n_steps):
+def _merge_phase(per_task: list[list[dict]]) -> list[tuple[str, Counter, float]]:
+    merged = []
+    for i in range(len(per_task[0]) if per_task else 0):
         counters: Counter = Counter()
         seconds = 0.0
         for task in per_task:
@@ -44,38 +41,49 @@ def aggregate_stats(stats_dir: Path, cfg: RunConfig, tasks: int) -> dict:
             ts = step.get("time_stats")
             seconds += ts.get("total", 0.0) if isinstance(ts, dict) else 0.0
         merged.append((per_task[0][i]["name"], counters, seconds))
+    return merged
 
+
+_PLUMBING = ("read_work", "work_writer", "shard_writer")
+
+
+def aggregate_stats(logs: Path, n_phases: int, tasks: int) -> dict:
     stages = []
     skipped: Counter = Counter()
     removed: Counter = Counter()
     n_input = n_kept = 0
-    names = ["read_warc"] + [s.name for s in cfg.stages] + ["documents_writer"] + (["shard_writer"] if cfg.shards else [])
-    for name, (_, c, seconds) in zip(names, merged):
-        if name == "read_warc":
-            n_input = c["input"]
-            skipped = Counter({k.removeprefix("skipped_"): v for k, v in c.items() if k.startswith("skipped_")})
-            stages.append({
-                "stage": name,
-                "in": n_input,
-                "out": n_input - sum(skipped.values()),
-                "skipped": dict(sorted(skipped.items())),
-                "decoded": {k.removeprefix("decoded_"): v for k, v in sorted(c.items()) if k.startswith("decoded_")},
-                "files": c["input_files"],
-                "seconds": round(seconds, 3),
-            })
-        elif name == "documents_writer":
-            n_kept = c["total"]
-        elif name != "shard_writer":
-            dropped = {k.removeprefix("dropped_"): v for k, v in sorted(c.items()) if k.startswith("dropped_")}
-            removed.update(dropped)
-            stages.append({
-                "stage": name,
-                "in": c["total"],
-                "kept": c["forwarded"],
-                "dropped": c["dropped"],
-                "dropped_by_reason": dropped,
-                "seconds": round(seconds, 3),
-            })
+    reported = []
+    for phase in range(n_phases):
+        per_task = load_task_stats(logs / str(phase) / "stats", tasks)
+        reported.append(len(per_task))
+        for name, c, seconds in _merge_phase(per_task):
+            if name in _PLUMBING or name.endswith(":keys"):
+                continue
+            if name.startswith("read_"):
+                n_input = c["input"]
+                skipped = Counter({k.removeprefix("skipped_"): v for k, v in c.items() if k.startswith("skipped_")})
+                stages.append({
+                    "stage": name,
+                    "in": n_input,
+                    "out": n_input - sum(skipped.values()),
+                    "skipped": dict(sorted(skipped.items())),
+                    "decoded": {k.removeprefix("decoded_"): v for k, v in sorted(c.items()) if k.startswith("decoded_")},
+                    "files": c["input_files"],
+                    "seconds": round(seconds, 3),
+                })
+            elif name == "documents_writer":
+                n_kept = c["total"]
+            else:
+                dropped = {k.removeprefix("dropped_"): v for k, v in sorted(c.items()) if k.startswith("dropped_")}
+                removed.update(dropped)
+                stages.append({
+                    "stage": name,
+                    "in": c["total"],
+                    "kept": c["forwarded"],
+                    "dropped": c["dropped"],
+                    "dropped_by_reason": dropped,
+                    "seconds": round(seconds, 3),
+                })
     n_skipped, n_removed = sum(skipped.values()), sum(removed.values())
     return {
         "input": n_input,
@@ -83,7 +91,7 @@ def aggregate_stats(stats_dir: Path, cfg: RunConfig, tasks: int) -> dict:
         "removed": n_removed,
         "skipped": n_skipped,
         "conserved": n_input == n_kept + n_removed + n_skipped,
-        "tasks_reported": len(per_task),
+        "tasks_reported": min(reported) if reported else 0,
         "skipped_by_reason": dict(sorted(skipped.items())),
         "removed_by_reason": dict(sorted(removed.items(), key=lambda kv: -kv[1])),
         "stages": stages,

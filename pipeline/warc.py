@@ -59,9 +59,11 @@ def _mime(value: str | None) -> str:
 class WarcReader(PipelineStep):
     """Documents from WARC files; task ``rank`` of ``world_size`` reads every world_size-th file."""
 
-    name = "warc_reader"
+    name = "read_warc"
     type = "reader"
-    stage_name = "read_warc"
+
+    def __repr__(self) -> str:
+        return self.name
 
     def __init__(self, files: list[str], limit: int = -1, source: str | None = None):
         super().__init__()

@@ -1,0 +1,390 @@
+"""Deduplication: exact (normalised text), URL, and MinHash LSH near-duplicates with exact verification.
+
+Dedup needs every document before it can decide, so each dedup stage is a *barrier* in a run
+(``pipeline.run`` splits the pipeline there) and works in three phases:
+
+1. **keys** (parallel, one pass with the stages before it): per document, the keys that can make it
+   collide with another (one text hash, one URL hash, or one LSH band key per band) and, for MinHash,
+   its set of shingle hashes for verification. Written per task to ``OUT/work/<stage>/keys/`` with
+   bounded memory (appended as the documents stream by).
+2. **cluster** (one process, streaming over bands): for each band, sort the N band keys and link every
+   document to the first of its bucket; MinHash links only pairs whose *exact* Jaccard similarity of
+   shingle sets is at least ``threshold``, so LSH false positives are never removed. A union-find over
+   the links gives the duplicate clusters. Each cluster keeps one representative, the document with the
+   smallest (hash of id, hash of text): the choice depends on the documents only, so the kept set is the
+   same whatever the number of tasks. Memory is one band at a time: about 60 bytes per document
+   (60 MB per million documents) whatever their length, plus the shingle files, which are memory-mapped.
+3. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
+   representative are dropped as ``<stage>_duplicate`` with ``dup_of`` (the kept representative's id)
+   and ``dup_cluster``; every document gets ``dup_cluster`` and ``dup_cluster_size`` (1 for unique
+   documents), so a mix can up- or down-weight by cluster size (FineWeb-2's rehydration).
+
+MinHash follows Broder (1997) and FineWeb's near-dedup (5-gram word shingles after lower-casing and
+removing punctuation), but with 20 bands of 5 rows by default instead of FineWeb's 14 x 8: with exact
+verification the LSH only has to *find* pairs, so it is tuned for recall (a pair at Jaccard 0.8 becomes a
+candidate with probability 0.9996; see :func:`lsh_curve`, printed by ``winnow dedup``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from pathlib import Path
+
+import numpy as np
+import xxhash
+from datatrove.data import Document
+from datatrove.pipeline.base import PipelineStep
+from datatrove.utils.logging import logger
+
+from filters.base import WinnowFilter
+from pipeline.errors import ConfigError
+from pipeline.registry import register
+
+_MASK64 = (1 << 64) - 1
+_EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never clustered)
+_PUNCT = re.compile(r"[^\w\s]+")
+_WS = re.compile(r"\s+")
+_CHUNK = 4096  # shingles per block when computing MinHash, to bound memory on huge documents
+
+
+def normalise(text: str) -> str:
+    """Lower-case, NFKC, punctuation removed, whitespace collapsed (the comparison form of a text)."""
+    return _WS.sub(" ", _PUNCT.sub(" ", unicodedata.normalize("NFKC", text).lower())).strip()
+
+
+def normalise_url(url: str | None) -> str | None:
+    """Scheme, ``www.``, fragment and trailing slash removed; host lower-cased. None if no URL."""
+    if not url:
+        return None
+    url = url.strip().split("#", 1)[0]
+    url = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", url)
+    host, sep, rest = url.partition("/")
+    host = host.lower().removeprefix("www.")
+    return (host + sep + rest).rstrip("/") or None
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finaliser, vectorised (uint64 arithmetic wraps, as intended)."""
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xFF51AFD7ED558CCD)
+    h = h ^ (h >> np.uint64(33))
+    h = h * np.uint64(0xC4CEB9FE1A85EC53)
+    return h ^ (h >> np.uint64(33))
+
+
+def lsh_curve(bands: int, rows: int, points=(0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)) -> list[tuple[float, float]]:
+    """Probability that a pair at Jaccard similarity s becomes a candidate: 1 - (1 - s^rows)^bands."""
+    return [(s, 1 - (1 - s**rows) ** bands) for s in points]
+
+
+class _DedupBase(WinnowFilter):
+    """The filter phase of a dedup stage; ``key_step`` and ``cluster`` are the phases before it."""
+
+    is_barrier = True
+    method = "?"
+
+    def __init__(self, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.workdir: str | None = None  # set by the runner: OUT/work/<stage>
+
+    # -- phase 1 -------------------------------------------------------------------------------------
+    def doc_keys(self, doc: Document) -> tuple[np.ndarray, np.ndarray | None]:
+        """(band keys, uint64 array of length n_bands; shingle hashes or None) for one document."""
+        raise NotImplementedError
+
+    @property
+    def n_bands(self) -> int:
+        return 1
+
+    def key_step(self) -> "KeyWriter":
+        return KeyWriter(self)
+
+    # -- phase 2 -------------------------------------------------------------------------------------
+    def verify(self, shingles, a: int, b: int) -> bool:
+        return True
+
+    def cluster(self, tasks: int) -> dict:
+        return cluster(self, tasks)
+
+    # -- phase 3 -------------------------------------------------------------------------------------
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        assign = _load_assignments(Path(self.workdir), rank)
+        self._assign = iter(assign)
+        self._n_assigned = len(assign)
+        self._n_seen = 0
+        yield from super().run(data, rank, world_size)
+        if self._n_seen != self._n_assigned:
+            raise RuntimeError(
+                f"{self.stage_name}: task {rank} read {self._n_seen} documents but the cluster phase assigned "
+                f"{self._n_assigned}; the work files are inconsistent: delete {self.workdir} and run again"
+            )
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        self._n_seen += 1
+        dup_of, cluster_id, size = next(self._assign, (None, None, 1))
+        doc.metadata["dup_cluster"] = cluster_id
+        doc.metadata["dup_cluster_size"] = size
+        if dup_of is not None:
+            doc.metadata["dup_of"] = dup_of
+            return self.drop("duplicate")
+        return True
+
+
+@register("exact_dedup_v1")
+class ExactDedup(_DedupBase):
+    """Drop documents whose normalised text (lower-cased, NFKC, no punctuation, collapsed spaces) equals
+    another's; one copy per cluster is kept (reason ``exact_dedup_duplicate``). Empty texts are never
+    duplicates of each other."""
+
+    method = "exact"
+
+    def __init__(self, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+
+    def doc_keys(self, doc):
+        norm = normalise(doc.text)
+        key = np.uint64(xxhash.xxh64_intdigest(norm) or 1) if norm else _EMPTY
+        return np.array([key], dtype=np.uint64), None
+
+
+@register("url_dedup_v1")
+class URLDedup(_DedupBase):
+    """Drop documents whose normalised URL (no scheme, ``www.``, fragment or trailing slash) was seen on
+    another document: one per URL is kept (reason ``url_dedup_duplicate``). Documents without a URL are
+    kept."""
+
+    method = "url"
+
+    def __init__(self, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+
+    def doc_keys(self, doc):
+        url = normalise_url(doc.metadata.get("url"))
+        key = np.uint64(xxhash.xxh64_intdigest(url) or 1) if url else _EMPTY
+        return np.array([key], dtype=np.uint64), None
+
+
+@register("minhash_dedup_v1")
+class MinHashDedup(_DedupBase):
+    """Drop near-duplicates: documents whose word-``ngram`` shingle sets have Jaccard similarity at least
+    ``threshold`` with a kept document (MinHash LSH with ``bands`` x ``rows`` permutations finds the
+    candidates; exact Jaccard on the shingle sets confirms them). Reason ``minhash_dedup_duplicate``.
+    Documents shorter than ``ngram`` words are one shingle (the whole text)."""
+
+    method = "minhash"
+
+    def __init__(self, threshold: float = 0.8, ngram: int = 5, bands: int = 20, rows: int = 5, seed: int = 1,
+                 exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        if not 0 < threshold <= 1:
+            raise ConfigError(f"stages.minhash_dedup_v1.threshold: expected a value in (0, 1], got {threshold}")
+        for name, v in (("ngram", ngram), ("bands", bands), ("rows", rows)):
+            if v < 1:
+                raise ConfigError(f"stages.minhash_dedup_v1.{name}: expected a positive integer, got {v}")
+        self.threshold, self.ngram, self.bands, self.rows, self.seed = threshold, ngram, bands, rows, seed
+        rng = np.random.default_rng(seed)
+        self._perm_seeds = rng.integers(1, 2**63, size=bands * rows, dtype=np.uint64)
+        self._band_mix = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+
+    @property
+    def n_bands(self) -> int:
+        return self.bands
+
+    def shingles(self, text: str) -> np.ndarray:
+        """Sorted unique 64-bit hashes of the word n-grams of the normalised text."""
+        words = normalise(text).split()
+        if not words:
+            return np.empty(0, dtype=np.uint64)
+        vocab = {w: xxhash.xxh64_intdigest(w) for w in set(words)}
+        h = np.fromiter((vocab[w] for w in words), dtype=np.uint64, count=len(words))
+        n = min(self.ngram, len(words))
+        # Polynomial combination of n consecutive word hashes (wrapping uint64), then mixed.
+        acc = np.zeros(len(words) - n + 1, dtype=np.uint64)
+        for j in range(n):
+            acc = acc * np.uint64(0x100000001B3) + h[j : len(h) - n + 1 + j]
+        return np.unique(_fmix64(acc))
+
+    def doc_keys(self, doc):
+        sh = self.shingles(doc.text)
+        if sh.size == 0:
+            return np.full(self.bands, _EMPTY, dtype=np.uint64), sh.astype(np.uint32)
+        sig = np.full(self.bands * self.rows, np.iinfo(np.uint64).max, dtype=np.uint64)
+        for start in range(0, sh.size, _CHUNK):
+            block = sh[start : start + _CHUNK]
+            np.minimum(sig, _fmix64(block[None, :] ^ self._perm_seeds[:, None]).min(axis=1), out=sig)
+        bands = sig.reshape(self.bands, self.rows)
+        keys = _fmix64((bands * self._band_mix[None, :]).sum(axis=1, dtype=np.uint64) + np.arange(self.bands, dtype=np.uint64))
+        keys[keys == _EMPTY] = 1
+        return keys, sh.astype(np.uint32)  # 32 bits per shingle are enough to verify a pair
+
+    def verify(self, shingles, a: int, b: int) -> bool:
+        sa, sb = shingles(a), shingles(b)
+        if sa.size == 0 or sb.size == 0:
+            return False
+        inter = np.intersect1d(sa, sb, assume_unique=False).size
+        return inter / (np.unique(sa).size + np.unique(sb).size - inter) >= self.threshold
+
+
+class KeyWriter(PipelineStep):
+    """Phase 1: pass documents through unchanged, appending each one's keys to this task's key files."""
+
+    type = "dedup"
+
+    def __init__(self, stage: _DedupBase):
+        self.name = f"{stage.stage_name}:keys"  # before super().__init__, which names the stats
+        super().__init__()
+        self.stage = stage
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def run(self, data, rank: int = 0, world_size: int = 1):
+        out = Path(self.stage.workdir) / "keys"
+        out.mkdir(parents=True, exist_ok=True)
+        tmp = {ext: out / f"{rank:05d}.{ext}.tmp" for ext in ("bands", "order", "shingles", "offsets", "ids")}
+        offset = 0
+        with open(tmp["bands"], "wb") as fb, open(tmp["order"], "wb") as fo, open(tmp["shingles"], "wb") as fs, \
+                open(tmp["offsets"], "wb") as foff, open(tmp["ids"], "w", encoding="utf-8") as fid:
+            np.array([0], dtype=np.uint64).tofile(foff)
+            for doc in data:
+                with self.track_time():
+                    keys, sh = self.stage.doc_keys(doc)
+                    keys.astype(np.uint64).tofile(fb)
+                    np.array([xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64).tofile(fo)
+                    if sh is not None:
+                        sh.tofile(fs)
+                        offset += sh.size
+                    np.array([offset], dtype=np.uint64).tofile(foff)
+                    fid.write(json.dumps(doc.id) + "\n")
+                    self.stat_update("keyed")
+                yield doc
+        for ext, path in tmp.items():  # complete files appear only when the task finished
+            os.replace(path, out / f"{rank:05d}.{ext}")
+
+
+def _load_keys(workdir: Path, rank: int, n_bands: int):
+    base = workdir / "keys" / f"{rank:05d}"
+    if not Path(f"{base}.bands").exists():
+        return None
+    # memory-mapped: the cluster phase reads one band (column) at a time
+    bands = _mmap(f"{base}.bands", np.uint64).reshape(-1, n_bands)
+    order = _mmap(f"{base}.order", np.uint64).reshape(-1, 2)
+    offsets = np.fromfile(f"{base}.offsets", dtype=np.uint64)
+    return bands, order, offsets, _mmap(f"{base}.shingles", np.uint32)
+
+
+def _mmap(path: str, dtype) -> np.ndarray:
+    return np.memmap(path, dtype=dtype, mode="r") if os.path.getsize(path) else np.empty(0, dtype=dtype)
+
+
+def cluster(stage: _DedupBase, tasks: int) -> dict:
+    """Phase 2: link documents that share a band key (and pass verification); write per-task assignments."""
+    workdir = Path(stage.workdir)
+    parts = [_load_keys(workdir, r, stage.n_bands) for r in range(tasks)]
+    counts = [0 if p is None else p[0].shape[0] for p in parts]
+    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
+    n = int(starts[-1])
+    parent = np.arange(n, dtype=np.int64)
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    def shingles_of(g: int) -> np.ndarray:
+        r = int(np.searchsorted(starts, g, side="right") - 1)
+        _, _, offsets, sh = parts[r]
+        i = g - starts[r]
+        return np.asarray(sh[int(offsets[i]) : int(offsets[i + 1])])
+
+    candidates = verified = 0
+    for band in range(stage.n_bands):
+        keys = np.concatenate([np.asarray(p[0][:, band]) for p in parts if p is not None]) if n else np.empty(0, np.uint64)
+        order = np.argsort(keys, kind="stable")
+        sk = keys[order]
+        same = np.flatnonzero((sk[1:] == sk[:-1]) & (sk[1:] != _EMPTY)) + 1  # positions equal to their predecessor
+        if same.size == 0:
+            continue
+        # head of each run: the last position where a run started, at or before each position
+        starts_mask = np.ones(n, dtype=bool)
+        starts_mask[same] = False
+        head = np.maximum.accumulate(np.where(starts_mask, np.arange(n), 0))
+        for pos in same:
+            a, b = int(order[head[pos]]), int(order[pos])
+            ra, rb = find(a), find(b)
+            if ra == rb:
+                continue
+            candidates += 1
+            prev = int(order[pos - 1])
+            if stage.verify(shingles_of, a, b) or (prev != a and stage.verify(shingles_of, prev, b)):
+                verified += 1
+                parent[max(ra, rb)] = min(ra, rb)
+        del keys, order, sk, head, starts_mask
+
+    roots = parent.copy()  # pointer jumping: links always point to a smaller index, so this converges
+    while n and not np.array_equal(nxt := roots[roots], roots):
+        roots = nxt
+    order_keys = np.concatenate([np.asarray(p[1]) for p in parts if p is not None]) if n else np.empty((0, 2), np.uint64)
+    # representative = smallest (id hash, text hash, position) in each cluster: independent of task count
+    ranked = np.lexsort((np.arange(n), order_keys[:, 1], order_keys[:, 0])) if n else np.empty(0, np.int64)
+    uniq_roots, first = np.unique(roots[ranked], return_index=True)
+    rep_of_root = dict(zip(uniq_roots.tolist(), ranked[first].tolist()))
+    sizes = np.bincount(roots, minlength=n)[roots] if n else np.empty(0, np.int64)
+    needed = {rep_of_root[int(r)] for r in uniq_roots if sizes[rep_of_root[int(r)]] > 1}
+    ids = _read_ids(workdir, tasks, starts, needed)
+
+    n_dups = 0
+    for r in range(tasks):
+        lo, hi = int(starts[r]), int(starts[r + 1])
+        rows = []
+        for g in range(lo, hi):
+            size = int(sizes[g])
+            if size == 1:
+                rows.append((None, None, 1))
+                continue
+            rep = rep_of_root[int(roots[g])]
+            rows.append((None if rep == g else ids[rep], ids[rep], size))
+            n_dups += rep != g
+        _save_assignments(workdir, r, rows)
+    summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
+               "clusters": int(sum(1 for r in uniq_roots if sizes[rep_of_root[int(r)]] > 1))}
+    (workdir / "cluster.json").write_text(json.dumps(summary, indent=2))
+    logger.info(f"{stage.stage_name}: {summary}")
+    return summary
+
+
+def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -> dict[int, str]:
+    out: dict[int, str] = {}
+    for r in range(tasks):
+        path = workdir / "keys" / f"{r:05d}.ids"
+        if not path.exists():
+            continue
+        lo, hi = int(starts[r]), int(starts[r + 1])
+        if not any(lo <= g < hi for g in needed):
+            continue
+        with open(path, encoding="utf-8") as f:
+            for i, line in enumerate(f):
+                if lo + i in needed:
+                    out[lo + i] = json.loads(line)
+    return out
+
+
+def _save_assignments(workdir: Path, rank: int, rows: list[tuple]) -> None:
+    path = workdir / "assign" / f"{rank:05d}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(rows))
+    os.replace(tmp, path)
+
+
+def _load_assignments(workdir: Path, rank: int) -> list[tuple]:
+    path = workdir / "assign" / f"{rank:05d}.json"
+    if not path.exists():
+        return []
+    return [tuple(r) for r in json.loads(path.read_text())]
