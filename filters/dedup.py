@@ -47,7 +47,7 @@ _MASK64 = (1 << 64) - 1
 _EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never clustered)
 _PUNCT = re.compile(r"[^\w\s]+")
 _WS = re.compile(r"\s+")
-_CHUNK = 4096  # shingles per block when computing MinHash, to bound memory on huge documents
+_CHUNK = 1024  # shingles per block when computing MinHash, to bound memory on huge documents
 
 
 def normalise(text: str) -> str:
@@ -111,7 +111,7 @@ class _DedupBase(WinnowFilter):
 
     # -- phase 3 -------------------------------------------------------------------------------------
     def run(self, data, rank: int = 0, world_size: int = 1):
-        assign = _load_assignments(Path(self.workdir), rank)
+        assign = _Assignments(Path(self.workdir), rank)
         self._assign = iter(assign)
         self._n_assigned = len(assign)
         self._n_seen = 0
@@ -244,36 +244,46 @@ class KeyWriter(PipelineStep):
     def run(self, data, rank: int = 0, world_size: int = 1):
         out = Path(self.stage.workdir) / "keys"
         out.mkdir(parents=True, exist_ok=True)
-        tmp = {ext: out / f"{rank:05d}.{ext}.tmp" for ext in ("bands", "order", "shingles", "offsets", "ids")}
-        offset = 0
-        with open(tmp["bands"], "wb") as fb, open(tmp["order"], "wb") as fo, open(tmp["shingles"], "wb") as fs, \
-                open(tmp["offsets"], "wb") as foff, open(tmp["ids"], "w", encoding="utf-8") as fid:
-            np.array([0], dtype=np.uint64).tofile(foff)
+        names = [f"band{b:03d}" for b in range(self.stage.n_bands)] + ["order", "shingles", "offsets", "ids"]
+        tmp = {name: out / f"{rank:05d}.{name}.tmp" for name in names}
+        # One file per band (column-major), so the cluster phase reads one band without touching the others.
+        files = {name: open(path, "w" if name == "ids" else "wb") for name, path in tmp.items()}
+        try:
+            offset = 0
+            np.array([0], dtype=np.uint64).tofile(files["offsets"])
+            band_files = [files[f"band{b:03d}"] for b in range(self.stage.n_bands)]
             for doc in data:
                 with self.track_time():
                     keys, sh = self.stage.doc_keys(doc)
-                    keys.astype(np.uint64).tofile(fb)
-                    np.array([xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64).tofile(fo)
+                    for f, key in zip(band_files, keys.astype(np.uint64)):
+                        f.write(key.tobytes())
+                    np.array([xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64).tofile(files["order"])
                     if sh is not None:
-                        sh.tofile(fs)
+                        sh.tofile(files["shingles"])
                         offset += sh.size
-                    np.array([offset], dtype=np.uint64).tofile(foff)
-                    fid.write(json.dumps(doc.id) + "\n")
+                    np.array([offset], dtype=np.uint64).tofile(files["offsets"])
+                    files["ids"].write(json.dumps(doc.id) + "\n")
                     self.stat_update("keyed")
                 yield doc
-        for ext, path in tmp.items():  # complete files appear only when the task finished
-            os.replace(path, out / f"{rank:05d}.{ext}")
+        finally:
+            for f in files.values():
+                f.close()
+        for name, path in tmp.items():  # complete files appear only when the task finished
+            os.replace(path, out / f"{rank:05d}.{name}")
 
 
 def _load_keys(workdir: Path, rank: int, n_bands: int):
+    """(band(b) -> that band's keys, order keys, shingle offsets, shingles) for one task; files memory-mapped."""
     base = workdir / "keys" / f"{rank:05d}"
-    if not Path(f"{base}.bands").exists():
+    if not Path(f"{base}.offsets").exists():
         return None
-    # memory-mapped: the cluster phase reads one band (column) at a time
-    bands = _mmap(f"{base}.bands", np.uint64).reshape(-1, n_bands)
+
+    def band(b: int) -> np.ndarray:
+        return np.fromfile(f"{base}.band{b:03d}", dtype=np.uint64)
+
     order = _mmap(f"{base}.order", np.uint64).reshape(-1, 2)
-    offsets = np.fromfile(f"{base}.offsets", dtype=np.uint64)
-    return bands, order, offsets, _mmap(f"{base}.shingles", np.uint32)
+    offsets = _mmap(f"{base}.offsets", np.uint64)
+    return band, order, offsets, _mmap(f"{base}.shingles", np.uint32)
 
 
 def _mmap(path: str, dtype) -> np.ndarray:
@@ -284,7 +294,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     """Phase 2: link documents that share a band key (and pass verification); write per-task assignments."""
     workdir = Path(stage.workdir)
     parts = [_load_keys(workdir, r, stage.n_bands) for r in range(tasks)]
-    counts = [0 if p is None else p[0].shape[0] for p in parts]
+    counts = [0 if p is None else p[2].shape[0] - 1 for p in parts]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     n = int(starts[-1])
     parent = np.arange(n, dtype=np.int64)
@@ -305,7 +315,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
 
     candidates = verified = 0
     for band in range(stage.n_bands):
-        keys = np.concatenate([np.asarray(p[0][:, band]) for p in parts if p is not None]) if n else np.empty(0, np.uint64)
+        keys = np.concatenate([p[0](band) for p in parts if p is not None]) if n else np.empty(0, np.uint64)
         order = np.argsort(keys, kind="stable")
         sk = keys[order]
         same = np.flatnonzero((sk[1:] == sk[:-1]) & (sk[1:] != _EMPTY)) + 1  # positions equal to their predecessor
@@ -333,27 +343,26 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     order_keys = np.concatenate([np.asarray(p[1]) for p in parts if p is not None]) if n else np.empty((0, 2), np.uint64)
     # representative = smallest (id hash, text hash, position) in each cluster: independent of task count
     ranked = np.lexsort((np.arange(n), order_keys[:, 1], order_keys[:, 0])) if n else np.empty(0, np.int64)
+    del order_keys
     uniq_roots, first = np.unique(roots[ranked], return_index=True)
-    rep_of_root = dict(zip(uniq_roots.tolist(), ranked[first].tolist()))
-    sizes = np.bincount(roots, minlength=n)[roots] if n else np.empty(0, np.int64)
-    needed = {rep_of_root[int(r)] for r in uniq_roots if sizes[rep_of_root[int(r)]] > 1}
-    ids = _read_ids(workdir, tasks, starts, needed)
-
-    n_dups = 0
+    rep_of_root = np.full(n, -1, dtype=np.int64)
+    rep_of_root[uniq_roots] = ranked[first]
+    del ranked, first
+    sizes = np.bincount(roots, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
+    rep = np.where(sizes > 1, rep_of_root[roots], -1) if n else np.empty(0, np.int64)
+    del rep_of_root, roots
+    reps = np.unique(rep[rep >= 0])
+    ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
+    (workdir / "assign").mkdir(parents=True, exist_ok=True)
+    _atomic_write(workdir / "assign" / "rep_ids.json", json.dumps({str(k): v for k, v in ids.items()}))
     for r in range(tasks):
         lo, hi = int(starts[r]), int(starts[r + 1])
-        rows = []
-        for g in range(lo, hi):
-            size = int(sizes[g])
-            if size == 1:
-                rows.append((None, None, 1))
-                continue
-            rep = rep_of_root[int(roots[g])]
-            rows.append((None if rep == g else ids[rep], ids[rep], size))
-            n_dups += rep != g
-        _save_assignments(workdir, r, rows)
+        tmp = workdir / "assign" / f"{r:05d}.tmp.npz"
+        np.savez(tmp, start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi])
+        os.replace(tmp, workdir / "assign" / f"{r:05d}.npz")
+    n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
     summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
-               "clusters": int(sum(1 for r in uniq_roots if sizes[rep_of_root[int(r)]] > 1))}
+               "clusters": int(reps.size)}
     (workdir / "cluster.json").write_text(json.dumps(summary, indent=2))
     logger.info(f"{stage.stage_name}: {summary}")
     return summary
@@ -375,16 +384,31 @@ def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -
     return out
 
 
-def _save_assignments(workdir: Path, rank: int, rows: list[tuple]) -> None:
-    path = workdir / "assign" / f"{rank:05d}.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(rows))
+def _atomic_write(path: Path, text: str) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(text)
     os.replace(tmp, path)
 
 
-def _load_assignments(workdir: Path, rank: int) -> list[tuple]:
-    path = workdir / "assign" / f"{rank:05d}.json"
-    if not path.exists():
-        return []
-    return [tuple(r) for r in json.loads(path.read_text())]
+class _Assignments:
+    """One task's cluster assignments: per row (dup_of id or None, cluster id or None, cluster size)."""
+
+    def __init__(self, workdir: Path, rank: int):
+        path = workdir / "assign" / f"{rank:05d}.npz"
+        if path.exists():
+            data = np.load(path)
+            self.start, self.rep, self.size = int(data["start"]), data["rep"], data["size"]
+            self.ids = json.loads((workdir / "assign" / "rep_ids.json").read_text())
+        else:  # this task had no documents
+            self.start, self.rep, self.size, self.ids = 0, np.empty(0, np.int64), np.empty(0, np.int64), {}
+
+    def __len__(self) -> int:
+        return len(self.rep)
+
+    def __iter__(self):
+        for i, (rep, size) in enumerate(zip(self.rep.tolist(), self.size.tolist())):
+            if rep < 0:
+                yield None, None, 1
+            else:
+                rep_id = self.ids[str(rep)]
+                yield (None if rep == self.start + i else rep_id), rep_id, size

@@ -1,0 +1,576 @@
+"""Benchmark decontamination: drop (or mask) documents that contain a benchmark item's word n-gram.
+
+The recipe is GPT-3's (Brown et al. 2020, appendix C) as Dolma also applies it
+(Soldaini et al. 2024, decontamination against the Paloma/eval sets): normalise
+text, cut it into word 13-grams, and treat a training document as contaminated
+when it shares any 13-gram with a benchmark item. 13 words is long enough that a
+shared run is almost never chance in natural text, short enough to survive a
+benchmark item being quoted inside other text. GPT-3 used shorter N (down to 8
+words) for benchmarks whose items are short; here an item shorter than ``ngram``
+words is matched *whole* (all of its words, in order, as one n-gram), and an
+item shorter than ``min_item_words`` (default 8, GPT-3's smallest N) is not
+indexed at all: a run of 5-7 common words ("which of the following is true") is
+found in clean text by chance, so matching it would drop innocent documents.
+``load_benchmarks`` reports such items and the index counts them
+(``DecontamIndex.skipped_items``).
+
+Normalisation (the same for benchmark items and documents): Unicode NFKC,
+case-folding, then words are maximal runs of letters, digits and combining marks;
+everything else (punctuation, symbols, whitespace of any kind) only separates
+words. Two joins keep light reformatting from splitting a word differently:
+apostrophes inside a word are dropped (``don't``, ``don’t`` and ``dont`` are all
+``dont``) and digit groups are joined across ``.``/``,`` (``80,000`` and
+``80000`` are one word). Kana and CJK ideographs, written without spaces, count
+one character per word. N-grams are the words joined by single spaces, hashed
+to stable 64-bit integers (xxh3-64; blake2b-64 where ``xxhash`` is missing);
+never Python's per-process ``hash()``.
+
+What counts as an item's text (``BenchmarkItem.text``) is what a leaked copy
+contains, as the benchmark is usually shown (Hendrycks' MMLU prompt format,
+lm-eval-harness): the question (``question``, ``question.stem``, ``goal``,
+``prompt`` or a ``text`` field), then the choices, one a line, labelled ``A.``,
+``B.``... (MMLU's A-D columns, ARC's labelled choices, HF ``choices`` lists;
+PIQA's ``sol1``/``sol2`` unlabelled), then a worked answer (GSM8K's ``answer``
+solution, with its ``<<48/2=24>>`` calculator annotations removed because copies
+on the web show the arithmetic in prose; HumanEval's ``canonical_solution``
+after its ``prompt``, i.e. the completed function as it would appear in code).
+Not included: bare answer labels or numbers (``B``, ``2``: a choice letter is
+not text, and absent or formatted differently in copies), HumanEval's ``test``
+harness (boilerplate shared by every item, not what a model is asked to
+produce) and ``entry_point`` (one word).
+
+``decontam_v1`` in ``mode: drop`` (default) drops a contaminated document with
+reason ``decontam_contaminated`` (so it lands in ``removed/``); in ``mode: mask``
+the document keeps its place and each matching span of its original text
+(first to last character of the matching words, overlapping matches merged) is
+replaced with ``mask``. Both record in the document's metadata
+``decontam_benchmark`` and ``decontam_item`` (the item with the most matching
+n-grams; its benchmark is the file's or folder's name, its id the record's
+``id``/``task_id`` or ``<file>:<row>``) and ``decontam_ngrams`` (number of
+word positions at which an indexed n-gram matches), and count
+``contaminated_<benchmark>`` in the stage stats. Clean documents, including
+empty ones and documents with fewer words than the shortest indexed n-gram,
+pass untouched.
+
+Measured (``tests/test_decontam.py``; the shared benchmark slices, 2,662 items of
+GSM8K, HumanEval, MMLU dev, ARC-Challenge dev and PIQA dev): recall of 360 items
+planted in real wikitext/review/abstract text is 1.00 verbatim, 1.00 with
+changed whitespace, 1.00 with changed case, 0.99 with changed punctuation
+(deleted, replaced by spaces, padded with spaces, or curly) and 0.99 with all
+three; the misses are items whose every 13-gram holds a possessive or code
+punctuation that the reformatting turned into a separate word ("Brandon s").
+False positives: 0 of the 20,048 clean documents of ``../shared/data/domains``
+(46.7 MB). Speed, one process: about 3,100 documents/s, 7 MB/s on those
+corpora (5 MB/s on a 30 MB document, streamed: +7 MB memory). 35 items (1.3%,
+all PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words and not
+indexed.
+Memory: the index is a dict of about 100 bytes
+per distinct n-gram (MMLU's full test set, ~14k items, is roughly 1M n-grams
+and 100 MB); it is built lazily, once per worker process, because the step is
+pickled to workers before it runs.
+"""
+
+from __future__ import annotations
+
+import csv
+import glob
+import gzip
+import io
+import json
+import re
+import unicodedata
+from collections import Counter, deque
+from dataclasses import dataclass
+from itertools import islice
+from pathlib import Path
+from typing import Iterator
+
+from datatrove.data import Document
+from datatrove.utils.logging import logger
+
+from filters.base import WinnowFilter
+from pipeline.errors import ConfigError
+from pipeline.registry import register
+
+try:
+    import xxhash
+
+    def ngram_hash(gram: str) -> int:
+        """Stable 64-bit hash of a normalised n-gram (its words joined by single spaces)."""
+        return xxhash.xxh3_64_intdigest(gram)
+
+except ImportError:  # pragma: no cover - xxhash comes with datatrove[io]
+    from hashlib import blake2b
+
+    def ngram_hash(gram: str) -> int:
+        """Stable 64-bit hash of a normalised n-gram (its words joined by single spaces)."""
+        return int.from_bytes(blake2b(gram.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+# --- normalisation ------------------------------------------------------------------------------------------------
+
+# ASCII text (most documents) is lower-cased in one call, which keeps every offset, and scanned with a small pattern.
+_ASCII_WORD_RE = re.compile(r"[a-z0-9]+(?:['`][a-z0-9]+|(?<=[0-9])[.,][0-9]+)*")
+_ASCII_JOINERS = str.maketrans("", "", "'`.,")
+
+# Other text: letters, digits and combining marks (which \w leaves out: Devanagari vowel signs, decomposed
+# accents), except kana/CJK ideographs, which are words of one character each.
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+_MARKS = (
+    "\u0300-\u036f\u0483-\u0489\u0591-\u05c7\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed"
+    "\u0900-\u0963\u0966-\u0dff\u0e31-\u0e3a\u0e47-\u0e4e\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+)
+_WCHAR = rf"(?:(?![{_CJK}])(?:[^\W_]|[{_MARKS}]))"
+_JOIN = "'`\u2019\u02bc"
+_WORD_RE = re.compile(rf"[{_CJK}]|{_WCHAR}+(?:[{_JOIN}]{_WCHAR}+|(?<=\d)[.,]\d+)*")
+_JOINERS = str.maketrans("", "", _JOIN + ".,")
+
+
+def iter_words(text: str) -> Iterator[tuple[str, int, int]]:
+    """Normalised words of ``text`` with the [start, end) character offsets of each in ``text``, lazily."""
+    if text.isascii():
+        for m in _ASCII_WORD_RE.finditer(text.lower()):
+            w = m.group()
+            yield (w.translate(_ASCII_JOINERS) if len(w) > 1 else w), m.start(), m.end()
+        return
+    for m in _WORD_RE.finditer(text):
+        w = unicodedata.normalize("NFKC", m.group()).casefold().translate(_JOINERS)
+        if w.isalnum() or _WORD_RE.fullmatch(w):
+            yield w, m.start(), m.end()
+        else:
+            # NFKC can turn one character into several words ("½" -> "1⁄2"); they share the original span.
+            for sub in _WORD_RE.findall(w):
+                yield sub.translate(_JOINERS), m.start(), m.end()
+
+
+def normalize_words(text: str) -> list[str]:
+    """The normalised words of ``text`` (see the module docstring for the rules)."""
+    return [w for w, _, _ in iter_words(text)]
+
+
+# --- benchmark files ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class BenchmarkItem:
+    benchmark: str  # the file's or folder's name (gsm8k, mmlu)
+    item_id: str  # the record's id/task_id, else "<file name>:<row>" (rows count from 1, header excluded)
+    text: str  # what is indexed; see the module docstring for which fields count
+
+
+_SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".csv", ".csv.gz", ".parquet")
+_ID_FIELDS = ("id", "task_id", "idx", "uid", "qid")
+_GSM8K_CALC_RE = re.compile(r"<<[^<>]*>>")
+_LABEL_RE = re.compile(r"^[A-Ja-j]$")
+_HEAD_FIELDS = ("question", "goal", "prompt", "ctx", "sentence")
+
+
+def _supported(path: Path) -> bool:
+    return path.name.lower().endswith(_SUFFIXES)
+
+
+def _stem(path: Path) -> str:
+    name = path.name
+    for suffix in sorted(_SUFFIXES, key=len, reverse=True):
+        if name.lower().endswith(suffix):
+            return name[: -len(suffix)]
+    return path.stem
+
+
+def resolve_benchmarks(paths: list[str]) -> list[tuple[str, str]]:
+    """``(benchmark name, file)`` for every benchmark file that ``paths`` names, or ConfigError.
+
+    An entry is a file, a folder (every supported file below it, recursively; the
+    benchmark is the folder's name), a glob, or ``NAME=PATH`` to name the benchmark
+    explicitly. A file on its own is named after its file name without suffixes.
+    """
+    if isinstance(paths, str) or not paths:
+        raise ConfigError("decontam: 'benchmarks' must be a non-empty list of files, folders or globs")
+    out: list[tuple[str, str]] = []
+    for entry in paths:
+        if not isinstance(entry, str) or not entry.strip():
+            raise ConfigError(f"decontam: benchmark path {entry!r} is not a path")
+        name = None
+        m = re.fullmatch(r"([\w.-]+)=(.+)", entry)
+        if m and "/" not in m.group(1):
+            name, entry = m.group(1), m.group(2)
+        spec = str(Path(entry).expanduser())
+        if glob.has_magic(spec):
+            matches = [Path(p) for p in sorted(glob.glob(spec, recursive=True))]
+            if not matches:
+                raise ConfigError(f"decontam: benchmark glob {entry!r} matched no files")
+        else:
+            matches = [Path(spec)]
+            if not matches[0].exists():
+                raise ConfigError(f"decontam: benchmark path {entry!r} does not exist")
+        for p in matches:
+            if p.is_dir():
+                files = sorted(f for f in p.rglob("*") if f.is_file() and _supported(f))
+                if not files:
+                    raise ConfigError(
+                        f"decontam: benchmark folder {str(p)!r} holds no benchmark files ({', '.join(_SUFFIXES)})"
+                    )
+                out.extend((name or p.name, str(f)) for f in files)
+            elif _supported(p):
+                out.append((name or _stem(p), str(p)))
+            elif not glob.has_magic(spec):
+                raise ConfigError(
+                    f"decontam: benchmark file {entry!r} has an unsupported format; use one of {', '.join(_SUFFIXES)}"
+                )
+    if not out:
+        raise ConfigError(f"decontam: no benchmark files ({', '.join(_SUFFIXES)}) found in {paths!r}")
+    return out
+
+
+def _open_text(path: str):
+    if path.lower().endswith(".gz"):
+        return io.TextIOWrapper(gzip.open(path, "rb"), encoding="utf-8-sig", newline="")
+    return open(path, encoding="utf-8-sig", newline="")
+
+
+def _iter_records(path: str) -> Iterator[tuple[int, dict | list]]:
+    """(row number from 1, record) of a benchmark file; ConfigError naming file and row on bad input."""
+    low = path.lower()
+    if low.endswith(".parquet"):
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            row = 0
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+                for rec in batch.to_pylist():
+                    row += 1
+                    yield row, rec
+        except (pa.ArrowException, OSError) as e:
+            raise ConfigError(f"decontam: cannot read benchmark file {path}: {e}") from e
+        return
+    try:
+        if low.endswith((".csv", ".csv.gz")):
+            with _open_text(path) as f:
+                yield from enumerate(csv.reader(f), 1)
+        elif low.endswith((".json", ".json.gz")):
+            with _open_text(path) as f:
+                raw = f.read()
+            try:
+                data = json.loads(raw)
+            except json.JSONDecodeError:
+                data = None  # JSON lines under a .json name
+            if data is None:
+                yield from _jsonl_records(path, io.StringIO(raw))
+                return
+            if isinstance(data, dict):
+                data = next((v for k, v in data.items() if k in ("data", "examples", "rows", "items")), None)
+            if not isinstance(data, list):
+                raise ConfigError(f"decontam: {path}: expected a JSON list of records (or JSON lines)")
+            yield from enumerate(data, 1)
+        else:
+            with _open_text(path) as f:
+                yield from _jsonl_records(path, f)
+    except (OSError, UnicodeDecodeError, EOFError, csv.Error) as e:
+        raise ConfigError(f"decontam: cannot read benchmark file {path}: {e}") from e
+
+
+def _jsonl_records(path: str, f) -> Iterator[tuple[int, dict]]:
+    for row, line in enumerate(f, 1):
+        if not line.strip():
+            continue
+        try:
+            yield row, json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ConfigError(f"decontam: {path}, line {row}: not valid JSON ({e.msg})") from e
+
+
+def _s(v) -> str:
+    return v.strip() if isinstance(v, str) else ""
+
+
+def _choices(rec: dict) -> list[str]:
+    """Choices as ``A. text`` lines, from the layouts the common benchmarks use."""
+    labelled: list[tuple[str, str]] = []
+    ch = rec.get("choices", rec.get("options"))
+    if isinstance(ch, dict) and isinstance(ch.get("text"), list):  # HF ARC: {"text": [...], "label": [...]}
+        labels = ch.get("label") or []
+        labelled = [(str(labels[i]) if i < len(labels) else chr(65 + i), _s(t)) for i, t in enumerate(ch["text"])]
+    elif isinstance(ch, list):
+        for i, c in enumerate(ch):
+            if isinstance(c, dict):  # ARC jsonl: [{"text", "label"}]
+                labelled.append((str(c.get("label") or chr(65 + i)), _s(c.get("text"))))
+            else:
+                labelled.append((chr(65 + i), _s(c) if isinstance(c, str) else str(c)))
+    else:
+        for letter in "ABCDEFGHIJ":  # MMLU-style CSV with a header: A, B, C, D columns
+            key = letter if letter in rec else letter.lower() if letter.lower() in rec else None
+            if key is None:
+                break
+            labelled.append((letter, _s(rec[key]) if isinstance(rec[key], str) else str(rec[key])))
+    if labelled:
+        return [f"{label}. {text}" for label, text in labelled if text]
+    # PIQA: two unlabelled solutions; HellaSwag: endings.
+    sols = [_s(rec.get(k)) for k in ("sol1", "sol2", "sol3", "sol4")]
+    if any(sols):
+        return [s for s in sols if s]
+    if isinstance(rec.get("endings"), list):
+        return [_s(e) for e in rec["endings"] if _s(e)]
+    return []
+
+
+def item_text(rec: dict) -> str | None:
+    """The indexed text of one benchmark record, or None when the record has no field this module knows."""
+    text = rec.get("text")
+    if isinstance(text, str) and text.strip():
+        return text.strip()
+    q = rec.get("question")
+    parts: list[str] = []
+    if isinstance(q, dict):  # ARC jsonl: {"stem", "choices"}
+        parts.append(_s(q.get("stem")))
+        parts.extend(_choices(q))
+    else:
+        head = next((rec[k] for k in _HEAD_FIELDS if isinstance(rec.get(k), str)), None)
+        if head is None:
+            return None
+        # A code prompt keeps its own layout: the solution continues it directly.
+        if isinstance(rec.get("canonical_solution"), str):
+            return (head + rec["canonical_solution"]).strip()
+        parts.append(head.strip())
+        parts.extend(_choices(rec))
+    for key in ("answer", "solution", "canonical_solution"):
+        ans = rec.get(key)
+        # A worked answer counts; a bare label or number ("B", "2", 18) does not.
+        if isinstance(ans, str) and len(ans.split()) > 1:
+            parts.append(_GSM8K_CALC_RE.sub("", ans).strip())
+            break
+    return "\n".join(p for p in parts if p)
+
+
+def _csv_items(benchmark: str, path: str, rows: Iterator[tuple[int, list]]) -> Iterator[BenchmarkItem]:
+    fname = Path(path).name
+    first = next(rows, None)
+    if first is None:
+        return
+    _, head = first
+    header = [h.strip() for h in head]
+    lowered = {h.lower() for h in header}
+    if lowered & {"text", "question", "goal", "prompt"}:
+        keys = [h if h in ("A", "B", "C", "D", "E") else h.lower() for h in header]
+        for row, rec in rows:
+            if len(rec) != len(keys):
+                raise ConfigError(f"decontam: {path}, row {row}: {len(rec)} columns, the header has {len(keys)}")
+            d = dict(zip(keys, rec))
+            text = item_text(d)
+            if text is None:
+                raise ConfigError(f"decontam: {path}, row {row}: no text, question, goal or prompt value")
+            rid = next((_s(d[k]) for k in _ID_FIELDS if _s(d.get(k))), None)
+            yield BenchmarkItem(benchmark, rid or f"{fname}:{row - 1}", text)
+        return
+    if len(head) < 3 or not _LABEL_RE.match(head[-1].strip()):
+        raise ConfigError(
+            f"decontam: {path}, row 1: unrecognised CSV layout; expected a header with a text/question column, "
+            "or MMLU's headerless rows: question, A, B, C, D, answer letter"
+        )
+    width = len(head)
+    for row, rec in [first, *rows]:
+        if len(rec) != width or not _LABEL_RE.match(rec[-1].strip()):
+            raise ConfigError(
+                f"decontam: {path}, row {row}: expected {width} columns (question, choices, answer letter), "
+                f"got {len(rec)}"
+            )
+        choices = [f"{chr(65 + i)}. {c.strip()}" for i, c in enumerate(rec[1:-1]) if c.strip()]
+        yield BenchmarkItem(benchmark, f"{fname}:{row}", "\n".join([rec[0].strip(), *choices]))
+
+
+def load_benchmark_file(benchmark: str, path: str) -> Iterator[BenchmarkItem]:
+    """Items of one benchmark file (jsonl/json/csv, optionally gzipped, or parquet); ConfigError naming file and row."""
+    rows = _iter_records(path)
+    if path.lower().endswith((".csv", ".csv.gz")):
+        yield from _csv_items(benchmark, path, rows)
+        return
+    fname = Path(path).name
+    for row, rec in rows:
+        if not isinstance(rec, dict):
+            raise ConfigError(f"decontam: {path}, row {row}: expected a JSON object, got {type(rec).__name__}")
+        text = item_text(rec)
+        if text is None:
+            raise ConfigError(
+                f"decontam: {path}, row {row}: no benchmark text; expected a 'text' field or "
+                f"'question'/'goal'/'prompt' (with choices/answer fields); got fields {sorted(rec)}"
+            )
+        rid = next((rec[k] for k in _ID_FIELDS if rec.get(k) not in (None, "")), None)
+        yield BenchmarkItem(benchmark, str(rid) if rid is not None else f"{fname}:{row}", text)
+
+
+def load_benchmarks(paths: list[str]) -> list[BenchmarkItem]:
+    """Every item of the benchmark files that ``paths`` names (files, folders, globs; see resolve_benchmarks)."""
+    items: list[BenchmarkItem] = []
+    for name, path in resolve_benchmarks(paths):
+        items.extend(load_benchmark_file(name, path))
+    return items
+
+
+# --- the index ----------------------------------------------------------------------------------------------------
+
+
+class DecontamIndex:
+    """Hashes of every benchmark n-gram -> the first item containing it, and the lookup over a document's words."""
+
+    def __init__(self, items: list[BenchmarkItem], ngram: int = 13, min_item_words: int = 8):
+        self.ngram = ngram
+        self.min_item_words = min_item_words
+        self.items = items
+        self.grams: dict[int, int] = {}  # ngram_hash -> index into items
+        # Items shorter than ngram are matched whole: per length k, the first words of such items, so a
+        # k-gram is only hashed where it can start one.
+        self.short_heads: dict[int, set[str]] = {}
+        # Every word of an indexed item: a document word outside it cannot be part of a match, so the scan
+        # restarts after it without hashing (most windows of clean text hold such a word).
+        self.vocab: set[str] = set()
+        self.skipped_items = self.short_items = 0
+        self.items_per_benchmark: Counter = Counter()
+        for i, item in enumerate(items):
+            self.items_per_benchmark[item.benchmark] += 1
+            words = normalize_words(item.text)
+            if len(words) < min_item_words:
+                self.skipped_items += 1
+                continue
+            self.vocab.update(words)
+            if len(words) < ngram:
+                self.short_items += 1
+                self.grams.setdefault(ngram_hash(" ".join(words)), i)
+                self.short_heads.setdefault(len(words), set()).add(words[0])
+                continue
+            window: deque[str] = deque(words[: ngram - 1], maxlen=ngram)
+            for w in islice(words, ngram - 1, None):
+                window.append(w)
+                self.grams.setdefault(ngram_hash(" ".join(window)), i)
+        self._short = sorted(self.short_heads.items())
+
+    def __len__(self) -> int:
+        return len(self.grams)
+
+    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
+        """(item index, start char, end char) of every indexed n-gram in ``text``, streaming over its words."""
+        n, grams, short, vocab = self.ngram, self.grams, self._short, self.vocab
+        words: deque[str] = deque(maxlen=n)
+        starts: deque[int] = deque(maxlen=n)
+        for w, start, end in iter_words(text):
+            if w not in vocab:
+                if words:
+                    words.clear()
+                    starts.clear()
+                continue
+            words.append(w)
+            starts.append(start)
+            size = len(words)
+            if size == n:
+                hit = grams.get(ngram_hash(" ".join(words)))
+                if hit is not None:
+                    yield hit, starts[0], end
+            for k, heads in short:
+                if k > size:
+                    break
+                if words[size - k] in heads:
+                    hit = grams.get(ngram_hash(" ".join(islice(words, size - k, size))))
+                    if hit is not None:
+                        yield hit, starts[size - k], end
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+_MODES = ("drop", "mask")
+
+
+@register("decontam_v1")
+class Decontaminate(WinnowFilter):
+    """Drop (or mask) documents sharing a word 13-gram with a benchmark item (GPT-3 appendix C; Dolma).
+
+    Reason: ``decontam_contaminated`` (mode ``drop``). Metadata on a contaminated
+    document: ``decontam_benchmark``, ``decontam_item``, ``decontam_ngrams``
+    (matching n-gram positions). ``benchmarks``: files, folders or globs (jsonl,
+    json, csv, parquet; ``NAME=PATH`` names one). ``ngram``: words per n-gram
+    after normalisation. ``min_item_words``: items with fewer normalised words
+    are not indexed; items between that and ``ngram`` words are matched whole.
+    ``mask``: the replacement for each matching span in ``mode: mask``.
+    """
+
+    name = "decontam"
+
+    def __init__(
+        self,
+        benchmarks: list[str],
+        ngram: int = 13,
+        mode: str = "drop",
+        min_item_words: int = 8,
+        mask: str = "[MASKED]",
+        exclusion_writer=None,
+    ):
+        super().__init__(exclusion_writer)
+        if mode not in _MODES:
+            raise ConfigError(f"stages.decontam_v1.mode: {mode!r} is not one of {', '.join(_MODES)}")
+        if not isinstance(ngram, int) or ngram < 1:
+            raise ConfigError(f"stages.decontam_v1.ngram: expected a positive number of words, got {ngram!r}")
+        if not isinstance(min_item_words, int) or min_item_words < 1:
+            raise ConfigError(
+                f"stages.decontam_v1.min_item_words: expected a positive number of words, got {min_item_words!r}"
+            )
+        self.ngram = ngram
+        self.mode = mode
+        self.min_item_words = min_item_words
+        self.mask = mask
+        # Resolve now so a bad path fails when the pipeline is built, not inside a worker.
+        self.benchmark_files = resolve_benchmarks(benchmarks)
+        self.asset_paths = [f for _, f in self.benchmark_files]  # for the run manifest
+        self._index: DecontamIndex | None = None
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state["_index"] = None
+        return state
+
+    @property
+    def index(self) -> DecontamIndex:
+        if self._index is None:
+            items = [it for name, path in self.benchmark_files for it in load_benchmark_file(name, path)]
+            self._index = DecontamIndex(items, self.ngram, self.min_item_words)
+            logger.info(
+                f"decontam: {len(self._index)} {self.ngram}-grams from {len(items)} benchmark items "
+                f"({dict(self._index.items_per_benchmark)}); {self._index.short_items} matched whole, "
+                f"{self._index.skipped_items} under {self.min_item_words} words not indexed"
+            )
+        return self._index
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        index = self.index
+        text = doc.text or ""
+        hits = Counter()
+        spans: list[tuple[int, int]] = []
+        want_spans = self.mode == "mask"
+        for item, start, end in index.matches(text):
+            hits[item] += 1
+            if want_spans:
+                spans.append((start, end))
+        if not hits:
+            return True
+        top = index.items[hits.most_common(1)[0][0]]
+        doc.metadata["decontam_benchmark"] = top.benchmark
+        doc.metadata["decontam_item"] = top.item_id
+        doc.metadata["decontam_ngrams"] = sum(hits.values())
+        self.stat_update(f"contaminated_{top.benchmark}")
+        if self.mode == "drop":
+            return self.drop("contaminated")
+        merged = _merge(spans)
+        self.stat_update("masked_spans", value=len(merged))
+        pieces, pos = [], 0
+        for s, e in merged:
+            pieces.append(text[pos:s])
+            pieces.append(self.mask)
+            pos = e
+        pieces.append(text[pos:])
+        doc.text = "".join(pieces)
+        return True
