@@ -45,6 +45,7 @@ $(VENV)/.winnow-bench: $(VENV)/.winnow-setup
 bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_cc.py
 	$(PY) tests/bench/bench_extract.py
+	$(PY) tests/bench/bench_dedup.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

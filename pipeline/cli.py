@@ -129,11 +129,13 @@ def _cmd_assets(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipeline.demo_data import write_demo_warc
+    from pipeline.demo_data import write_demo_benchmark, write_demo_warc
 
     summary = write_demo_warc(args.path, n_pages=args.pages, seed=args.seed)
     summary.pop("kind_by_url", None)
     print(f"wrote {args.path}: {json.dumps(summary)}")
+    bench = Path(args.path).parent / "demo_benchmark.jsonl"
+    print(f"wrote {bench}: {write_demo_benchmark(bench)} benchmark items (quoted by {len(summary['contaminated_urls'])} pages)")
     return 0
 
 

@@ -62,6 +62,7 @@ from __future__ import annotations
 
 import argparse
 import hashlib
+import json
 import html
 import io
 import random
@@ -753,6 +754,34 @@ def _fill(rng: random.Random, template: str, topic: dict) -> str:
     )
 
 
+#: A small benchmark of our own (quiz items, written for the demo) and the good_en pages that quote one
+#: item each, so the demo shows decontamination: ``write_demo_benchmark`` writes it as JSON lines.
+DEMO_BENCHMARK = [
+    ("quiz-0", "A baker fills twelve trays with nine rolls each and sells all but fifteen of them before noon. "
+               "How many rolls are left to sell in the afternoon?", "Twelve trays of nine make 108 rolls, so 15 are left."),
+    ("quiz-1", "Which gas do green plants take in from the air during photosynthesis, and which gas do they give "
+               "back out as a by-product of the same process?", "They take in carbon dioxide and give out oxygen."),
+    ("quiz-2", "A cyclist rides at eighteen kilometres an hour for two and a half hours and then walks for forty "
+               "minutes. How far did she ride before she started walking?", "She rode 45 kilometres."),
+    ("quiz-3", "Why does a metal spoon left in a pot of hot soup feel warmer to the touch than a wooden spoon "
+               "left in the same pot for the same time?", "Metal conducts heat much better than wood."),
+    ("quiz-4", "A library lends out three hundred books on Monday and twice as many on Saturday. How many books "
+               "does it lend on those two days together?", "It lends 900 books."),
+    ("quiz-5", "What is the name of the boundary between two tectonic plates that are moving away from each other, "
+               "as under the middle of the Atlantic Ocean?", "A divergent boundary, such as the Mid-Atlantic Ridge."),
+]
+CONTAMINATED_GOOD_EN = {7: 0, 47: 1, 97: 3}  # nth good_en page -> DEMO_BENCHMARK item quoted in it
+
+
+def write_demo_benchmark(path: str | Path) -> int:
+    """Write DEMO_BENCHMARK as JSON lines ({id, question, answer}); returns the number of items."""
+    path = Path(path)
+    with open(path, "w", encoding="utf-8") as f:
+        for item_id, question, answer in DEMO_BENCHMARK:
+            f.write(json.dumps({"id": item_id, "question": question, "answer": answer}) + "\n")
+    return len(DEMO_BENCHMARK)
+
+
 def make_article(rng: random.Random, topic_key: str) -> dict:
     """Generate an English article (title + paragraphs) about one topic."""
     topic = TOPICS[topic_key]
@@ -1344,13 +1373,20 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
         return site, art
 
     pages = []
+    contaminated: list[str] = []
     foreign_langs = ["de", "fr", "es", "it"]
     enc_declared_i = enc_undeclared_i = redirect_i = foreign_i = 0
     for kind in kinds:
         if kind == "good_en":
             site, art = new_good()
+            n_good = len(originals)
+            if n_good in CONTAMINATED_GOOD_EN:  # a page that quotes a benchmark item verbatim
+                _, q, a = DEMO_BENCHMARK[CONTAMINATED_GOOD_EN[n_good]]
+                art["paragraphs"].insert(len(art["paragraphs"]) // 2, f"A reader sent us this quiz question: {q} {a}")
             page_html = render_page(rng, site, art)
             url = article_url(site, art)
+            if n_good in CONTAMINATED_GOOD_EN:
+                contaminated.append(url)
             originals.append(dict(site=site, art=art, html=page_html, url=url))
             pages.append(_page(kind, url, page_html.encode()))
         elif kind == "exact_dup":
@@ -1523,6 +1559,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
         "html_pages": html_pages,
         "corrupt_tail": list(CORRUPT_KINDS) if corrupt_tail else [],
         "kind_by_url": {p["url"]: p["kind"] for p in pages},
+        "contaminated_urls": contaminated,
         "bytes": path.stat().st_size,
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
     }

@@ -43,11 +43,15 @@ def describe_input(path: str) -> dict:
 
 
 def stage_assets(pipeline: list) -> list[dict]:
-    assets = []
+    """Every model or data file a stage reads (``model_path``, ``asset_paths``), once, with its checksum."""
+    assets, seen = [], set()
     for step in pipeline:
-        path = getattr(step, "model_path", None)
-        if path:
-            assets.append({"stage": getattr(step, "stage_name", str(step)), "path": str(path), "sha256": sha256_file(path)})
+        paths = [getattr(step, "model_path", None)] + list(getattr(step, "asset_paths", None) or [])
+        for path in filter(None, paths):
+            key = (getattr(step, "stage_name", str(step)), str(path))
+            if key not in seen:
+                seen.add(key)
+                assets.append({"stage": key[0], "path": key[1], "sha256": sha256_file(path)})
     return assets
 
 

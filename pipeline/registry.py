@@ -39,6 +39,7 @@ def register(name: str) -> Callable[[type], type]:
 
 def _load_builtin_stages() -> None:
     # Importing the modules runs their @register decorators.
+    import filters.decontam  # noqa: F401
     import filters.dedup  # noqa: F401
     import filters.heuristics  # noqa: F401
     import filters.langid  # noqa: F401

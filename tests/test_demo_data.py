@@ -268,3 +268,7 @@ def test_bundled_demo_file_is_the_generators_output(tmp_path):
     fresh = tmp_path / "demo.warc.gz"
     write_demo_warc(fresh)
     assert sha256_file(fresh) == sha256_file(bundled), "bundled demo WARC is stale: run `make demo-data`"
+    from pipeline.demo_data import write_demo_benchmark
+
+    write_demo_benchmark(tmp_path / "b.jsonl")
+    assert (tmp_path / "b.jsonl").read_bytes() == (bundled.parent / "demo_benchmark.jsonl").read_bytes()

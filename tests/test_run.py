@@ -80,6 +80,15 @@ def test_demo_drops_what_it_should(demo_run):
     reasons = demo_run.stats["removed_by_reason"]
     assert reasons.get("langid_prefilter_other_language", 0) + reasons.get("langid_other_language", 0) >= 20
     assert any(r.startswith("gopher_repetition_") for r in reasons)
+    # the bundled crawl's exact duplicates, and the pages that quote the demo benchmark, are removed
+    assert reasons.get("exact_dedup_duplicate", 0) >= 10 and reasons.get("decontam_contaminated", 0) >= 3
+    con = connect(demo_run.output)
+    rows = con.execute("select dup_of, dup_cluster from removed where reason = 'exact_dedup_duplicate'").fetchall()
+    assert all(dup_of and dup_of == cluster for dup_of, cluster in rows)
+    bench = con.execute("select distinct decontam_benchmark from removed where reason = 'decontam_contaminated'").fetchall()
+    assert bench == [("demo_benchmark",)]
+    sizes = con.execute("select max(dup_cluster_size), min(dup_cluster_size) from documents").fetchone()
+    assert sizes[0] >= 2 and sizes[1] == 1
     skipped = demo_run.stats["skipped_by_reason"]
     assert {"not_html", "http_status", "not_response"} <= set(skipped)
     assert skipped.get("corrupt", 0) + skipped.get("truncated", 0) >= 2
@@ -91,7 +100,8 @@ def test_manifest_and_shards(demo_run):
     assert m["versions"]["datatrove"] == "0.10.1"
     (inp,) = m["inputs"]
     assert inp["bytes"] == DEMO_WARC.stat().st_size and len(inp["sha256"]) == 64
-    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "langid_v1"]
+    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "langid_v1", "decontam_v1"]
+    assert m["assets"][-1]["path"].endswith("demo_benchmark.jsonl")
     import zstandard
 
     shard = next((demo_run.output / "shards").glob("*.jsonl.zst"))

@@ -2,8 +2,9 @@
 
 Reference chain (datatrove 0.10 blocks, FineWeb's settings): WarcReader -> Trafilatura(favour_precision)
 -> LanguageFilter(en, 0.65, lid.176) -> GopherRepetition -> GopherQuality -> C4Quality(no terminal-punct
-rule) -> FineWebQuality -> ParquetWriter. Winnow's chain is the pipeline configs/cc.yaml builds (it also
-writes every dropped document to removed/). Each chain runs in its own fresh process on one core through
+rule) -> FineWebQuality -> ParquetWriter. Winnow's chain is the pipeline configs/cc.yaml builds, up to its
+dedup stages, which the stock chain lacks (bench_dedup.py measures those); it also writes every dropped
+document to removed/. Each chain runs in its own fresh process on one core through
 datatrove's LocalPipelineExecutor; CPU time counts the process and its children (datatrove extracts in a
 sandbox subprocess) from the first record to the last write, and peak RSS is the worker's.
 
@@ -103,11 +104,18 @@ def stock_pipeline(input_dir: str, out: str) -> list:
 
 def winnow_pipeline(input_dir: str, out: str) -> list:
     from pipeline.config import load_config
-    from pipeline.run import build_pipeline
+    from pipeline.run import phase_pipelines
     from pipeline.warc import resolve_inputs
 
+    from dataclasses import replace
+
+    from pipeline.registry import get_stage
+
     cfg = load_config(ROOT / "configs" / "cc.yaml").with_overrides(input_glob=f"{input_dir}/*.warc.gz", output=out)
-    return build_pipeline(cfg, resolve_inputs(cfg.input.paths))
+    # The stock chain has no dedup: compare the streaming part (dedup is measured in bench_dedup.py).
+    cfg = replace(cfg, stages=tuple(s for s in cfg.stages if not getattr(get_stage(s.name), "is_barrier", False)))
+    ((steps, _),) = phase_pipelines(cfg, resolve_inputs(cfg.input.paths), tasks=1)
+    return steps
 
 
 def worker(chain: str, input_dir: str, out: str, result: str) -> None:
