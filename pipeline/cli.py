@@ -45,9 +45,12 @@ def _run_and_report(cfg, overwrite: bool) -> int:
     print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {result.stats['run']['tasks']} task(s), "
           f"{result.stats['run']['cpu_seconds']:.1f} CPU s")
     print(format_funnel(result.stats))
-    for stage, summary in result.stats.get("clusters", {}).items():
-        print(f"{stage}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
-              f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
+    for stage, summary in result.stats.get("barriers", {}).items():
+        if "duplicates" in summary:
+            print(f"{stage}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
+                  f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
+        else:
+            print(f"{stage}: {json.dumps(summary)}")
     out = result.output
     print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
@@ -87,6 +90,21 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 def _cmd_decontam(args: argparse.Namespace) -> int:
     params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode}
     cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
+    return _run_and_report(cfg, args.overwrite)
+
+
+def _cmd_apply(args: argparse.Namespace) -> int:
+    import yaml
+
+    from pipeline.errors import ConfigError
+
+    params = {}
+    for item in args.set or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise ConfigError(f"--set {item!r}: expected KEY=VALUE")
+        params[key] = yaml.safe_load(value)  # typed as YAML reads it: 0.8, true, [en, de]
+    cfg = _adhoc_config("apply", args.input, args.output, [{args.stage: params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -193,6 +211,15 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--ngram", type=int, default=13, help="words per n-gram after normalisation (default 13)")
     dc.add_argument("--mode", choices=["drop", "mask"], default="drop")
     dc.set_defaults(func=_cmd_decontam)
+
+    ap = sub.add_parser("apply", help="run any one registered stage on existing documents",
+                        description="Run one stage (see `winnow stages`) on existing documents, e.g. "
+                        "winnow apply score_filter_v1 'out/cc/documents/*.parquet' --output out/top10 "
+                        "--set column=quality_dclm --set top_fraction=0.1")
+    ap.add_argument("stage", help="registered stage name, e.g. gopher_quality_v1")
+    common(ap, "process")
+    ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a stage parameter (YAML value); repeatable")
+    ap.set_defaults(func=_cmd_apply)
 
     s = sub.add_parser("stages", help="list the registered stages and their parameters")
     s.set_defaults(func=_cmd_stages)

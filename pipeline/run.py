@@ -25,7 +25,7 @@ from pathlib import Path
 from datatrove.executor import LocalPipelineExecutor
 
 from filters.base import WinnowFilter
-from pipeline.config import RunConfig, StageConfig
+from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.manifest import build_manifest
 from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter
@@ -48,27 +48,28 @@ class Phase:
     barrier: object = None  # a dedup stage ending this phase, or None for the last phase
 
 
-def _instantiate(stage: StageConfig, out: Path):
-    cls = get_stage(stage.name)
-    kwargs = dict(stage.params)
-    if issubclass(cls, WinnowFilter):
-        kwargs["exclusion_writer"] = RemovedWriter(str(out / "removed"), stage.name)
-    return cls(**kwargs)
+def score_columns(steps: list) -> tuple[str, ...]:
+    """The ``quality_*`` columns the scoring stages of a run add (every output file carries all of them)."""
+    return tuple(dict.fromkeys(c for s in steps if isinstance(c := getattr(s, "column", None), str) and c.startswith("quality_")))
 
 
-def plan(cfg: RunConfig) -> list[Phase]:
+def plan(cfg: RunConfig) -> tuple[list[Phase], tuple[str, ...]]:
     """Build every stage (bad parameters and missing models fail here) and cut the list at barriers."""
     out = Path(cfg.output)
+    steps = [get_stage(sc.name)(**sc.params) for sc in cfg.stages]
+    columns = score_columns(steps)
+    for sc, step in zip(cfg.stages, steps):
+        if isinstance(step, WinnowFilter):
+            step.exclusion_writer = RemovedWriter(str(out / "removed"), sc.name, columns)
     phases = [Phase()]
-    for stage_cfg in cfg.stages:
-        step = _instantiate(stage_cfg, out)
+    for stage_cfg, step in zip(cfg.stages, steps):
         if getattr(step, "is_barrier", False):
             step.workdir = str(out / "work" / f"{len(phases) - 1}_{stage_cfg.name}")
             phases[-1].barrier = step
             phases.append(Phase())
         else:
             phases[-1].stages.append(step)
-    return phases
+    return phases, columns
 
 
 def input_reader(cfg: RunConfig, files: list[str]):
@@ -85,7 +86,7 @@ def input_reader(cfg: RunConfig, files: list[str]):
 def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[list, object]]:
     """[(steps, barrier)] for each phase, in order."""
     out = Path(cfg.output)
-    phases = plan(cfg)
+    phases, columns = plan(cfg)
     result = []
     previous = None
     for k, phase in enumerate(phases):
@@ -97,9 +98,9 @@ def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[
             steps += [DocumentReader(work, aligned=True), previous]
         steps += phase.stages
         if phase.barrier is not None:
-            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)))]
+            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)), columns)]
         else:
-            steps.append(DocumentsWriter(str(out / "documents")))
+            steps.append(DocumentsWriter(str(out / "documents"), columns))
             if cfg.shards:
                 steps.append(ShardWriter(str(out / "shards")))
         result.append((steps, phase.barrier))
@@ -133,7 +134,7 @@ def run(cfg: RunConfig) -> RunResult:
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "logs" / "winnow_config_hash").write_text(config_hash)
     t0, cpu0 = time.time(), _cpu_seconds()
-    clusters = {}
+    barriers = {}
     for k, (steps, barrier) in enumerate(phases):
         LocalPipelineExecutor(
             pipeline=steps,
@@ -143,13 +144,15 @@ def run(cfg: RunConfig) -> RunResult:
             skip_completed=True,
         ).run()
         if barrier is not None:
-            done = Path(barrier.workdir) / "cluster.json"
-            clusters[barrier.stage_name] = json.loads(done.read_text()) if done.is_file() else barrier.cluster(tasks)
+            done = Path(barrier.workdir) / "barrier_done.json"  # resuming: the cross-task step already ran
+            if not done.is_file():
+                _write_json(done, barrier.cluster(tasks))
+            barriers[barrier.stage_name] = json.loads(done.read_text())
     wall, cpu = time.time() - t0, _cpu_seconds() - cpu0
 
     stats = aggregate_stats(out / "logs", len(phases), tasks)
-    if clusters:
-        stats["clusters"] = clusters
+    if barriers:
+        stats["barriers"] = barriers
     stats["run"] = {"tasks": tasks, "phases": len(phases), "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
     _write_json(out / "stats.json", stats)
     all_steps = [s for steps, _ in phases for s in steps]

@@ -90,7 +90,7 @@ def test_minhash_drops_near_duplicates_only(tmp_path):
     kept, removed, stats = dedup(tmp_path, docs, "minhash_dedup_v1")
     assert {d["id"] for d in kept} == {"x", "z", "one", "empty"} or {d["id"] for d in kept} == {"y", "z", "one", "empty"}
     assert removed[0]["reason"] == "minhash_dedup_duplicate"
-    assert stats["clusters"]["minhash_dedup_v1"]["duplicates"] == 1
+    assert stats["barriers"]["minhash_dedup_v1"]["duplicates"] == 1
 
 
 def test_duplicate_ids_are_not_lost(tmp_path):
