@@ -100,19 +100,45 @@ def _schema(columns: list[tuple[str, pa.DataType]], quality_columns: tuple[str, 
     return pa.schema(columns + [(c, pa.float64()) for c in quality_columns])
 
 
-class DocumentsWriter(ParquetWriter):
+_PART = ".part"
+
+
+class _AtomicFiles:
+    """Write each file as ``<name>.part`` and rename it to ``<name>`` when the writer closes.
+
+    Readers (``*.parquet`` globs, DuckDB) never see a half-written file; a killed task leaves only
+    ``.part`` files, which its rerun overwrites. Files are never split (``max_file_size=-1``), so
+    every task writes exactly one file per writer.
+    """
+
+    def _write(self, document, file_handler, filename):
+        self._parts = getattr(self, "_parts", set())
+        self._parts.add(filename)
+        return super()._write(document, file_handler, filename)
+
+    def _get_output_filename(self, document, rank=0, **kwargs):
+        return super()._get_output_filename(document, rank, **kwargs) + _PART
+
+    def close(self):
+        super().close()
+        for name in sorted(getattr(self, "_parts", ())):
+            self.output_folder.mv(name, name[: -len(_PART)])
+        self._parts = set()
+
+
+class DocumentsWriter(_AtomicFiles, ParquetWriter):
     """Kept documents -> ``OUT/documents/<rank>.parquet`` (zstd), fixed schema."""
 
     name = "documents_writer"
 
-    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = (), **kwargs):
+    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = ()):
         self.quality_columns = tuple(quality_columns)
         super().__init__(
             output_folder,
             output_filename="${rank}.parquet",
             compression="zstd",
             schema=_schema(DOC_COLUMNS, self.quality_columns),
-            **kwargs,
+            max_file_size=-1,
         )
 
     def _default_adapter(self, document: Document) -> dict:
@@ -125,15 +151,12 @@ class DocumentsWriter(ParquetWriter):
 class WorkWriter(DocumentsWriter):
     """Documents between the phases of a run (before a dedup barrier) -> ``OUT/work/<phase>/<rank>.parquet``.
 
-    One file per task, never split: task r of the next phase reads exactly ``<r>.parquet``."""
+    One file per task: task r of the next phase reads exactly ``<r>.parquet``."""
 
     name = "work_writer"
 
-    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = ()):
-        super().__init__(output_folder, quality_columns, max_file_size=-1)
 
-
-class RemovedWriter(ParquetWriter):
+class RemovedWriter(_AtomicFiles, ParquetWriter):
     """Dropped documents of one stage -> ``OUT/removed/<stage>_<rank>.parquet`` with ``removed_by`` and ``reason``.
 
     Used as a datatrove filter's ``exclusion_writer``: BaseFilter stores the drop
@@ -142,7 +165,7 @@ class RemovedWriter(ParquetWriter):
 
     name = "removed_writer"
 
-    def __init__(self, output_folder: str, stage: str, quality_columns: tuple[str, ...] = (), **kwargs):
+    def __init__(self, output_folder: str, stage: str, quality_columns: tuple[str, ...] = ()):
         self.stage = stage
         self.quality_columns = tuple(quality_columns)
         super().__init__(
@@ -150,7 +173,7 @@ class RemovedWriter(ParquetWriter):
             output_filename=f"{stage}_${{rank}}.parquet",
             compression="zstd",
             schema=_schema(REMOVED_COLUMNS, self.quality_columns),
-            **kwargs,
+            max_file_size=-1,
         )
 
     def __repr__(self) -> str:
@@ -163,18 +186,13 @@ class RemovedWriter(ParquetWriter):
         return row
 
 
-class ShardWriter(JsonlWriter):
+class ShardWriter(_AtomicFiles, JsonlWriter):
     """Optional training shards -> ``OUT/shards/<rank>.jsonl.zst``, Dolma-style rows (id, text, source, metadata)."""
 
     name = "shard_writer"
 
-    def __init__(self, output_folder: str, **kwargs):
-        super().__init__(
-            output_folder,
-            output_filename="${rank}.jsonl",
-            compression="zstd",
-            **kwargs,
-        )
+    def __init__(self, output_folder: str):
+        super().__init__(output_folder, output_filename="${rank}.jsonl", compression="zstd")
 
     def __repr__(self) -> str:
         return self.name

@@ -108,7 +108,7 @@ def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[
     return result
 
 
-def _check_output_dir(out: Path, config_hash: str) -> None:
+def _check_output_dir(out: Path, config_hash: str, tasks: int) -> None:
     manifest = out / "manifest.json"
     if manifest.is_file():
         previous = json.loads(manifest.read_text()).get("config_hash")
@@ -120,6 +120,13 @@ def _check_output_dir(out: Path, config_hash: str) -> None:
     pending = out / "logs" / "winnow_config_hash"
     if pending.is_file() and pending.read_text().strip() != config_hash:
         raise ConfigError(f"output: {out} holds an unfinished run of a different config; delete it or choose another --output")
+    # Task r of a resumed run must redo exactly what task r of the first attempt did.
+    started = out / "logs" / "winnow_tasks"
+    if started.is_file() and int(started.read_text()) != tasks:
+        raise ConfigError(
+            f"output: {out} was started with {int(started.read_text())} task(s), now {tasks}; resume it with "
+            f"--tasks {int(started.read_text())}, or start over with --overwrite or another --output"
+        )
 
 
 def run(cfg: RunConfig) -> RunResult:
@@ -127,12 +134,13 @@ def run(cfg: RunConfig) -> RunResult:
     out = Path(cfg.output)
     files = resolve_inputs(cfg.input.paths)
     config_hash = cfg.config_hash()
-    _check_output_dir(out, config_hash)
     tasks = min(cfg.executor.tasks, max(len(files), 1))
+    _check_output_dir(out, config_hash, tasks)
     phases = phase_pipelines(cfg, files, tasks)  # builds every stage before any work starts
 
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "logs" / "winnow_config_hash").write_text(config_hash)
+    (out / "logs" / "winnow_tasks").write_text(str(tasks))
     t0, cpu0 = time.time(), _cpu_seconds()
     barriers = {}
     for k, (steps, barrier) in enumerate(phases):
