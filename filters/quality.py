@@ -45,7 +45,7 @@ from datatrove.data import Document
 
 from filters.base import WinnowFilter
 from pipeline.errors import ConfigError, WinnowError
-from pipeline.readers import DocumentReader, format_of, row_to_document
+from pipeline.readers import DocumentReader
 from pipeline.registry import register
 from pipeline.warc import resolve_inputs
 
@@ -86,11 +86,12 @@ def split(docs: list[dict], holdout: float, seed: int) -> tuple[list[dict], list
 def read_labelled(
     globs: list[str], text_field: str = "text", label_field: str | None = None, max_docs: int | None = None
 ) -> tuple[list[dict], dict]:
-    """Documents as ``{"id", "text", "label"?}`` dicts, plus ``{file: size}``; files in sorted order.
+    """Documents as ``{"id", "text", "label"?}`` dicts, plus ``{file: bytes}``; files in sorted order.
 
-    The text comes from ``text_field`` (a top-level column or a metadata key). A file in which no row has
-    that field is a ConfigError naming file and field; single rows without it are skipped. With
-    ``label_field``, rows without a label are skipped. ``max_docs`` stops reading after that many.
+    Files are read with :class:`pipeline.readers.DocumentReader` (rows need a ``text`` column to be
+    documents). The training text is ``text`` or, for another ``text_field``, that metadata key. A file in
+    which no document has the field is a ConfigError naming file and field; single documents without it
+    (or, with ``label_field``, without a label) are skipped. ``max_docs`` stops reading after that many.
     """
     files = resolve_inputs(globs)
     reader = DocumentReader(files)
@@ -98,28 +99,25 @@ def read_labelled(
     sizes: dict[str, int] = {}
     for path in files:
         sizes[path] = _size(path)
-        rows = reader._parquet_rows(path) if format_of(path) == "parquet" else reader._jsonl_rows(path)
-        n_rows = n_text = 0
-        for index, row in rows:
-            if row is None:
-                continue
-            n_rows += 1
-            if text_field != "text":
-                row["text"] = row.pop(text_field, None)
-            doc, _ = row_to_document(row, path, index)
-            if doc is None:
+        n_docs = n_text = 0
+        for doc in reader.read_file(path):
+            n_docs += 1
+            text = doc.text if text_field == "text" else doc.metadata.get(text_field)
+            if not isinstance(text, str):
                 continue
             n_text += 1
-            item = {"id": doc.id, "text": doc.text}
+            item = {"id": doc.id, "text": text}
             if label_field is not None:
-                if label_field not in doc.metadata:
+                if doc.metadata.get(label_field) is None:
                     continue
                 item["label"] = doc.metadata[label_field]
             out.append(item)
             if max_docs is not None and len(out) >= max_docs:
                 return out, sizes
-        if n_rows and not n_text:
-            raise ConfigError(f"{path}: no row has the text field {text_field!r} (set --text-field)")
+        if not n_docs:
+            raise ConfigError(f"{path}: no documents (the file is empty, or no row has a string 'text' field)")
+        if not n_text:
+            raise ConfigError(f"{path}: no document has the text field {text_field!r} (set --text-field)")
     return out, sizes
 
 
@@ -276,7 +274,12 @@ def train(
 
 
 def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
-    """fastText supervised, one thread and a seed (reproducible); lr is quartered and retried on NaN."""
+    """fastText supervised, one thread and a seed (reproducible).
+
+    fastText stops with "Encountered NaN." when training diverges (too high an lr on tiny or skewed data):
+    lr is then quartered and training retried, up to six times; a model whose predictions on training
+    texts are not finite is treated the same way. The lr that worked is recorded as ``lr_used``.
+    """
     import fasttext
 
     labels: dict = {}
@@ -290,7 +293,7 @@ def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
             raise ConfigError("regression with fasttext: rounded labels form a single class; use --model linear")
     rng = np.random.default_rng(seed)  # fastText reads the file in order: shuffle so classes interleave
     order = rng.permutation(len(texts))
-    lr = float(hp["lr"])
+    lr = lr0 = float(hp["lr"])
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "train.txt")
         with open(path, "w", encoding="utf-8") as f:
@@ -301,7 +304,6 @@ def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
             try:
                 ft = fasttext.train_supervised(input=path, **{**hp, "lr": lr}, thread=1, seed=seed, verbose=0)
             except RuntimeError as e:
-                print("DEBUG", repr(e)); 
                 if "NaN" not in str(e):
                     raise
                 lr /= 4
@@ -311,8 +313,8 @@ def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
                 break
             lr /= 4
         else:
-            raise WinnowError(f"fastText training diverged (NaN) down to lr={lr * 4:.2g}; "
-                              "add documents or use --model linear")
+            raise WinnowError(f"fastText training on {len(texts)} documents gave NaN at every lr from {lr0:g} "
+                              f"down to {lr * 4:.2g}; add documents or use --model linear")
     ft.save_model(str(model_file))
     return {"lr_used": lr, "thread": 1, "labels": labels}
 

@@ -21,7 +21,7 @@ examples:
 
 outputs of a run (OUT = the config's output): OUT/documents/*.parquet (kept),
 OUT/removed/*.parquet (dropped, with removed_by and reason), OUT/stats.json,
-OUT/manifest.json, OUT/logs/ (per-task logs; completion markers for resuming).
+OUT/manifest.json, OUT/report.html, OUT/logs/ (per-task logs; completion markers for resuming).
 """
 
 
@@ -52,7 +52,10 @@ def _run_and_report(cfg, overwrite: bool) -> int:
         else:
             print(f"{stage}: {json.dumps(summary)}")
     out = result.output
-    print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json")
+    from pipeline.report import write_report
+
+    write_report(out)
+    print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json, report.html")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
     return 0 if result.stats["conserved"] else 1
 
@@ -106,6 +109,13 @@ def _cmd_apply(args: argparse.Namespace) -> int:
         params[key] = yaml.safe_load(value)  # typed as YAML reads it: 0.8, true, [en, de]
     cfg = _adhoc_config("apply", args.input, args.output, [{args.stage: params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from pipeline.report import write_report
+
+    print(write_report(args.output))
+    return 0
 
 
 def _cmd_stages(args: argparse.Namespace) -> int:
@@ -220,6 +230,10 @@ def build_parser() -> argparse.ArgumentParser:
     common(ap, "process")
     ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a stage parameter (YAML value); repeatable")
     ap.set_defaults(func=_cmd_apply)
+
+    rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)")
+    rp.add_argument("output", help="run directory")
+    rp.set_defaults(func=_cmd_report)
 
     s = sub.add_parser("stages", help="list the registered stages and their parameters")
     s.set_defaults(func=_cmd_stages)

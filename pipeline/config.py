@@ -4,7 +4,7 @@ Shape (every key but ``name``, ``input.paths`` and ``stages`` has a default)::
 
     name: cc
     seed: 0
-    input: {format: warc, paths: "data/cc/*.warc.gz", limit: -1}
+    input: {format: warc, paths: "data/cc/*.warc.gz", limit: -1, split_mb: 256}
     output: out/cc
     executor: {kind: local, tasks: 4, workers: 2}
     shards: false                       # true: also write OUT/shards/*.jsonl.zst
@@ -36,6 +36,7 @@ class InputConfig:
     format: str
     paths: tuple[str, ...]
     limit: int = -1  # documents per task, -1 for all (debugging aid)
+    split_mb: int = 256  # files larger than this are read as several units (WARC, plain JSON lines)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _parse(raw: Any) -> RunConfig:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"name: expected a non-empty string, got {name!r}")
 
-    inp = _mapping("input", raw["input"], ("format", "paths", "limit"))
+    inp = _mapping("input", raw["input"], ("format", "paths", "limit", "split_mb"))
     fmt = inp.get("format", "warc")
     if fmt not in INPUT_FORMATS:
         raise ConfigError(f"input.format: unknown format {fmt!r}; valid formats: {', '.join(INPUT_FORMATS)}")
@@ -141,7 +142,8 @@ def _parse(raw: Any) -> RunConfig:
         paths = [paths]
     if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
         raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
-    input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)))
+    input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
+                            _positive("input.split_mb", inp.get("split_mb", 256)))
 
     ex = _mapping("executor", raw.get("executor", {}), ("kind", "tasks", "workers"))
     kind = ex.get("kind", "local")

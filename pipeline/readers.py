@@ -6,7 +6,8 @@ existing outputs keeps what earlier runs recorded. JSON lines may be plain, ``.g
 
 Counters: ``input`` per row read; ``skipped_no_text`` (text missing or not a string), ``skipped_bad_json``
 (a line that does not parse, or is not an object: logged once with file and line number). A row with no
-``id`` gets ``<file>#<row>`` and is counted under ``missing_id``.
+``id`` gets ``<file>#<line>`` (``<file>#@<byte offset>`` when the file is read in byte ranges) and is
+counted under ``missing_id``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,25 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
 _BATCH = 1024
+
+
+SPLITTABLE = (".warc", ".warc.gz", ".jsonl", ".ndjson", ".json")  # .jsonl.gz/.zst and parquet are read whole
+
+
+def split_units(files: list[str], split_bytes: int) -> list[tuple[str, int, int | None]]:
+    """(path, start, end) work units: files larger than ``split_bytes`` are cut into byte ranges where the
+    format allows it (WARC: per-record gzip members or records; uncompressed JSON lines: lines). A reader
+    aligns each range to the first record (line) starting in it, so every record is read exactly once."""
+    units = []
+    for path in files:
+        fs, _, (p,) = fsspec.get_fs_token_paths(path)
+        size = fs.size(p) or 0
+        if split_bytes <= 0 or size <= split_bytes or not path.lower().endswith(SPLITTABLE):
+            units.append((path, 0, None))
+            continue
+        cuts = list(range(0, size, split_bytes))
+        units += [(path, a, b if b < size else None) for a, b in zip(cuts, cuts[1:] + [size])]
+    return units
 
 
 def format_of(path: str) -> str:
@@ -63,10 +83,10 @@ class DocumentReader(PipelineStep):
 
     type = "reader"
 
-    def __init__(self, files: list[str], limit: int = -1, source: str | None = None, aligned: bool = False):
+    def __init__(self, units: list, limit: int = -1, source: str | None = None, aligned: bool = False):
         self.name = "read_work" if aligned else "read_documents"  # before super().__init__, which names the stats
         super().__init__()
-        self.files = list(files)
+        self.units = [u if isinstance(u, tuple) else (u, 0, None) for u in units]
         self.limit = limit
         self.source = source
         self.aligned = aligned
@@ -84,14 +104,15 @@ class DocumentReader(PipelineStep):
         if data:
             yield from data
         if self.aligned:
-            fs, _, (p,) = fsspec.get_fs_token_paths(self.files[rank])
-            shard = [self.files[rank]] if fs.exists(p) else []
+            unit = self.units[rank]
+            fs, _, (p,) = fsspec.get_fs_token_paths(unit[0])
+            shard = [unit] if fs.exists(p) else []
         else:
-            shard = self.files[rank::world_size]
+            shard = self.units[rank::world_size]
         n = 0
-        for path in shard:
+        for path, start, end in shard:
             self.stat_update("input_files")
-            for doc in self.read_file(path):
+            for doc in self.read_file(path, start, end):
                 n += 1
                 if self.source and "source" not in doc.metadata:
                     doc.metadata["source"] = self.source
@@ -100,9 +121,9 @@ class DocumentReader(PipelineStep):
                 if n == self.limit:
                     return
 
-    def read_file(self, path: str):
+    def read_file(self, path: str, start: int = 0, end: int | None = None):
         fmt = format_of(path)
-        rows = self._parquet_rows(path) if fmt == "parquet" else self._jsonl_rows(path)
+        rows = self._parquet_rows(path) if fmt == "parquet" else self._jsonl_rows(path, start, end)
         for index, row in rows:
             self.stat_update("input")
             if row is None:
@@ -127,18 +148,39 @@ class DocumentReader(PipelineStep):
                     yield index, row
                     index += 1
 
-    def _jsonl_rows(self, path: str):
+    def _jsonl_rows(self, path: str, start: int = 0, end: int | None = None):
+        if start or end is not None:
+            yield from self._jsonl_range(path, start, end)
+            return
         with fsspec.open(path, "rt", compression="infer", encoding="utf-8", errors="replace") as f:
-            for index, line in enumerate(f):
-                if not line.strip():
-                    continue
-                try:
-                    row = json.loads(line)
-                except json.JSONDecodeError as e:
-                    row = e
-                if not isinstance(row, dict):
-                    self.stat_update("skipped_bad_json")
-                    self._warn("bad_json", f"{path} line {index + 1}: not a JSON object ({row}); line skipped")
-                    yield index, None
-                    continue
-                yield index, row
+            yield from self._parse_lines(path, enumerate(f, 1))  # 1-based line numbers
+
+    def _jsonl_range(self, path: str, start: int, end: int | None):
+        """Lines whose first byte is in [start, end) of an uncompressed JSON-lines file; rows are numbered
+        by their byte offset (``<file>#@<offset>`` ids for rows without one)."""
+        with fsspec.open(path, "rb") as f:
+            pos = start
+            if start > 0:
+                f.seek(start - 1)
+                pos = start - 1 + len(f.readline())  # finish the line that started before this range
+            while end is None or pos < end:
+                raw = f.readline()
+                if not raw:
+                    break
+                yield from self._parse_lines(path, [(f"@{pos}", raw.decode("utf-8", errors="replace"))])
+                pos += len(raw)
+
+    def _parse_lines(self, path: str, lines):
+        for index, line in lines:
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                row = e
+            if not isinstance(row, dict):
+                self.stat_update("skipped_bad_json")
+                self._warn("bad_json", f"{path} line {index}: not a JSON object ({row}); line skipped")
+                yield index, None
+                continue
+            yield index, row

@@ -44,6 +44,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
+import duckdb
+
 from pipeline.errors import WinnowError
 from pipeline.query import connect
 
@@ -294,7 +296,7 @@ def _summary(ctx: _Ctx) -> str:
     if versions:
         items = sorted(versions.items())
         per_row = 4
-        rows = [sum(([k, ("html", f"<code>{esc(v)}</code>")] for k, v in items[i:i + per_row]), [])
+        rows = [sum(([k, str(v)] for k, v in items[i:i + per_row]), [])
                 for i in range(0, len(items), per_row)]
         rows = [r + [""] * (2 * per_row - len(r)) for r in rows]
         parts.append("<h3>Versions</h3>" + _table(["package", "version"] * per_row, rows, table_id="table-versions"))
@@ -455,6 +457,7 @@ def _quality(ctx: _Ctx) -> str:
         edges = [lo + (hi - lo) * i / n_bins for i in range(n_bins + 1)]
         kept, removed = _binned(ctx, q, lo, hi, n_bins, log=False, where=f"isfinite({q})")
         name = col.removeprefix("quality_")
+        parts.append(f"<h3>{esc(col)}</h3>")
         parts.append(_hist_plot(f"plot-quality-{_slug(name)}", f"Quality score {col}, kept and removed",
                                 edges, kept, removed, col))
         for r in ctx.rows(
@@ -464,12 +467,18 @@ def _quality(ctx: _Ctx) -> str:
             summary.append((col, "kept" if r[0] else "removed", *r[1:]))
     if not parts:
         return ""
-    table = _table(["column", "", "scored", "min", "p10", "median", "p90", "max"], summary, table_id="table-quality")
+    table = "<h3>Summary</h3>" + _table(["column", "", "scored", "min", "p10", "median", "p90", "max"], summary,
+                                        table_id="table-quality")
     return _section("section-quality", "Quality scores", *parts, table)
 
 
 def _dedup(ctx: _Ctx) -> str:
-    sizes = ctx.rows("select dup_cluster_size, count(*) from documents where dup_cluster_size is not null group by 1 order by 1")
+    sizes = ctx.rows(
+        "select case when s <= 10 then cast(s as varchar) when s <= 20 then '11-20' when s <= 50 then '21-50' "
+        "when s <= 100 then '51-100' when s <= 1000 then '101-1000' else '>1000' end as bucket, count(*) "
+        "from (select dup_cluster_size as s from documents where dup_cluster_size is not null) group by bucket "
+        "order by min(s)"
+    )
     removals = ctx.rows(
         "select removed_by, reason, count(*) from removed where removed_by like '%dedup%' or reason like '%dedup%' "
         "group by all order by 3 desc, 1, 2"
@@ -479,20 +488,25 @@ def _dedup(ctx: _Ctx) -> str:
         return ""
     parts = []
     if sizes:
-        fig = _figure(8.0, 3.2)
+        from matplotlib.ticker import FuncFormatter
+
+        fig = _figure(min(8.0, 2.6 + 0.6 * len(sizes)), 3.2)
         ax = fig.add_subplot()
         labels = [str(s) for s, _ in sizes]
         ax.bar(range(len(sizes)), [c for _, c in sizes], color=KEPT_COLOUR)
         ax.set_xticks(range(len(sizes)), labels)
         ax.set_yscale("log")
+        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
+        ax.set_ylim(0.8, max(c for _, c in sizes) * 2)
         for i, (_, c) in enumerate(sizes):
             ax.text(i, c, f"{c:,}", ha="center", va="bottom", fontsize=8)
-        ax.set_xlabel("duplicate cluster size (documents in the cluster, including the kept copy)", fontsize=9)
+        ax.set_xlabel("cluster size (documents, including the kept copy)", fontsize=9)
         ax.set_ylabel("kept documents (log scale)", fontsize=9)
         _style(ax)
         ax.grid(axis="x", visible=False)
         parts.append(_img(fig, "plot-dup-clusters", "Kept documents by duplicate cluster size"))
-        parts.append(_table(["cluster size", "kept documents"], sizes, table_id="table-dup-clusters"))
+        parts.append(_table(["cluster size", "kept documents"], [(("num", esc(b)), c) for b, c in sizes],
+                            table_id="table-dup-clusters"))
     if removals:
         parts.append("<h3>Dedup removals</h3>" + _table(["stage", "reason", "documents"], removals, table_id="table-dedup-removals"))
     if barriers:
@@ -537,9 +551,8 @@ def _page_methods(ctx: _Ctx) -> list[tuple[str, int]]:
                 for method, n in ctx.rows(sql):
                     if method is not None and n is not None:
                         counts[str(method)] = counts.get(str(method), 0) + int(n)
-            except Exception as e:  # noqa: BLE001 - duckdb raises several types for JSON shapes it cannot cast
-                if "duckdb" not in type(e).__module__.lower():
-                    raise
+            except duckdb.Error:  # a JSON shape this query does not read (e.g. numbers in a list): try the next
+                continue
     return sorted(counts.items(), key=lambda kv: -kv[1])
 
 
@@ -659,6 +672,7 @@ def _mixture(ctx: _Ctx) -> str:
             ax.set_xlabel("weight", fontsize=9)
             _style(ax)
             ax.grid(axis="y", visible=False)
+            parts.append("<h3>Weights</h3>")
             parts.append(_img(fig, "plot-weights", "Mixture weights"))
             total = sum(weights.values())
             parts.append(_table(["source", "weight", "share"], [(k, v, ("num", _pct(v, total))) for k, v in items],
@@ -669,6 +683,7 @@ def _mixture(ctx: _Ctx) -> str:
     if fpath.is_file():
         fit = _read_json(fpath)
         pairs = _fit_pairs(fit)
+        parts.append("<h3>Fit</h3>")
         if pairs:
             obs, pred = pairs
             fig = _figure(4.6, 4.2)
@@ -680,7 +695,7 @@ def _mixture(ctx: _Ctx) -> str:
             ax.set_ylabel("predicted", fontsize=9)
             _style(ax)
             parts.append(_img(fig, "plot-fit", "Regression fit: predicted vs observed"))
-        parts.append("<h3>Fit</h3>" + _table(["metric", "value"], _flatten(fit), table_id="table-fit"))
+        parts.append(_table(["metric", "value"], _flatten(fit), table_id="table-fit"))
     if not parts:
         return ""
     return _section("section-mixture", "Mixture", *parts)

@@ -29,7 +29,7 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.manifest import build_manifest
 from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter
-from pipeline.readers import DocumentReader, format_of
+from pipeline.readers import DocumentReader, format_of, split_units
 from pipeline.registry import get_stage
 from pipeline.stats import aggregate_stats
 from pipeline.warc import WarcReader, resolve_inputs
@@ -72,18 +72,19 @@ def plan(cfg: RunConfig) -> tuple[list[Phase], tuple[str, ...]]:
     return phases, columns
 
 
-def input_reader(cfg: RunConfig, files: list[str]):
-    formats = {format_of(f) for f in files}
+def input_reader(cfg: RunConfig, units: list):
+    files = [u[0] for u in units]
     fmt = cfg.input.format
-    if fmt == "warc":
-        return WarcReader(files, limit=cfg.input.limit, source=cfg.name)
     bad = sorted(f for f in files if format_of(f) != fmt)
     if bad:
-        raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (formats found: {', '.join(sorted(formats))})")
-    return DocumentReader(files, limit=cfg.input.limit, source=cfg.name)
+        found = ", ".join(sorted({format_of(f) for f in files}))
+        raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (formats found: {found})")
+    if fmt == "warc":
+        return WarcReader(units, limit=cfg.input.limit, source=cfg.name)
+    return DocumentReader(units, limit=cfg.input.limit, source=cfg.name)
 
 
-def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[list, object]]:
+def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list, object]]:
     """[(steps, barrier)] for each phase, in order."""
     out = Path(cfg.output)
     phases, columns = plan(cfg)
@@ -92,7 +93,7 @@ def phase_pipelines(cfg: RunConfig, files: list[str], tasks: int) -> list[tuple[
     for k, phase in enumerate(phases):
         steps: list = []
         if k == 0:
-            steps.append(input_reader(cfg, files))
+            steps.append(input_reader(cfg, units))
         else:
             work = [str(out / "work" / str(k - 1) / f"{r:05d}.parquet") for r in range(tasks)]
             steps += [DocumentReader(work, aligned=True), previous]
@@ -134,9 +135,10 @@ def run(cfg: RunConfig) -> RunResult:
     out = Path(cfg.output)
     files = resolve_inputs(cfg.input.paths)
     config_hash = cfg.config_hash()
-    tasks = min(cfg.executor.tasks, max(len(files), 1))
+    units = split_units(files, cfg.input.split_mb * 2**20)
+    tasks = min(cfg.executor.tasks, max(len(units), 1))
     _check_output_dir(out, config_hash, tasks)
-    phases = phase_pipelines(cfg, files, tasks)  # builds every stage before any work starts
+    phases = phase_pipelines(cfg, units, tasks)  # builds every stage before any work starts
 
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "logs" / "winnow_config_hash").write_text(config_hash)

@@ -57,7 +57,12 @@ def _mime(value: str | None) -> str:
 
 
 class WarcReader(PipelineStep):
-    """Documents from WARC files; task ``rank`` of ``world_size`` reads every world_size-th file."""
+    """Documents from WARC files; task ``rank`` of ``world_size`` reads every world_size-th *unit*.
+
+    A unit is a whole file or, for a large one, a byte range of it (``pipeline.readers.split_units``):
+    a range starts at the first real record at or after its first byte and ends where the next range
+    starts, so every record belongs to exactly one unit and a huge file does not pin one task.
+    """
 
     name = "read_warc"
     type = "reader"
@@ -65,9 +70,9 @@ class WarcReader(PipelineStep):
     def __repr__(self) -> str:
         return self.name
 
-    def __init__(self, files: list[str], limit: int = -1, source: str | None = None):
+    def __init__(self, units: list, limit: int = -1, source: str | None = None):
         super().__init__()
-        self.files = list(files)
+        self.units = [u if isinstance(u, tuple) else (u, 0, None) for u in units]
         self.limit = limit
         self.source = source
         self._warned: set[str] = set()
@@ -86,30 +91,36 @@ class WarcReader(PipelineStep):
         if data:
             yield from data
         n = 0
-        for path in self.files[rank::world_size]:
+        for path, start, end in self.units[rank::world_size]:
             self.stat_update("input_files")
-            for doc in self.read_file(path):
+            for doc in self.read_file(path, start, end):
                 n += 1
                 self.update_doc_stats(doc)
                 yield doc
                 if n == self.limit:  # stop before reading another record, so every record read is counted
                     return
 
-    def read_file(self, path: str):
-        """Documents of one file. A damaged record costs itself only: reading resumes at the next record
-        start (a gzip member, or a ``WARC/1.x`` line, that really parses as a record header)."""
+    def read_file(self, path: str, start: int = 0, end: int | None = None):
+        """Documents of one file (or of its byte range [start, end)). A damaged record costs itself only:
+        reading resumes at the next record start (a gzip member, or a ``WARC/1.x`` line, that really
+        parses as a record header)."""
         from fastwarc.warc import ArchiveIterator, WarcRecordType
 
         with fsspec.open(path, "rb") as f:
             gzipped = f.read(3) == _GZIP_MAGIC
-            start: int | None = 0
-            while start is not None:
+            # This unit owns everything from its first record start to the next unit's first record start.
+            limit = None if end is None else self._next_record_start(f, end, gzipped)
+            if start > 0:
+                start = self._next_record_start(f, start, gzipped)
+            while start is not None and (limit is None or start < limit):
                 f.seek(start)
                 last = None  # offset of the last record FastWARC returned in this pass
                 last_bad = False  # ... and whether it was unparseable (already counted as corrupt)
                 error = None
                 try:
                     for record in ArchiveIterator(f, parse_http=False):
+                        if limit is not None and record.stream_pos >= limit:
+                            return  # the next unit's first record
                         last = record.stream_pos  # absolute: FastWARC counts from where the file is positioned
                         self.stat_update("input")
                         last_bad = record.record_type in (WarcRecordType.no_type, WarcRecordType.unknown)
@@ -122,9 +133,9 @@ class WarcReader(PipelineStep):
                             yield doc
                 except OSError as e:
                     error = str(e)
-                start = self._after_pass(f, path, gzipped, start, last, last_bad, error)
+                start = self._after_pass(f, path, gzipped, start, last, last_bad, error, limit)
 
-    def _after_pass(self, f, path, gzipped, start, last, last_bad, error) -> int | None:
+    def _after_pass(self, f, path, gzipped, start, last, last_bad, error, limit=None) -> int | None:
         """Count what a pass over the file lost, if anything, and return where the next pass starts."""
         if last is None:  # nothing readable at `start`
             if start == 0 and not self._is_record_start(f, 0, gzipped):
@@ -140,7 +151,9 @@ class WarcReader(PipelineStep):
             # Normal end, or the error belongs to the unreadable record already counted: resume at the next
             # real record start, if FastWARC stopped before one (the next pass counts it if it cannot read it).
             return nxt
-        # The error is in the record after the last one returned.
+        # The error is in the record after the last one returned (which the next unit owns if it starts there).
+        if limit is not None and nxt is not None and nxt >= limit:
+            return None
         self.stat_update("input")
         self.skip("corrupt", path, nxt if nxt is not None else last, None, error)
         return None if nxt is None else self._next_record_start(f, nxt + 1, gzipped)

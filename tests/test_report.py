@@ -89,7 +89,7 @@ def test_demo_report_is_self_contained_and_complete(demo_out, demo_report):
         assert f'<div class="value" id="count-{key}">{stats[key]:,}</div>' in page
     assert "<strong>holds</strong>" in page and "match stats.json" in page
     assert manifest["config_hash"] in page
-    assert f"<code>{manifest['versions']['duckdb']}</code>" in page
+    assert f"<td>duckdb</td><td>{manifest['versions']['duckdb']}</td>" in page
     for reason, n in stats["removed_by_reason"].items():
         assert re.search(rf"<td>{reason}</td><td class=\"num\">{n:,}</td>", page), reason
     for why in stats["skipped_by_reason"]:

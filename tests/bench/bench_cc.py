@@ -114,7 +114,7 @@ def winnow_pipeline(input_dir: str, out: str) -> list:
     cfg = load_config(ROOT / "configs" / "cc.yaml").with_overrides(input_glob=f"{input_dir}/*.warc.gz", output=out)
     # The stock chain has no dedup: compare the streaming part (dedup is measured in bench_dedup.py).
     cfg = replace(cfg, stages=tuple(s for s in cfg.stages if not getattr(get_stage(s.name), "is_barrier", False)))
-    ((steps, _),) = phase_pipelines(cfg, resolve_inputs(cfg.input.paths), tasks=1)
+    ((steps, _),) = phase_pipelines(cfg, [(f, 0, None) for f in resolve_inputs(cfg.input.paths)], tasks=1)
     return steps
 
 
