@@ -125,3 +125,37 @@ def test_decode_html(data, declared, text, how):
         assert got_how == how
     else:
         assert got_how in ("detected", "replaced")
+
+
+@pytest.mark.parametrize("split_bytes", [30_000, 77_777, 150_000])
+def test_byte_range_units_read_every_record_once(tmp_path, split_bytes):
+    from pipeline.demo_data import write_demo_warc
+    from pipeline.readers import split_units
+
+    path = tmp_path / "d.warc.gz"
+    write_demo_warc(path, n_pages=120, seed=5)
+    whole = WarcReader([str(path)])
+    whole_docs = [d.id for d in whole.run()]
+    units = split_units([str(path)], split_bytes)
+    assert len(units) > 1
+    reader = WarcReader(units)
+    split_docs = [d.id for rank in range(len(units)) for d in reader.run(rank=rank, world_size=len(units))]
+    assert split_docs == whole_docs  # same records, once each, in order
+    totals = lambda r: {k: v.total for k, v in r.stats.stats.items() if k == "input" or k.startswith("skipped_")}
+    assert totals(reader) == totals(whole)  # damaged records in the tail are counted once too
+
+
+def test_jsonl_byte_ranges(tmp_path):
+    from pipeline.readers import DocumentReader, split_units
+
+    path = tmp_path / "d.jsonl"
+    with open(path, "w") as f:
+        for i in range(500):
+            f.write('{"id": "%d", "text": "%s"}\n' % (i, "word " * (i % 37)))
+        f.write("not json\n")
+    units = split_units([str(path)], 1000)
+    assert len(units) > 5
+    reader = DocumentReader(units)
+    ids = [d.id for rank in range(len(units)) for d in reader.run(rank=rank, world_size=len(units))]
+    assert ids == [str(i) for i in range(500)]
+    assert reader.stats.stats["skipped_bad_json"].total == 1 and reader.stats.stats["input"].total == 501
