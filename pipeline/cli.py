@@ -29,7 +29,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
 
     cfg = load_config(args.config).with_overrides(
-        input_glob=args.input, output=args.output, tasks=args.tasks, workers=args.workers, limit=args.limit
+        input_glob=args.input, output=args.output, tasks=args.tasks, workers=args.workers, limit=args.limit,
+        executor=args.executor, partition=args.partition, time=args.time,
     )
     return _run_and_report(cfg, args.overwrite)
 
@@ -41,6 +42,11 @@ def _run_and_report(cfg, overwrite: bool) -> int:
     if overwrite:
         clean_output(cfg.output)
     result = run(cfg)
+    if result is None:  # slurm: submitted
+        print(f"\nwinnow run {cfg.name}: submitted to Slurm ({cfg.executor.tasks} task(s) per phase, partition "
+              f"{cfg.executor.partition}); the last job writes {cfg.output}/stats.json, manifest.json and report.html. "
+              f"Job logs: {cfg.output}/logs/*/slurm_logs/. Run the same command again to resume failed tasks.")
+        return 0
     print()
     print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {result.stats['run']['tasks']} task(s), "
           f"{result.stats['run']['cpu_seconds']:.1f} CPU s")
@@ -52,9 +58,6 @@ def _run_and_report(cfg, overwrite: bool) -> int:
         else:
             print(f"{stage}: {json.dumps(summary)}")
     out = result.output
-    from pipeline.report import write_report
-
-    write_report(out)
     print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json, report.html")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
     return 0 if result.stats["conserved"] else 1
@@ -190,6 +193,9 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--tasks", type=int, metavar="N", help="number of tasks (input files are split between them)")
     r.add_argument("--workers", type=int, metavar="N", help="tasks run at once (processes)")
     r.add_argument("--limit", type=int, metavar="N", help="read at most N documents per task (debugging)")
+    r.add_argument("--executor", choices=["local", "slurm", "ray"], help="where tasks run (replaces executor.kind)")
+    r.add_argument("--partition", help="slurm partition (replaces executor.partition)")
+    r.add_argument("--time", help="slurm: time limit per task, HH:MM:SS; ray: seconds (replaces executor.time)")
     r.add_argument("--overwrite", action="store_true", help="delete the output directory first instead of resuming")
     r.set_defaults(func=_cmd_run)
 

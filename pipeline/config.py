@@ -27,7 +27,7 @@ from pipeline.errors import ConfigError
 from pipeline.registry import validate_params
 
 INPUT_FORMATS = ("warc", "parquet", "jsonl")
-EXECUTORS = ("local",)
+EXECUTORS = ("local", "slurm", "ray")
 _TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "stages")
 
 
@@ -41,9 +41,17 @@ class InputConfig:
 
 @dataclass(frozen=True)
 class ExecutorConfig:
+    """Where tasks run: datatrove's Local, Slurm or Ray executor (``pipeline.executors``)."""
+
     kind: str = "local"
     tasks: int = 1
-    workers: int = 1
+    workers: int = 1  # tasks at once (local: processes; slurm/ray: -1 for no limit)
+    cpus_per_task: int = 1  # slurm, ray
+    mem_per_cpu_gb: float = 2  # slurm, ray
+    time: str | None = None  # slurm: "HH:MM:SS" per task (required); ray: seconds per task, or none
+    partition: str | None = None  # slurm (required)
+    sbatch_args: dict | None = None  # slurm: extra #SBATCH options, e.g. {account: myteam}
+    ray_address: str | None = None  # ray: cluster address; default: $RAY_ADDRESS, else "auto"
 
 
 @dataclass(frozen=True)
@@ -79,6 +87,9 @@ class RunConfig:
         tasks: int | None = None,
         workers: int | None = None,
         limit: int | None = None,
+        executor: str | None = None,
+        partition: str | None = None,
+        time: str | None = None,
     ) -> "RunConfig":
         cfg = self
         if input_glob is not None:
@@ -92,6 +103,9 @@ class RunConfig:
             ex = replace(ex, tasks=_positive("--tasks", tasks))
         if workers is not None:
             ex = replace(ex, workers=_positive("--workers", workers))
+        changes = {k: v for k, v in (("kind", executor), ("partition", partition), ("time", time)) if v is not None}
+        if changes:
+            ex = parse_executor({**{k: v for k, v in asdict(ex).items() if v is not None}, **changes})
         return replace(cfg, executor=ex)
 
 
@@ -114,6 +128,35 @@ def _mapping(where: str, v: Any, allowed: tuple[str, ...]) -> dict:
         if k not in allowed:
             raise ConfigError(f"{where}: unknown key {k!r}; valid keys: {', '.join(allowed)}")
     return v
+
+
+def parse_executor(ex: Any) -> ExecutorConfig:
+    fields = ("kind", "tasks", "workers", "cpus_per_task", "mem_per_cpu_gb", "time", "partition", "sbatch_args", "ray_address")
+    ex = _mapping("executor", ex, fields)
+    kind = ex.get("kind", "local")
+    if kind not in EXECUTORS:
+        raise ConfigError(f"executor.kind: unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
+    workers = ex.get("workers", 1)
+    if workers != -1:
+        workers = _positive("executor.workers", workers)
+    mem = ex.get("mem_per_cpu_gb", 2)
+    if not isinstance(mem, (int, float)) or isinstance(mem, bool) or mem <= 0:
+        raise ConfigError(f"executor.mem_per_cpu_gb: expected a positive number, got {mem!r}")
+    for key in ("time", "partition", "ray_address"):
+        if ex.get(key) is not None and not isinstance(ex[key], (str, int)):
+            raise ConfigError(f"executor.{key}: expected a string, got {ex[key]!r}")
+    if ex.get("sbatch_args") is not None and not isinstance(ex["sbatch_args"], dict):
+        raise ConfigError(f"executor.sbatch_args: expected a mapping, got {ex['sbatch_args']!r}")
+    cfg = ExecutorConfig(
+        kind, _positive("executor.tasks", ex.get("tasks", 1)), workers,
+        _positive("executor.cpus_per_task", ex.get("cpus_per_task", 1)), float(mem),
+        None if ex.get("time") is None else str(ex["time"]), ex.get("partition"), ex.get("sbatch_args"),
+        ex.get("ray_address"),
+    )
+    if kind == "slurm" and (not cfg.partition or not cfg.time):
+        raise ConfigError("executor: slurm needs `partition` and `time` (HH:MM:SS per task), in the config or as "
+                          "--partition / --time")
+    return cfg
 
 
 def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
@@ -145,13 +188,7 @@ def _parse(raw: Any) -> RunConfig:
     input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
                             _positive("input.split_mb", inp.get("split_mb", 256)))
 
-    ex = _mapping("executor", raw.get("executor", {}), ("kind", "tasks", "workers"))
-    kind = ex.get("kind", "local")
-    if kind not in EXECUTORS:
-        raise ConfigError(f"executor.kind: unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
-    executor = ExecutorConfig(
-        kind, _positive("executor.tasks", ex.get("tasks", 1)), _positive("executor.workers", ex.get("workers", 1))
-    )
+    executor = parse_executor(raw.get("executor", {}))
 
     output = raw.get("output", f"out/{name}")
     if not isinstance(output, str) or not output:

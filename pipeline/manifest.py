@@ -55,7 +55,7 @@ def stage_assets(pipeline: list) -> list[dict]:
     return assets
 
 
-def build_manifest(cfg: RunConfig, files: list[str], pipeline: list, config_hash: str) -> dict:
+def build_manifest(cfg: RunConfig, files: list[str], assets: list[dict], config_hash: str) -> dict:
     return {
         "name": cfg.name,
         "config_hash": config_hash,
@@ -64,5 +64,5 @@ def build_manifest(cfg: RunConfig, files: list[str], pipeline: list, config_hash
         "command": sys.argv,
         "versions": package_versions(),
         "inputs": [describe_input(f) for f in files],
-        "assets": stage_assets(pipeline),
+        "assets": assets,
     }

@@ -7,8 +7,9 @@ must see every document before deciding. A run is therefore cut into phases at e
     cluster: <barrier> links duplicates over all tasks' keys (bounded memory, see filters/dedup.py)
     phase 1: OUT/work/0/<rank>.parquet -> <barrier> (drops duplicates) -> stages -> OUT/documents
 
-Each phase is one datatrove executor with its own logs and completion markers under
-``OUT/logs/<phase>/``, so an interrupted run resumes where it stopped. Phase k+1 task r reads exactly
+Each phase, each cross-task step and a final step (stats, manifest, report) is one datatrove
+executor with its own logs and completion markers under ``OUT/logs/<job>/``, chained by
+dependencies (``pipeline.executors``), so an interrupted run resumes where it stopped. Phase k+1 task r reads exactly
 what phase k task r wrote, so all phases use the same number of tasks. A run directory that holds a
 run of a different config is refused rather than mixed.
 """
@@ -22,16 +23,14 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from datatrove.executor import LocalPipelineExecutor
-
 from filters.base import WinnowFilter
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
-from pipeline.manifest import build_manifest
+from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
+from pipeline.manifest import stage_assets
 from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter
 from pipeline.readers import DocumentReader, format_of, split_units
 from pipeline.registry import get_stage
-from pipeline.stats import aggregate_stats
 from pipeline.warc import WarcReader, resolve_inputs
 
 
@@ -130,8 +129,8 @@ def _check_output_dir(out: Path, config_hash: str, tasks: int) -> None:
         )
 
 
-def run(cfg: RunConfig) -> RunResult:
-    """Run ``cfg`` end to end and return its stats and manifest."""
+def build_jobs(cfg: RunConfig) -> tuple[list, int]:
+    """The chain of executors for ``cfg`` (last first depends on the rest) and the task count."""
     out = Path(cfg.output)
     files = resolve_inputs(cfg.input.paths)
     config_hash = cfg.config_hash()
@@ -139,36 +138,40 @@ def run(cfg: RunConfig) -> RunResult:
     tasks = min(cfg.executor.tasks, max(len(units), 1))
     _check_output_dir(out, config_hash, tasks)
     phases = phase_pipelines(cfg, units, tasks)  # builds every stage before any work starts
-
+    assets = stage_assets([s for steps, _ in phases for s in steps])  # checksums now, before any job runs
     (out / "logs").mkdir(parents=True, exist_ok=True)
     (out / "logs" / "winnow_config_hash").write_text(config_hash)
     (out / "logs" / "winnow_tasks").write_text(str(tasks))
-    t0, cpu0 = time.time(), _cpu_seconds()
-    barriers = {}
-    for k, (steps, barrier) in enumerate(phases):
-        LocalPipelineExecutor(
-            pipeline=steps,
-            tasks=tasks,
-            workers=min(cfg.executor.workers, tasks),
-            logging_dir=str(out / "logs" / str(k)),
-            skip_completed=True,
-        ).run()
-        if barrier is not None:
-            done = Path(barrier.workdir) / "barrier_done.json"  # resuming: the cross-task step already ran
-            if not done.is_file():
-                _write_json(done, barrier.cluster(tasks))
-            barriers[barrier.stage_name] = json.loads(done.read_text())
-    wall, cpu = time.time() - t0, _cpu_seconds() - cpu0
 
-    stats = aggregate_stats(out / "logs", len(phases), tasks)
-    if barriers:
-        stats["barriers"] = barriers
-    stats["run"] = {"tasks": tasks, "phases": len(phases), "wall_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
-    _write_json(out / "stats.json", stats)
-    all_steps = [s for steps, _ in phases for s in steps]
-    manifest = build_manifest(cfg, files, all_steps, config_hash)
-    _write_json(out / "manifest.json", manifest)
-    return RunResult(out, stats, manifest)
+    jobs: list[tuple[str, list, int]] = []
+    for k, (steps, barrier) in enumerate(phases):
+        jobs.append((str(k), steps, tasks))
+        if barrier is not None:
+            jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks)], 1))
+    barriers = [b.workdir for _, b in phases if b is not None]
+    jobs.append(("finalize", [FinalizeStep(cfg, files, config_hash, tasks, len(phases), barriers, assets)], 1))
+    executor = None
+    for name, steps, n in jobs:
+        executor = make_executor(cfg.executor, steps, n, str(out / "logs" / name), depends=executor,
+                                 job_name=f"winnow-{cfg.name}-{name}")
+    return executor, tasks
+
+
+def run(cfg: RunConfig) -> RunResult | None:
+    """Run ``cfg`` end to end (local, ray) and return its stats and manifest; on Slurm, submit and return None."""
+    out = Path(cfg.output)
+    last, tasks = build_jobs(cfg)
+    if cfg.executor.kind == "ray":
+        connect_ray(cfg.executor)
+    t0, cpu0 = time.time(), _cpu_seconds()
+    last.run()
+    if cfg.executor.kind == "slurm":
+        return None
+    stats = json.loads((out / "stats.json").read_text())
+    if cfg.executor.kind == "local":
+        stats["run"].update(wall_seconds=round(time.time() - t0, 3), cpu_seconds=round(_cpu_seconds() - cpu0, 3))
+        write_json(out / "stats.json", stats)
+    return RunResult(out, stats, json.loads((out / "manifest.json").read_text()))
 
 
 def _cpu_seconds() -> float:
@@ -176,12 +179,6 @@ def _cpu_seconds() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
     kids = resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
-
-
-def _write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
 
 
 def clean_output(out: str | Path) -> None:

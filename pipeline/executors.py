@@ -1,0 +1,123 @@
+"""A run as a chain of datatrove jobs, on datatrove's Local, Slurm or Ray executor (no scheduler of our own).
+
+A run is a list of jobs, each a datatrove executor that depends on the one before it:
+
+    phase 0 (N tasks) -> <barrier> cross-task step (1 task) -> phase 1 (N tasks) -> ... -> finalize (1 task)
+
+``finalize`` writes OUT/stats.json, OUT/manifest.json and OUT/report.html, so a Slurm run that the
+command only submitted still ends with the full output contract. Every job keeps datatrove's
+per-task completion markers under OUT/logs/<job>/, which is what makes reruns resume.
+
+Local runs block; Ray runs block on the cluster at ``executor.ray_address`` (or ``$RAY_ADDRESS``, or
+``auto``); Slurm runs submit one job array per phase with ``afterok`` dependencies and return.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+from datatrove.pipeline.base import PipelineStep
+
+from pipeline.config import ExecutorConfig
+
+
+class BarrierStep(PipelineStep):
+    """The cross-task step of a barrier stage (dedup clustering, a top-fraction cut), as a one-task job."""
+
+    type = "barrier"
+
+    def __init__(self, barrier, tasks: int):
+        self.name = f"{barrier.stage_name}:cluster"
+        super().__init__()
+        self.barrier, self.tasks = barrier, tasks
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        done = Path(self.barrier.workdir) / "barrier_done.json"
+        if not done.is_file():  # resuming after it already ran: keep its result
+            summary = self.barrier.cluster(self.tasks)
+            write_json(done, summary)
+        yield from ()
+
+
+class FinalizeStep(PipelineStep):
+    """Last job: aggregate the tasks' stats, write the manifest and the report."""
+
+    type = "finalize"
+    name = "finalize"
+
+    def __init__(self, cfg, files: list[str], config_hash: str, tasks: int, n_phases: int, barriers: list[str],
+                 assets: list[dict]):
+        super().__init__()
+        self.cfg, self.files, self.config_hash = cfg, files, config_hash
+        self.tasks, self.n_phases, self.barriers, self.assets = tasks, n_phases, barriers, assets
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        from pipeline.manifest import build_manifest
+        from pipeline.report import write_report
+        from pipeline.stats import aggregate_stats
+
+        out = Path(self.cfg.output)
+        stats = aggregate_stats(out / "logs", self.n_phases, self.tasks)
+        barriers = {}
+        for workdir in self.barriers:
+            done = Path(workdir) / "barrier_done.json"
+            barriers[Path(workdir).name.split("_", 1)[1]] = json.loads(done.read_text())
+        if barriers:
+            stats["barriers"] = barriers
+        stats["run"] = {"executor": self.cfg.executor.kind, "tasks": self.tasks, "phases": self.n_phases}
+        write_json(out / "stats.json", stats)
+        write_json(out / "manifest.json", build_manifest(self.cfg, self.files, self.assets, self.config_hash))
+        write_report(out)
+        yield from ()
+
+
+def write_json(path: Path, data: dict) -> None:
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    tmp.replace(path)
+
+
+def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow"):
+    """One datatrove executor of the configured kind."""
+    if ex.kind == "local":
+        from datatrove.executor import LocalPipelineExecutor
+
+        workers = tasks if ex.workers == -1 else min(ex.workers, tasks)
+        return LocalPipelineExecutor(steps, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends,
+                                     skip_completed=True)
+    if ex.kind == "ray":
+        from datatrove.executor.ray import RayPipelineExecutor
+
+        return RayPipelineExecutor(
+            steps, tasks=tasks, workers=ex.workers, logging_dir=logging_dir, depends=depends, skip_completed=True,
+            cpus_per_task=ex.cpus_per_task, mem_per_cpu_gb=ex.mem_per_cpu_gb,
+            time=None if ex.time is None else int(ex.time),
+        )
+    if ex.kind == "slurm":
+        from datatrove.executor.slurm import SlurmPipelineExecutor
+
+        return SlurmPipelineExecutor(
+            steps, tasks=tasks, time=ex.time, partition=ex.partition, cpus_per_task=ex.cpus_per_task,
+            mem_per_cpu_gb=ex.mem_per_cpu_gb, workers=ex.workers, job_name=job_name, logging_dir=logging_dir,
+            depends=depends, sbatch_args=ex.sbatch_args, skip_completed=True,
+            # jobs run with this installation's Python and packages
+            env_command=f"source {Path(sys.prefix) / 'bin' / 'activate'}",
+        )
+    raise ValueError(f"unknown executor kind {ex.kind!r}")
+
+
+def connect_ray(ex: ExecutorConfig) -> None:
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(address=ex.ray_address or os.environ.get("RAY_ADDRESS") or "auto", ignore_reinit_error=True,
+                 log_to_driver=False)
