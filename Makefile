@@ -27,6 +27,7 @@ $(VENV)/.winnow-setup: pyproject.toml
 	touch $@
 
 demo: setup
+	$(WINNOW) quality train --config configs/quality_train.yaml
 	$(WINNOW) run configs/demo.yaml --overwrite
 
 run: setup
@@ -46,6 +47,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_cc.py
 	$(PY) tests/bench/bench_extract.py
 	$(PY) tests/bench/bench_dedup.py
+	$(PY) tests/bench/bench_quality.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

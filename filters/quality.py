@@ -279,6 +279,17 @@ def train(
 
 
 def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
+    """Train in a fresh process: fastText reads uninitialised memory (see _fresh_pages_for_large_allocations),
+    and only a new process guarantees that memory is zero whatever ran before in this one (measured: the
+    same training gave different models after other tests had run in the same process)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return pool.submit(_train_fasttext_here, texts, y, task, hp, seed, model_file).result()
+
+
+def _train_fasttext_here(texts, y, task, hp, seed, model_file: Path) -> dict:
     """fastText supervised, one thread and a seed (reproducible).
 
     fastText stops with "Encountered NaN." when training diverges (too high an lr on tiny or skewed data):

@@ -15,6 +15,8 @@ examples:
   winnow run configs/cc.yaml --input 'data/*.warc.gz' --output out/cc --tasks 8 --workers 2
   winnow dedup 'out/cc/documents/*.parquet' --output out/cc-dedup --method minhash
   winnow decontam 'out/cc-dedup/documents/*.parquet' --benchmarks benchmarks/ --output out/cc-clean
+  winnow quality train --config configs/quality_train.yaml
+  winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
   winnow stages                                      list stages and their parameters
   winnow sql out/demo "select lang, count(*) from documents group by 1"
   winnow assets fetch                                fetch the language-ID model (once)
@@ -114,6 +116,49 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     return _run_and_report(cfg, args.overwrite)
 
 
+_TRAIN_KEYS = ("positive", "negative", "input", "label_field", "positive_value", "output", "model", "text_field",
+               "holdout", "seed", "max_docs", "hyper")
+
+
+def _cmd_quality_train(args: argparse.Namespace) -> int:
+    import yaml
+
+    from filters.quality import train
+    from pipeline.errors import ConfigError
+
+    opts: dict = {}
+    if args.config:
+        raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
+        if not isinstance(raw, dict):
+            raise ConfigError(f"{args.config}: expected a mapping of training options")
+        unknown = sorted(set(raw) - set(_TRAIN_KEYS))
+        if unknown:
+            raise ConfigError(f"{args.config}: unknown key {unknown[0]!r}; valid keys: {', '.join(_TRAIN_KEYS)}")
+        opts.update(raw)
+    for key in _TRAIN_KEYS[:-1]:  # flags given on the command line win over the config file
+        value = getattr(args, key, None)
+        if value is not None:
+            opts[key] = value
+    for key in ("positive", "negative", "input"):
+        if isinstance(opts.get(key), str):
+            opts[key] = [opts[key]]
+    if not opts.get("output"):
+        raise ConfigError("quality train: --output MODEL_DIR is required (or `output:` in --config)")
+    hyper = opts.pop("hyper", None) or {}
+    metrics = train(**opts, **hyper)
+    headline = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()
+                if not isinstance(v, (dict, list)) and v is not None}
+    print("held-out evaluation: " + ", ".join(f"{k} {v}" for k, v in headline.items()))
+    print(f"model, meta.json, metrics.json (all metrics) and calibration.png in {opts['output']}/")
+    return 0
+
+
+def _cmd_quality_score(args: argparse.Namespace) -> int:
+    params = {"model": args.model} | ({"name": args.name} if args.name else {})
+    cfg = _adhoc_config("quality_score", args.input, args.output, [{"quality_score_v1": params}], args.tasks, args.workers)
+    return _run_and_report(cfg, args.overwrite)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from pipeline.report import write_report
 
@@ -160,13 +205,15 @@ def _cmd_assets(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipeline.demo_data import write_demo_benchmark, write_demo_warc
+    from pipeline.demo_data import write_demo_benchmark, write_demo_quality_sets, write_demo_warc
 
     summary = write_demo_warc(args.path, n_pages=args.pages, seed=args.seed)
     summary.pop("kind_by_url", None)
     print(f"wrote {args.path}: {json.dumps(summary)}")
     bench = Path(args.path).parent / "demo_benchmark.jsonl"
     print(f"wrote {bench}: {write_demo_benchmark(bench)} benchmark items (quoted by {len(summary['contaminated_urls'])} pages)")
+    for path in write_demo_quality_sets(Path(args.path).parent).values():
+        print(f"wrote {path}: labelled text for the demo quality classifier")
     return 0
 
 
@@ -236,6 +283,32 @@ def build_parser() -> argparse.ArgumentParser:
     common(ap, "process")
     ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a stage parameter (YAML value); repeatable")
     ap.set_defaults(func=_cmd_apply)
+
+    qp = sub.add_parser("quality", help="train quality classifiers and score documents with them")
+    qsub = qp.add_subparsers(dest="quality_command", metavar="{train,score}", required=True)
+    qt = qsub.add_parser(
+        "train", help="train a classifier (or a regressor for graded labels) and evaluate it on a held-out split",
+        description="Train on labelled documents (parquet or jsonl). Writes MODEL_DIR/model.*, meta.json, "
+        "metrics.json (held-out ROC AUC, precision/recall at thresholds; Spearman for graded labels) and "
+        "calibration.png. Options may come from a YAML --config (e.g. configs/quality_train.yaml); flags win.")
+    qt.add_argument("--config", help="YAML with any of: " + ", ".join(_TRAIN_KEYS))
+    qt.add_argument("--positive", nargs="+", metavar="GLOB", help="documents labelled good")
+    qt.add_argument("--negative", nargs="+", metavar="GLOB", help="documents labelled bad")
+    qt.add_argument("--input", nargs="+", metavar="GLOB", help="documents with a label field (with --label-field)")
+    qt.add_argument("--label-field", dest="label_field", help="numeric field -> regression; with --positive-value -> classification")
+    qt.add_argument("--positive-value", dest="positive_value", help="value of --label-field that means good")
+    qt.add_argument("--output", metavar="MODEL_DIR", help="where the model and its metrics go")
+    qt.add_argument("--model", choices=["fasttext", "linear"], help="fasttext (DCLM-style) or linear (hashing + logistic/ridge)")
+    qt.add_argument("--text-field", dest="text_field", help="field holding the text (default text)")
+    qt.add_argument("--holdout", type=float, help="held-out fraction for evaluation (default 0.1)")
+    qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
+    qt.add_argument("--max-docs", dest="max_docs", type=int, help="read at most N documents per label set")
+    qt.set_defaults(func=_cmd_quality_train)
+    qs = qsub.add_parser("score", help="write a quality_<name> score into every document (drops nothing)")
+    common(qs, "score")
+    qs.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory written by `winnow quality train`")
+    qs.add_argument("--name", help="column suffix (default: the model directory's name)")
+    qs.set_defaults(func=_cmd_quality_score)
 
     rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)")
     rp.add_argument("output", help="run directory")

@@ -782,6 +782,45 @@ def write_demo_benchmark(path: str | Path) -> int:
     return len(DEMO_BENCHMARK)
 
 
+def write_demo_quality_sets(directory: str | Path, n: int = 200, seed: int = 1) -> dict:
+    """Labelled text for the demo's quality classifier (DCLM-style: reference text vs. web junk).
+
+    ``quality_positive.jsonl``: coherent generated articles. ``quality_negative.jsonl``: the kinds of
+    text the classifier should score low: word salad (an article's words shuffled), keyword spam,
+    navigation/cookie/policy boilerplate, lorem ipsum and placeholder lines. Returns the file paths.
+    """
+    rng = random.Random(seed)
+    directory = Path(directory)
+    pos, neg = [], []
+    topics = sorted(TOPICS)
+    for i in range(n):
+        art = make_article(rng, topics[i % len(topics)])
+        pos.append(art["title"] + "\n\n" + "\n\n".join(art["paragraphs"]))
+        kind = i % 4
+        if kind == 0:  # word salad
+            words = " ".join(make_article(rng, rng.choice(topics))["paragraphs"]).split()
+            rng.shuffle(words)
+            neg.append(" ".join(words[: rng.randint(80, 250)]))
+        elif kind == 1:  # keyword spam
+            prods = rng.sample(SPAM_PRODUCTS, 3)
+            lines = [f"{rng.choice(['Buy', 'Cheap', 'Best', 'Top 10', 'Discount'])} {rng.choice(prods)} "
+                     f"{rng.choice(['online', 'now', 'today', 'free shipping', 'click here'])}!" for _ in range(rng.randint(15, 40))]
+            neg.append("\n".join(lines))
+        elif kind == 2:  # boilerplate
+            neg.append("\n".join(rng.sample(BOILERPLATE_LINES, min(len(BOILERPLATE_LINES), rng.randint(4, 10)))))
+        else:  # lorem ipsum and placeholders
+            words = list(LOREM_WORDS)
+            neg.append(" ".join(rng.choice(words) for _ in range(rng.randint(60, 200))) + "\n" + rng.choice(SHORT_LINES))
+    paths = {}
+    for name, texts in (("quality_positive", pos), ("quality_negative", neg)):
+        path = directory / f"{name}.jsonl"
+        with open(path, "w", encoding="utf-8") as f:
+            for i, text in enumerate(texts):
+                f.write(json.dumps({"id": f"{name}-{i}", "text": text}) + "\n")
+        paths[name] = str(path)
+    return paths
+
+
 def make_article(rng: random.Random, topic_key: str) -> dict:
     """Generate an English article (title + paragraphs) about one topic."""
     topic = TOPICS[topic_key]

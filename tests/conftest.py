@@ -14,3 +14,21 @@ def shared_data(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"real-data test needs {path} (the shared data folder beside the project); it is absent here")
     return path
+
+
+DEMO_MODEL = ROOT / "out" / "models" / "demo-quality"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def demo_quality_model():
+    """configs/demo.yaml scores with the demo classifier, as `make demo` trains it before the run."""
+    if not (DEMO_MODEL / "meta.json").is_file():
+        import yaml
+
+        from filters.quality import train
+
+        opts = yaml.safe_load((ROOT / "configs" / "quality_train.yaml").read_text())
+        opts = {k: ([str(ROOT / v)] if k in ("positive", "negative") else str(ROOT / v) if k == "output" else v)
+                for k, v in opts.items()}
+        train(**opts)
+    return DEMO_MODEL

@@ -17,8 +17,8 @@ from pipeline.report import KEPT_COLOUR, write_report
 from pipeline.run import run
 from tests.conftest import ROOT
 
-DEMO_SECTIONS = ["summary", "funnel", "skipped", "languages", "length", "domains", "dedup", "decontam"]
-DEMO_PLOTS = ["plot-funnel", "plot-languages", "plot-length", "plot-dup-clusters"]
+DEMO_SECTIONS = ["summary", "funnel", "skipped", "languages", "length", "domains", "quality", "dedup", "decontam"]
+DEMO_PLOTS = ["plot-funnel", "plot-languages", "plot-length", "plot-quality-demo", "plot-dup-clusters"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -78,7 +78,7 @@ def test_demo_report_is_self_contained_and_complete(demo_out, demo_report):
     _assert_self_contained(page)
     for s in DEMO_SECTIONS:
         assert f'<section id="section-{s}">' in page
-    for s in ("quality", "ocr", "mixture"):  # the demo has no quality scores, PDFs or mixture
+    for s in ("ocr", "mixture"):  # the demo has no PDFs or mixture
         assert f'id="section-{s}"' not in page
     images = _assert_plots(page, DEMO_PLOTS)
     assert set(images) == set(DEMO_PLOTS)

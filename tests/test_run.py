@@ -49,9 +49,9 @@ def test_parquet_rows_match_stats(demo_run):
 def test_columns_are_the_contract_with_nulls(demo_run):
     out = demo_run.output
     docs = pq.read_table(next((out / "documents").glob("*.parquet")))
-    assert docs.schema.names == [c for c, _ in DOC_COLUMNS]
+    assert docs.schema.names == [c for c, _ in DOC_COLUMNS] + ["quality_demo"]  # the demo's classifier
     removed = pq.read_table(next((out / "removed").glob("*.parquet")))
-    assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS]
+    assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS] + ["quality_demo"]
     row = docs.slice(0, 1).to_pylist()[0]
     assert row["pdf_path"] is None and row["page_count"] is None  # not applicable: null, not absent
     assert row["lang"] == "en" and row["lang_score"] >= 0.65
@@ -100,8 +100,8 @@ def test_manifest_and_shards(demo_run):
     assert m["versions"]["datatrove"] == "0.10.1"
     (inp,) = m["inputs"]
     assert inp["bytes"] == DEMO_WARC.stat().st_size and len(inp["sha256"]) == 64
-    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "langid_v1", "decontam_v1"]
-    assert m["assets"][-1]["path"].endswith("demo_benchmark.jsonl")
+    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "langid_v1", "decontam_v1", "quality_score_v1"]
+    assert m["assets"][2]["path"].endswith("demo_benchmark.jsonl")
     import zstandard
 
     shard = next((demo_run.output / "shards").glob("*.jsonl.zst"))
