@@ -272,3 +272,7 @@ def test_bundled_demo_file_is_the_generators_output(tmp_path):
 
     write_demo_benchmark(tmp_path / "b.jsonl")
     assert (tmp_path / "b.jsonl").read_bytes() == (bundled.parent / "demo_benchmark.jsonl").read_bytes()
+    from pipeline.demo_data import write_demo_quality_sets
+
+    for name, path in write_demo_quality_sets(tmp_path).items():
+        assert open(path, "rb").read() == (bundled.parent / f"{name}.jsonl").read_bytes(), name
