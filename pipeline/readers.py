@@ -13,6 +13,7 @@ counted under ``missing_id``.
 from __future__ import annotations
 
 import json
+import time
 
 import fsspec
 from datatrove.data import Document
@@ -74,23 +75,24 @@ def row_to_document(row: dict, path: str, index: int) -> tuple[Document | None, 
     )
 
 
-class DocumentReader(PipelineStep):
-    """Documents from parquet / JSON-lines files; task ``rank`` reads every world_size-th file.
+class UnitReader(PipelineStep):
+    """Base of Winnow's readers: deals (path, start, end) units to tasks, applies ``limit``, logs progress.
 
-    With ``aligned=True`` task ``rank`` reads exactly ``files[rank]`` (the work files of an earlier
-    phase of the same run, written one per task), and a missing file means that task kept nothing.
+    Subclasses implement ``read_file(path, start, end)`` and may keep ``self.position`` (the byte offset
+    reached in the current file) for a finer progress estimate. Every ``progress_seconds`` a task logs
+    one plain line: documents, documents per second, share of its input bytes, ETA.
     """
 
     type = "reader"
+    progress_seconds = 30.0
 
-    def __init__(self, units: list, limit: int = -1, source: str | None = None, aligned: bool = False):
-        self.name = "read_work" if aligned else "read_documents"  # before super().__init__, which names the stats
+    def __init__(self, units: list, limit: int = -1, source: str | None = None):
         super().__init__()
         self.units = [u if isinstance(u, tuple) else (u, 0, None) for u in units]
         self.limit = limit
         self.source = source
-        self.aligned = aligned
         self._warned: set[str] = set()
+        self.position = 0
 
     def __repr__(self) -> str:
         return self.name
@@ -100,26 +102,82 @@ class DocumentReader(PipelineStep):
             self._warned.add(why)
             logger.warning(f"{msg} (further '{why}' cases are only counted)")
 
+    def shard(self, rank: int, world_size: int) -> list[tuple]:
+        return self.units[rank::world_size]
+
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         if data:
             yield from data
-        if self.aligned:
-            unit = self.units[rank]
-            fs, _, (p,) = fsspec.get_fs_token_paths(unit[0])
-            shard = [unit] if fs.exists(p) else []
-        else:
-            shard = self.units[rank::world_size]
+        shard = self.shard(rank, world_size)
+        sizes = [_unit_bytes(u) for u in shard]
+        total, done = sum(sizes) or 1, 0
+        t0 = last_log = time.monotonic()
         n = 0
-        for path, start, end in shard:
+        for (path, start, end), size in zip(shard, sizes):
             self.stat_update("input_files")
+            self.position = start
             for doc in self.read_file(path, start, end):
                 n += 1
-                if self.source and "source" not in doc.metadata:
-                    doc.metadata["source"] = self.source
                 self.update_doc_stats(doc)
                 yield doc
-                if n == self.limit:
+                if n == self.limit:  # stop before reading another record, so every record read is counted
                     return
+                now = time.monotonic()
+                if now - last_log >= self.progress_seconds:
+                    last_log = now
+                    frac = min((done + max(self.position - start, 0)) / total, 1.0)
+                    rate = n / (now - t0)
+                    eta = (now - t0) * (1 - frac) / frac if frac > 0 else float("nan")
+                    logger.info(f"task {rank}: {n:,} documents, {rate:,.0f}/s, {frac:.0%} of {total / 2**20:,.1f} MB"
+                                f" read, ETA {_hms(eta)}")
+            done += size
+
+    def read_file(self, path: str, start: int = 0, end: int | None = None):
+        raise NotImplementedError
+
+
+def _unit_bytes(unit: tuple) -> int:
+    path, start, end = unit
+    if end is not None:
+        return end - start
+    try:
+        fs, _, (p,) = fsspec.get_fs_token_paths(path)
+        return max((fs.size(p) or 0) - start, 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _hms(seconds: float) -> str:
+    if seconds != seconds:  # NaN
+        return "?"
+    seconds = int(seconds)
+    return f"{seconds // 3600}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"
+
+
+class DocumentReader(UnitReader):
+    """Documents from parquet / JSON-lines files; task ``rank`` reads every world_size-th unit.
+
+    With ``aligned=True`` task ``rank`` reads exactly ``units[rank]`` (the work files of an earlier
+    phase of the same run, written one per task), and a missing file means that task kept nothing.
+    """
+
+    def __init__(self, units: list, limit: int = -1, source: str | None = None, aligned: bool = False):
+        self.name = "read_work" if aligned else "read_documents"  # before super().__init__, which names the stats
+        super().__init__(units, limit, source)
+        self.aligned = aligned
+
+    def shard(self, rank: int, world_size: int) -> list[tuple]:
+        if not self.aligned:
+            return super().shard(rank, world_size)
+        unit = self.units[rank]
+        fs, _, (p,) = fsspec.get_fs_token_paths(unit[0])
+        return [unit] if fs.exists(p) else []
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        for doc in super().run(data, rank, world_size):
+            if self.source and "source" not in doc.metadata:
+                doc.metadata["source"] = self.source
+            yield doc
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         fmt = format_of(path)

@@ -28,11 +28,10 @@ import zlib
 
 import fsspec
 from datatrove.data import Document
-from datatrove.pipeline.base import PipelineStep
-from datatrove.utils.logging import logger
 
 from pipeline.encoding import decode_html
 from pipeline.errors import ConfigError
+from pipeline.readers import UnitReader
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 _GZIP_MAGIC = b"\x1f\x8b\x08"
@@ -56,7 +55,7 @@ def _mime(value: str | None) -> str:
     return (value or "").split(";")[0].strip().lower()
 
 
-class WarcReader(PipelineStep):
+class WarcReader(UnitReader):
     """Documents from WARC files; task ``rank`` of ``world_size`` reads every world_size-th *unit*.
 
     A unit is a whole file or, for a large one, a byte range of it (``pipeline.readers.split_units``):
@@ -65,40 +64,11 @@ class WarcReader(PipelineStep):
     """
 
     name = "read_warc"
-    type = "reader"
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def __init__(self, units: list, limit: int = -1, source: str | None = None):
-        super().__init__()
-        self.units = [u if isinstance(u, tuple) else (u, 0, None) for u in units]
-        self.limit = limit
-        self.source = source
-        self._warned: set[str] = set()
 
     def skip(self, why: str, path: str, offset: int, record_id: str | None, detail: str = "") -> None:
         self.stat_update(f"skipped_{why}")
-        if why not in self._warned:
-            self._warned.add(why)
-            logger.warning(
-                f"skipping WARC record ({why}) in {path} at offset {offset}, record {record_id or '?'}"
-                + (f": {detail}" if detail else "")
-                + " (further '" + why + "' skips are only counted)"
-            )
-
-    def run(self, data=None, rank: int = 0, world_size: int = 1):
-        if data:
-            yield from data
-        n = 0
-        for path, start, end in self.units[rank::world_size]:
-            self.stat_update("input_files")
-            for doc in self.read_file(path, start, end):
-                n += 1
-                self.update_doc_stats(doc)
-                yield doc
-                if n == self.limit:  # stop before reading another record, so every record read is counted
-                    return
+        self._warn(why, f"skipping WARC record ({why}) in {path} at offset {offset}, record {record_id or '?'}"
+                   + (f": {detail}" if detail else ""))
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         """Documents of one file (or of its byte range [start, end)). A damaged record costs itself only:
@@ -121,7 +91,7 @@ class WarcReader(PipelineStep):
                     for record in ArchiveIterator(f, parse_http=False):
                         if limit is not None and record.stream_pos >= limit:
                             return  # the next unit's first record
-                        last = record.stream_pos  # absolute: FastWARC counts from where the file is positioned
+                        last = self.position = record.stream_pos  # absolute: from where the file is positioned
                         self.stat_update("input")
                         last_bad = record.record_type in (WarcRecordType.no_type, WarcRecordType.unknown)
                         if last_bad:

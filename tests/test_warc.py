@@ -159,3 +159,22 @@ def test_jsonl_byte_ranges(tmp_path):
     ids = [d.id for rank in range(len(units)) for d in reader.run(rank=rank, world_size=len(units))]
     assert ids == [str(i) for i in range(500)]
     assert reader.stats.stats["skipped_bad_json"].total == 1 and reader.stats.stats["input"].total == 501
+
+
+def test_progress_lines(tmp_path, monkeypatch):
+    from loguru import logger
+
+    from pipeline.demo_data import write_demo_warc
+
+    write_demo_warc(tmp_path / "d.warc.gz", n_pages=40, seed=2)
+    lines = []
+    sink = logger.add(lambda m: lines.append(str(m)), level="INFO", format="{message}")
+    try:
+        reader = WarcReader([str(tmp_path / "d.warc.gz")])
+        monkeypatch.setattr(reader, "progress_seconds", 0.0)
+        docs = list(reader.run())
+    finally:
+        logger.remove(sink)
+    progress = [line for line in lines if line.startswith("task 0:")]
+    assert len(progress) == len(docs)  # with progress_seconds=0, one line per document
+    assert "documents" in progress[-1] and "/s" in progress[-1] and "% of" in progress[-1] and "ETA" in progress[-1]
