@@ -354,6 +354,11 @@ def main(argv: list[str] | None = None) -> int:
     except WinnowError as e:
         print(f"winnow: error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:  # disk full, permissions, unreadable input: name the path, say how to go on
+        where = f": {e.filename}" if e.filename else ""
+        print(f"winnow: error: {e.strerror or e}{where}. Fix it and run the same command again: "
+              "finished tasks are kept and the rest resume.", file=sys.stderr)
+        return 3
     except BrokenPipeError:
         return 0
 

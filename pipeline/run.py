@@ -139,8 +139,11 @@ def build_jobs(cfg: RunConfig) -> tuple[list, int]:
     _check_output_dir(out, config_hash, tasks)
     phases = phase_pipelines(cfg, units, tasks)  # builds every stage before any work starts
     assets = stage_assets([s for steps, _ in phases for s in steps])  # checksums now, before any job runs
-    (out / "logs").mkdir(parents=True, exist_ok=True)
-    (out / "logs" / "winnow_config_hash").write_text(config_hash)
+    try:
+        (out / "logs").mkdir(parents=True, exist_ok=True)
+        (out / "logs" / "winnow_config_hash").write_text(config_hash)
+    except OSError as e:
+        raise ConfigError(f"output: cannot write to {out}: {e.strerror or e}") from None
     (out / "logs" / "winnow_tasks").write_text(str(tasks))
 
     jobs: list[tuple[str, list, int]] = []

@@ -23,6 +23,7 @@ magnitude faster than warcio.
 
 from __future__ import annotations
 
+import os
 import re
 import zlib
 
@@ -46,6 +47,10 @@ def resolve_inputs(globs: tuple[str, ...] | list[str]) -> list[str]:
         paths = [p for p in paths if fs.isfile(p)]
         if not paths:
             raise ConfigError(f"input.paths: no files match {pattern!r}")
+        if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)):
+            unreadable = [p for p in paths if not os.access(p, os.R_OK)]
+            if unreadable:
+                raise ConfigError(f"input.paths: cannot read {unreadable[0]} (permission denied)")
         protocol = fs.protocol if isinstance(fs.protocol, str) else fs.protocol[0]
         files += [p if protocol in ("file", "local") else f"{protocol}://{p}" for p in paths]
     return sorted(dict.fromkeys(files))

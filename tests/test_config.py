@@ -80,3 +80,24 @@ def test_help_lists_commands(capsys):
     out = capsys.readouterr().out
     for cmd in ("run", "stages", "sql", "assets"):
         assert cmd in out
+
+
+def test_os_errors_name_the_path_and_say_how_to_resume(monkeypatch, capsys):
+    import errno
+
+    import pipeline.run
+
+    def disk_full(cfg):
+        raise OSError(errno.ENOSPC, "No space left on device", "/data/out/documents/00003.parquet.part")
+
+    monkeypatch.setattr(pipeline.run, "run", disk_full)
+    assert main(["run", str(ROOT / "configs" / "demo.yaml")]) == 3
+    err = capsys.readouterr().err
+    assert "No space left on device: /data/out/documents/00003.parquet.part" in err and "run the same command again" in err
+
+
+def test_unwritable_output_is_a_config_error(tmp_path, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    assert main(["run", str(ROOT / "configs" / "demo.yaml"), "--output", str(blocker / "out")]) == 2
+    assert f"cannot write to {blocker / 'out'}" in capsys.readouterr().err
