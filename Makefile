@@ -5,12 +5,13 @@ PY     := $(VENV)/bin/python
 WINNOW := $(VENV)/bin/winnow
 CONFIG ?= configs/cc.yaml
 
-.PHONY: setup demo run test test-slow bench demo-data clean help
+.PHONY: setup demo run test test-slow test-cluster bench demo-data clean help
 
 help:
 	@echo "make demo        set up .venv and run the bundled example end to end"
 	@echo "make test        set up .venv and run the test suite"
 	@echo "make test-slow   tests marked slow"
+	@echo "make test-cluster  Ray (and real Slurm where SLURM_CONF names one) executor tests on loopback"
 	@echo "make bench       speed benchmarks against datatrove's stock blocks (ratios)"
 	@echo "make run CONFIG=configs/cc.yaml   run any config"
 	@echo "make demo-data   regenerate configs/data/demo.warc.gz"
@@ -38,6 +39,22 @@ test: setup
 
 test-slow: $(VENV)/.winnow-bench
 	$(PY) -m pytest -q -m slow
+
+RAY_PORT ?= 6390
+
+$(VENV)/.winnow-ray: $(VENV)/.winnow-setup
+	$(PY) -m pip install --quiet -e '.[test,ray]'
+	touch $@
+
+# The `cluster` tests on a one-node Ray cluster bound to loopback only (Ray 2.60 swaps 127.0.0.1 for
+# the interface address unless RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 is set for `ray start` and the
+# client), stopped again whatever the tests do. A real Slurm is used too where SLURM_CONF names one.
+test-cluster: $(VENV)/.winnow-ray
+	export RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 RAY_ADDRESS=127.0.0.1:$(RAY_PORT); \
+	trap '$(VENV)/bin/ray stop --force >/dev/null 2>&1' EXIT; \
+	$(VENV)/bin/ray start --head --node-ip-address=127.0.0.1 --port=$(RAY_PORT) --num-cpus=2 \
+	  --include-dashboard=false --disable-usage-stats >/dev/null && \
+	$(PY) -m pytest -q -m cluster
 
 $(VENV)/.winnow-bench: $(VENV)/.winnow-setup
 	$(PY) -m pip install --quiet -e '.[test,bench]'

@@ -50,8 +50,9 @@ def _run_and_report(cfg, overwrite: bool) -> int:
               f"Job logs: {cfg.output}/logs/*/slurm_logs/. Run the same command again to resume failed tasks.")
         return 0
     print()
-    print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {result.stats['run']['tasks']} task(s), "
-          f"{result.stats['run']['cpu_seconds']:.1f} CPU s")
+    info = result.stats["run"]
+    cpu = f", {info['cpu_seconds']:.1f} CPU s" if "cpu_seconds" in info else ""
+    print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {info['tasks']} task(s) on {info['executor']}{cpu}")
     print(format_funnel(result.stats))
     for stage, summary in result.stats.get("barriers", {}).items():
         if "duplicates" in summary:

@@ -15,10 +15,12 @@ Local runs block; Ray runs block on the cluster at ``executor.ray_address`` (or 
 from __future__ import annotations
 
 import json
+import math
 import os
 import sys
 from pathlib import Path
 
+from datatrove.executor.ray import RayPipelineExecutor  # imports without ray installed
 from datatrove.pipeline.base import PipelineStep
 
 from pipeline.config import ExecutorConfig
@@ -86,6 +88,23 @@ def write_json(path: Path, data: dict) -> None:
     tmp.replace(path)
 
 
+class RayExecutor(RayPipelineExecutor):
+    """datatrove's Ray executor, but a job whose tasks failed raises instead of returning.
+
+    datatrove's RayPipelineExecutor only logs "Only k/n tasks completed" when a task raised, and the job
+    that depends on it then polls the completion markers every two minutes, forever: a failed shard
+    would hang `winnow run --executor ray` instead of failing it (the local executor raises).
+    """
+
+    def run(self):
+        super().run()
+        if incomplete := self.get_incomplete_ranks(skip_completed=True):
+            raise RuntimeError(
+                f"{len(incomplete)} of {self.world_size} Ray task(s) failed (ranks {incomplete[:10]}); see "
+                f"{self.logging_dir.resolve_paths('logs')}/task_*.log; run the same command again to resume them"
+            )
+
+
 def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow"):
     """One datatrove executor of the configured kind."""
     if ex.kind == "local":
@@ -95,9 +114,7 @@ def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str,
         return LocalPipelineExecutor(steps, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends,
                                      skip_completed=True)
     if ex.kind == "ray":
-        from datatrove.executor.ray import RayPipelineExecutor
-
-        return RayPipelineExecutor(
+        return RayExecutor(
             steps, tasks=tasks, workers=ex.workers, logging_dir=logging_dir, depends=depends, skip_completed=True,
             cpus_per_task=ex.cpus_per_task, mem_per_cpu_gb=ex.mem_per_cpu_gb,
             time=None if ex.time is None else int(ex.time),
@@ -105,10 +122,17 @@ def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str,
     if ex.kind == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 
+        # datatrove writes `--mem-per-cpu={mem}G`, and Slurm wants an integer there (Slurm 22.05 refuses "2.0G":
+        # "Invalid --mem-per-cpu specification"), so whole gigabytes go as an int and fractions as megabytes.
+        mem, sbatch_args = ex.mem_per_cpu_gb, dict(ex.sbatch_args or {})
+        if float(mem).is_integer():
+            mem = int(mem)
+        else:
+            sbatch_args = {"mem-per-cpu": f"{math.ceil(mem * 1024)}M", **sbatch_args}
         return SlurmPipelineExecutor(
             steps, tasks=tasks, time=ex.time, partition=ex.partition, cpus_per_task=ex.cpus_per_task,
-            mem_per_cpu_gb=ex.mem_per_cpu_gb, workers=ex.workers, job_name=job_name, logging_dir=logging_dir,
-            depends=depends, sbatch_args=ex.sbatch_args, skip_completed=True,
+            mem_per_cpu_gb=mem, workers=ex.workers, job_name=job_name, logging_dir=logging_dir,
+            depends=depends, sbatch_args=sbatch_args, skip_completed=True,
             # jobs run with this installation's Python and packages
             env_command=f"source {Path(sys.prefix) / 'bin' / 'activate'}",
         )
