@@ -1,1 +1,8 @@
-"""Data-mix selection (RegMix-style proxy regression) and materialisation. Built in a later issue (#6)."""
+"""Data-mix selection by proxy-model regression (RegMix, Data Mixing Laws, OLMo, CLIMB) and materialisation.
+
+Modules: ``config`` (mix YAML), ``data`` (sources, targets, offline tokenizers), ``sampling`` (mixture
+designs under bounds), ``proxy`` (proxy models: n-gram default, optional transformer), ``regression``
+(per-target laws, cross-validation), ``optimise`` (search for the best mix), ``mix`` (the study:
+``run_mix``), ``materialise`` (write the chosen mix at N tokens), ``cli`` (``mix_command``,
+``materialise_command``).
+"""

@@ -33,6 +33,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     cfg = load_config(args.config).with_overrides(
         input_glob=args.input, output=args.output, tasks=args.tasks, workers=args.workers, limit=args.limit,
         executor=args.executor, partition=args.partition, time=args.time,
+        cpus_per_task=args.cpus_per_task, mem_per_cpu_gb=args.mem_per_cpu_gb,
     )
     return _run_and_report(cfg, args.overwrite)
 
@@ -244,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--executor", choices=["local", "slurm", "ray"], help="where tasks run (replaces executor.kind)")
     r.add_argument("--partition", help="slurm partition (replaces executor.partition)")
     r.add_argument("--time", help="slurm: time limit per task, HH:MM:SS; ray: seconds (replaces executor.time)")
+    r.add_argument("--cpus-per-task", dest="cpus_per_task", type=int, help="slurm/ray: CPUs per task")
+    r.add_argument("--mem-per-cpu-gb", dest="mem_per_cpu_gb", type=float, help="slurm/ray: memory per CPU, GB")
     r.add_argument("--overwrite", action="store_true", help="delete the output directory first instead of resuming")
     r.set_defaults(func=_cmd_run)
 

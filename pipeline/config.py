@@ -90,6 +90,8 @@ class RunConfig:
         executor: str | None = None,
         partition: str | None = None,
         time: str | None = None,
+        cpus_per_task: int | None = None,
+        mem_per_cpu_gb: float | None = None,
     ) -> "RunConfig":
         cfg = self
         if input_glob is not None:
@@ -103,7 +105,8 @@ class RunConfig:
             ex = replace(ex, tasks=_positive("--tasks", tasks))
         if workers is not None:
             ex = replace(ex, workers=_positive("--workers", workers))
-        changes = {k: v for k, v in (("kind", executor), ("partition", partition), ("time", time)) if v is not None}
+        changes = {k: v for k, v in (("kind", executor), ("partition", partition), ("time", time),
+                                     ("cpus_per_task", cpus_per_task), ("mem_per_cpu_gb", mem_per_cpu_gb)) if v is not None}
         if changes:
             ex = parse_executor({**{k: v for k, v in asdict(ex).items() if v is not None}, **changes})
         return replace(cfg, executor=ex)
