@@ -30,6 +30,10 @@ $(VENV)/.winnow-setup: pyproject.toml
 demo: setup
 	$(WINNOW) quality train --config configs/quality_train.yaml
 	$(WINNOW) run configs/demo.yaml --overwrite
+	$(WINNOW) mix configs/mix_demo.yaml --validate
+	$(WINNOW) materialise out/mix_demo/weights.json --tokens 2000000 --output out/mix_demo/train \
+	  --source clean=configs/data/quality_positive.jsonl --source junk=configs/data/quality_negative.jsonl \
+	  --source 'crawl=out/demo/documents/*.parquet'
 
 run: setup
 	$(WINNOW) run $(CONFIG)
@@ -65,6 +69,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_extract.py
 	$(PY) tests/bench/bench_dedup.py
 	$(PY) tests/bench/bench_quality.py
+	$(PY) tests/bench/bench_mix.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

@@ -17,6 +17,8 @@ examples:
   winnow decontam 'out/cc-dedup/documents/*.parquet' --benchmarks benchmarks/ --output out/cc-clean
   winnow quality train --config configs/quality_train.yaml
   winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
+  winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
+  winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... --tokens 1000000000 --output out/train
   winnow stages                                      list stages and their parameters
   winnow sql out/demo "select lang, count(*) from documents group by 1"
   winnow assets fetch                                fetch the language-ID model (once)
@@ -159,6 +161,18 @@ def _cmd_quality_score(args: argparse.Namespace) -> int:
     params = {"model": args.model} | ({"name": args.name} if args.name else {})
     cfg = _adhoc_config("quality_score", args.input, args.output, [{"quality_score_v1": params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
+
+
+def _cmd_mix(args: argparse.Namespace) -> int:
+    from mixers.cli import mix_command
+
+    return mix_command(args.config, args.output, args.source, args.target, args.runs, args.budget_tokens, args.validate)
+
+
+def _cmd_materialise(args: argparse.Namespace) -> int:
+    from mixers.cli import materialise_command
+
+    return materialise_command(args.weights, args.source, args.tokens, args.output, args.seed)
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -313,6 +327,29 @@ def build_parser() -> argparse.ArgumentParser:
     qs.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory written by `winnow quality train`")
     qs.add_argument("--name", help="column suffix (default: the model directory's name)")
     qs.set_defaults(func=_cmd_quality_score)
+
+    mx = sub.add_parser(
+        "mix", help="choose a data mix: proxy runs on sampled mixtures, a fitted law, the optimum (RegMix style)",
+        description="Sample mixtures, train a proxy model on each, fit one law per target (log-linear or "
+        "gradient-boosted, chosen by cross-validation), and pick the mix under the constraints. Writes "
+        "DIR/runs.parquet, fit.json, weights.json and plots; finished proxy runs are reused on a rerun.")
+    mx.add_argument("config", help="mix config, e.g. configs/mix.yaml")
+    mx.add_argument("--output", metavar="DIR", help="replaces output")
+    mx.add_argument("--source", action="append", metavar="NAME=GLOB", help="replaces the config's sources (repeatable)")
+    mx.add_argument("--target", action="append", metavar="NAME=GLOB[:WEIGHT]", help="replaces its targets (repeatable)")
+    mx.add_argument("--runs", type=int, metavar="N", help="number of proxy runs")
+    mx.add_argument("--budget-tokens", dest="budget_tokens", type=int, metavar="N", help="tokens per proxy run")
+    mx.add_argument("--validate", action="store_true",
+                    help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger budget")
+    mx.set_defaults(func=_cmd_mix)
+
+    mt = sub.add_parser("materialise", help="write the training set for a weights.json at exactly N tokens")
+    mt.add_argument("weights", metavar="WEIGHTS_JSON", help="DIR/weights.json from `winnow mix`")
+    mt.add_argument("--source", action="append", required=True, metavar="NAME=GLOB", help="each source's documents")
+    mt.add_argument("--tokens", type=int, required=True, metavar="N", help="token budget (same tokenizer as the mix)")
+    mt.add_argument("--output", required=True, metavar="OUT", help="OUT/documents/*.parquet, OUT/shards/*.jsonl.zst, manifest")
+    mt.add_argument("--seed", type=int, default=0)
+    mt.set_defaults(func=_cmd_materialise)
 
     rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)")
     rp.add_argument("output", help="run directory")

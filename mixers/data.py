@@ -1,0 +1,112 @@
+"""Sources and targets for mixing: documents read with ``pipeline.readers.DocumentReader``, tokens counted offline.
+
+Tokenizers (``tokenizer:`` in a mix config; no downloads, no vocabulary file):
+
+- ``utf8_bytes_v1``: one token per UTF-8 byte (what the byte-level proxies model, so the proxy budget and
+  the loss unit, bits per byte, agree exactly).
+- ``words_v1``: the regex ``\\w+|[^\\w\\s]`` (runs of word characters, and each punctuation mark), a cheap
+  stand-in for a BPE count (about 1.2 tokens per English word).
+
+A target given as ``holdout_of: SOURCE`` is the ``fraction`` of that source's documents whose
+``xxh64(seed:id)`` falls below it: those documents are evaluation text and never trained on, in proxy runs
+or in ``winnow materialise`` (weights.json records the split).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import xxhash
+
+from pipeline.errors import ConfigError
+from pipeline.readers import DocumentReader
+from pipeline.warc import resolve_inputs
+
+log = logging.getLogger("winnow.mixers")
+
+_WORDS = re.compile(r"\w+|[^\w\s]")
+
+
+def _bytes_count(text: str) -> int:
+    return len(text.encode("utf-8"))
+
+
+def _words_count(text: str) -> int:
+    return sum(1 for _ in _WORDS.finditer(text))
+
+
+TOKENIZERS = {"utf8_bytes_v1": _bytes_count, "words_v1": _words_count}
+
+
+def count_tokens(text: str, tokenizer: str) -> int:
+    return TOKENIZERS[tokenizer](text)
+
+
+def in_holdout(doc_id: str, fraction: float, seed: int) -> bool:
+    """Deterministic split by document id (not text), so the same documents are held out everywhere."""
+    return xxhash.xxh64_intdigest(f"{seed}:{doc_id}") < fraction * 2**64
+
+
+@dataclass
+class Corpus:
+    """The documents of one source (or target), as UTF-8 bytes with token counts."""
+
+    name: str
+    files: list[str]
+    ids: list[str] = field(default_factory=list)
+    blobs: list[bytes] = field(default_factory=list)
+    tokens: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    docs: list = field(default_factory=list)  # datatrove Documents, kept only when asked (materialise)
+
+    @property
+    def n_tokens(self) -> int:
+        return int(self.tokens.sum())
+
+    @property
+    def n_bytes(self) -> int:
+        return sum(len(b) for b in self.blobs)
+
+
+def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, where: str,
+                exclude: tuple[float, int] | None = None, keep: tuple[float, int] | None = None,
+                keep_docs: bool = False) -> Corpus:
+    """Read every document matched by ``globs``; ``exclude``/``keep`` = (fraction, seed) of a holdout split."""
+    try:
+        files = resolve_inputs(list(globs))
+    except ConfigError as e:
+        raise ConfigError(f"{where}: {e}".replace("input.paths: ", "")) from None
+    c = Corpus(name, files)
+    counter = TOKENIZERS[tokenizer]
+    tokens = []
+    for doc in DocumentReader(files).run():
+        if not doc.text:
+            continue
+        if exclude is not None and in_holdout(doc.id, *exclude):
+            continue
+        if keep is not None and not in_holdout(doc.id, *keep):
+            continue
+        c.ids.append(doc.id)
+        c.blobs.append(doc.text.encode("utf-8"))
+        tokens.append(counter(doc.text))
+        if keep_docs:
+            c.docs.append(doc)
+    c.tokens = np.asarray(tokens, dtype=np.int64)
+    return c
+
+
+def fingerprint(files: list[str]) -> list[tuple[str, int]]:
+    out = []
+    for f in files:
+        try:
+            out.append((f, os.path.getsize(f)))
+        except OSError:
+            out.append((f, -1))
+    return out
+
+
+def text_hashes(c: Corpus) -> set[int]:
+    return {xxhash.xxh64_intdigest(b) for b in c.blobs}
