@@ -70,6 +70,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_dedup.py
 	$(PY) tests/bench/bench_quality.py
 	$(PY) tests/bench/bench_mix.py
+	$(PY) tests/bench/bench_pii.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

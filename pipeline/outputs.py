@@ -41,6 +41,13 @@ DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("page_count", pa.int64()),
     ("ocr_pages", pa.int64()),
     ("license", pa.string()),
+    ("license_source", pa.string()),
+    ("pii_email", pa.int64()),
+    ("pii_phone", pa.int64()),
+    ("pii_ip", pa.int64()),
+    ("pii_card", pa.int64()),
+    ("optout_rule", pa.string()),
+    ("badwords_count", pa.int64()),
     ("crawl_date", pa.string()),
     ("metadata", pa.string()),
 ]
@@ -87,6 +94,13 @@ def document_row(doc: Document, quality_columns: tuple[str, ...] = ()) -> dict:
         "page_count": md.get("page_count"),
         "ocr_pages": md.get("ocr_pages"),
         "license": md.get("license"),
+        "license_source": md.get("license_source"),
+        "pii_email": md.get("pii_email"),
+        "pii_phone": md.get("pii_phone"),
+        "pii_ip": md.get("pii_ip"),
+        "pii_card": md.get("pii_card"),
+        "optout_rule": md.get("optout_rule"),
+        "badwords_count": md.get("badwords_count"),
         "crawl_date": md.get("crawl_date"),
     }
     for col in quality_columns:

@@ -43,6 +43,9 @@ def _load_builtin_stages() -> None:
     import filters.dedup  # noqa: F401
     import filters.heuristics  # noqa: F401
     import filters.langid  # noqa: F401
+    import filters.license  # noqa: F401
+    import filters.optout  # noqa: F401
+    import filters.pii  # noqa: F401
     import filters.quality  # noqa: F401
     import filters.threshold  # noqa: F401
     import pipeline.extract_step  # noqa: F401

@@ -36,7 +36,7 @@ def test_defaults_and_overrides():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        (base(stages=[{"gopher_qualty_v1": {}}]), "unknown stage 'gopher_qualty_v1'; valid stages: c4_quality_v1"),
+        (base(stages=[{"gopher_qualty_v1": {}}]), "unknown stage 'gopher_qualty_v1'; valid stages: badwords_v1, c4_quality_v1"),
         (base(stages=[{"gopher_quality_v1": {"min_words": 3}}]), "unknown parameter 'min_words'; valid parameters: min_doc_words"),
         (base(stages=[{"gopher_quality_v1": {"min_doc_words": "fifty"}}]), "stages.gopher_quality_v1.min_doc_words: expected"),
         (base(stages=[{"langid_v1": {"languages": "en"}}]), "stages.langid_v1.languages: expected"),

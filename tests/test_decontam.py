@@ -122,7 +122,7 @@ def test_short_item_is_matched_whole_and_tiny_item_never(tmp_path):
     folder.mkdir()
     write_jsonl(folder / "t.jsonl", [{"text": short}, {"text": "over the lazy dog"}])
     step = Decontaminate([str(folder)])
-    assert step.filter(Document(text=f"Yes: The Quick, brown fox jumps over the dog!", id="a")) == (
+    assert step.filter(Document(text="Yes: The Quick, brown fox jumps over the dog!", id="a")) == (
         False, "decontam_contaminated",
     )
     assert step.filter(Document(text="quick brown fox jumps over the dog", id="b")) is True

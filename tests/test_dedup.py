@@ -4,11 +4,9 @@ import gzip
 import json
 import random
 
-import numpy as np
 import pyarrow.parquet as pq
 import pytest
 import xxhash
-from datatrove.data import Document
 
 from filters.dedup import MinHashDedup, lsh_curve, normalise, normalise_url
 from pipeline.config import parse_config

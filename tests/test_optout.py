@@ -1,0 +1,151 @@
+"""optout_v1 (user opt-out lists), url_blocklist_v1 (datatrove's bundled lists, offline), badwords_v1."""
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+from datatrove.data import Document
+
+import filters.optout  # noqa: F401  (registers optout_v1, url_blocklist_v1, badwords_v1)
+from filters.optout import BadWords, OptOutFilter, URLBlocklist
+from pipeline.cli import main
+from pipeline.errors import ConfigError
+
+_RULES = """# opt-outs received
+optedout.com
+domain:News.Example.ORG   # case and www. do not matter
+https://blog.site.net/authors/jane/
+glob:*://*.photos.io/private/*
+re:^https?://(www\\.)?forum\\.org/(u|user)/\\d+
+"""
+
+
+def _doc(url, text="some text"):
+    return Document(id=url or "none", text=text, metadata={"url": url} if url else {})
+
+
+@pytest.fixture
+def rules(tmp_path):
+    p = tmp_path / "optouts.txt"
+    p.write_text(_RULES)
+    return str(p)
+
+
+@pytest.mark.parametrize("url,reason,line", [
+    ("https://optedout.com/a", "optout_domain", 2),
+    ("http://www.optedout.com", "optout_domain", 2),
+    ("https://deep.sub.optedout.com/x?y=1", "optout_domain", 2),
+    ("https://news.example.org/2020/story", "optout_domain", 3),
+    ("https://blog.site.net/authors/jane/post-1", "optout_prefix", 4),
+    ("HTTPS://WWW.Blog.Site.net/authors/jane/", "optout_prefix", 4),
+    ("https://cdn.photos.io/private/img.png", "optout_glob", 5),
+    ("https://forum.org/user/1234", "optout_regex", 6),
+])
+def test_optout_drops_with_rule(rules, url, reason, line):
+    doc = _doc(url)
+    assert OptOutFilter(rules=rules).filter(doc) == (False, reason)
+    assert doc.metadata["optout_rule"].startswith(f"optouts.txt:{line}: ")
+
+
+@pytest.mark.parametrize("url", [
+    "https://notoptedout.com/", "https://optedout.com.evil.net/", "https://example.org/",
+    "https://blog.site.net/authors/john/", "https://photos.io/public/x", "https://forum.org/about", None,
+])
+def test_optout_keeps(rules, url):
+    assert OptOutFilter(rules=rules).filter(_doc(url)) is True
+
+
+def test_optout_bad_rules(tmp_path):
+    with pytest.raises(ConfigError, match="does not exist"):
+        OptOutFilter(rules=str(tmp_path / "none.txt"))
+    bad = tmp_path / "bad.txt"
+    bad.write_text("re:(unclosed\n")
+    with pytest.raises(ConfigError, match="bad regex"):
+        OptOutFilter(rules=str(bad))
+
+
+def test_url_blocklist_words_and_urls_offline(monkeypatch):
+    # Any network access would be a bug: datatrove's bundled files only, tldextract unused.
+    import socket
+
+    def no_net(*a, **k):
+        raise AssertionError("url_blocklist_v1 tried to reach the network")
+
+    monkeypatch.setattr(socket, "create_connection", no_net)
+    monkeypatch.setattr(socket.socket, "connect", no_net)
+    f = URLBlocklist(lists=["urls", "words"], extra_domains=["blocked.example"])
+    assert f.filter(_doc("https://en.wikipedia.org/wiki/Bread")) is True
+    assert f.filter(_doc("https://xxx-videos.example/clip")) == (False, "url_blocklist_hard_word")
+    assert f.filter(_doc("https://a.b.blocked.example/page")) == (False, "url_blocklist_domain")
+    assert f.filter(_doc(None)) is True
+    some_url = next(iter(f.urls))
+    assert f.filter(_doc(some_url)) == (False, "url_blocklist_url")
+
+
+def test_url_blocklist_domains_list():
+    f = URLBlocklist(lists=["domains"])
+    f._load()
+    assert len(f.domains) > 4_000_000
+    blocked = sorted(d for d in list(f.domains)[:1000] if d.count(".") == 1)[0]
+    assert f.filter(_doc(f"https://{blocked}/x")) == (False, "url_blocklist_domain")
+    assert f.filter(_doc(f"https://sub.{blocked}/x")) == (False, "url_blocklist_domain")
+    assert f.filter(_doc("https://www.python.org/doc/")) is True
+
+
+def test_url_blocklist_bad_list():
+    with pytest.raises(ConfigError, match="lists"):
+        URLBlocklist(lists=["nope"])
+
+
+def test_badwords(tmp_path):
+    wl = tmp_path / "words.txt"
+    wl.write_text("# test list\nfrobnicate\nbad phrase\n")
+    f = BadWords(wordlist=str(wl))
+    doc = Document(id="a", text="Please do not Frobnicate the widget.")
+    assert f.filter(doc) == (False, "badwords_contains")
+    assert doc.metadata["badwords_count"] == 1
+    assert f.filter(Document(id="b", text="A bad phrase here.")) == (False, "badwords_contains")
+    assert f.filter(Document(id="c", text="A phrase that is bad, and frobnicated.")) is True
+    assert BadWords(wordlist=str(wl), max_bad_words=1).filter(Document(id="d", text="frobnicate once")) is True
+
+
+def test_badwords_without_list_explains():
+    try:
+        import better_profanity  # noqa: F401
+    except ImportError:
+        with pytest.raises(ConfigError, match="better-profanity"):
+            BadWords()
+    else:
+        assert BadWords().words
+
+
+def test_winnow_apply_end_to_end(tmp_path, rules):
+    inp = tmp_path / "in.jsonl"
+    docs = [{"id": "1", "text": "a", "url": "https://optedout.com/p"}, {"id": "2", "text": "b", "url": "https://ok.org/"}]
+    inp.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    out = tmp_path / "out"
+    assert main(["apply", "optout_v1", str(inp), "--output", str(out), "--set", f"rules={rules}"]) == 0
+    assert [r["id"] for r in pq.read_table(out / "documents").to_pylist()] == ["2"]
+    removed = pq.read_table(out / "removed").to_pylist()
+    assert [(r["id"], r["reason"]) for r in removed] == [("1", "optout_domain")]
+    assert removed[0]["optout_rule"] == "optouts.txt:2: optedout.com"
+
+
+@pytest.mark.parametrize("stage,sets,reason", [
+    ("url_blocklist_v1", ["lists=[urls, words]"], "url_blocklist_hard_word"),
+    ("badwords_v1", ["wordlist={wl}"], "badwords_contains"),
+])
+def test_winnow_apply_blocklist_and_badwords(tmp_path, stage, sets, reason):
+    wl = tmp_path / "words.txt"
+    wl.write_text("frobnicate\n")
+    inp = tmp_path / "in.jsonl"
+    docs = [{"id": "1", "text": "do not frobnicate", "url": "https://xxx-videos.example/p"},
+            {"id": "2", "text": "fine text", "url": "https://ok.org/"}]
+    inp.write_text("".join(json.dumps(d) + "\n" for d in docs))
+    out = tmp_path / "out"
+    argv = ["apply", stage, str(inp), "--output", str(out)]
+    for s in sets:
+        argv += ["--set", s.format(wl=wl)]
+    assert main(argv) == 0
+    assert [r["id"] for r in pq.read_table(out / "documents").to_pylist()] == ["2"]
+    assert [(r["id"], r["reason"]) for r in pq.read_table(out / "removed").to_pylist()] == [("1", reason)]
