@@ -285,7 +285,7 @@ def default_wordlist() -> str:
     except ImportError:
         raise ConfigError(
             "stages.badwords_v1.wordlist: no word list given and the `better-profanity` package (which ships one, "
-            "MIT) is not installed; `pip install better-profanity` or set wordlist: PATH (one word a line, "
+            "MIT) is not installed; `pip install -e '.[badwords]'` (or better-profanity) or set wordlist: PATH (one word a line, "
             "e.g. C4's LDNOOBW en list)"
         ) from None
     path = Path(better_profanity.__file__).parent / "profanity_wordlist.txt"
