@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 
+from pipeline.config import checked_mapping, positive_int
 from pipeline.errors import ConfigError
 
 PROXIES = ("ngram_kn_v1", "transformer_v1")
@@ -126,9 +127,9 @@ class MixConfig:
                 tgts.append(TargetConfig(name, weight, paths=(rest,)))
             cfg = replace(cfg, targets=tuple(tgts))
         if runs is not None:
-            cfg = replace(cfg, runs=_positive("--runs", runs))
+            cfg = replace(cfg, runs=positive_int("--runs", runs))
         if budget_tokens is not None:
-            cfg = replace(cfg, proxy=replace(cfg.proxy, budget_tokens=_positive("--budget-tokens", budget_tokens)))
+            cfg = replace(cfg, proxy=replace(cfg.proxy, budget_tokens=positive_int("--budget-tokens", budget_tokens)))
         _check_cross(cfg)
         return cfg
 
@@ -148,28 +149,12 @@ def _name_eq(flag: str, spec: str) -> tuple[str, str]:
     return name.strip(), glob.strip()
 
 
-def _positive(where: str, v: Any) -> int:
-    if not isinstance(v, int) or isinstance(v, bool) or v < 1:
-        raise ConfigError(f"{where}: expected a positive integer, got {v!r}")
-    return v
-
-
 def _number(where: str, v: Any, lo: float | None = None, hi: float | None = None) -> float:
     if not isinstance(v, (int, float)) or isinstance(v, bool):
         raise ConfigError(f"{where}: expected a number, got {v!r}")
     if (lo is not None and v < lo) or (hi is not None and v > hi):
         raise ConfigError(f"{where}: expected a number in [{lo}, {hi}], got {v!r}")
     return float(v)
-
-
-def _mapping(where: str, v: Any, allowed: tuple[str, ...] | None) -> dict:
-    if not isinstance(v, dict):
-        raise ConfigError(f"{where}: expected a mapping, got {v!r}")
-    if allowed is not None:
-        for k in v:
-            if k not in allowed:
-                raise ConfigError(f"{where}: unknown key {k!r}; valid keys: {', '.join(allowed)}")
-    return v
 
 
 def _globs(where: str, v: Any) -> tuple[str, ...]:
@@ -216,7 +201,7 @@ def parse_mix_config(raw: Any, source: str = "<config>") -> MixConfig:
 
 
 def _parse(raw: Any) -> MixConfig:
-    raw = _mapping("config", raw, _TOP_KEYS)
+    raw = checked_mapping("config", raw, _TOP_KEYS)
     name = raw.get("name", "mix")
     if not isinstance(name, str) or not name:
         raise ConfigError(f"name: expected a non-empty string, got {name!r}")
@@ -232,13 +217,13 @@ def _parse(raw: Any) -> MixConfig:
     if tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer: unknown tokenizer {tokenizer!r}; valid tokenizers: {', '.join(TOKENIZERS)}")
 
-    sources = {str(k): _globs(f"sources.{k}", v) for k, v in _mapping("sources", raw.get("sources", {}), None).items()}
+    sources = {str(k): _globs(f"sources.{k}", v) for k, v in checked_mapping("sources", raw.get("sources", {}), None).items()}
     targets = []
-    for tname, spec in _mapping("targets", raw.get("targets", {}), None).items():
+    for tname, spec in checked_mapping("targets", raw.get("targets", {}), None).items():
         where = f"targets.{tname}"
         if isinstance(spec, (str, list)):
             spec = {"paths": spec}
-        spec = _mapping(where, spec, ("paths", "weight", "holdout_of", "fraction"))
+        spec = checked_mapping(where, spec, ("paths", "weight", "holdout_of", "fraction"))
         if ("paths" in spec) == ("holdout_of" in spec):
             raise ConfigError(f"{where}: give exactly one of `paths` (held-out files) or `holdout_of` (a source)")
         weight = _number(f"{where}.weight", spec.get("weight", 1.0), 0.0)
@@ -250,21 +235,21 @@ def _parse(raw: Any) -> MixConfig:
         targets.append(TargetConfig(str(tname), weight, _globs(f"{where}.paths", spec["paths"]) if "paths" in spec
                                     else (), spec.get("holdout_of"), fraction))
 
-    runs = _positive("runs", raw.get("runs", 64))
+    runs = positive_int("runs", raw.get("runs", 64))
     target_tokens = raw.get("target_tokens")
     if target_tokens is not None:
-        target_tokens = _positive("target_tokens", target_tokens)
+        target_tokens = positive_int("target_tokens", target_tokens)
 
-    proxy_raw = dict(_mapping("proxy", raw.get("proxy", {}), None))
+    proxy_raw = dict(checked_mapping("proxy", raw.get("proxy", {}), None))
     kind = proxy_raw.pop("kind", "ngram_kn_v1")
     if kind not in PROXIES:
         raise ConfigError(f"proxy.kind: unknown proxy {kind!r}; valid proxies: {', '.join(PROXIES)}")
-    budget = _positive("proxy.budget_tokens", proxy_raw.pop("budget_tokens", 1_000_000))
+    budget = positive_int("proxy.budget_tokens", proxy_raw.pop("budget_tokens", 1_000_000))
     from mixers.proxy import proxy_params
 
     proxy = ProxyConfig(kind, budget, proxy_params(kind, proxy_raw))
 
-    reg = _mapping("regression", raw.get("regression", {}), ("models", "folds"))
+    reg = checked_mapping("regression", raw.get("regression", {}), ("models", "folds"))
     models = reg.get("models", list(REGRESSIONS))
     if isinstance(models, str):
         models = [models]
@@ -273,16 +258,16 @@ def _parse(raw: Any) -> MixConfig:
     for m in models:
         if m not in REGRESSIONS:
             raise ConfigError(f"regression.models: unknown model {m!r}; valid models: {', '.join(REGRESSIONS)}")
-    folds = _positive("regression.folds", reg.get("folds", 5))
+    folds = positive_int("regression.folds", reg.get("folds", 5))
     if folds < 2:
         raise ConfigError("regression.folds: expected at least 2")
 
-    opt = _mapping("optimiser", raw.get("optimiser", {}), ("kind", "candidates", "top_k", "kl"))
+    opt = checked_mapping("optimiser", raw.get("optimiser", {}), ("kind", "candidates", "top_k", "kl"))
     okind = opt.get("kind", "simulate")
     if okind not in OPTIMISERS:
         raise ConfigError(f"optimiser.kind: unknown optimiser {okind!r}; valid optimisers: {', '.join(OPTIMISERS)}")
 
-    cons = _mapping("constraints", raw.get("constraints", {}), ("min_weight", "max_weight", "max_epochs"))
+    cons = checked_mapping("constraints", raw.get("constraints", {}), ("min_weight", "max_weight", "max_epochs"))
     min_w = _per_source("constraints.min_weight", cons.get("min_weight", 0.0), sources, 0.0, 0.0, 1.0)
     max_w = _per_source("constraints.max_weight", cons.get("max_weight", 1.0), sources, 1.0, 0.0, 1.0)
     max_e = _per_source("constraints.max_epochs", cons.get("max_epochs", 4.0), sources, 4.0, 0.0, None)
@@ -290,28 +275,28 @@ def _parse(raw: Any) -> MixConfig:
         if e <= 0:
             raise ConfigError(f"constraints.max_epochs.{s}: expected a positive number, got {e}")
 
-    samp = _mapping("sampling", raw.get("sampling", {}), ("concentration", "near_uniform_every"))
+    samp = checked_mapping("sampling", raw.get("sampling", {}), ("concentration", "near_uniform_every"))
     conc = samp.get("concentration", [0.3, 1.0, 3.0])
     conc = conc if isinstance(conc, list) else [conc]
     conc = tuple(_number("sampling.concentration", c, 1e-6) for c in conc)
     if not conc:
         raise ConfigError("sampling.concentration: expected a positive number or a list of them")
-    trust = _mapping("trust", raw.get("trust", {}), ("min_spearman", "max_distance"))
-    val = _mapping("validate", raw.get("validate", {}), ("budget_multiplier", "seeds"))
+    trust = checked_mapping("trust", raw.get("trust", {}), ("min_spearman", "max_distance"))
+    val = checked_mapping("validate", raw.get("validate", {}), ("budget_multiplier", "seeds"))
 
     cfg = MixConfig(
         name=name, sources=sources, targets=tuple(targets), seed=seed, output=output, tokenizer=tokenizer,
         runs=runs, target_tokens=target_tokens, proxy=proxy, regression_models=tuple(models), folds=folds,
-        optimiser=okind, candidates=_positive("optimiser.candidates", opt.get("candidates", 100_000)),
-        top_k=_positive("optimiser.top_k", opt.get("top_k", 100)),
+        optimiser=okind, candidates=positive_int("optimiser.candidates", opt.get("candidates", 100_000)),
+        top_k=positive_int("optimiser.top_k", opt.get("top_k", 100)),
         kl=_number("optimiser.kl", opt.get("kl", 0.05), 0.0),
         min_weight=min_w, max_weight=max_w, max_epochs=max_e, concentration=conc,
-        near_uniform_every=_positive("sampling.near_uniform_every", samp.get("near_uniform_every", 8)),
+        near_uniform_every=positive_int("sampling.near_uniform_every", samp.get("near_uniform_every", 8)),
         min_spearman=_number("trust.min_spearman", trust.get("min_spearman", 0.5), -1.0, 1.0),
         max_distance=_number("trust.max_distance", trust.get("max_distance", 0.5), 0.0, 1.0),
         validate_multiplier=_number("validate.budget_multiplier", val.get("budget_multiplier", 4.0), 1.0),
-        validate_seeds=_positive("validate.seeds", val.get("seeds", 2)),
-        eval_max_bytes=_positive("eval_max_bytes", raw.get("eval_max_bytes", 300_000)),
+        validate_seeds=positive_int("validate.seeds", val.get("seeds", 2)),
+        eval_max_bytes=positive_int("eval_max_bytes", raw.get("eval_max_bytes", 300_000)),
     )
     _check_cross(cfg)
     return cfg

@@ -102,9 +102,9 @@ class RunConfig:
             cfg = replace(cfg, output=output)
         ex = cfg.executor
         if tasks is not None:
-            ex = replace(ex, tasks=_positive("--tasks", tasks))
+            ex = replace(ex, tasks=positive_int("--tasks", tasks))
         if workers is not None:
-            ex = replace(ex, workers=_positive("--workers", workers))
+            ex = replace(ex, workers=positive_int("--workers", workers))
         changes = {k: v for k, v in (("kind", executor), ("partition", partition), ("time", time),
                                      ("cpus_per_task", cpus_per_task), ("mem_per_cpu_gb", mem_per_cpu_gb)) if v is not None}
         if changes:
@@ -112,7 +112,8 @@ class RunConfig:
         return replace(cfg, executor=ex)
 
 
-def _positive(where: str, v: Any) -> int:
+def positive_int(where: str, v: Any) -> int:
+    """``v`` if it is an integer >= 1, else a ConfigError naming ``where``."""
     if not isinstance(v, int) or isinstance(v, bool) or v < 1:
         raise ConfigError(f"{where}: expected a positive integer, got {v!r}")
     return v
@@ -121,27 +122,28 @@ def _positive(where: str, v: Any) -> int:
 def _positive_or_all(where: str, v: Any) -> int:
     if v == -1:
         return -1
-    return _positive(where, v)
+    return positive_int(where, v)
 
 
-def _mapping(where: str, v: Any, allowed: tuple[str, ...]) -> dict:
+def checked_mapping(where: str, v: Any, allowed: tuple[str, ...] | None) -> dict:
+    """``v`` if it is a mapping whose keys are all in ``allowed`` (any keys when None), else a ConfigError."""
     if not isinstance(v, dict):
         raise ConfigError(f"{where}: expected a mapping, got {v!r}")
     for k in v:
-        if k not in allowed:
+        if allowed is not None and k not in allowed:
             raise ConfigError(f"{where}: unknown key {k!r}; valid keys: {', '.join(allowed)}")
     return v
 
 
 def parse_executor(ex: Any) -> ExecutorConfig:
     fields = ("kind", "tasks", "workers", "cpus_per_task", "mem_per_cpu_gb", "time", "partition", "sbatch_args", "ray_address")
-    ex = _mapping("executor", ex, fields)
+    ex = checked_mapping("executor", ex, fields)
     kind = ex.get("kind", "local")
     if kind not in EXECUTORS:
         raise ConfigError(f"executor.kind: unknown executor {kind!r}; valid executors: {', '.join(EXECUTORS)}")
     workers = ex.get("workers", 1)
     if workers != -1:
-        workers = _positive("executor.workers", workers)
+        workers = positive_int("executor.workers", workers)
     mem = ex.get("mem_per_cpu_gb", 2)
     if not isinstance(mem, (int, float)) or isinstance(mem, bool) or mem <= 0:
         raise ConfigError(f"executor.mem_per_cpu_gb: expected a positive number, got {mem!r}")
@@ -151,8 +153,8 @@ def parse_executor(ex: Any) -> ExecutorConfig:
     if ex.get("sbatch_args") is not None and not isinstance(ex["sbatch_args"], dict):
         raise ConfigError(f"executor.sbatch_args: expected a mapping, got {ex['sbatch_args']!r}")
     cfg = ExecutorConfig(
-        kind, _positive("executor.tasks", ex.get("tasks", 1)), workers,
-        _positive("executor.cpus_per_task", ex.get("cpus_per_task", 1)), float(mem),
+        kind, positive_int("executor.tasks", ex.get("tasks", 1)), workers,
+        positive_int("executor.cpus_per_task", ex.get("cpus_per_task", 1)), float(mem),
         None if ex.get("time") is None else str(ex["time"]), ex.get("partition"), ex.get("sbatch_args"),
         ex.get("ray_address"),
     )
@@ -171,7 +173,7 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
 
 
 def _parse(raw: Any) -> RunConfig:
-    raw = _mapping("config", raw, _TOP_KEYS)
+    raw = checked_mapping("config", raw, _TOP_KEYS)
     for key in ("name", "input", "stages"):
         if key not in raw:
             raise ConfigError(f"missing required key {key!r}")
@@ -179,7 +181,7 @@ def _parse(raw: Any) -> RunConfig:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"name: expected a non-empty string, got {name!r}")
 
-    inp = _mapping("input", raw["input"], ("format", "paths", "limit", "split_mb"))
+    inp = checked_mapping("input", raw["input"], ("format", "paths", "limit", "split_mb"))
     fmt = inp.get("format", "warc")
     if fmt not in INPUT_FORMATS:
         raise ConfigError(f"input.format: unknown format {fmt!r}; valid formats: {', '.join(INPUT_FORMATS)}")
@@ -189,7 +191,7 @@ def _parse(raw: Any) -> RunConfig:
     if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
         raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
     input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
-                            _positive("input.split_mb", inp.get("split_mb", 256)))
+                            positive_int("input.split_mb", inp.get("split_mb", 256)))
 
     executor = parse_executor(raw.get("executor", {}))
 
