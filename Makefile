@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 WINNOW := $(VENV)/bin/winnow
 CONFIG ?= configs/cc.yaml
 
-.PHONY: setup demo run test test-slow test-cluster bench demo-data clean help
+.PHONY: setup ocr-deps demo run test test-slow test-cluster bench demo-data clean help
 
 help:
 	@echo "make demo        set up .venv and run the bundled example end to end"
@@ -27,18 +27,28 @@ $(VENV)/.winnow-setup: pyproject.toml
 	$(WINNOW) assets fetch
 	touch $@
 
-demo: setup
+# Tesseract for OCR of scanned pages: Debian's engine and English data, and the tesserocr binding.
+# Where apt cannot run (no root), the PDF path still reads text layers and says what to install.
+ocr-deps: setup
+	command -v tesseract >/dev/null 2>&1 || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tesseract-ocr tesseract-ocr-eng >/dev/null; } || \
+	  echo "could not install tesseract-ocr (needs root): OCR pages will say how to install it"
+	$(PY) -m pip install --quiet -e '.[test,ocr]' || echo "tesserocr not installed: OCR disabled"
+
+demo: setup ocr-deps
 	$(WINNOW) quality train --config configs/quality_train.yaml
 	$(WINNOW) run configs/demo.yaml --overwrite
 	$(WINNOW) mix configs/mix_demo.yaml --validate
 	$(WINNOW) materialise out/mix_demo/weights.json --tokens 2000000 --output out/mix_demo/train \
 	  --source clean=configs/data/quality_positive.jsonl --source junk=configs/data/quality_negative.jsonl \
 	  --source 'crawl=out/demo/documents/*.parquet'
+	$(WINNOW) pdf-demo out/demo-pdfs
+	$(WINNOW) run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf' --overwrite
 
 run: setup
 	$(WINNOW) run $(CONFIG)
 
-test: setup
+test: setup ocr-deps
 	$(PY) -m pytest -q
 
 test-slow: $(VENV)/.winnow-bench
@@ -71,6 +81,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_quality.py
 	$(PY) tests/bench/bench_mix.py
 	$(PY) tests/bench/bench_pii.py
+	$(PY) tests/bench/bench_pdf.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

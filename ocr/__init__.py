@@ -1,1 +1,16 @@
-"""PDF text layer and OCR fallback. Built in a later issue (#5)."""
+"""PDFs: text layer first, OCR where it is missing or garbage.
+
+Modules:
+
+``textlayer``  PyMuPDF text blocks in reading order (column gutters found per page)
+``triage``     per page: use the text layer, OCR it, or nothing there (no text, mostly images,
+               bad characters, letters that do not read as language)
+``tesseract``  CPU OCR via tesserocr (one thread per process, ``OMP_THREAD_LIMIT=1``)
+``vlm``        OCR through an OpenAI-compatible endpoint (vLLM + an olmOCR-style model)
+``extract``    one PDF -> per-page results, shared by the reader and ``winnow pdf``
+``reader``     ``PdfReader`` (``read_pdf``): one document per PDF, bad files counted as skipped
+``quality``    ``pdf_quality_v1``: drops documents whose OCR failed on too many pages
+``cli``        ``winnow pdf FILE.pdf``: text and a per-page table
+``demo``       three generated PDFs (born-digital, scanned, broken text layer)
+``metrics``    character error rate (normalised Levenshtein) for tests and ``tests/bench/bench_pdf.py``
+"""

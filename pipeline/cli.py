@@ -19,6 +19,8 @@ examples:
   winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
   winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
   winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... --tokens 1000000000 --output out/train
+  winnow run configs/pdf.yaml --input 'papers/**/*.pdf' --output out/pdf
+  winnow pdf paper.pdf --pages 1-3                   how each page is handled (text layer or OCR)
   winnow stages                                      list stages and their parameters
   winnow sql out/demo "select lang, count(*) from documents group by 1"
   winnow assets fetch                                fetch the language-ID model (once)
@@ -173,6 +175,21 @@ def _cmd_materialise(args: argparse.Namespace) -> int:
     from mixers.cli import materialise_command
 
     return materialise_command(args.weights, args.source, args.tokens, args.output, args.seed)
+
+
+def _cmd_pdf(args: argparse.Namespace) -> int:
+    from ocr.cli import pdf_command
+
+    return pdf_command(args.file, args.pages, args.engine, args.dpi, args.vlm_url, args.vlm_model,
+                       languages=args.languages, workers=args.workers)
+
+
+def _cmd_pdf_demo(args: argparse.Namespace) -> int:
+    from ocr.demo import write_demo_pdfs
+
+    for path in write_demo_pdfs(args.dir):
+        print(f"wrote {path}")
+    return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -350,6 +367,24 @@ def build_parser() -> argparse.ArgumentParser:
     mt.add_argument("--output", required=True, metavar="OUT", help="OUT/documents/*.parquet, OUT/shards/*.jsonl.zst, manifest")
     mt.add_argument("--seed", type=int, default=0)
     mt.set_defaults(func=_cmd_materialise)
+
+    pd = sub.add_parser("pdf", help="print a PDF's text and how each page was handled (text layer, OCR, ...)",
+                        description="Debug one PDF: triage every page (text layer usable, scan, mostly image, "
+                        "garbage text layer), OCR where needed, print the text and a per-page table.")
+    pd.add_argument("file", help="a PDF file")
+    pd.add_argument("--pages", help="pages to handle, e.g. 1-5 or 1,3,8 (1-based)")
+    pd.add_argument("--engine", choices=["auto", "text", "tesseract", "vlm"], default="auto",
+                    help="auto: text layer where usable, else OCR (VLM if --vlm-url, else Tesseract)")
+    pd.add_argument("--dpi", type=int, default=300, help="OCR render resolution (default 300)")
+    pd.add_argument("--vlm-url", dest="vlm_url", help="OpenAI-compatible endpoint (e.g. vLLM serving olmOCR)")
+    pd.add_argument("--vlm-model", dest="vlm_model", help="model name at that endpoint")
+    pd.add_argument("--languages", default="eng", help="Tesseract languages, e.g. eng+fra (default eng)")
+    pd.add_argument("--workers", type=int, help="OCR processes (default: one per core)")
+    pd.set_defaults(func=_cmd_pdf)
+
+    pdd = sub.add_parser("pdf-demo", help="generate the demo PDFs (born-digital, scanned, broken text layer)")
+    pdd.add_argument("dir", nargs="?", default="out/demo-pdfs")
+    pdd.set_defaults(func=_cmd_pdf_demo)
 
     rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)")
     rp.add_argument("output", help="run directory")

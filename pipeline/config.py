@@ -26,7 +26,7 @@ import yaml
 from pipeline.errors import ConfigError
 from pipeline.registry import validate_params
 
-INPUT_FORMATS = ("warc", "parquet", "jsonl")
+INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
 EXECUTORS = ("local", "slurm", "ray")
 _TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "stages")
 
@@ -37,6 +37,7 @@ class InputConfig:
     paths: tuple[str, ...]
     limit: int = -1  # documents per task, -1 for all (debugging aid)
     split_mb: int = 256  # files larger than this are read as several units (WARC, plain JSON lines)
+    pdf: dict | None = None  # format pdf: PdfReader options (ocr/reader.py)
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _parse(raw: Any) -> RunConfig:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"name: expected a non-empty string, got {name!r}")
 
-    inp = checked_mapping("input", raw["input"], ("format", "paths", "limit", "split_mb"))
+    inp = checked_mapping("input", raw["input"], ("format", "paths", "limit", "split_mb", "pdf"))
     fmt = inp.get("format", "warc")
     if fmt not in INPUT_FORMATS:
         raise ConfigError(f"input.format: unknown format {fmt!r}; valid formats: {', '.join(INPUT_FORMATS)}")
@@ -191,7 +192,10 @@ def _parse(raw: Any) -> RunConfig:
     if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
         raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
     input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
-                            positive_int("input.split_mb", inp.get("split_mb", 256)))
+                            positive_int("input.split_mb", inp.get("split_mb", 256)),
+                            checked_mapping("input.pdf", inp["pdf"], None) if inp.get("pdf") is not None else None)
+    if input_cfg.pdf is not None and fmt != "pdf":
+        raise ConfigError(f"input.pdf: options for format pdf, but input.format is {fmt!r}")
 
     executor = parse_executor(raw.get("executor", {}))
 

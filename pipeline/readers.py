@@ -44,6 +44,8 @@ def split_units(files: list[str], split_bytes: int) -> list[tuple[str, int, int 
 
 def format_of(path: str) -> str:
     name = path.lower()
+    if name.endswith(".pdf"):
+        return "pdf"
     if name.endswith(".parquet"):
         return "parquet"
     if any(name.endswith(s) for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".json.zst", ".ndjson")):

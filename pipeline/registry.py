@@ -48,6 +48,7 @@ def _load_builtin_stages() -> None:
     import filters.pii  # noqa: F401
     import filters.quality  # noqa: F401
     import filters.threshold  # noqa: F401
+    import ocr.quality  # noqa: F401
     import pipeline.extract_step  # noqa: F401
 
 

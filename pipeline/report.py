@@ -539,8 +539,10 @@ def _page_methods(ctx: _Ctx) -> list[tuple[str, int]]:
         path = f"$.{key}"
         base = f"from all_documents where metadata is not null and json_valid(metadata) and json_type(metadata, '{path}')"
         queries = [
-            # ["text", "ocr", ...]: one name per page
-            f"select m, count(*) from (select unnest(from_json(json_extract(metadata, '{path}'), '[\"VARCHAR\"]')) as m "
+            # one entry per page: a name ("text") or an object ({"page": 1, "method": "text", ...})
+            f"select case when json_type(m) = 'OBJECT' then json_extract_string(m, '$.method') "
+            f"else json_extract_string(m, '$') end as method, count(*) from ("
+            f"select unnest(from_json(json_extract(metadata, '{path}'), '[\"JSON\"]')) as m "
             f"{base} = 'ARRAY') where m is not null group by 1",
             # {"text": 10, "ocr": 2}
             f"select k, sum(cast(json_extract(metadata, '{path}.\"' || k || '\"') as double)) from ("

@@ -80,6 +80,10 @@ def input_reader(cfg: RunConfig, units: list):
         raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (formats found: {found})")
     if fmt == "warc":
         return WarcReader(units, limit=cfg.input.limit, source=cfg.name)
+    if fmt == "pdf":
+        from ocr.reader import PdfReader
+
+        return PdfReader.from_config(units, limit=cfg.input.limit, source=cfg.name, options=cfg.input.pdf)
     return DocumentReader(units, limit=cfg.input.limit, source=cfg.name)
 
 

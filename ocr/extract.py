@@ -1,0 +1,217 @@
+"""One PDF -> per-page text: text layer where triage trusts it, OCR elsewhere.
+
+Shared by the pipeline's reader (``ocr.reader.PdfReader``) and ``winnow pdf`` (``ocr.cli``).
+
+Engines (``PdfOptions.engine``):
+
+``auto``       triage each page (``ocr.triage``); OCR the pages that fail it with the VLM when
+               ``vlm_url`` is set, else with Tesseract
+``text``       text layer only; pages that fail triage get no text (method ``rejected``)
+``tesseract``  OCR every page with Tesseract (ignore the text layer)
+``vlm``        OCR every page with the VLM endpoint, falling back to Tesseract per page
+
+Per-page methods (``PageResult.method``, ``metadata.page_methods[].method``): ``text``,
+``tesseract``, ``vlm``, ``blank`` (nothing on the page, or OCR found no text), ``rejected``
+(engine ``text`` and the layer failed triage), ``failed`` (OCR raised, or read with a mean
+confidence below ``min_ocr_confidence``: its text is left out). Confidence: the text layer's
+language plausibility, Tesseract's mean word confidence (0..1); null for the VLM (it reports none).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import asdict, dataclass, field
+
+import pymupdf
+
+from ocr import tesseract
+from ocr.textlayer import page_text, unwrap
+from ocr.triage import Triage, triage_page
+
+ENGINES = ("auto", "text", "tesseract", "vlm")
+
+
+@dataclass(frozen=True)
+class PdfOptions:
+    engine: str = "auto"
+    dpi: int = 300
+    languages: tuple[str, ...] = ("eng",)
+    tessdata: str | None = None
+    min_ocr_confidence: float = 0.3
+    max_pixels: int = 60_000_000  # render cap per page (~ a 20x30 inch page at 300 dpi)
+    columns: bool = True
+    vlm_url: str | None = None
+    vlm_model: str | None = None
+    vlm_timeout: float = 120.0
+    vlm_retries: int = 3
+
+    def __post_init__(self):
+        if self.engine not in ENGINES:
+            raise ValueError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
+        if self.engine == "vlm" and not (self.vlm_url and self.vlm_model):
+            raise ValueError("engine 'vlm' needs vlm_url and vlm_model")
+        if self.dpi < 50 or self.dpi > 1200:
+            raise ValueError(f"dpi: {self.dpi} is outside 50..1200")
+
+    @property
+    def ocr_backend(self) -> str | None:
+        if self.engine == "text":
+            return None
+        if self.engine == "vlm" or (self.engine == "auto" and self.vlm_url and self.vlm_model):
+            return "vlm"
+        return "tesseract"
+
+
+@dataclass
+class PageResult:
+    page: int  # 1-based
+    method: str
+    confidence: float | None
+    reason: str  # triage reason, or why OCR failed
+    text: str = ""
+    triage: Triage | None = field(default=None, repr=False)
+
+    def summary(self) -> dict:
+        return {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason}
+
+
+def parse_pages(spec: str | None, page_count: int) -> list[int]:
+    """'1-5,8' -> [0, 1, 2, 3, 4, 7] (0-based, clipped to the document); None -> every page."""
+    if not spec:
+        return list(range(page_count))
+    out: list[int] = []
+    for part in spec.split(","):
+        part = part.strip()
+        m = re.fullmatch(r"(\d+)(?:-(\d*))?", part)
+        if not m:
+            raise ValueError(f"--pages: cannot read {part!r} (use e.g. 1-5,8)")
+        a = int(m.group(1))
+        b = a if m.group(2) is None else (int(m.group(2)) if m.group(2) else page_count)
+        if a < 1 or b < a:
+            raise ValueError(f"--pages: bad range {part!r}")
+        out += [p - 1 for p in range(a, min(b, page_count) + 1)]
+    return list(dict.fromkeys(out))
+
+
+def pdf_info(doc: pymupdf.Document) -> dict:
+    """Title, author, dates, producer and rights (PDF info dict + XMP dc:rights / xmpRights) - non-empty only."""
+    info = {k: v for k, v in (doc.metadata or {}).items() if isinstance(v, str) and v.strip() and k != "encryption"}
+    try:
+        xmp = doc.get_xml_metadata() or ""
+    except (RuntimeError, ValueError):
+        xmp = ""
+    if xmp:
+        rights = re.search(r"<dc:rights>.*?<rdf:li[^>]*>(.*?)</rdf:li>", xmp, re.DOTALL)
+        if rights and rights.group(1).strip():
+            info["rights"] = rights.group(1).strip()
+        url = re.search(r"xmpRights:WebStatement\s*=\s*\"([^\"]+)\"|<xmpRights:WebStatement>([^<]+)<", xmp)
+        if url:
+            info["license"] = (url.group(1) or url.group(2)).strip()
+    return info
+
+
+class PageExtractor:
+    """Triage and OCR the pages of PDFs with one set of options (keeps its OCR clients per process)."""
+
+    def __init__(self, options: PdfOptions):
+        self.options = options
+        self._vlm = None
+
+    def check(self) -> None:
+        """Fail early (OcrUnavailable, naming the install command) if the options need Tesseract and it is missing."""
+        if self.options.ocr_backend == "tesseract":
+            tesseract.check_available(self.options.languages, self.options.tessdata)
+
+    def vlm(self):
+        if self._vlm is None:
+            from ocr.vlm import VlmClient
+
+            o = self.options
+            self._vlm = VlmClient(o.vlm_url, o.vlm_model, timeout=o.vlm_timeout, retries=o.vlm_retries)
+        return self._vlm
+
+    def text_layer(self, doc: pymupdf.Document, index: int) -> tuple[PageResult | None, Triage]:
+        """The page's result from its text layer, or None when it must be OCR'd; and its triage."""
+        o = self.options
+        page = doc[index]
+        text, _ = page_text(page, columns=o.columns)
+        tri = triage_page(page, text)
+        if o.engine in ("tesseract", "vlm"):
+            return None, tri
+        if tri.decision == "text":
+            return PageResult(index + 1, "text", tri.confidence, tri.reason, text, tri), tri
+        if tri.decision == "blank":
+            return PageResult(index + 1, "blank", None, tri.reason, "", tri), tri
+        if o.ocr_backend is None:
+            return PageResult(index + 1, "rejected", 0.0, tri.reason, "", tri), tri
+        return None, tri
+
+    def page(self, doc: pymupdf.Document, index: int) -> PageResult:
+        result, tri = self.text_layer(doc, index)
+        return result if result is not None else self.ocr(doc[index], index, tri)
+
+    def ocr(self, page: pymupdf.Page, index: int, tri: Triage | None) -> PageResult:
+        o = self.options
+        reason = tri.reason if tri else "forced"
+        if o.ocr_backend == "vlm":
+            from ocr.vlm import VlmError
+
+            try:
+                text = self.vlm().ocr_page(page)
+                return PageResult(index + 1, "vlm" if text.strip() else "blank", None, reason, text.strip(), tri)
+            except VlmError as e:
+                reason = f"{reason}; vlm failed ({e}), tesseract fallback"
+        try:
+            text, conf = tesseract.ocr_page(page, o.dpi, o.languages, o.tessdata, o.max_pixels)
+        except tesseract.OcrUnavailable as e:
+            if o.ocr_backend == "vlm":  # the fallback is optional for VLM users
+                return PageResult(index + 1, "failed", 0.0, f"{reason}; {e}", "", tri)
+            raise
+        except (RuntimeError, ValueError, MemoryError) as e:
+            return PageResult(index + 1, "failed", 0.0, f"{reason}; tesseract error: {e}", "", tri)
+        text = unwrap(text)
+        if not text:
+            return PageResult(index + 1, "blank", round(conf, 3), f"{reason}; OCR found no text", "", tri)
+        if conf < o.min_ocr_confidence:
+            return PageResult(index + 1, "failed", round(conf, 3), f"{reason}; OCR confidence {conf:.2f} below "
+                              f"{o.min_ocr_confidence}", "", tri)
+        return PageResult(index + 1, "tesseract", round(conf, 3), reason, text, tri)
+
+    def pages(self, doc: pymupdf.Document, indices: list[int] | None = None) -> list[PageResult]:
+        indices = list(range(doc.page_count)) if indices is None else indices
+        return [self.page(doc, i) for i in indices]
+
+
+# --- a process pool for `winnow pdf`: one process per core, each with one Tesseract thread ---------
+
+_WORKER: dict = {}
+
+
+def _init_worker(options_dict: dict, path: str) -> None:
+    os.environ["OMP_THREAD_LIMIT"] = "1"
+    _WORKER["extractor"] = PageExtractor(PdfOptions(**options_dict))
+    _WORKER["doc"] = pymupdf.open(path)
+
+
+def _work(job: tuple[int, Triage]) -> PageResult:
+    index, tri = job
+    res = _WORKER["extractor"].ocr(_WORKER["doc"][index], index, tri)
+    return res
+
+
+def extract_parallel(path: str, options: PdfOptions, indices: list[int], workers: int | None = None) -> list[PageResult]:
+    """Pages of one file: text layers and triage here, OCR across ``workers`` processes (default: one per core)."""
+    workers = workers or os.cpu_count() or 1
+    extractor = PageExtractor(options)
+    with pymupdf.open(path) as doc:
+        first = [(i, *extractor.text_layer(doc, i)) for i in indices]
+        todo = [(i, tri) for i, res, tri in first if res is None]
+        if workers <= 1 or len(todo) <= 1:
+            done = {i: extractor.ocr(doc[i], i, tri) for i, tri in todo}
+        else:
+            with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker,
+                                     initargs=(asdict(options), path)) as pool:
+                done = dict(zip([i for i, _ in todo], pool.map(_work, todo)))
+    return [res if res is not None else done[i] for i, res, _ in first]

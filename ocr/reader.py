@@ -1,0 +1,153 @@
+"""Read PDFs into documents: one document per file, text layer first, OCR where it is missing or garbage.
+
+``text`` is the pages' texts in page order (each page in reading order, two columns included, see
+``ocr.textlayer``), joined by a blank line; ``id`` is the file path. Metadata:
+
+``pdf_path``      the file
+``page_count``    pages in the file
+``ocr_pages``     pages whose text came from OCR (``tesseract`` or ``vlm``)
+``failed_pages``  pages whose OCR failed (``pdf_quality_v1`` drops documents with too many)
+``page_methods``  one ``{page, method, confidence, reason}`` per page (``ocr.extract`` lists the methods)
+``pdf_metadata``  title, author, subject, keywords, dates, producer, XMP rights/licence URL
+``source``        the run's name
+
+Files that cannot become a document are counted, logged once per reason with the file, and never
+fail the task (``input = documents + skipped``):
+
+``skipped_encrypted``  needs a password (files encrypted with an empty user password are read)
+``skipped_corrupt``    PyMuPDF cannot open it, repairs it to zero pages (e.g. truncated), or fails
+                       while reading its pages
+``skipped_empty``      zero pages
+``skipped_too_large``  more than ``max_pages`` pages or ``max_file_mb`` megabytes (before opening)
+
+Units are whole files: one PDF is not split between tasks. Parallelism comes from tasks (one
+process per core, Tesseract single-threaded in each, ``OMP_THREAD_LIMIT=1``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import os
+
+import fsspec
+import pymupdf
+from datatrove.data import Document
+
+from ocr.extract import ENGINES, PageExtractor, PdfOptions, pdf_info
+from pipeline.errors import ConfigError
+from pipeline.readers import UnitReader
+
+OCR_METHODS = ("tesseract", "vlm")
+
+
+class PdfReader(UnitReader):
+    """Documents from PDF files (see the module docstring); task ``rank`` reads every world_size-th file."""
+
+    name = "read_pdf"
+
+    def __init__(self, units: list, limit: int = -1, source: str | None = None, engine: str = "auto",
+                 dpi: int = 300, languages: list[str] | tuple[str, ...] = ("eng",), tessdata: str | None = None,
+                 min_ocr_confidence: float = 0.3, columns: bool = True, vlm_url: str | None = None,
+                 vlm_model: str | None = None, vlm_timeout: float = 120.0, vlm_retries: int = 3,
+                 max_pages: int = 5000, max_file_mb: float = 1024.0, max_pixels: int = 60_000_000):
+        super().__init__(units, limit, source)
+        try:
+            self.options = PdfOptions(engine=engine, dpi=dpi, languages=tuple(languages), tessdata=tessdata,
+                                      min_ocr_confidence=min_ocr_confidence, columns=columns, vlm_url=vlm_url,
+                                      vlm_model=vlm_model, vlm_timeout=vlm_timeout, vlm_retries=vlm_retries,
+                                      max_pixels=max_pixels)
+        except ValueError as e:
+            raise ConfigError(f"input.pdf.{e}") from None
+        self.max_pages = max_pages
+        self.max_file_mb = max_file_mb
+        self.extractor = PageExtractor(self.options)
+        self.extractor.check()  # a missing Tesseract fails the run at build time, naming the install command
+
+    @classmethod
+    def from_config(cls, units: list, limit: int = -1, source: str | None = None, options: dict | None = None):
+        """Build from the config's ``input.pdf`` mapping; unknown keys are a ConfigError listing the valid ones."""
+        options = dict(options or {})
+        valid = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "units", "limit", "source")]
+        unknown = sorted(set(options) - set(valid))
+        if unknown:
+            raise ConfigError(f"input.pdf: unknown option {unknown[0]!r}; valid options: {', '.join(valid)}")
+        if "engine" in options and options["engine"] not in ENGINES:
+            raise ConfigError(f"input.pdf.engine: {options['engine']!r}; valid engines: {', '.join(ENGINES)}")
+        return cls(units, limit=limit, source=source, **options)
+
+    def skip(self, why: str, path: str, detail: str) -> None:
+        self.stat_update(f"skipped_{why}")
+        self._warn(why, f"skipping PDF ({why}) {path}: {detail}")
+
+    def read_file(self, path: str, start: int = 0, end: int | None = None):
+        self.stat_update("input")
+        with self.track_time():
+            doc = self._document(path)
+        if doc is not None:
+            yield doc
+
+    def _open(self, path: str) -> pymupdf.Document | None:
+        fs, _, (p,) = fsspec.get_fs_token_paths(path)
+        size = fs.size(p) or 0
+        if size > self.max_file_mb * 2**20:
+            self.skip("too_large", path, f"{size / 2**20:,.0f} MB > max_file_mb {self.max_file_mb:g}")
+            return None
+        if size == 0:
+            self.skip("corrupt", path, "empty file")
+            return None
+        try:
+            if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)) and os.path.isfile(p):
+                return pymupdf.open(p, filetype="pdf")
+            with fs.open(p, "rb") as f:
+                return pymupdf.open(stream=f.read(), filetype="pdf")
+        except (RuntimeError, ValueError) as e:  # pymupdf.FileDataError is a RuntimeError
+            self.skip("corrupt", path, str(e) or type(e).__name__)
+            return None
+
+    def _document(self, path: str) -> Document | None:
+        pdf = self._open(path)
+        if pdf is None:
+            return None
+        with pdf:
+            if pdf.needs_pass:
+                self.skip("encrypted", path, "needs a password")
+                return None
+            n = pdf.page_count
+            if n == 0 and getattr(pdf, "is_repaired", False):
+                self.skip("corrupt", path, "damaged beyond repair (no pages recovered)")
+                return None
+            if n == 0:
+                self.skip("empty", path, "zero pages")
+                return None
+            if n > self.max_pages:
+                self.skip("too_large", path, f"{n:,} pages > max_pages {self.max_pages:,}")
+                return None
+            try:
+                pages = self.extractor.pages(pdf)
+                info = pdf_info(pdf)
+            except (RuntimeError, ValueError) as e:  # a broken page tree or content stream
+                self.skip("corrupt", path, f"{type(e).__name__}: {e}")
+                return None
+        for res in pages:
+            self.stat_update(f"pages_{res.method}")
+        ocr = sum(1 for r in pages if r.method in OCR_METHODS)
+        failed = sum(1 for r in pages if r.method == "failed")
+        return Document(
+            text="\n\n".join(r.text for r in pages if r.text),
+            id=path,
+            metadata={
+                "pdf_path": path,
+                "page_count": n,
+                "ocr_pages": ocr,
+                "failed_pages": failed,
+                "page_methods": [r.summary() for r in pages],
+                "pdf_metadata": info,
+                "source": self.source,
+            },
+        )
+
+    @property
+    def settings(self) -> dict:
+        """The options in effect (for the manifest)."""
+        return {**dataclasses.asdict(self.options), "max_pages": self.max_pages, "max_file_mb": self.max_file_mb}

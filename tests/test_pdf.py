@@ -1,0 +1,242 @@
+"""PdfReader (ocr/reader.py), pdf_quality_v1, the demo PDFs and `winnow pdf` (ocr/cli.py).
+
+Bad inputs (encrypted, corrupt, zero-page, enormous) are counted as skipped_<why>, never crash, and
+``input = documents + skipped`` holds.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+from pathlib import Path
+
+import pymupdf
+import pytest
+from datatrove.data import Document
+
+from ocr.quality import PdfQualityFilter
+from ocr.reader import PdfReader
+from pipeline.errors import ConfigError
+from tests.conftest import shared_data
+from tests.test_ocr import require_ocr
+
+
+def _counts(reader) -> dict:
+    return {k: v.total for k, v in reader.stats.stats.items()}
+
+
+def _read(files, **kw):
+    reader = PdfReader(list(map(str, files)), source="test", **kw)
+    docs = list(reader.run())
+    counts = _counts(reader)
+    skipped = sum(v for k, v in counts.items() if k.startswith("skipped_"))
+    assert counts.get("input", 0) == len(docs) + skipped  # every file accounted for
+    return docs, counts
+
+
+def _pdf(path, pages=1, text="Some words on a page.", **save):
+    doc = pymupdf.open()
+    for _ in range(pages):
+        doc.new_page().insert_text((72, 72), text)
+    doc.save(str(path), **save)
+    return path
+
+
+def _zero_page_pdf() -> bytes:
+    """A well-formed PDF (valid xref table) whose page tree is empty: PyMuPDF will not save one."""
+    objs = [b"<</Type/Catalog/Pages 2 0 R>>", b"<</Type/Pages/Kids[]/Count 0>>"]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for i, body in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % i + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer\n<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF\n" % (len(objs) + 1, xref)
+    return out
+
+
+def test_born_digital_document_and_metadata():
+    path = shared_data("pdfs", "debian", "usrguide.pdf")
+    docs, counts = _read([path], engine="text")
+    (doc,) = docs
+    md = doc.metadata
+    assert doc.id == str(path) and md["pdf_path"] == str(path)
+    assert md["page_count"] == 21 and md["ocr_pages"] == 0 and md["failed_pages"] == 0
+    assert len(md["page_methods"]) == 21
+    assert {p["method"] for p in md["page_methods"]} <= {"text", "blank"}
+    assert all(set(p) == {"page", "method", "confidence", "reason"} for p in md["page_methods"])
+    assert md["pdf_metadata"].get("title", "").startswith("LaTeX")  # from the PDF info dict
+    assert md["source"] == "test"
+    assert "LATEX for authors" in doc.text[:200]
+    assert counts["pages_text"] >= 20
+
+
+def test_garbage_layer_is_ocrd():
+    require_ocr()
+    docs, _ = _read([shared_data("pdfs", "olmocr-gnarly", "olmo-page-1.pdf")])
+    (doc,) = docs
+    (page,) = doc.metadata["page_methods"]
+    assert page["method"] == "tesseract" and page["reason"] == "garbage"
+    assert doc.metadata["ocr_pages"] == 1
+    assert "Language Models" in doc.text and "Lncdkr" not in doc.text  # "Models" shifted by one letter
+
+
+def test_engine_text_rejects_garbage_without_ocr():
+    docs, counts = _read([shared_data("pdfs", "olmocr-gnarly", "olmo-page-1.pdf")], engine="text")
+    assert docs[0].metadata["page_methods"][0]["method"] == "rejected" and docs[0].text == ""
+    assert counts["pages_rejected"] == 1
+
+
+def test_bad_inputs_are_counted_not_fatal(tmp_path):
+    good = _pdf(tmp_path / "good.pdf", text="A perfectly ordinary page of text for the reader to extract.")
+    locked = _pdf(tmp_path / "locked.pdf", encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="user")
+    open_locked = _pdf(tmp_path / "owner_only.pdf", text="Readable without a password.",
+                       encryption=pymupdf.PDF_ENCRYPT_AES_256, owner_pw="owner", user_pw="")
+    corrupt = tmp_path / "corrupt.pdf"
+    corrupt.write_bytes(b"%PDF-1.7\n" + os.urandom(2000))
+    not_pdf = tmp_path / "notes.pdf"
+    not_pdf.write_text("just some text, not a PDF")
+    empty_file = tmp_path / "empty.pdf"
+    empty_file.write_bytes(b"")
+    zero = tmp_path / "zero.pdf"
+    zero.write_bytes(_zero_page_pdf())
+    big = _pdf(tmp_path / "big.pdf", pages=3)
+    files = [good, locked, open_locked, corrupt, not_pdf, empty_file, zero, big]
+    docs, counts = _read(files, engine="text", max_pages=2)
+    assert sorted(os.path.basename(d.id) for d in docs) == ["good.pdf", "owner_only.pdf"]
+    assert counts["skipped_encrypted"] == 1
+    assert counts["skipped_corrupt"] == 3  # random bytes, not a PDF, empty file
+    assert counts["skipped_empty"] == 1
+    assert counts["skipped_too_large"] == 1
+    _, counts = _read([good], engine="text", max_file_mb=0.0001)
+    assert counts["skipped_too_large"] == 1
+
+
+def test_truncated_pdf_does_not_crash(tmp_path):
+    src = shared_data("pdfs", "debian", "usrguide.pdf").read_bytes()
+    cut = tmp_path / "cut.pdf"
+    cut.write_bytes(src[: len(src) // 3])
+    docs, counts = _read([cut], engine="text")  # PyMuPDF repairs what it can; otherwise skipped_corrupt
+    assert len(docs) + counts.get("skipped_corrupt", 0) == 1
+
+
+def test_reader_config_errors():
+    with pytest.raises(ConfigError, match="valid options: .*engine"):
+        PdfReader.from_config([], options={"engin": "auto"})
+    with pytest.raises(ConfigError, match="valid engines"):
+        PdfReader.from_config([], options={"engine": "magic"})
+    reader = PdfReader.from_config(["x.pdf"], options={"engine": "text", "dpi": 200})
+    assert reader.options.dpi == 200 and reader.name == "read_pdf"
+
+
+def test_missing_tesseract_fails_at_build_time(monkeypatch):
+    from ocr import tesseract
+
+    monkeypatch.setattr(tesseract, "TESSDATA_DIRS", ())
+    monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
+    with pytest.raises(tesseract.OcrUnavailable, match="apt-get install tesseract-ocr"):
+        PdfReader(["x.pdf"], engine="auto")
+    PdfReader(["x.pdf"], engine="text")  # no OCR asked for: fine
+
+
+def _doc(pages, failed, text="some text"):
+    return Document(text=text, id="x.pdf", metadata={"page_count": pages, "failed_pages": failed})
+
+
+def test_pdf_quality_keep_and_drop():
+    f = PdfQualityFilter(max_failed_fraction=0.1)
+    assert f.filter(_doc(20, 2)) is True
+    assert f.filter(_doc(20, 3)) == (False, "pdf_quality_ocr_failed")
+    assert f.filter(_doc(3, 0, text="  ")) == (False, "pdf_quality_no_text")
+    assert f.filter(Document(text="web page", id="w", metadata={})) is True  # not a PDF: untouched
+    with pytest.raises(ConfigError):
+        PdfQualityFilter(max_failed_fraction=2.0)
+
+
+def test_pdf_quality_is_registered():
+    from pipeline.registry import get_stage, validate_params
+
+    assert get_stage("pdf_quality_v1") is PdfQualityFilter
+    with pytest.raises(ConfigError, match="valid parameters"):
+        validate_params("pdf_quality_v1", {"max_failed": 0.1})
+
+
+def test_demo_pdfs_triage_and_ocr(tmp_path):
+    from ocr.demo import write_demo_pdfs
+
+    paths = write_demo_pdfs(tmp_path)
+    assert [p.rsplit("/", 1)[1] for p in paths] == ["born_digital.pdf", "scanned.pdf", "broken_layer.pdf"]
+    again = write_demo_pdfs(tmp_path / "again")
+    assert [Path(p).read_bytes() for p in paths] == [Path(p).read_bytes() for p in again]
+    require_ocr()
+    docs, _ = _read(paths)
+    by_name = {os.path.basename(d.id): d for d in docs}
+    methods = {n: [(p["method"], p["reason"]) for p in d.metadata["page_methods"]] for n, d in by_name.items()}
+    assert methods["born_digital.pdf"] == [("text", "usable")] * 2
+    assert methods["scanned.pdf"] == [("tesseract", "no_text")] * 2
+    assert methods["broken_layer.pdf"] == [("tesseract", "garbage")] * 2
+    assert "library" in by_name["broken_layer.pdf"].text and "mjcsbsz" not in by_name["broken_layer.pdf"].text
+    assert "beekeeper" in by_name["scanned.pdf"].text
+    assert by_name["scanned.pdf"].metadata["ocr_pages"] == 2
+
+
+def test_winnow_pdf_command(tmp_path):
+    from ocr.cli import pdf_command
+    from ocr.demo import write_demo_pdfs
+
+    born, _, broken = write_demo_pdfs(tmp_path)
+    out = io.StringIO()
+    assert pdf_command(born, pages="1", engine="text", dpi=300, vlm_url=None, vlm_model=None, out=out) == 0
+    text = out.getvalue()
+    assert "Rivers and the Towns" in text and "text layer" not in text
+    assert "   1  text" in text and "pages by method: text 1" in text
+    out = io.StringIO()
+    assert pdf_command(broken, pages=None, engine="text", dpi=300, vlm_url=None, vlm_model=None, out=out) == 0
+    assert "rejected" in out.getvalue() and "garbage" in out.getvalue()
+    bad = tmp_path / "bad.pdf"
+    bad.write_bytes(b"not a pdf")
+    assert pdf_command(str(bad), None, "text", 300, None, None, out=io.StringIO()) == 2
+
+
+def test_pdf_path_through_the_web_stages(tmp_path):
+    """Reader -> pdf_quality -> the web path's heuristic filters, as configs/pdf.yaml chains them."""
+    from ocr.demo import write_demo_pdfs
+    from pipeline.registry import get_stage
+
+    paths = write_demo_pdfs(tmp_path)
+    reader = PdfReader(paths[:1], engine="text", source="pdf")
+    docs = list(reader.run())
+    for name in ("pdf_quality_v1", "gopher_repetition_v1", "gopher_quality_v1", "fineweb_quality_v1"):
+        docs = list(get_stage(name)().run(iter(docs)))
+    assert len(docs) == 1 and docs[0].metadata["page_count"] == 2
+    from pipeline.outputs import document_row
+
+    row = document_row(docs[0])
+    assert row["pdf_path"] == paths[0] and row["page_count"] == 2 and row["ocr_pages"] == 0
+    assert json.loads(row["metadata"])["page_methods"][0]["method"] == "text"
+
+
+def test_pdf_config_runs_end_to_end(tmp_path):
+    """`winnow run configs/pdf.yaml` on the demo PDFs, once the 'pdf' input format is wired in pipeline/."""
+    from pipeline import config as config_mod
+
+    if "pdf" not in config_mod.INPUT_FORMATS:
+        pytest.skip("input format 'pdf' is not wired into pipeline/config.py and pipeline/run.py yet")
+    require_ocr()
+    from ocr.demo import write_demo_pdfs
+    from pipeline.config import load_config
+    from pipeline.run import run
+
+    write_demo_pdfs(tmp_path / "pdfs")
+    cfg = load_config("configs/pdf.yaml").with_overrides(input_glob=str(tmp_path / "pdfs" / "*.pdf"),
+                                                         output=str(tmp_path / "out"), tasks=1, workers=1)
+    result = run(cfg)
+    import pyarrow.parquet as pq
+
+    rows = pq.read_table(str(tmp_path / "out" / "documents")).to_pylist()
+    assert result.stats["input"] == 3
+    assert sorted(r["page_count"] for r in rows) == [2] * len(rows)
+    assert sum(r["ocr_pages"] for r in rows) == 4 or result.stats["removed"] > 0
