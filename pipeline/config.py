@@ -28,7 +28,7 @@ from pipeline.registry import validate_params
 
 INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
 EXECUTORS = ("local", "slurm", "ray")
-_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "stages")
+_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "stages")
 
 
 @dataclass(frozen=True)
@@ -70,6 +70,7 @@ class RunConfig:
     executor: ExecutorConfig = ExecutorConfig()
     seed: int = 0
     shards: bool = False
+    report: bool = True  # write OUT/report.html in the last job
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -77,7 +78,7 @@ class RunConfig:
     def config_hash(self) -> str:
         """Hash of everything that changes what a run produces (not where it writes or how it is scheduled)."""
         d = self.to_dict()
-        for key in ("output", "executor"):
+        for key in ("output", "executor", "report"):
             d.pop(key)
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -224,7 +225,10 @@ def _parse(raw: Any) -> RunConfig:
             raise ConfigError(f"stages[{i}]: stage {stage!r} appears twice; each stage runs once per pipeline")
         seen.add(stage)
         stage_cfgs.append(StageConfig(stage, validate_params(stage, params)))
-    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards)
+    report = raw.get("report", True)
+    if not isinstance(report, bool):
+        raise ConfigError(f"report: expected true or false, got {report!r}")
+    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards, report)
 
 
 def load_config(path: str | Path) -> RunConfig:

@@ -78,7 +78,8 @@ class FinalizeStep(PipelineStep):
         stats["run"] = {"executor": self.cfg.executor.kind, "tasks": self.tasks, "phases": self.n_phases}
         write_json(out / "stats.json", stats)
         write_json(out / "manifest.json", build_manifest(self.cfg, self.files, self.assets, self.config_hash))
-        write_report(out)
+        if self.cfg.report:
+            write_report(out)
         yield from ()
 
 
