@@ -35,7 +35,7 @@ from typing import Any
 
 import yaml
 
-from pipeline.config import checked_mapping, positive_int
+from pipeline.config import checked_mapping, parse_named, positive_int
 from pipeline.errors import ConfigError
 
 PROXIES = ("ngram_kn_v1", "transformer_v1")
@@ -194,10 +194,7 @@ def _check_cross(cfg: MixConfig) -> None:
 
 def parse_mix_config(raw: Any, source: str = "<config>") -> MixConfig:
     """Validate a loaded YAML mapping; every error names ``source`` and the offending key."""
-    try:
-        return _parse(raw)
-    except ConfigError as e:
-        raise ConfigError(f"{source}: {e}") from None
+    return parse_named(_parse, raw, source)
 
 
 def _parse(raw: Any) -> MixConfig:

@@ -166,12 +166,17 @@ def parse_executor(ex: Any) -> ExecutorConfig:
     return cfg
 
 
-def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
-    """Validate a loaded YAML mapping; every error names ``source`` and the offending key."""
+def parse_named(parse, raw: Any, source: str):
+    """``parse(raw)``, with every ConfigError prefixed by ``source`` (the file or command it came from)."""
     try:
-        return _parse(raw)
+        return parse(raw)
     except ConfigError as e:
         raise ConfigError(f"{source}: {e}") from None
+
+
+def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
+    """Validate a loaded YAML mapping; every error names ``source`` and the offending key."""
+    return parse_named(_parse, raw, source)
 
 
 def _parse(raw: Any) -> RunConfig:
