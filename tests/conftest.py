@@ -32,3 +32,12 @@ def demo_quality_model():
                 for k, v in opts.items()}
         train(**opts)
     return DEMO_MODEL
+
+
+def demo_copies(directory: Path, n: int) -> Path:
+    """``n`` copies of the bundled demo crawl in ``directory`` (multi-file inputs for task tests)."""
+    import shutil
+
+    for i in range(n):
+        shutil.copy(ROOT / "configs" / "data" / "demo.warc.gz", directory / f"part{i}.warc.gz")
+    return directory

@@ -31,14 +31,13 @@ from pipeline.config import ExecutorConfig, load_config, parse_config
 from pipeline.errors import ConfigError
 from pipeline.executors import make_executor
 from pipeline.run import run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_copies
 
 # Ray 2.60 swaps 127.0.0.1 for the machine's interface address unless this is 0; it must be set
 # before ray starts a driver in this process (the cluster is started with it too).
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 
 DEMO = ROOT / "configs" / "demo.yaml"
-DEMO_WARC = ROOT / "configs" / "data" / "demo.warc.gz"
 FAKE_SLURM = ROOT / "tests" / "fake_slurm"
 TASKS = 2
 # the demo's jobs in submission order: a phase per barrier plus the last one, the barriers' cross-task
@@ -49,10 +48,7 @@ STAT_KEYS = ("input", "kept", "removed", "skipped", "removed_by_reason", "skippe
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("inputs")
-    for i in range(2):
-        shutil.copy(DEMO_WARC, d / f"part{i}.warc.gz")
-    return d
+    return demo_copies(tmp_path_factory.mktemp("inputs"), 2)
 
 
 def _config(inputs, out, **executor):

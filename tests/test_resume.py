@@ -2,7 +2,6 @@
 exactly the output of an uninterrupted run. Also: changing the task count of a started run is refused."""
 
 import os
-import shutil
 import signal
 import subprocess
 import sys
@@ -14,17 +13,13 @@ import pytest
 from pipeline.config import load_config
 from pipeline.errors import ConfigError
 from pipeline.run import run
-from tests.conftest import ROOT
+from tests.conftest import ROOT, demo_copies
 
-DEMO_WARC = ROOT / "configs" / "data" / "demo.warc.gz"
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
-    d = tmp_path_factory.mktemp("inputs")
-    for i in range(4):
-        shutil.copy(DEMO_WARC, d / f"part{i}.warc.gz")
-    return d
+    return demo_copies(tmp_path_factory.mktemp("inputs"), 4)
 
 
 def _cmd(inputs, out):
