@@ -7,16 +7,20 @@ Dedup needs every document before it can decide, so each dedup stage is a *barri
    collide with another (one text hash, one URL hash, or one LSH band key per band) and, for MinHash,
    its set of shingle hashes for verification. Written per task to ``OUT/work/<stage>/keys/`` with
    bounded memory (appended as the documents stream by).
-2. **cluster** (one process, streaming over bands): for each band, sort the N band keys and link every
-   document to the first of its bucket; MinHash links only pairs whose *exact* Jaccard similarity of
-   shingle sets is at least ``threshold``, so LSH false positives are never removed. A union-find over
-   the links gives the duplicate clusters. Each cluster keeps one representative, the document with the
-   smallest (hash of id, hash of text): the choice depends on the documents only, so the kept set is the
-   same whatever the number of tasks. Keys are stored one file per band and clustered one band at a
-   time, so memory grows with the number of documents only, not their length or the number of bands:
-   measured 108 MB per million documents (215 MB at two million; 2.7 CPU-seconds per million), plus
-   the shingle files of candidate pairs, which are memory-mapped. Bands are independent, so the band
-   loop is where the work would be spread over processes when one machine's memory is not enough.
+2. **cluster** (one process, streaming over bands): documents are renumbered in a canonical order (by
+   hash of id, then hash of text); for each band, sort the N band keys and, within each bucket of
+   equal keys, verify each document against earlier members of every other component in the bucket
+   (bounded: see :func:`cluster`). MinHash links only pairs whose *exact* Jaccard similarity of shingle
+   sets is at least ``threshold``, so LSH false positives are never removed. A union-find over the
+   links gives the duplicate clusters (connected components of verified pairs: every removed document
+   has a verified near-duplicate in its cluster). Each cluster keeps its first member in the canonical
+   order; every decision is a function of that order, so the kept set depends on the documents and
+   the parameters only, not on the task count, the file split or the input order. Keys are stored
+   one file per band and clustered one band at a time, so memory grows with the number of documents
+   only, not their length or the number of bands: measured 108 MB per million documents (215 MB at
+   two million; 2.7 CPU-seconds per million), plus the shingle files of candidate pairs, which are
+   memory-mapped. Bands are independent, so the band loop is where the work would be spread over
+   processes when one machine's memory is not enough.
 3. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
    representative are dropped as ``<stage>_duplicate`` with ``dup_of`` (the kept representative's id)
    and ``dup_cluster``; every document gets ``dup_cluster`` and ``dup_cluster_size`` (1 for unique
@@ -293,14 +297,35 @@ def _mmap(path: str, dtype) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r") if os.path.getsize(path) else np.empty(0, dtype=dtype)
 
 
+_MAX_TRIES = 64  # verifications per document and bucket; buckets of unrelated documents are rare (5 equal minima)
+_TRIES_PER_COMPONENT = 4
+
+
 def cluster(stage: _DedupBase, tasks: int) -> dict:
-    """Phase 2: link documents that share a band key (and pass verification); write per-task assignments."""
+    """Phase 2: link documents that share a band key and pass verification; write per-task assignments.
+
+    Documents are first renumbered in a canonical order, by (hash of id, hash of text): every decision
+    below is a function of that numbering, so the clusters and the kept set depend on the documents
+    and the parameters only, not on the task count, the file split or the input order. Within a
+    bucket (documents with equal band keys, visited in canonical order) each document is verified
+    against earlier members of every *other* component present in the bucket (up to
+    ``_TRIES_PER_COMPONENT`` members each, ``_MAX_TRIES`` in all); a verified pair merges the two
+    components. Clusters are thus connected components of verified near-duplicate pairs: every member
+    of a cluster has at least one verified near-duplicate in it. The representative is the member
+    that comes first in the canonical order.
+    """
     workdir = Path(stage.workdir)
     parts = [_load_keys(workdir, r, stage.n_bands) for r in range(tasks)]
     counts = [0 if p is None else p[2].shape[0] - 1 for p in parts]
     starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
     n = int(starts[-1])
-    parent = np.arange(n, dtype=np.int64)
+    if n:
+        order_keys = np.concatenate([np.asarray(p[1]) for p in parts if p is not None])
+        canon = np.lexsort((order_keys[:, 1], order_keys[:, 0]))  # canonical position -> global row
+        del order_keys
+    else:
+        canon = np.empty(0, np.int64)
+    parent = np.arange(n, dtype=np.int64)  # over canonical positions; a root is its component's smallest
 
     def find(x: int) -> int:
         root = x
@@ -310,50 +335,70 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
             parent[x], x = root, parent[x]
         return root
 
-    def shingles_of(g: int) -> np.ndarray:
+    def shingles_of(c: int) -> np.ndarray:
+        g = int(canon[c])
         r = int(np.searchsorted(starts, g, side="right") - 1)
         _, _, offsets, sh = parts[r]
         i = g - starts[r]
         return np.asarray(sh[int(offsets[i]) : int(offsets[i + 1])])
 
-    candidates = verified = 0
+    candidates = verified = capped = 0
     for band in range(stage.n_bands):
-        keys = np.concatenate([p[0](band) for p in parts if p is not None]) if n else np.empty(0, np.uint64)
-        order = np.argsort(keys, kind="stable")
+        if not n:
+            break
+        keys = np.concatenate([p[0](band) for p in parts if p is not None])[canon]
+        order = np.argsort(keys, kind="stable")  # equal keys stay in canonical order
         sk = keys[order]
-        same = np.flatnonzero((sk[1:] == sk[:-1]) & (sk[1:] != _EMPTY)) + 1  # positions equal to their predecessor
-        if same.size == 0:
+        del keys
+        dup = (sk[1:] == sk[:-1]) & (sk[1:] != _EMPTY)
+        if not dup.any():
             continue
-        # head of each run: the last position where a run started, at or before each position
-        starts_mask = np.ones(n, dtype=bool)
-        starts_mask[same] = False
-        head = np.maximum.accumulate(np.where(starts_mask, np.arange(n), 0))
-        for pos in same:
-            a, b = int(order[head[pos]]), int(order[pos])
-            ra, rb = find(a), find(b)
-            if ra == rb:
-                continue
-            candidates += 1
-            prev = int(order[pos - 1])
-            if stage.verify(shingles_of, a, b) or (prev != a and stage.verify(shingles_of, prev, b)):
-                verified += 1
-                parent[max(ra, rb)] = min(ra, rb)
-        del keys, order, sk, head, starts_mask
+        # buckets: maximal runs of equal keys, as positions [lo, hi] of the sorted order
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], dup, [False]]).astype(np.int8)))
+        for lo, hi in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+            members = order[lo : hi + 1].tolist()
+            roots = [find(m) for m in members]
+            if roots.count(roots[0]) == len(roots):
+                continue  # already one component (an earlier band linked them)
+            groups: dict[int, list[int]] = {}  # component root -> earlier members of this bucket
+            for b, rb in zip(members, roots):
+                rb = find(rb)
+                tries = 0
+                for r in list(groups):
+                    if r == rb or r not in groups:
+                        continue
+                    for a in groups[r][:_TRIES_PER_COMPONENT]:
+                        tries += 1
+                        candidates += 1
+                        if stage.verify(shingles_of, a, b):
+                            verified += 1
+                            new, old = min(r, rb), max(r, rb)
+                            parent[old] = new
+                            merged = groups.pop(r, []) + groups.pop(rb, [])
+                            groups[new] = merged
+                            rb = new
+                            break
+                    if tries >= _MAX_TRIES:
+                        capped += 1
+                        break
+                groups.setdefault(rb, []).append(b)
+        del order, sk
 
-    roots = parent.copy()  # pointer jumping: links always point to a smaller index, so this converges
+    # every root is its component's smallest canonical position, i.e. its representative
+    roots = parent.copy()
     while n and not np.array_equal(nxt := roots[roots], roots):
         roots = nxt
-    order_keys = np.concatenate([np.asarray(p[1]) for p in parts if p is not None]) if n else np.empty((0, 2), np.uint64)
-    # representative = smallest (id hash, text hash, position) in each cluster: independent of task count
-    ranked = np.lexsort((np.arange(n), order_keys[:, 1], order_keys[:, 0])) if n else np.empty(0, np.int64)
-    del order_keys
-    uniq_roots, first = np.unique(roots[ranked], return_index=True)
-    rep_of_root = np.full(n, -1, dtype=np.int64)
-    rep_of_root[uniq_roots] = ranked[first]
-    del ranked, first
-    sizes = np.bincount(roots, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
-    rep = np.where(sizes > 1, rep_of_root[roots], -1) if n else np.empty(0, np.int64)
-    del rep_of_root, roots
+    sizes_c = np.bincount(roots, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
+    rep_c = np.where(sizes_c > 1, roots, -1) if n else np.empty(0, np.int64)
+    del roots, parent
+    # back to global rows (task order), with representatives as global rows too
+    rep = np.full(n, -1, dtype=np.int64)
+    sizes = np.ones(n, dtype=np.int64)
+    if n:
+        has = rep_c >= 0
+        rep[canon[has]] = canon[rep_c[has]]
+        sizes[canon] = sizes_c
+    del rep_c, sizes_c, canon
     reps = np.unique(rep[rep >= 0])
     ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
     (workdir / "assign").mkdir(parents=True, exist_ok=True)
@@ -365,7 +410,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
         os.replace(tmp, workdir / "assign" / f"{r:05d}.npz")
     n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
     summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
-               "clusters": int(reps.size)}
+               "clusters": int(reps.size), "capped_documents": capped}
     (workdir / "cluster.json").write_text(json.dumps(summary, indent=2))
     logger.info(f"{stage.stage_name}: {summary}")
     return summary
