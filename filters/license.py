@@ -16,14 +16,30 @@ the ``license`` column and where it came from to ``license_source``:
 3. ``pdf-metadata``: string values of ``doc.metadata["pdf_metadata"]`` (a
    dict, e.g. PyMuPDF's metadata or XMP ``dc:rights``) under keys naming
    licence/rights/copyright/subject/keywords.
-4. ``text``: a licence sentence in the text (the visible text of an HTML
-   page): ``SPDX-License-Identifier: X``; "... licensed/released/available/
-   distributed under <licence>" whose subject is the work itself ("This work",
-   "Content", "The software", "All text", or the sentence starts with
-   "Licensed under"); the MIT grant ("Permission is hereby granted, free of
-   charge, ..."); and a bare "CC BY-SA 4.0"-style abbreviation in the first or
-   last 1,500 characters (a header or footer). "Linux is released under the
-   GPL" (a statement about something else) does not count.
+4. ``text`` (in ``doc.text``) and ``html-text`` (in the visible text of the
+   HTML page, where footers keep the statement the extractor drops): a licence
+   statement in prose. ``SPDX-License-Identifier: X``; "... licensed/released/
+   available/distributed under <licence>" whose subject is the work itself
+   ("This work", "Content", "The software", "All text", or the sentence starts
+   with "Licensed under"), e.g. the Creative Commons chooser's "This work is
+   licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives
+   4.0 International License." (-> ``CC-BY-NC-ND-4.0``) and its German form
+   ("Dieses Werk ist lizenziert unter ...", "stehen unsere Texte ... unter
+   ..."); the licence is read from the rest of that sentence, by name or by a
+   licence URL in it; the MIT grant ("Permission is hereby granted, free of
+   charge, ..."); the GFDL notice ("Permission is granted to copy, distribute
+   and/or modify this document under the terms of the GNU Free Documentation
+   License, Version 1.3 or any later version" -> ``GFDL-1.3-or-later``); the
+   CC0 waiver ("To the extent possible under law, X has waived all copyright
+   and related or neighboring rights ..." -> ``CC0-1.0``); and a bare
+   "CC BY-SA 4.0"-style abbreviation in the first or last 1,500 characters (a
+   header or footer). Not the page's licence, so skipped: a statement about
+   something else ("Linux is released under the GPL"), a credit (a photo, map,
+   font... named in the sentence or the line before it, or "via Wikimedia
+   Commons" after it: "Photo by X, licensed under CC BY 2.0"), and talk about
+   licences ("we discuss CC BY-SA 4.0", "the Creative Commons licenses, e.g.
+   ...", "explains why Wikipedia is licensed under ..."). ``doc.text`` is read
+   first; the HTML's visible text when it gives nothing.
 5. ``domain-list``: the user's file (``domain_list``: YAML or JSON mapping
    domain -> licence id, or a CSV of ``domain,license`` rows) matched against
    the document's ``domain``/``url`` host and its parent domains; with
@@ -33,7 +49,7 @@ Licence names are mapped to SPDX ids (CC BY/BY-SA/BY-ND/BY-NC/BY-NC-SA/BY-NC-ND
 1.0-4.0 by words or abbreviation, CC0, MIT, Apache 2.0, GPL/LGPL/AGPL 2.0-3.0
 with "or later", BSD 2/3-clause, MPL 2.0, GFDL 1.2/1.3, ISC, Unlicense, or any
 literal SPDX id). A Creative Commons licence without a version, or a ported
-version's jurisdiction (``3.0/de``), is not invented: no version -> no id;
+version's jurisdiction (``3.0/de``, "3.0 Germany"), is not invented: no version -> no id;
 ported -> the generic id (``CC-BY-3.0``). When nothing is found the
 document's own ``license`` (as read from the input, e.g. a source dump's
 field) is kept with ``license_source`` ``input``; otherwise both are null.
@@ -44,7 +60,8 @@ string is there, else ``doc.text`` when it looks like HTML (starts with a
 doctype, ``<html``, ``<head`` or ``<meta``). So it works placed BEFORE
 ``extract_html_v1`` on raw HTML (all sources), and after it on plain text
 (text, pdf-metadata and domain-list sources only, unless the extractor keeps
-the HTML in ``metadata["html"]``).
+the HTML in ``metadata["html"]``, which then gives html-rel, html-meta and
+html-text too).
 
 Policy: with ``allow`` (SPDX ids or globs such as ``CC-BY-*``, case-insensitive)
 only documents whose licence matches are kept; drops are
@@ -55,11 +72,19 @@ Measured (``tests/test_license.py``): 100 generated pages in the common forms
 (rel links, CC badges, meta tags, JSON-LD, footers, licence sentences, MIT and
 Apache headers, GPL notice, SPDX lines, PDF metadata): SPDX id and source right
 for 100/100; statements about something else, photo credits and version-less
-CC mentions give null. Real pages (``../shared/data/web/trafilatura-eval``,
-1,032): 0 licences on pages without any licence wording; 72 found (70 html-rel,
-mostly German blogs' rel=license CC links); of the 24 found without a
-rel=license link, two are known wrong (a photo credit link, a JavaScript
-library's licence). On ``../shared/data/domains`` (20,048 documents) only
+CC mentions give null. 20 prose statements (CC chooser sentences 1.0-4.0,
+ported and German forms, CC0 waiver, MIT, GFDL notices) right in ``doc.text``
+(``text``) and in an HTML footer (``html-text``); 14 credits and talk about
+licences give null. Real pages (``../shared/data/web/trafilatura-eval``,
+1,032): 0 licences on pages without any licence wording; 74 found (70 html-rel,
+mostly German blogs' rel=license CC links, 1 html-meta, 3 html-text: two
+German footer sentences, bafa.de "stehen unsere Texte ... unter einer Creative
+Commons Namensnennung - Keine Bearbeitung 3.0 Deutschland Lizenz" ->
+``CC-BY-ND-3.0`` and fluter.de "Dieser Text wurde veröffentlicht unter der
+Lizenz CC-BY-NC-ND-4.0-DE", and one footer "CC-BY-SA 3.0" link); of the 24
+found without a rel=license link, two are known wrong (a photo credit link, a
+JavaScript library's licence). Photo credits in captions ("Lizenziert unter
+CC BY 3.0 über Wikimedia Commons", "Bild: X, Lizenz CC BY-SA 4.0") give null. On ``../shared/data/domains`` (20,048 documents) only
 real statements are found (tomllib's SPDX lines, Apache/MIT headers in the
 stdlib, the Python docs' licence page).
 """
@@ -79,7 +104,7 @@ from filters.base import WinnowFilter
 from pipeline.errors import ConfigError
 from pipeline.registry import register
 
-SOURCES = ("html-rel", "html-meta", "pdf-metadata", "text", "domain-list")
+SOURCES = ("html-rel", "html-meta", "pdf-metadata", "text", "html-text", "domain-list")
 
 _CC_CODES = {"by", "by-sa", "by-nd", "by-nc", "by-nc-sa", "by-nc-nd"}
 _CC_VERSIONS = {"1.0", "2.0", "2.5", "3.0", "4.0"}
@@ -155,7 +180,7 @@ def known_id(s: str) -> str | None:
 # --- names ------------------------------------------------------------------------------------------------------
 _V = r"(?:v(?:ersion)?\.?\s*)?(\d\.\d)"
 _CC_WORDS_RE = re.compile(
-    r"(?i)creative\s+commons\s*(?:licen[sc]e\s*)?[\s:,(]*((?:attribution|namensnennung)(?:[\s\-–,]+(?:non-?commercial|share-?alike|no-?deriv(?:ative)?s?|no\s+derivatives?|-?\s?keine\s+bearbeitung|nicht\s?kommerziell|weitergabe\s+unter\s+gleichen\s+bedingungen))*)"
+    r"(?i)creative\s+commons\s*(?:licen[sc]e\s*)?[\s:,(]*((?:attribution|namensnennung)(?:[\s\-–,]+(?:non-?commercial|share-?alike|no-?deriv(?:ative)?s?|no\s+derivatives?|-?\s?keine\s*bearbeitung|nicht\s?kommerziell|keine\s+kommerzielle\s+nutzung|weitergabe\s+unter\s+gleichen\s+bedingungen))*)"
     rf"[\s\-–,]*(?:licen[sc]e\s*)?{_V}"
 )
 _CC_ABBR_RE = re.compile(r"(?i)\b(?:cc|creative\s+commons)[\s\-]+(by(?:[\s\-]+(?:sa|nc|nd)){0,2})[\s\-]*" + _V + r"(?![\d.]\d)")
@@ -173,7 +198,7 @@ _NAMES = [
     (re.compile(r"(?i)\bISC\s+licen[sc]e"), "ISC"),
     (re.compile(r"(?i)\bthe\s+unlicense\b"), "Unlicense"),
 ]
-_OR_LATER_RE = re.compile(r"(?i)or\s+\(?at\s+your\s+option\)?\s+any\s+later|or\s+later|\+|-or-later")
+_OR_LATER_RE = re.compile(r"(?i)or\s+\(?at\s+your\s+option\)?\s+any\s+later|or\s+(?:any\s+)?later|\+|-or-later")
 _SPDX_TOKEN_RE = re.compile(r"(?<![\w.\-])([A-Za-z][A-Za-z0-9.\-+]{1,30}[A-Za-z0-9+])(?![\w\-])")
 
 
@@ -185,11 +210,11 @@ def spdx_from_name(s: str) -> str | None:
     if m:
         words = m.group(1).lower()
         code = ["by"]
-        if re.search(r"non-?commercial|nicht\s?kommerziell", words):
+        if re.search(r"non-?commercial|nicht\s?kommerziell|kommerzielle\s+nutzung", words):
             code.append("nc")
         if re.search(r"share-?alike|gleichen", words):
             code.append("sa")
-        if re.search(r"no-?deriv|no\s+derivative|keine\s+bearbeitung", words):
+        if re.search(r"no-?deriv|no\s+derivative|keine\s*bearbeitung", words):
             code.append("nd")
         return _cc_id("-".join(code), m.group(2))
     m = _CC_ABBR_RE.search(s)
@@ -327,15 +352,57 @@ _STATEMENT_RE = re.compile(
     r"(?i)\b(?:licen[sc]ed|released|(?:made\s+)?available|distributed|published|dedicated|offered|provided|shared|"
     r"modify\s+it)"
     r"(?:\s+(?:to\s+the\s+public\s+domain\s+)?(?:\w+\s+){0,2}?)?\s*under\b"
+    # German puts the subject after the verb ("stehen unsere Texte ... unter"), so the match includes it.
+    r"|(?P<de>\b(?:lizen[sz]iert|ver\w{1,2}ffentlicht|steh\w{0,2}|verf\w{1,2}gbar)\s+(?:[\w\-]+\s+){0,5}?unter\b)"
 )
 _SUBJECT_RE = re.compile(
     r"(?i)(?:^|\b)(?:this|these|our|all|its|content|contents|text|texts|work|works|site|website|page|pages|article|"
     r"articles|material|materials|post|posts|blog|code|software|program|source|document|documentation|file|files|"
-    r"photo|photos|image|images|dataset|data|project|repository|wiki|book|unless|except|©|copyright|\(c\))\b|©"
+    r"photo|photos|image|images|dataset|data|project|repository|wiki|book|unless|except|©|copyright|\(c\)|"
+    r"dies\w*|unser\w*|alle|inhalte?|texte|werk|beitr\w*ge?|artikel|seite|weblog|webseite|soweit|sofern)\b|©"
+)
+# "we discuss the CC BY-SA 4.0 licence", "what CC BY means": the sentence talks about a licence, it does not grant one.
+_MENTION_RE = re.compile(
+    r"(?i)\b(?:discuss\w*|explain\w*|compar\w*|differen\w*|versus|vs|such\s+as|e\.\s?g|for\s+(?:example|instance)|"
+    r"what\s+(?:is|are|does)|means?|meaning|choos\w*|chose|whether|how|why|licenses|licences|lizenzen|erkl\w*rt?)\b"
 )
 _HAS_WORD_RE = re.compile(r"\w")
 _MIT_GRANT_RE = re.compile(r"(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining")
-_SENTENCE_START_RE = re.compile(r"[.!?\n|•·]\s*(?=[^.!?\n|•·]*$)")
+# The GFDL's own notice; the licence name and version follow it.
+_GFDL_GRANT_RE = re.compile(r"(?i)permission\s+is\s+granted\s+to\s+copy,\s+distribute\s+and/or\s+modify\s+this\s+"
+                            r"document\s+under\s+the\s+terms\s+of\b")
+# The CC0 chooser's waiver sentence and the CC0 deed's summary (neither names the licence).
+_CC0_WAIVER_RE = re.compile(
+    r"(?i)to\s+the\s+extent\s+possible\s+under\s+law,?[^.!?]{1,200}?\bha(?:s|ve)\s+waived\s+all\s+copyright\s+and\s+"
+    r"related\s+or\s+neighbou?ring\s+rights|\bhas\s+dedicated\s+the\s+work\s+to\s+the\s+public\s+domain\s+by\s+waiving"
+)
+# A sentence break: not the dot in "4.0" or "v2.1".
+_SENTENCE_BREAK_RE = re.compile(r"[.!?](?=\s|$)|[\n|•·]")
+# The end of the sentence a licence name sits in ("4.0" and "e.g." are not ends; a line break inside a sentence
+# is common in HTML source, so only a blank line ends it).
+_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)|[|•·]|\n\s*\n")
+
+
+def _sentence_prefix(text: str, at: int) -> str:
+    before = text[max(0, at - 160): at]
+    cuts = [c.end() for c in _SENTENCE_BREAK_RE.finditer(before)]
+    return before[cuts[-1]:].lstrip() if cuts else before
+
+
+def _line_before(text: str, at: int) -> str:
+    """The rest of the line before ``at`` (a caption's "Image credit: NASA." before "Licensed under ...")."""
+    return text[max(0, at - 120): at].rsplit("\n", 1)[-1]
+
+
+def _sentence_tail(text: str, at: int) -> str:
+    tail = text[at: at + 200]
+    cut = _SENTENCE_END_RE.search(tail)
+    return tail[: cut.start()] if cut else tail
+
+
+def _credits_something(prefix: str, tail: str) -> bool:
+    """The sentence licenses a photo, map, font... ("Photo by X, licensed under CC BY 2.0", "... via Wikimedia")."""
+    return is_credit(re.sub(r"(?i)\bsource\s+code\b", "", prefix), tail.split("\n", 1)[0])
 
 
 def from_text(text: str) -> str | None:
@@ -346,19 +413,30 @@ def from_text(text: str) -> str | None:
         if sid:
             return sid
     for m in _STATEMENT_RE.finditer(text):
-        start = max(0, m.start() - 160)
-        before = text[start: m.start()]
-        cut = _SENTENCE_START_RE.search(before)
-        prefix = before[cut.end():] if cut else before
-        if _HAS_WORD_RE.search(prefix) and not _SUBJECT_RE.search(prefix):  # "# Licensed under" is fine
+        prefix = _sentence_prefix(text, m.start())
+        subject = prefix + (m.group("de") or "")
+        if _HAS_WORD_RE.search(prefix) and not _SUBJECT_RE.search(subject):  # "# Licensed under" is fine
             continue
-        sid = spdx_from_name(text[m.end(): m.end() + 200])
+        tail = _sentence_tail(text, m.end())
+        context = prefix if _HAS_WORD_RE.search(prefix) else _line_before(text, m.start())
+        if _MENTION_RE.search(prefix) or _credits_something(context, tail):
+            continue
+        sid = spdx_from_name(tail) or spdx_from_url(tail)
         if sid:
+            return sid
+    for m in _GFDL_GRANT_RE.finditer(text):
+        sid = spdx_from_name(_sentence_tail(text, m.end()))
+        if sid and sid.startswith("GFDL"):
             return sid
     if _MIT_GRANT_RE.search(text):
         return "MIT"
+    if _CC0_WAIVER_RE.search(text):
+        return "CC0-1.0"
     edges = text if len(text) <= 3000 else text[:1500] + "\n" + text[-1500:]
     for m in _CC_ABBR_RE.finditer(edges):
+        prefix, tail = _sentence_prefix(edges, m.start()), _sentence_tail(edges, m.end())
+        if _STATEMENT_RE.search(prefix) or _MENTION_RE.search(prefix) or _MENTION_RE.search(tail):
+            continue  # a statement about something else (rejected above) or talk about licences
         if not is_credit(edges[max(0, m.start() - 160): m.start()], edges[m.end(): m.end() + 100]):
             return _cc_id(re.sub(r"[\s\-]+", "-", m.group(1)), m.group(2))
     return None
@@ -450,9 +528,14 @@ def detect(doc: Document, domains: dict[str, str] | None = None, prefer_domain_l
     sid = from_pdf_metadata(doc.metadata.get("pdf_metadata"))
     if sid:
         return sid, "pdf-metadata"
-    sid = from_text(visible_text(page) if page is not None and page is text else text)
-    if sid:
-        return sid, "text"
+    if page is not text:  # plain text, or text extracted beside the HTML in metadata["html"]
+        sid = from_text(text)
+        if sid:
+            return sid, "text"
+    if page is not None:  # the statement usually sits in the footer, which the extractor drops
+        sid = from_text(visible_text(page))
+        if sid:
+            return sid, "html-text"
     return by_domain or (None, None)
 
 

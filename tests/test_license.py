@@ -1,4 +1,5 @@
-"""license_v1: SPDX ids from rel links, CC badges, meta tags, licence sentences, PDF metadata and a domain list."""
+"""license_v1: SPDX ids from rel links, CC badges, meta tags, licence sentences (text and HTML footers), PDF metadata
+and a domain list."""
 
 import glob
 import gzip
@@ -44,9 +45,9 @@ def _cases():
                               f'src="https://i.creativecommons.org/l/{code}/{ver}/88x31.png"></a>'), {}, exp, "html-rel"),
                 (_page(footer=f'<img src="https://licensebuttons.net/l/{code}/{ver}/80x15.png">'), {}, exp, "html-rel"),
                 (_page(head=f'<meta name="dcterms.license" content="{url}">'), {}, exp, "html-meta"),
-                (_page(footer=f"Licensed under CC {code.upper()} {ver}"), {}, exp, "text"),
+                (_page(footer=f"Licensed under CC {code.upper()} {ver}"), {}, exp, "html-text"),
                 (_page(footer=f"This work is licensed under a Creative Commons {_WORDS[code]} {ver} "
-                              f"International License."), {}, exp, "text"),
+                              f"International License."), {}, exp, "html-text"),
             ]
     cases += [
         (_page(head='<meta name="license" content="CC0-1.0">'), {}, "CC0-1.0", "html-meta"),
@@ -54,8 +55,8 @@ def _cases():
         (_page(head='<meta property="og:license" content="MIT">'), {}, "MIT", "html-meta"),
         (_page(head='<script type="application/ld+json">{"@type": "Article", "license": '
                     '"https://creativecommons.org/licenses/by/4.0/"}</script>'), {}, "CC-BY-4.0", "html-meta"),
-        (_page(footer="Content is available under CC BY-SA 4.0 unless otherwise noted."), {}, "CC-BY-SA-4.0", "text"),
-        (_page(footer="© 2023 Jane Doe. Released under the MIT License."), {}, "MIT", "text"),
+        (_page(footer="Content is available under CC BY-SA 4.0 unless otherwise noted."), {}, "CC-BY-SA-4.0", "html-text"),
+        (_page(footer="© 2023 Jane Doe. Released under the MIT License."), {}, "MIT", "html-text"),
         (_page(footer='<a rel="license" href="https://opensource.org/licenses/MIT">MIT</a>'), {}, "MIT", "html-rel"),
         (_page(footer='<a rel="license" href="https://www.apache.org/licenses/LICENSE-2.0">Apache</a>'), {}, "Apache-2.0", "html-rel"),
         ("MIT License\n\nCopyright (c) 2020 Someone\n\nPermission is hereby granted, free of charge, to any person "
@@ -102,6 +103,107 @@ def test_common_forms_accuracy():
 ])
 def test_absent_or_not_the_pages_licence_gives_null(text):
     assert detect(Document(id="x", text=text)) == (None, None)
+
+
+# Prose licence statements: (sentence, SPDX id). Each is tested in doc.text ("text") and in an HTML footer ("html-text").
+_PROSE = [
+    ("This work is licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License.",
+     "CC-BY-NC-ND-4.0"),
+    ("Licensed under CC BY-SA 4.0", "CC-BY-SA-4.0"),
+    ("This work is licensed under the Creative Commons Attribution 4.0 International License. To view a copy of this "
+     "license, visit http://creativecommons.org/licenses/by/4.0/ or send a letter to Creative Commons.", "CC-BY-4.0"),
+    ("This work is licensed under a Creative Commons Attribution-ShareAlike 3.0 Unported License.", "CC-BY-SA-3.0"),
+    ("This work is licensed under a Creative Commons Attribution-NonCommercial-ShareAlike 3.0 Germany License.",
+     "CC-BY-NC-SA-3.0"),  # ported -> the generic id
+    ("This work is licensed under a Creative Commons Attribution-NoDerivs 2.5 Generic License.", "CC-BY-ND-2.5"),
+    ("This work is licensed under a Creative Commons Attribution-NonCommercial 2.0 Generic License.", "CC-BY-NC-2.0"),
+    ("This work is licensed under the Creative Commons Attribution 1.0 License.", "CC-BY-1.0"),
+    ("Except where otherwise noted, content on this site is licensed under a Creative Commons Attribution 4.0 "
+     "International license.", "CC-BY-4.0"),
+    ("Unless otherwise stated, all content is CC BY-NC-SA 4.0.", "CC-BY-NC-SA-4.0"),
+    ("This article is distributed under the terms of the Creative Commons Attribution License "
+     "(http://creativecommons.org/licenses/by/4.0/), which permits unrestricted use.", "CC-BY-4.0"),  # URL, no version
+    ("To the extent possible under law, Jane Doe has waived all copyright and related or neighboring rights to "
+     "Garden Notes. This work is published from: Germany.", "CC0-1.0"),
+    ("This work is dedicated to the public domain under the CC0 1.0 Universal Public Domain Dedication.", "CC0-1.0"),
+    ("© 2023 Jane Doe. Text released under the MIT License.", "MIT"),
+    ("Permission is granted to copy, distribute and/or modify this document under the terms of the GNU Free "
+     "Documentation License, Version 1.3 or any later version published by the Free Software Foundation; with no "
+     "Invariant Sections.", "GFDL-1.3-or-later"),
+    ("Permission is granted to copy, distribute and/or modify this document under the terms of the GNU Free "
+     "Documentation License, Version 1.2; with no Invariant Sections.", "GFDL-1.2-only"),
+    ("The source code of this site is licensed under the MIT License.", "MIT"),  # "source" here is not a credit
+    ("Dieses Werk ist lizenziert unter einer Creative Commons Namensnennung - Nicht kommerziell - Weitergabe unter "
+     "gleichen Bedingungen 4.0 International Lizenz.", "CC-BY-NC-SA-4.0"),
+    ("Soweit nicht anders gekennzeichnet, stehen unsere Texte auf dieser Seite unter einer Creative Commons "
+     "Namensnennung - Keine Bearbeitung 3.0 Deutschland Lizenz.", "CC-BY-ND-3.0"),
+    ("Dieser Beitrag ist unter einer Creative Commons Namensnennung-NichtKommerziell-KeineBearbeitung 3.0 Deutschland "
+     "Lizenz veröffentlicht. Lizenziert unter CC BY-NC-ND 3.0.", "CC-BY-NC-ND-3.0"),
+]
+
+
+@pytest.mark.parametrize("sentence,expected", _PROSE, ids=[e + "-" + str(i) for i, (_, e) in enumerate(_PROSE)])
+def test_prose_statement_in_text_and_html_footer(sentence, expected):
+    text = "Some article text about gardening and the weather in spring.\n\n" + sentence
+    assert detect(Document(id="t", text=text)) == (expected, "text")
+    assert detect(Document(id="h", text=_page(footer=sentence))) == (expected, "html-text")
+
+
+def test_prose_statement_in_html_beside_extracted_text():
+    """After extraction the footer is gone from doc.text; the HTML kept in metadata still has it."""
+    html = _page(footer="This work is licensed under a Creative Commons Attribution-ShareAlike 4.0 International License.")
+    doc = Document(id="x", text="Some article text about gardening.", metadata={"html": html})
+    LicenseFilter().filter(doc)
+    assert (doc.metadata["license"], doc.metadata["license_source"]) == ("CC-BY-SA-4.0", "html-text")
+    # doc.text is read first
+    doc = Document(id="y", text="All text is released under the MIT License.", metadata={"html": html})
+    assert detect(doc) == ("MIT", "text")
+
+
+@pytest.mark.parametrize("sentence", [
+    "Photo by Jane Doe, licensed under CC BY 2.0",
+    "Header image: John Smith, licensed under CC BY-SA 4.0.",
+    "Image credit: NASA. Licensed under CC BY 2.0.",
+    "Licensed under CC BY 4.0 via Wikimedia Commons",
+    '" Wat Phnom " von Justin Watt\nLizenziert unter CC BY 3.0 über Wikimedia Commons .',
+    "In this post we discuss the Creative Commons licenses, such as Attribution 4.0 International.",
+    "In this post we discuss CC BY-SA 4.0 and CC BY 4.0 and when to use them.",
+    "The Creative Commons licenses, e.g. Attribution-ShareAlike 4.0 International, are widely used.",
+    "This article explains why Wikipedia is licensed under CC BY-SA 4.0.",
+    "Wikipedia is licensed under CC BY-SA 4.0 and we explain what that means.",
+    "Many photographers release their work under a Creative Commons Attribution 4.0 International License.",
+    "Docker is released as open source under the Apache License 2.0.",
+    "This is an open access article distributed under the terms of the Creative Commons Attribution License.",
+    "Alle Fotos auf diesem Blog sind als Creative Commons Attribution-NonCommercial-NoDerivs 3.0 Unported License "
+    "lizenziert.",  # the photos, not the page (and no "unter")
+])
+def test_prose_credit_or_mention_is_not_the_pages_licence(sentence):
+    assert detect(Document(id="t", text=sentence)) == (None, None)
+    assert detect(Document(id="h", text=_page(footer=sentence))) == (None, None)
+
+
+def test_trafilatura_pages_with_prose_licence_statement():
+    """Real pages whose only licence signal is a footer sentence (no rel=license link, no badge, no meta tag)."""
+    root = shared_data("web", "trafilatura-eval")
+    expected = {
+        # "Soweit nicht anders gekennzeichnet, stehen unsere Texte auf dieser Seite unter einer Creative Commons
+        # Namensnennung - Keine Bearbeitung 3.0 Deutschland Lizenz."
+        "eval/bafa.de-mineraloelabsatz.html.gz": "CC-BY-ND-3.0",
+        # "Dieser Text wurde veröffentlicht unter der Lizenz CC-BY-NC-ND-4.0-DE ."
+        "eval/fluter.de.vorbild.html.gz": "CC-BY-NC-ND-4.0",
+        # a caption: "Lizenziert unter CC BY 3.0 über Wikimedia Commons" licenses a photo, not the page
+        "eval/aussengedanken.de.feuerholz.html.gz": None,
+        # "Die Broschüre ist unter der Creative-Commons-Lizenz veröffentlicht CC BY-SA 4.0": the brochure's licence
+        "eval/steinhau.com.zahlen.html.gz": None,
+    }
+    got = {}
+    for name in expected:
+        path = root / name
+        if not path.is_file():
+            pytest.skip(f"real-data test needs {path}; it is absent here")
+        with gzip.open(path, "rt", errors="replace") as f:
+            got[name] = detect(Document(id=name, text=f.read()))
+    assert got == {name: (sid, "html-text" if sid else None) for name, sid in expected.items()}
 
 
 def test_trafilatura_pages_without_licence_signals_give_null():
