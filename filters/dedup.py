@@ -23,8 +23,11 @@ Dedup needs every document before it can decide, so each dedup stage is a *barri
    processes when one machine's memory is not enough.
 3. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
    representative are dropped as ``<stage>_duplicate`` with ``dup_of`` (the kept representative's id)
-   and ``dup_cluster``; every document gets ``dup_cluster`` and ``dup_cluster_size`` (1 for unique
-   documents), so a mix can up- or down-weight by cluster size (FineWeb-2's rehydration).
+   and ``dup_cluster``; every document gets ``dup_cluster_size``, the number of input documents it
+   stands for (1 for unique documents), so a mix can up- or down-weight by cluster size (FineWeb-2's
+   rehydration). Chained stages add up: a document that an exact stage made the representative of 3
+   copies, and that a MinHash stage then finds unique, keeps ``dup_cluster`` from the exact stage and
+   size 3; a MinHash cluster of it and one other document has size 4.
 
 MinHash follows Broder (1997) and FineWeb's near-dedup (5-gram word shingles after lower-casing and
 removing punctuation), but with 20 bands of 5 rows by default instead of FineWeb's 14 x 8: with exact
@@ -132,7 +135,8 @@ class _DedupBase(WinnowFilter):
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self._n_seen += 1
         dup_of, cluster_id, size = next(self._assign, (None, None, 1))
-        doc.metadata["dup_cluster"] = cluster_id
+        if cluster_id is not None:  # a singleton here keeps the cluster an earlier dedup stage gave it
+            doc.metadata["dup_cluster"] = cluster_id
         doc.metadata["dup_cluster_size"] = size
         if dup_of is not None:
             doc.metadata["dup_of"] = dup_of
@@ -251,7 +255,7 @@ class KeyWriter(PipelineStep):
     def run(self, data, rank: int = 0, world_size: int = 1):
         out = Path(self.stage.workdir) / "keys"
         out.mkdir(parents=True, exist_ok=True)
-        names = [f"band{b:03d}" for b in range(self.stage.n_bands)] + ["order", "shingles", "offsets", "ids"]
+        names = [f"band{b:03d}" for b in range(self.stage.n_bands)] + ["order", "weight", "shingles", "offsets", "ids"]
         tmp = {name: out / f"{rank:05d}.{name}.tmp" for name in names}
         # One file per band (column-major), so the cluster phase reads one band without touching the others.
         files = {name: open(path, "w" if name == "ids" else "wb") for name, path in tmp.items()}
@@ -265,6 +269,7 @@ class KeyWriter(PipelineStep):
                     for f, key in zip(band_files, keys.astype(np.uint64)):
                         f.write(key.tobytes())
                     np.array([xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64).tofile(files["order"])
+                    np.array([_weight(doc)], dtype=np.uint64).tofile(files["weight"])
                     if sh is not None:
                         sh.tofile(files["shingles"])
                         offset += sh.size
@@ -279,6 +284,12 @@ class KeyWriter(PipelineStep):
             os.replace(path, out / f"{rank:05d}.{name}")
 
 
+def _weight(doc: Document) -> int:
+    """How many input documents ``doc`` stands for: the cluster size an earlier dedup stage (or run) gave it."""
+    size = doc.metadata.get("dup_cluster_size")
+    return size if isinstance(size, int) and not isinstance(size, bool) and size > 1 else 1
+
+
 def _load_keys(workdir: Path, rank: int, n_bands: int):
     """(band(b) -> that band's keys, order keys, shingle offsets, shingles) for one task; files memory-mapped."""
     base = workdir / "keys" / f"{rank:05d}"
@@ -290,7 +301,7 @@ def _load_keys(workdir: Path, rank: int, n_bands: int):
 
     order = _mmap(f"{base}.order", np.uint64).reshape(-1, 2)
     offsets = _mmap(f"{base}.offsets", np.uint64)
-    return band, order, offsets, _mmap(f"{base}.shingles", np.uint32)
+    return band, order, offsets, _mmap(f"{base}.shingles", np.uint32), _mmap(f"{base}.weight", np.uint64)
 
 
 def _mmap(path: str, dtype) -> np.ndarray:
@@ -338,7 +349,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     def shingles_of(c: int) -> np.ndarray:
         g = int(canon[c])
         r = int(np.searchsorted(starts, g, side="right") - 1)
-        _, _, offsets, sh = parts[r]
+        _, _, offsets, sh, _ = parts[r]
         i = g - starts[r]
         return np.asarray(sh[int(offsets[i]) : int(offsets[i + 1])])
 
@@ -388,8 +399,14 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     roots = parent.copy()
     while n and not np.array_equal(nxt := roots[roots], roots):
         roots = nxt
-    sizes_c = np.bincount(roots, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
-    rep_c = np.where(sizes_c > 1, roots, -1) if n else np.empty(0, np.int64)
+    # a cluster's size counts the documents its members stood for (an exact cluster of 3 inside a MinHash
+    # cluster of 2 makes 4), so chained dedup stages keep the FineWeb-2 rehydration count
+    weight = np.concatenate([np.asarray(p[4]) for p in parts if p is not None])[canon] if n else np.empty(0)
+    sizes_c = np.bincount(roots, weights=weight, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
+    del weight
+    members = np.bincount(roots, minlength=n)[roots] if n else np.empty(0, np.int64)
+    rep_c = np.where(members > 1, roots, -1) if n else np.empty(0, np.int64)
+    del members
     del roots, parent
     # back to global rows (task order), with representatives as global rows too
     rep = np.full(n, -1, dtype=np.int64)
@@ -456,7 +473,7 @@ class _Assignments:
     def __iter__(self):
         for i, (rep, size) in enumerate(zip(self.rep.tolist(), self.size.tolist())):
             if rep < 0:
-                yield None, None, 1
+                yield None, None, size
             else:
                 rep_id = self.ids[str(rep)]
                 yield (None if rep == self.start + i else rep_id), rep_id, size

@@ -1,11 +1,6 @@
 """Sources and targets for mixing: documents read with ``pipeline.readers.DocumentReader``, tokens counted offline.
 
-Tokenizers (``tokenizer:`` in a mix config; no downloads, no vocabulary file):
-
-- ``utf8_bytes_v1``: one token per UTF-8 byte (what the byte-level proxies model, so the proxy budget and
-  the loss unit, bits per byte, agree exactly).
-- ``words_v1``: the regex ``\\w+|[^\\w\\s]`` (runs of word characters, and each punctuation mark), a cheap
-  stand-in for a BPE count (about 1.2 tokens per English word).
+Tokenizers (``tokenizer:`` in a mix config): ``pipeline.tokens`` (``utf8_bytes_v1``, ``words_v1``).
 
 A target given as ``holdout_of: SOURCE`` is the ``fraction`` of that source's documents whose
 ``xxh64(seed:id)`` falls below it: those documents are evaluation text and never trained on, in proxy runs
@@ -16,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -24,27 +18,10 @@ import xxhash
 
 from pipeline.errors import ConfigError
 from pipeline.readers import DocumentReader
+from pipeline.tokens import TOKENIZERS, count_tokens  # noqa: F401  (re-exported for mixers)
 from pipeline.warc import resolve_inputs
 
 log = logging.getLogger("winnow.mixers")
-
-_WORDS = re.compile(r"\w+|[^\w\s]")
-
-
-def _bytes_count(text: str) -> int:
-    return len(text.encode("utf-8"))
-
-
-def _words_count(text: str) -> int:
-    return sum(1 for _ in _WORDS.finditer(text))
-
-
-TOKENIZERS = {"utf8_bytes_v1": _bytes_count, "words_v1": _words_count}
-
-
-def count_tokens(text: str, tokenizer: str) -> int:
-    return TOKENIZERS[tokenizer](text)
-
 
 def in_holdout(doc_id: str, fraction: float, seed: int) -> bool:
     """Deterministic split by document id (not text), so the same documents are held out everywhere."""

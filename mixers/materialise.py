@@ -32,7 +32,8 @@ import zstandard
 
 from mixers.data import TOKENIZERS, fingerprint, read_corpus
 from pipeline.errors import ConfigError, WinnowError
-from pipeline.outputs import DOC_COLUMNS, document_row
+from pipeline.outputs import document_row, output_schema
+from pipeline.readers import input_columns
 
 SHARD_DOCS = 10_000
 _KIND = "winnow_materialise_v1"
@@ -160,7 +161,10 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
     (out / "shards").mkdir(parents=True, exist_ok=True)
     order = [(s, i, e) for s in taken for i, e in taken[s]]
     perm = np.random.default_rng([seed, 1]).permutation(len(order))
-    schema = pa.schema(DOC_COLUMNS)
+    # the sources' own columns stay columns (lossless chaining), as in every command that writes documents
+    extra = input_columns([f for c in corpora.values() for f in c.files])
+    names = tuple(n for n, _ in extra)
+    schema = output_schema(extra)
     files = []
     cctx = zstandard.ZstdCompressor(level=3)
     for k, start in enumerate(range(0, len(order), shard_docs)):
@@ -173,7 +177,7 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
                 md["source_original"] = doc.metadata["source"]
             doc_id = doc.id if e == 0 else f"{doc.id}#pass{e}"
             d = type(doc)(text=doc.text, id=doc_id, metadata=md)
-            rows.append(document_row(d))
+            rows.append(document_row(d, names, tokenizer))
             lines.append(json.dumps({"id": doc_id, "text": doc.text, "source": s,
                                      "metadata": {k2: v for k2, v in md.items() if k2 != "source"}},
                                     default=str, ensure_ascii=False))

@@ -8,6 +8,7 @@ Shape (every key but ``name``, ``input.paths`` and ``stages`` has a default)::
     output: out/cc
     executor: {kind: local, tasks: 4, workers: 2}
     shards: false                       # true: also write OUT/shards/*.jsonl.zst
+    tokenizer: words_v1                 # how n_tokens is counted (pipeline.tokens); offline
     stages:
       - extract_html_v1: {}
       - langid_v1: {languages: [en], threshold: 0.65}
@@ -25,10 +26,11 @@ import yaml
 
 from pipeline.errors import ConfigError
 from pipeline.registry import validate_params
+from pipeline.tokens import DEFAULT_RUN_TOKENIZER, TOKENIZERS
 
 INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
 EXECUTORS = ("local", "slurm", "ray")
-_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "stages")
+_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "tokenizer", "stages")
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,7 @@ class RunConfig:
     seed: int = 0
     shards: bool = False
     report: bool = True  # write OUT/report.html in the last job
+    tokenizer: str = DEFAULT_RUN_TOKENIZER  # counts n_tokens (pipeline.tokens)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -233,7 +236,10 @@ def _parse(raw: Any) -> RunConfig:
     report = raw.get("report", True)
     if not isinstance(report, bool):
         raise ConfigError(f"report: expected true or false, got {report!r}")
-    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards, report)
+    tokenizer = raw.get("tokenizer", DEFAULT_RUN_TOKENIZER)
+    if tokenizer not in TOKENIZERS:
+        raise ConfigError(f"tokenizer: unknown tokenizer {tokenizer!r}; valid tokenizers: {', '.join(TOKENIZERS)}")
+    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards, report, tokenizer)
 
 
 def load_config(path: str | Path) -> RunConfig:

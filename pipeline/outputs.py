@@ -2,8 +2,12 @@
 
 Every file has the same columns (``DOC_COLUMNS``, plus ``removed_by`` and
 ``reason`` in removed/), with nulls where a column does not apply, so one DuckDB
-query spans runs and sources. Metadata a stage adds that is not a column is kept
-as JSON in ``metadata``; ``quality_*`` scores become float columns of their own.
+query spans runs and sources, followed by the run's *extra* columns: the
+input's own columns (a parquet input's schema, type and values kept, so
+commands chain without loss) and the ``quality_*`` scores its stages add
+(float). Metadata a stage adds that is not a column is kept as JSON in
+``metadata``. ``n_tokens`` is counted with the run's tokenizer
+(``pipeline.tokens``) when the row is written, so it matches the text written.
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ pa.set_memory_pool(pa.system_memory_pool())
 from datatrove.data import Document
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
+
+from pipeline.tokens import DEFAULT_RUN_TOKENIZER, count_tokens
 
 DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("id", pa.string()),
@@ -54,6 +60,9 @@ DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
 REMOVED_COLUMNS = DOC_COLUMNS + [("removed_by", pa.string()), ("reason", pa.string())]
 _COLUMN_NAMES = {name for name, _ in REMOVED_COLUMNS}
 _NOT_METADATA = _COLUMN_NAMES | {"filter_reason"}
+CORE_NAMES = frozenset(_COLUMN_NAMES)
+
+Extra = tuple[tuple[str, pa.DataType], ...]  # (name, type) of the columns after the core ones
 
 
 def domain_of(url: str | None) -> str | None:
@@ -69,8 +78,8 @@ def domain_of(url: str | None) -> str | None:
     return host[4:] if host.startswith("www.") else host
 
 
-def document_row(doc: Document, quality_columns: tuple[str, ...] = ()) -> dict:
-    """One output row for ``doc`` (the shared mapping of writers and tests)."""
+def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DEFAULT_RUN_TOKENIZER) -> dict:
+    """One output row for ``doc`` (the shared mapping of writers and tests); ``extra`` names the extra columns."""
     md = doc.metadata
     text = doc.text or ""
     row = {
@@ -83,35 +92,29 @@ def document_row(doc: Document, quality_columns: tuple[str, ...] = ()) -> dict:
         "lang_score": md.get("lang_score"),
         "n_chars": len(text),
         "n_words": len(text.split()),
-        "n_tokens": md.get("n_tokens"),
-        "dup_cluster": md.get("dup_cluster"),
-        "dup_cluster_size": md.get("dup_cluster_size"),
-        "dup_of": md.get("dup_of"),
-        "decontam_benchmark": md.get("decontam_benchmark"),
-        "decontam_item": md.get("decontam_item"),
-        "decontam_ngrams": md.get("decontam_ngrams"),
-        "pdf_path": md.get("pdf_path"),
-        "page_count": md.get("page_count"),
-        "ocr_pages": md.get("ocr_pages"),
-        "license": md.get("license"),
-        "license_source": md.get("license_source"),
-        "pii_email": md.get("pii_email"),
-        "pii_phone": md.get("pii_phone"),
-        "pii_ip": md.get("pii_ip"),
-        "pii_card": md.get("pii_card"),
-        "optout_rule": md.get("optout_rule"),
-        "badwords_count": md.get("badwords_count"),
-        "crawl_date": md.get("crawl_date"),
+        "n_tokens": count_tokens(text, tokenizer),
     }
-    for col in quality_columns:
+    for name in _MD_COLUMNS:
+        row[name] = md.get(name)
+    for col in extra:
         row[col] = md.get(col)
-    extra = {k: v for k, v in md.items() if k not in _NOT_METADATA and k not in quality_columns}
-    row["metadata"] = json.dumps(extra, default=str, sort_keys=True) if extra else None
+    rest = {k: v for k, v in md.items() if k not in _NOT_METADATA and k not in extra}
+    row["metadata"] = json.dumps(rest, default=str, sort_keys=True) if rest else None
     return row
 
 
-def _schema(columns: list[tuple[str, pa.DataType]], quality_columns: tuple[str, ...]) -> pa.Schema:
-    return pa.schema(columns + [(c, pa.float64()) for c in quality_columns])
+# core columns filled straight from the metadata key of the same name
+_MD_COLUMNS = tuple(name for name, _ in DOC_COLUMNS[DOC_COLUMNS.index(("n_tokens", pa.int64())) + 1 : -1])
+
+
+def output_schema(extra: Extra = (), removed: bool = False) -> pa.Schema:
+    return pa.schema((REMOVED_COLUMNS if removed else DOC_COLUMNS) + list(extra))
+
+
+def extra_columns(input_columns: Extra, score_columns: tuple[str, ...]) -> Extra:
+    """The run's extra columns: the input's own (in order), then its stages' scores not already among them."""
+    names = {n for n, _ in input_columns}
+    return tuple(input_columns) + tuple((c, pa.float64()) for c in score_columns if c not in names)
 
 
 _PART = ".part"
@@ -145,18 +148,19 @@ class DocumentsWriter(_AtomicFiles, ParquetWriter):
 
     name = "documents_writer"
 
-    def __init__(self, output_folder: str, quality_columns: tuple[str, ...] = ()):
-        self.quality_columns = tuple(quality_columns)
+    def __init__(self, output_folder: str, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER):
+        self.extra, self.tokenizer = tuple(extra), tokenizer
+        self._extra_names = tuple(n for n, _ in self.extra)
         super().__init__(
             output_folder,
             output_filename="${rank}.parquet",
             compression="zstd",
-            schema=_schema(DOC_COLUMNS, self.quality_columns),
+            schema=output_schema(self.extra),
             max_file_size=-1,
         )
 
     def _default_adapter(self, document: Document) -> dict:
-        return document_row(document, self.quality_columns)
+        return document_row(document, self._extra_names, self.tokenizer)
 
     def __repr__(self) -> str:
         return self.name
@@ -179,14 +183,15 @@ class RemovedWriter(_AtomicFiles, ParquetWriter):
 
     name = "removed_writer"
 
-    def __init__(self, output_folder: str, stage: str, quality_columns: tuple[str, ...] = ()):
+    def __init__(self, output_folder: str, stage: str, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER):
         self.stage = stage
-        self.quality_columns = tuple(quality_columns)
+        self.extra, self.tokenizer = tuple(extra), tokenizer
+        self._extra_names = tuple(n for n, _ in self.extra)
         super().__init__(
             output_folder,
             output_filename=f"{stage}_${{rank}}.parquet",
             compression="zstd",
-            schema=_schema(REMOVED_COLUMNS, self.quality_columns),
+            schema=output_schema(self.extra, removed=True),
             max_file_size=-1,
         )
 
@@ -194,7 +199,7 @@ class RemovedWriter(_AtomicFiles, ParquetWriter):
         return self.name
 
     def _default_adapter(self, doc: Document) -> dict:
-        row = document_row(doc, self.quality_columns)
+        row = document_row(doc, self._extra_names, self.tokenizer)
         row["removed_by"] = self.stage
         row["reason"] = doc.metadata.get("filter_reason") or f"{self.stage}_unspecified"
         return row

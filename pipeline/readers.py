@@ -55,6 +55,36 @@ def format_of(path: str) -> str:
     return "unknown"
 
 
+def input_columns(files: list[str]) -> tuple[tuple[str, "pa.DataType"], ...]:
+    """The parquet inputs' own columns beyond Winnow's core ones, with their types, in first-seen order:
+    a run writes them back as columns (lossless chaining). Only footers are read. A column whose type
+    differs between files is an error naming both files (JSON lines have no schema: their extra fields
+    travel in ``metadata``)."""
+    import pyarrow.parquet as pq
+
+    from pipeline.errors import ConfigError
+    from pipeline.outputs import CORE_NAMES
+
+    seen: dict[str, tuple] = {}
+    for path in files:
+        if format_of(path) != "parquet":
+            continue
+        try:
+            with fsspec.open(path, "rb") as f:
+                schema = pq.read_schema(f)
+        except (OSError, ValueError) as e:  # truncated or not parquet: the reader skips it and says so
+            logger.warning(f"{path}: cannot read the parquet footer ({e}); its columns are not known")
+            continue
+        for field in schema:
+            if field.name in CORE_NAMES or field.name == "filter_reason":
+                continue
+            if field.name in seen and seen[field.name][0] != field.type:
+                raise ConfigError(f"input.paths: column {field.name!r} is {seen[field.name][0]} in {seen[field.name][1]} "
+                                  f"but {field.type} in {path}; make the types agree (or read the files separately)")
+            seen.setdefault(field.name, (field.type, path))
+    return tuple((name, t) for name, (t, _) in seen.items())
+
+
 def row_to_document(row: dict, path: str, index: int) -> tuple[Document | None, str | None]:
     """(document, None), or (None, why) for a row that cannot be one."""
     text = row.pop("text", None)

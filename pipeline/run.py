@@ -28,8 +28,8 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
 from pipeline.manifest import stage_assets
-from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter
-from pipeline.readers import DocumentReader, format_of, split_units
+from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
+from pipeline.readers import DocumentReader, format_of, input_columns, split_units
 from pipeline.registry import get_stage
 from pipeline.warc import WarcReader, resolve_inputs
 
@@ -52,14 +52,15 @@ def score_columns(steps: list) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for s in steps if isinstance(c := getattr(s, "column", None), str) and c.startswith("quality_")))
 
 
-def plan(cfg: RunConfig) -> tuple[list[Phase], tuple[str, ...]]:
-    """Build every stage (bad parameters and missing models fail here) and cut the list at barriers."""
+def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
+    """Build every stage (bad parameters and missing models fail here) and cut the list at barriers.
+    Also returns the run's extra columns: the input files' own, then the stages' scores."""
     out = Path(cfg.output)
     steps = [get_stage(sc.name)(**sc.params) for sc in cfg.stages]
-    columns = score_columns(steps)
+    columns = extra_columns(input_columns(list(files)), score_columns(steps))
     for sc, step in zip(cfg.stages, steps):
         if isinstance(step, WinnowFilter):
-            step.exclusion_writer = RemovedWriter(str(out / "removed"), sc.name, columns)
+            step.exclusion_writer = RemovedWriter(str(out / "removed"), sc.name, columns, cfg.tokenizer)
     phases = [Phase()]
     for stage_cfg, step in zip(cfg.stages, steps):
         if getattr(step, "is_barrier", False):
@@ -90,7 +91,7 @@ def input_reader(cfg: RunConfig, units: list):
 def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list, object]]:
     """[(steps, barrier)] for each phase, in order."""
     out = Path(cfg.output)
-    phases, columns = plan(cfg)
+    phases, columns = plan(cfg, [u[0] for u in units])
     result = []
     previous = None
     for k, phase in enumerate(phases):
@@ -102,9 +103,9 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
             steps += [DocumentReader(work, aligned=True), previous]
         steps += phase.stages
         if phase.barrier is not None:
-            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)), columns)]
+            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)), columns, cfg.tokenizer)]
         else:
-            steps.append(DocumentsWriter(str(out / "documents"), columns))
+            steps.append(DocumentsWriter(str(out / "documents"), columns, cfg.tokenizer))
             if cfg.shards:
                 steps.append(ShardWriter(str(out / "shards")))
         result.append((steps, phase.barrier))
