@@ -51,6 +51,7 @@ from datatrove.utils.logging import logger
 
 from filters.base import WinnowFilter
 from pipeline.errors import ConfigError
+from pipeline.outputs import when_task_succeeds
 from pipeline.registry import register
 
 _MASK64 = (1 << 64) - 1
@@ -280,8 +281,8 @@ class KeyWriter(PipelineStep):
         finally:
             for f in files.values():
                 f.close()
-        for name, path in tmp.items():  # complete files appear only when the task finished
-            os.replace(path, out / f"{rank:05d}.{name}")
+        for name, path in tmp.items():  # complete files appear only when the task succeeded
+            when_task_succeeds(lambda path=path, name=name: os.replace(path, out / f"{rank:05d}.{name}"))
 
 
 def _weight(doc: Document) -> int:

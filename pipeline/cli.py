@@ -430,13 +430,16 @@ def main(argv: list[str] | None = None) -> int:
     except WinnowError as e:
         print(f"winnow: error: {e}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        return 0
     except OSError as e:  # disk full, permissions, unreadable input: name the path, say how to go on
         where = f": {e.filename}" if e.filename else ""
         print(f"winnow: error: {e.strerror or e}{where}. Fix it and run the same command again: "
               "finished tasks are kept and the rest resume.", file=sys.stderr)
         return 3
-    except BrokenPipeError:
-        return 0
+    except KeyboardInterrupt:  # finished tasks are kept; unfinished ones left only .part files
+        print("\nwinnow: interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -138,6 +138,7 @@ class UnitReader(PipelineStep):
         return self.units[rank::world_size]
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
+        _leave_ctrl_c_to_the_driver()
         if data:
             yield from data
         shard = self.shard(rank, world_size)
@@ -166,6 +167,18 @@ class UnitReader(PipelineStep):
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         raise NotImplementedError
+
+
+def _leave_ctrl_c_to_the_driver() -> None:
+    """In a local pool's worker process, ignore SIGINT: Ctrl-C reaches the whole process group, and the
+    driver (``winnow``) alone should answer it (it stops the pool; unfinished tasks keep only ``.part``
+    files and resume on the rerun) instead of every worker printing a traceback."""
+    import signal
+
+    import multiprocess
+
+    if multiprocess.current_process().name != "MainProcess" or multiprocess.parent_process() is not None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _unit_bytes(unit: tuple) -> int:

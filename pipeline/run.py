@@ -28,7 +28,7 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
 from pipeline.manifest import stage_assets
-from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
+from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
 from pipeline.readers import DocumentReader, format_of, input_columns, split_units
 from pipeline.registry import get_stage
 from pipeline.warc import WarcReader, resolve_inputs
@@ -108,6 +108,7 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
             steps.append(DocumentsWriter(str(out / "documents"), columns, cfg.tokenizer))
             if cfg.shards:
                 steps.append(ShardWriter(str(out / "shards")))
+        steps.append(CommitStep())
         result.append((steps, phase.barrier))
         previous = phase.barrier
     return result

@@ -44,7 +44,7 @@ def _merge_phase(per_task: list[list[dict]]) -> list[tuple[str, Counter, float]]
     return merged
 
 
-_PLUMBING = ("read_work", "work_writer", "shard_writer")
+_PLUMBING = ("read_work", "work_writer", "shard_writer", "commit")
 
 
 def aggregate_stats(logs: Path, n_phases: int, tasks: int) -> dict:

@@ -1,0 +1,126 @@
+"""Ctrl-C and SIGKILL at many points of a multi-task run (4 tasks, 2 workers, three phases): afterwards
+every file under a final name is whole (identical to the same file of an uninterrupted run), Ctrl-C
+ends with one line and exit code 130, and running the same command again gives exactly the
+uninterrupted output. The full matrix is slow (`make test-slow`); one point of each signal runs in
+`make test`."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from tests.conftest import ROOT, demo_copies
+
+INTERRUPTED = "winnow: interrupted; run the same command again to resume"
+
+
+@pytest.fixture(scope="module")
+def inputs(tmp_path_factory):
+    return demo_copies(tmp_path_factory.mktemp("inputs"), 4)
+
+
+def _cmd(inputs, out):
+    return [sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "demo.yaml"),
+            "--input", str(inputs / "*.warc.gz"), "--output", str(out), "--tasks", "4", "--workers", "2"]
+
+
+def final_files(out: Path) -> list[Path]:
+    """Every output file under its final name (parquet outputs, work files, dedup key and assignment files)."""
+    return sorted(p for p in out.rglob("*") if p.is_file() and "logs" not in p.parts
+                  and not p.name.endswith((".part", ".tmp", ".tmp.npz")))
+
+
+def content(path: Path):
+    if path.suffix == ".parquet":
+        t = pq.read_table(path)
+        return sorted(map(str, t.column("id").to_pylist())), t.num_rows
+    return path.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def reference(inputs, tmp_path_factory):
+    out = tmp_path_factory.mktemp("ref") / "out"
+    t0 = time.time()
+    subprocess.run(_cmd(inputs, out), check=True, cwd=ROOT, capture_output=True)
+    return out, time.time() - t0
+
+
+_SKIP_COMPARE = {"stats.json", "manifest.json", "report.html", "barrier_done.json", "cluster.json"}
+
+
+def _interrupt(inputs, out, sig, when):
+    proc = subprocess.Popen(_cmd(inputs, out), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    t0 = time.time()
+    while proc.poll() is None and time.time() - t0 < 120 and not when(out, time.time() - t0):
+        time.sleep(0.005)
+    fired = proc.poll() is None
+    if fired:
+        os.killpg(proc.pid, sig)  # the whole process group, as a terminal's Ctrl-C or a scheduler's kill does
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        raise
+    return fired, proc.returncode, err
+
+
+def _check(inputs, reference, out, sig, point, when):
+    ref_out, _ = reference
+    fired, rc, err = _interrupt(inputs, out, sig, when)
+    assert fired, f"the run finished before the interrupt point ({point})"
+    if sig == signal.SIGINT:
+        assert rc == 130, err[-3000:]
+        assert err.rstrip().splitlines()[-1] == INTERRUPTED
+        assert "Traceback" not in err, err[-3000:]
+    time.sleep(0.5)  # let killed workers go
+    # every file under a final name is whole: the same as that file of the uninterrupted run
+    for f in final_files(out):
+        rel = f.relative_to(out)
+        if rel.name in _SKIP_COMPARE or not (ref_out / rel).exists():
+            continue
+        assert content(f) == content(ref_out / rel), f"{rel} differs from the uninterrupted run's ({point})"
+    done = subprocess.run(_cmd(inputs, out), cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    for f in final_files(ref_out):
+        rel = f.relative_to(ref_out)
+        if rel.name in _SKIP_COMPARE:
+            continue
+        assert content(out / rel) == content(f), f"{rel} after the rerun differs ({point})"
+    stats, ref = (json.loads((d / "stats.json").read_text()) for d in (out, ref_out))
+    for key in ("input", "kept", "removed", "skipped", "removed_by_reason", "skipped_by_reason", "conserved"):
+        assert stats[key] == ref[key], key
+
+
+POINTS = {
+    "first files being written": lambda out, t: any(out.glob("removed/*.part")),
+    "first task completed": lambda out, t: any((out / "logs" / "0" / "completions").glob("*")),
+    "first barrier's cluster step": lambda out, t: (out / "logs" / "0-barrier").exists(),
+    "phase after the first barrier": lambda out, t: (out / "logs" / "1").exists(),
+    "last phase": lambda out, t: (out / "logs" / "2").exists(),
+    "finalize": lambda out, t: (out / "logs" / "finalize").exists(),
+}
+FRACTIONS = (0.1, 0.3, 0.5, 0.7)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
+    _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+@pytest.mark.parametrize("point", list(POINTS)[1:] + [f"{f:.0%} of the run" for f in FRACTIONS])
+def test_interrupt_anywhere_then_resume(inputs, reference, tmp_path, sig, point):
+    if point in POINTS:
+        when = POINTS[point]
+    else:
+        at = float(point.split("%")[0]) / 100 * reference[1]
+        when = lambda out, t: t >= at  # noqa: E731
+    _check(inputs, reference, tmp_path / "out", sig, point, when)
