@@ -75,12 +75,14 @@ def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: 
     """A run config for a standalone command over existing documents (parquet / jsonl / warc)."""
     from pipeline.config import parse_config
     from pipeline.errors import ConfigError
-    from pipeline.readers import format_of
+    from pipeline.readers import describe_formats, format_of
     from pipeline.warc import resolve_inputs
 
-    formats = {format_of(f) for f in resolve_inputs([input_glob])}
+    files = resolve_inputs([input_glob])
+    formats = {format_of(f) for f in files}
     if len(formats) != 1 or "unknown" in formats:
-        raise ConfigError(f"{input_glob}: expected files of one format (parquet, jsonl[.gz|.zst] or warc), found {sorted(formats)}")
+        raise ConfigError(f"{input_glob}: expected files of one format (parquet, jsonl[.gz|.zst] or warc); found "
+                          f"{describe_formats(files)}")
     raw = {"name": name, "input": {"format": formats.pop(), "paths": input_glob}, "output": output,
            "executor": {"kind": "local", "tasks": tasks, "workers": workers}, "stages": stages}
     return parse_config(raw, f"winnow {name}")

@@ -4,18 +4,28 @@ Every other column of Winnow's contract (``url``, ``lang``, ``dup_cluster``, ...
 document's metadata, and a ``metadata`` column (JSON text or a struct) is merged in, so a run over
 existing outputs keeps what earlier runs recorded. JSON lines may be plain, ``.gz`` or ``.zst``.
 
-Counters: ``input`` per row read; ``skipped_no_text`` (text missing or not a string), ``skipped_bad_json``
-(a line that does not parse, or is not an object: logged once with file and line number). A row with no
-``id`` gets ``<file>#<line>`` (``<file>#@<byte offset>`` when the file is read in byte ranges) and is
-counted under ``missing_id``.
+Counters (every one lands in ``stats.json``; input = documents + skipped):
+
+- ``input`` per row read, plus one per file that could not be read to its end;
+- ``skipped_no_text`` (text missing or not a string), ``skipped_bad_json`` (a line that does not parse,
+  or is not an object), each logged once with file and line number;
+- ``skipped_bad_file`` (nothing readable: not parquet, a bad footer, a corrupt compressed stream) and
+  ``skipped_truncated_file`` (the file breaks off after some rows; those rows are kept), each logged
+  with its path and the last row read; ``skipped_empty_file`` (zero bytes), logged with its path;
+- ``decoded_replaced``: a JSON line that is not valid UTF-8, read with U+FFFD for the bad bytes (logged
+  once with file and line);
+- ``missing_id``: a row with no ``id`` gets ``<file>#<line>`` (``<file>#@<byte offset>`` when the file
+  is read in byte ranges).
 """
 
 from __future__ import annotations
 
 import json
 import time
+import zlib
 
 import fsspec
+import zstandard
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
@@ -72,8 +82,7 @@ def input_columns(files: list[str]) -> tuple[tuple[str, "pa.DataType"], ...]:
         try:
             with fsspec.open(path, "rb") as f:
                 schema = pq.read_schema(f)
-        except (OSError, ValueError) as e:  # truncated or not parquet: the reader skips it and says so
-            logger.warning(f"{path}: cannot read the parquet footer ({e}); its columns are not known")
+        except (OSError, ValueError):  # truncated or not parquet: the reader skips it, counts it and says so
             continue
         for field in schema:
             if field.name in CORE_NAMES or field.name == "filter_reason":
@@ -83,6 +92,15 @@ def input_columns(files: list[str]) -> tuple[tuple[str, "pa.DataType"], ...]:
                                   f"but {field.type} in {path}; make the types agree (or read the files separately)")
             seen.setdefault(field.name, (field.type, path))
     return tuple((name, t) for name, (t, _) in seen.items())
+
+
+def describe_formats(files: list[str], limit: int = 3) -> str:
+    """"jsonl: a.jsonl, b.jsonl; parquet: c.parquet" (at most ``limit`` names a format), for errors."""
+    by_fmt: dict[str, list[str]] = {}
+    for f in files:
+        by_fmt.setdefault(format_of(f), []).append(f)
+    return "; ".join(f"{fmt}: {', '.join(fs[:limit])}" + (f" and {len(fs) - limit} more" if len(fs) > limit else "")
+                     for fmt, fs in sorted(by_fmt.items()))
 
 
 def row_to_document(row: dict, path: str, index: int) -> tuple[Document | None, str | None]:
@@ -149,6 +167,11 @@ class UnitReader(PipelineStep):
         for (path, start, end), size in zip(shard, sizes):
             self.stat_update("input_files")
             self.position = start
+            if start == 0 and end is None and size == 0 and _is_empty(path):
+                self.stat_update("input")
+                self.stat_update("skipped_empty_file")
+                logger.warning(f"{path}: empty file (0 bytes); skipped")
+                continue
             for doc in self.read_file(path, start, end):
                 n += 1
                 self.update_doc_stats(doc)
@@ -167,6 +190,19 @@ class UnitReader(PipelineStep):
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         raise NotImplementedError
+
+
+def _is_empty(path: str) -> bool:
+    try:
+        fs, _, (p,) = fsspec.get_fs_token_paths(path)
+        return (fs.size(p) or 0) == 0
+    except (OSError, ValueError):
+        return False
+
+
+# what reading a broken file raises: arrow (ArrowInvalid is a ValueError, ArrowIOError an OSError), gzip
+# (BadGzipFile is an OSError; EOFError when cut short), zlib, zstandard
+_BAD_FILE_ERRORS = (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError)
 
 
 def _leave_ctrl_c_to_the_driver() -> None:
@@ -227,18 +263,30 @@ class DocumentReader(UnitReader):
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         fmt = format_of(path)
         rows = self._parquet_rows(path) if fmt == "parquet" else self._jsonl_rows(path, start, end)
-        for index, row in rows:
+        index = None
+        try:
+            for index, row in rows:
+                self.stat_update("input")
+                if row is None:
+                    continue  # counted by the row source
+                doc, why = row_to_document(row, path, index)
+                if doc is None:
+                    self.stat_update(f"skipped_{why}")
+                    self._warn(why, f"{path} row {index}: field 'text' is missing or not a string; row skipped")
+                    continue
+                if why:
+                    self.stat_update(why)
+                yield doc
+        except _BAD_FILE_ERRORS as e:  # a broken file is skipped and counted; the run goes on
             self.stat_update("input")
-            if row is None:
-                continue  # counted by the row source
-            doc, why = row_to_document(row, path, index)
-            if doc is None:
-                self.stat_update(f"skipped_{why}")
-                self._warn(why, f"{path} row {index}: field 'text' is missing or not a string; row skipped")
-                continue
-            if why:
-                self.stat_update(why)
-            yield doc
+            where = "row" if fmt == "parquet" else "line"
+            if index is None:
+                self.stat_update("skipped_bad_file")
+                logger.warning(f"{path}: cannot read it as {fmt} ({type(e).__name__}: {e}); file skipped")
+            else:
+                self.stat_update("skipped_truncated_file")
+                logger.warning(f"{path}: unreadable after {where} {index} ({type(e).__name__}: {e}); the rows "
+                               f"before it are kept, the rest of the file is skipped")
 
     def _parquet_rows(self, path: str):
         import pyarrow.parquet as pq
@@ -255,7 +303,7 @@ class DocumentReader(UnitReader):
         if start or end is not None:
             yield from self._jsonl_range(path, start, end)
             return
-        with fsspec.open(path, "rt", compression="infer", encoding="utf-8", errors="replace") as f:
+        with fsspec.open(path, "rb", compression="infer") as f:
             yield from self._parse_lines(path, enumerate(f, 1))  # 1-based line numbers
 
     def _jsonl_range(self, path: str, start: int, end: int | None):
@@ -270,13 +318,21 @@ class DocumentReader(UnitReader):
                 raw = f.readline()
                 if not raw:
                     break
-                yield from self._parse_lines(path, [(f"@{pos}", raw.decode("utf-8", errors="replace"))])
+                yield from self._parse_lines(path, [(f"@{pos}", raw)])
                 pos += len(raw)
 
     def _parse_lines(self, path: str, lines):
-        for index, line in lines:
-            if not line.strip():
+        """(index, row dict or None) for (index, bytes) lines; blank lines are not rows."""
+        for index, raw in lines:
+            if not raw.strip():
                 continue
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                line = raw.decode("utf-8", errors="replace")
+                self.stat_update("decoded_replaced")
+                self._warn("decoded_replaced", f"{path} line {index}: not valid UTF-8 ({e.reason} at byte {e.start}); "
+                           "read with U+FFFD in place of the bad bytes")
             try:
                 row = json.loads(line)
             except json.JSONDecodeError as e:

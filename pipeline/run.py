@@ -29,7 +29,7 @@ from pipeline.errors import ConfigError
 from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
 from pipeline.manifest import stage_assets
 from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
-from pipeline.readers import DocumentReader, format_of, input_columns, split_units
+from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, split_units
 from pipeline.registry import get_stage
 from pipeline.warc import WarcReader, resolve_inputs
 
@@ -77,8 +77,7 @@ def input_reader(cfg: RunConfig, units: list):
     fmt = cfg.input.format
     bad = sorted(f for f in files if format_of(f) != fmt)
     if bad:
-        found = ", ".join(sorted({format_of(f) for f in files}))
-        raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (formats found: {found})")
+        raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (input.format); the files are {describe_formats(files)}")
     if fmt == "warc":
         return WarcReader(units, limit=cfg.input.limit, source=cfg.name)
     if fmt == "pdf":
