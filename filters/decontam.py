@@ -398,6 +398,31 @@ def load_benchmark_file(benchmark: str, path: str) -> Iterator[BenchmarkItem]:
         yield BenchmarkItem(benchmark, str(rid) if rid is not None else f"{fname}:{row}", text)
 
 
+# fields that say "an evaluation item" (a question, its choices, its answer), as opposed to plain text
+_BENCHMARK_FIELDS = set(_HEAD_FIELDS) | {"answer", "answers", "choices", "options", "endings", "sol1",
+                                         "canonical_solution", "solution", "entry_point", "answerKey"}
+
+
+def check_benchmark_like(path: str, sample: int = 5) -> None:
+    """ConfigError when the first records of a JSON/parquet benchmark file carry only plain ``text`` (no
+    question, choices or answer field): that is what training data looks like, and indexing it would
+    drop every document that quotes it. CSV files are checked by their own layout rules when loaded."""
+    if path.lower().endswith((".csv", ".csv.gz")):
+        return
+    fields: set[str] = set()
+    for k, (_, rec) in enumerate(_iter_records(path)):
+        if k == sample:
+            break
+        if isinstance(rec, dict):
+            fields.update(rec)
+    if fields and not fields & _BENCHMARK_FIELDS:
+        raise ConfigError(
+            f"decontam: {path} does not look like a benchmark: its first records have the fields "
+            f"{sorted(fields)} and none of {sorted(_BENCHMARK_FIELDS)[:8]}...; indexing training data as a "
+            "benchmark drops every document that shares text with it. Name the benchmark files, or set "
+            "force: true (winnow decontam --force) to index plain text anyway")
+
+
 def load_benchmarks(paths: list[str]) -> list[BenchmarkItem]:
     """Every item of the benchmark files that ``paths`` names (files, folders, globs; see resolve_benchmarks)."""
     items: list[BenchmarkItem] = []
@@ -497,6 +522,9 @@ class Decontaminate(WinnowFilter):
     after normalisation. ``min_item_words``: items with fewer normalised words
     are not indexed; items between that and ``ngram`` words are matched whole.
     ``mask``: the replacement for each matching span in ``mode: mask``.
+    ``force``: index JSON/parquet files whose records hold only plain text (no
+    question/choices/answer field); without it such a file is an error, since
+    it is most likely training data given as a benchmark by mistake.
     """
 
     name = "decontam"
@@ -508,6 +536,7 @@ class Decontaminate(WinnowFilter):
         mode: str = "drop",
         min_item_words: int = 8,
         mask: str = "[MASKED]",
+        force: bool = False,
         exclusion_writer=None,
     ):
         super().__init__(exclusion_writer)
@@ -525,6 +554,9 @@ class Decontaminate(WinnowFilter):
         self.mask = mask
         # Resolve now so a bad path fails when the pipeline is built, not inside a worker.
         self.benchmark_files = resolve_benchmarks(benchmarks)
+        if not force:
+            for _, path in self.benchmark_files:
+                check_benchmark_like(path)
         self.asset_paths = [f for _, f in self.benchmark_files]  # for the run manifest
         self._index: DecontamIndex | None = None
 

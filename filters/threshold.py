@@ -58,13 +58,19 @@ class ScoreFilter(WinnowFilter):
             raise ConfigError("stages.score_filter_v1: set exactly one of min_score and top_fraction")
         if top_fraction is not None and not 0 < top_fraction <= 1:
             raise ConfigError(f"stages.score_filter_v1.top_fraction: expected a value in (0, 1], got {top_fraction}")
-        self.column, self.min_score, self.top_fraction, self.keep_missing = column, min_score, top_fraction, keep_missing
+        self.score_column, self.min_score, self.top_fraction, self.keep_missing = column, min_score, top_fraction, keep_missing
         self.workdir: str | None = None  # set by the runner when this is a barrier
         self._keep = None
 
     @property
     def is_barrier(self) -> bool:
         return self.top_fraction is not None
+
+    @property
+    def reads_columns(self) -> tuple[str, ...]:
+        """Score columns that must exist before this stage (the runner checks, before any work): a
+        typo in ``column`` would otherwise drop every document as ``score_filter_missing_score``."""
+        return (self.score_column,) if self.score_column.startswith("quality_") else ()
 
     # -- barrier phases (top_fraction) -----------------------------------------------------------------
     def key_step(self) -> PipelineStep:
@@ -97,7 +103,7 @@ class ScoreFilter(WinnowFilter):
 
     # -- the decision ------------------------------------------------------------------------------------
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        score = _score(doc, self.column)
+        score = _score(doc, self.score_column)
         if score is None:
             return True if self.keep_missing else self.drop("missing_score")
         if self.min_score is not None:
@@ -126,7 +132,7 @@ class _ScoreWriter(PipelineStep):
     def run(self, data, rank: int = 0, world_size: int = 1):
         values = array("d")  # flat (score, id hash) pairs: 16 bytes a document
         for doc in data:
-            score = _score(doc, self.stage.column)
+            score = _score(doc, self.stage.score_column)
             values.extend((math.nan if score is None else score, float(_id_hash(doc.id))))
             yield doc
         out = Path(self.stage.workdir) / "scores"

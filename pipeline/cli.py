@@ -104,7 +104,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def _cmd_decontam(args: argparse.Namespace) -> int:
-    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode}
+    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode, "force": args.force}
     cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
@@ -310,6 +310,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="benchmark files: jsonl/parquet with text or question/answer fields, MMLU-style CSV")
     dc.add_argument("--ngram", type=int, default=13, help="words per n-gram after normalisation (default 13)")
     dc.add_argument("--mode", choices=["drop", "mask"], default="drop")
+    dc.add_argument("--force", action="store_true",
+                    help="index files that hold only plain text (no question/answer fields) as benchmarks")
     dc.set_defaults(func=_cmd_decontam)
 
     ap = sub.add_parser("apply", help="run any one registered stage on existing documents",

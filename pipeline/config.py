@@ -9,6 +9,7 @@ Shape (every key but ``name``, ``input.paths`` and ``stages`` has a default)::
     executor: {kind: local, tasks: 4, workers: 2}
     shards: false                       # true: also write OUT/shards/*.jsonl.zst
     tokenizer: words_v1                 # how n_tokens is counted (pipeline.tokens); offline
+    drop_alarm: 0.9                     # warn loudly when a stage drops more than this share of its input
     stages:
       - extract_html_v1: {}
       - langid_v1: {languages: [en], threshold: 0.65}
@@ -30,7 +31,7 @@ from pipeline.tokens import DEFAULT_RUN_TOKENIZER, TOKENIZERS
 
 INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
 EXECUTORS = ("local", "slurm", "ray")
-_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "tokenizer", "stages")
+_TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "tokenizer", "drop_alarm", "stages")
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,7 @@ class RunConfig:
     shards: bool = False
     report: bool = True  # write OUT/report.html in the last job
     tokenizer: str = DEFAULT_RUN_TOKENIZER  # counts n_tokens (pipeline.tokens)
+    drop_alarm: float = 0.9  # a stage dropping more than this share of its input is flagged in the funnel
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -81,7 +83,7 @@ class RunConfig:
     def config_hash(self) -> str:
         """Hash of everything that changes what a run produces (not where it writes or how it is scheduled)."""
         d = self.to_dict()
-        for key in ("output", "executor", "report"):
+        for key in ("output", "executor", "report", "drop_alarm"):
             d.pop(key)
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -239,7 +241,11 @@ def _parse(raw: Any) -> RunConfig:
     tokenizer = raw.get("tokenizer", DEFAULT_RUN_TOKENIZER)
     if tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer: unknown tokenizer {tokenizer!r}; valid tokenizers: {', '.join(TOKENIZERS)}")
-    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards, report, tokenizer)
+    alarm = raw.get("drop_alarm", 0.9)
+    if isinstance(alarm, bool) or not isinstance(alarm, (int, float)) or not 0 < alarm <= 1:
+        raise ConfigError(f"drop_alarm: expected a share in (0, 1], got {alarm!r}")
+    return RunConfig(name, input_cfg, output, tuple(stage_cfgs), executor, seed, shards, report, tokenizer,
+                     float(alarm))
 
 
 def load_config(path: str | Path) -> RunConfig:

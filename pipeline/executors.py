@@ -65,10 +65,11 @@ class FinalizeStep(PipelineStep):
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         from pipeline.manifest import build_manifest
         from pipeline.report import write_report
-        from pipeline.stats import aggregate_stats
+        from pipeline.stats import aggregate_stats, drop_alarms
 
         out = Path(self.cfg.output)
         stats = aggregate_stats(out / "logs", self.n_phases, self.tasks)
+        stats["alarms"] = drop_alarms(stats, self.cfg.drop_alarm)
         barriers = {}
         for workdir in self.barriers:
             done = Path(workdir) / "barrier_done.json"

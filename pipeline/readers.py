@@ -94,6 +94,33 @@ def input_columns(files: list[str]) -> tuple[tuple[str, "pa.DataType"], ...]:
     return tuple((name, t) for name, (t, _) in seen.items())
 
 
+def input_fields(files: list[str]) -> set[str]:
+    """Field names the input documents carry, cheaply: parquet schemas, and the keys (and ``metadata``
+    keys) of the first record of each JSON-lines file. Unreadable files add nothing (the reader reports them)."""
+    import pyarrow.parquet as pq
+
+    names: set[str] = set()
+    for path in files:
+        fmt = format_of(path)
+        try:
+            if fmt == "parquet":
+                with fsspec.open(path, "rb") as f:
+                    names.update(pq.read_schema(f).names)
+            elif fmt == "jsonl":
+                with fsspec.open(path, "rb", compression="infer") as f:
+                    first = next((line for line in f if line.strip()), b"")
+                rec = json.loads(first.decode("utf-8", errors="replace")) if first else {}
+                if isinstance(rec, dict):
+                    names.update(rec)
+                    md = rec.get("metadata")
+                    md = json.loads(md) if isinstance(md, str) else md
+                    if isinstance(md, dict):
+                        names.update(md)
+        except _BAD_FILE_ERRORS:
+            continue
+    return names
+
+
 def describe_formats(files: list[str], limit: int = 3) -> str:
     """"jsonl: a.jsonl, b.jsonl; parquet: c.parquet" (at most ``limit`` names a format), for errors."""
     by_fmt: dict[str, list[str]] = {}

@@ -29,7 +29,7 @@ from pipeline.errors import ConfigError
 from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
 from pipeline.manifest import stage_assets
 from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
-from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, split_units
+from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units
 from pipeline.registry import get_stage
 from pipeline.warc import WarcReader, resolve_inputs
 
@@ -48,8 +48,27 @@ class Phase:
 
 
 def score_columns(steps: list) -> tuple[str, ...]:
-    """The ``quality_*`` columns the scoring stages of a run add (every output file carries all of them)."""
-    return tuple(dict.fromkeys(c for s in steps if isinstance(c := getattr(s, "column", None), str) and c.startswith("quality_")))
+    """The ``quality_*`` columns the scoring stages of a run add or read (every output file carries all of them)."""
+    written = (c for s in steps if isinstance(c := getattr(s, "column", None), str) and c.startswith("quality_"))
+    read = (c for s in steps for c in getattr(s, "reads_columns", ()))  # JSON-lines scores become columns too
+    return tuple(dict.fromkeys([*written, *read]))
+
+
+def check_read_columns(cfg: RunConfig, steps: list, files: list[str]) -> None:
+    """A stage that reads a score column (``reads_columns``) needs it in the input or from a stage before it."""
+    needs = [(sc, step) for sc, step in zip(cfg.stages, steps) if getattr(step, "reads_columns", ())]
+    if not needs:
+        return
+    have = input_fields(files)
+    for i, (sc, step) in enumerate(zip(cfg.stages, steps)):
+        for col in getattr(step, "reads_columns", ()):
+            if col not in have:
+                scores = sorted(c for c in have if c.startswith("quality_"))
+                raise ConfigError(
+                    f"stages.{sc.name}.column: no input document has {col!r} and no stage before it writes it; "
+                    f"score columns that exist: {', '.join(scores) if scores else 'none'}")
+        if isinstance(c := getattr(step, "column", None), str):
+            have.add(c)
 
 
 def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
@@ -57,6 +76,7 @@ def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
     Also returns the run's extra columns: the input files' own, then the stages' scores."""
     out = Path(cfg.output)
     steps = [get_stage(sc.name)(**sc.params) for sc in cfg.stages]
+    check_read_columns(cfg, steps, list(files))
     columns = extra_columns(input_columns(list(files)), score_columns(steps))
     for sc, step in zip(cfg.stages, steps):
         if isinstance(step, WinnowFilter):

@@ -98,6 +98,18 @@ def aggregate_stats(logs: Path, n_phases: int, tasks: int) -> dict:
     }
 
 
+def drop_alarms(stats: dict, alarm: float) -> list[dict]:
+    """Stages that dropped more than ``alarm`` of their input (a typo'd column, training data given as a
+    benchmark, a language list that excludes the corpus): listed in stats.json and shouted in the funnel."""
+    out = []
+    for st in stats["stages"][1:]:
+        if st.get("in") and st["dropped"] / st["in"] > alarm:
+            top = max(st["dropped_by_reason"].items(), key=lambda kv: kv[1], default=("?", 0))[0]
+            out.append({"stage": st["stage"], "in": st["in"], "dropped": st["dropped"],
+                        "share": round(st["dropped"] / st["in"], 4), "top_reason": top, "alarm": alarm})
+    return out
+
+
 def format_funnel(stats: dict) -> str:
     """A short, aligned funnel for the terminal."""
     lines = [f"records read      {stats['input']:>8}"]
@@ -111,6 +123,9 @@ def format_funnel(stats: dict) -> str:
         lines.append(f"  {st['stage']:<22} kept {st['kept']:>6} of {st['in']:<6}" + (f"  dropped: {reasons}" if reasons else ""))
     lines.append(f"kept              {stats['kept']:>8}")
     lines.append(f"removed           {stats['removed']:>8}")
+    for a in stats.get("alarms", []):
+        lines.append(f"WARNING: {a['stage']} dropped {a['share']:.0%} of its input ({a['dropped']} of {a['in']}, mostly "
+                     f"{a['top_reason']}), above the drop alarm of {a['alarm']:.0%}: check its parameters")
     ok = "holds" if stats["conserved"] else "BROKEN"
     lines.append(f"input = kept + removed + skipped: {stats['input']} = {stats['kept']} + {stats['removed']} + {stats['skipped']} ({ok})")
     return "\n".join(lines)

@@ -80,26 +80,26 @@ def test_registered_with_schema():
 
 
 def test_keep_clean_document(bench):
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     docs, kept = run(step, HOST)
     assert kept == docs and docs[0].text == HOST and "decontam_item" not in docs[0].metadata
 
 
 def test_drop_contaminated_document(bench):
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     doc = Document(text=HOST + "\n\n" + ITEM.upper().replace(".", " ") + "\n" + HOST, id="d")
     assert step.filter(doc) == (False, "decontam_contaminated")
     md = doc.metadata
     assert (md["decontam_benchmark"], md["decontam_item"]) == ("toyqa", "q1")
     assert md["decontam_ngrams"] == len(normalize_words(ITEM)) - 13 + 1
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     _, kept = run(step, doc.text)
     assert kept == [] and step.stats["dropped_decontam_contaminated"].total == 1
     assert step.stats["contaminated_toyqa"].total == 1
 
 
 def test_mask_replaces_span_and_keeps_the_rest(bench):
-    step = Decontaminate([str(bench)], mode="mask", mask="<X>")
+    step = Decontaminate([str(bench)], mode="mask", mask="<X>", force=True)
     before, after = HOST + "\n\n", "\n" + HOST
     docs, kept = run(step, before + ITEM + after)
     assert kept == docs
@@ -109,7 +109,7 @@ def test_mask_replaces_span_and_keeps_the_rest(bench):
 
 
 def test_mask_two_separate_passages_non_ascii(bench):
-    step = Decontaminate([str(bench)], mode="mask")
+    step = Decontaminate([str(bench)], mode="mask", force=True)
     text = "Привет мир. " + ITEM + " — 中文文本 — " + ITEM.replace("'", "’") + " конец"
     doc = Document(text=text, id="d")
     assert step.filter(doc) is True
@@ -121,7 +121,7 @@ def test_short_item_is_matched_whole_and_tiny_item_never(tmp_path):
     folder = tmp_path / "tiny"
     folder.mkdir()
     write_jsonl(folder / "t.jsonl", [{"text": short}, {"text": "over the lazy dog"}])
-    step = Decontaminate([str(folder)])
+    step = Decontaminate([str(folder)], force=True)
     assert step.filter(Document(text="Yes: The Quick, brown fox jumps over the dog!", id="a")) == (
         False, "decontam_contaminated",
     )
@@ -133,7 +133,7 @@ def test_short_item_is_matched_whole_and_tiny_item_never(tmp_path):
 def test_non_latin_item_is_found(tmp_path):
     item = "Съешь же ещё этих мягких французских булок, да выпей чаю, а потом иди домой и спи до самого утра"
     write_jsonl(tmp_path / "ru.jsonl", [{"id": "r1", "text": item}])
-    step = Decontaminate([str(tmp_path / "ru.jsonl")])
+    step = Decontaminate([str(tmp_path / "ru.jsonl")], force=True)
     doc = Document(text="Начало. " + item.upper().replace(",", "") + " Конец.", id="d")
     assert step.filter(doc) == (False, "decontam_contaminated") and doc.metadata["decontam_benchmark"] == "ru"
 
@@ -146,7 +146,7 @@ EDGE_TEXTS = [
 
 @pytest.mark.parametrize("text", EDGE_TEXTS)
 def test_edge_documents_pass(bench, text):
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     docs, kept = run(step, text)
     assert kept == docs and docs[0].text == text
 
@@ -155,7 +155,7 @@ def test_huge_document_streams(bench):
     host = (HOST + "\n") * (10_000_000 // len(HOST))  # ~10 MB
     mid = len(host) // 2
     doc = Document(text=host[:mid] + ITEM + host[mid:], id="big")
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     step.index
     t = time.perf_counter()
     assert step.filter(doc) == (False, "decontam_contaminated")
@@ -165,7 +165,7 @@ def test_huge_document_streams(bench):
 def test_pickled_step_builds_its_index_lazily(bench):
     import pickle
 
-    step = Decontaminate([str(bench)])
+    step = Decontaminate([str(bench)], force=True)
     step.index
     clone = pickle.loads(pickle.dumps(step))
     assert clone._index is None
@@ -177,7 +177,7 @@ def test_pickled_step_builds_its_index_lazily(bench):
 
 def test_bad_mode_names_the_allowed_values(bench):
     with pytest.raises(ConfigError, match="mode.*'delete'.*drop, mask"):
-        Decontaminate([str(bench)], mode="delete")
+        Decontaminate([str(bench)], mode="delete", force=True)
 
 
 def test_bad_paths_name_the_path(tmp_path):
