@@ -108,7 +108,8 @@ def test_bad_inputs_are_counted_not_fatal(tmp_path):
     docs, counts = _read(files, engine="text", max_pages=2)
     assert sorted(os.path.basename(d.id) for d in docs) == ["good.pdf", "owner_only.pdf"]
     assert counts["skipped_encrypted"] == 1
-    assert counts["skipped_corrupt"] == 3  # random bytes, not a PDF, empty file
+    assert counts["skipped_corrupt"] == 2  # random bytes, not a PDF
+    assert counts["skipped_empty_file"] == 1  # zero bytes (any reader counts these)
     assert counts["skipped_empty"] == 1
     assert counts["skipped_too_large"] == 1
     _, counts = _read([good], engine="text", max_file_mb=0.0001)

@@ -93,7 +93,7 @@ def test_bundled_demo_counts_its_corrupt_tail(tmp_path):
 
 def test_empty_and_non_warc_files(tmp_path):
     (tmp_path / "empty.warc.gz").write_bytes(b"")
-    assert read(tmp_path / "empty.warc.gz") == ([], {})
+    assert read(tmp_path / "empty.warc.gz") == ([], {"empty_file": 1})  # counted and named, not silent
     (tmp_path / "junk.warc").write_bytes(b"this is not a web archive\n" * 100)
     docs, skipped = read(tmp_path / "junk.warc")
     assert docs == [] and skipped == {"corrupt": 1}
