@@ -29,14 +29,21 @@ def mix_command(config_path: str, output: str | None = None, sources: list[str] 
     models = ", ".join(f"{m} {r['spearman']:.3f}" for m, r in fit["models"].items())
     print(f"fit (held-out Spearman) {models}; chose {fit['chosen_model']} (RMSE {fit['rmse']:.4f} bits/byte)")
     width = max(len(s) for s in study.names)
-    print(f"{'source':<{width}}  chosen  natural  uniform  max")
+    c = w["constraints"]
+    print(f"{'source':<{width}}  chosen  natural  uniform    max  binds")
     for s in study.names:
         print(f"{s:<{width}}  {w['weights'][s]:6.3f}  {w['natural'][s]:7.3f}  {1 / len(study.names):7.3f}  "
-              f"{w['bounds']['max'][s]:.3f}")
+              f"{w['bounds']['max'][s]:.3f}  {c['sources'][s]['binds'] or '-'}")
+    for line in c["summary"]:
+        print(f"constraints            {line}")
     b = w["baselines"]
-    print(f"predicted loss         chosen {w['predicted_loss']:.4f}, uniform {b['uniform']['predicted_loss']:.4f}, "
-          f"natural {b['natural']['predicted_loss']:.4f}, best sampled run {b['best_sampled']['run']} "
-          f"{b['best_sampled']['actual_loss']:.4f} (actual)  [bits/byte]")
+
+    def outside(name):
+        return "" if b[name]["within_constraints"] else " (outside the constraints)"
+
+    print(f"predicted loss         chosen {w['predicted_loss']:.4f}, uniform {b['uniform']['predicted_loss']:.4f}"
+          f"{outside('uniform')}, natural {b['natural']['predicted_loss']:.4f}{outside('natural')}, best sampled "
+          f"run {b['best_sampled']['run']} {b['best_sampled']['actual_loss']:.4f} (actual)  [bits/byte]")
     d = w["distance_to_nearest_run"]
     print(f"distance to runs       {d['total_variation']:.3f} (total variation, nearest run {d['run']})")
     if w["fallback"]:

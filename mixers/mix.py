@@ -12,7 +12,8 @@ Recipe (RegMix, Liu et al. 2024; Data Mixing Laws, Ye et al. 2024; OLMo / Olmix;
 3. One law per target, each family cross-validated on held-out runs (``DIR/fit.json``), the best refitted on
    all runs (``mixers.regression``).
 4. The mix minimising the predicted combined loss (``mixers.optimise``), its distance from the sampled runs,
-   and a fallback to the best sampled run when the fit cannot be trusted (``DIR/weights.json``).
+   and a fallback to the best sampled run when the fit cannot be trusted (``DIR/weights.json``); which bounds
+   bind, and a warning when they leave (nearly) no choice (``mixers.constraints``, key ``constraints``).
 5. ``validate``: fresh proxies (new seeds, ``budget_multiplier`` x the budget) on the chosen, uniform,
    natural and best sampled mixes, scored on the targets' dev and untouched test halves.
 
@@ -33,6 +34,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from mixers import constraints as cons
 from mixers import optimise as opt
 from mixers.config import MixConfig, stable_hash
 from mixers.data import Corpus, fingerprint, in_holdout, read_corpus, text_hashes
@@ -164,7 +166,8 @@ def prepare(cfg: MixConfig) -> Study:
     # repetition cap: a source may supply at most available x max_epochs of the tokens the mix is for
     denom = max(target_tokens, budget)
     lo = np.array([cfg.limit("min_weight", s) for s in names])
-    hi = np.minimum(np.array([cfg.limit("max_weight", s) for s in names]), available * max_epochs / denom)
+    hi = np.minimum(np.array([cfg.limit("max_weight", s) for s in names]),
+                    cons.epoch_caps(available, max_epochs, denom))
     check_bounds(names, lo, hi)
     holdouts = {s: {"fraction": f, "seed": cfg.seed} for s, f in holdout_of.items()}
     setting = stable_hash({
@@ -273,6 +276,16 @@ def fit(study: Study, W: np.ndarray, losses: dict[str, np.ndarray]) -> tuple[Mix
     return law, report
 
 
+def constraints_of(study: Study, w: np.ndarray) -> dict:
+    """``mixers.constraints.report`` for mix ``w`` under the study's bounds (the epoch caps are over the tokens
+    ``prepare`` divided by: target_tokens, or the proxy budget where that is larger)."""
+    budget = study.cfg.proxy.budget_tokens
+    return cons.report(study.names, study.available, study.lo,
+                       [study.cfg.limit("max_weight", s) for s in study.names], study.max_epochs,
+                       max(study.target_tokens, budget), w,
+                       "target_tokens" if study.target_tokens >= budget else "proxy.budget_tokens")
+
+
 def choose_mix(study: Study, law: MixLaw, fit_report: dict, W: np.ndarray, losses: dict[str, np.ndarray],
                rows: list[dict]) -> dict:
     cfg = study.cfg
@@ -308,6 +321,7 @@ def choose_mix(study: Study, law: MixLaw, fit_report: dict, W: np.ndarray, losse
                 "predicted_target_losses": {t: float(p[0]) for t, p in law.predict_targets(v).items()},
                 "within_constraints": feasible(v)}
 
+    binds = constraints_of(study, w)
     return {
         "weights": dict(zip(study.names, map(float, w))),
         "predicted_loss": float(law.predict(w)[0]),
@@ -334,7 +348,8 @@ def choose_mix(study: Study, law: MixLaw, fit_report: dict, W: np.ndarray, losse
         "holdout": study.holdouts,
         "proxy": {"kind": cfg.proxy.kind, "budget_tokens": cfg.proxy.budget_tokens, **cfg.proxy.params},
         "runs": len(W),
-        "warnings": study.warnings,
+        "warnings": study.warnings + ([binds["warning"]] if binds["warning"] else []),
+        "constraints": binds,
     }
 
 

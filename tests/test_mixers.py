@@ -12,6 +12,7 @@ import pytest
 import yaml
 import zstandard
 
+from mixers import constraints as cons
 from mixers import mix as mixmod
 from mixers.cli import materialise_command, mix_command
 from mixers.config import load_mix_config, parse_mix_config
@@ -20,6 +21,7 @@ from mixers.proxy import NgramKN, make_proxy
 from mixers.regression import LogLinearLaw, MixLaw, cross_validate
 from mixers.sampling import candidates, check_bounds, design, project
 from pipeline.errors import ConfigError, WinnowError
+from tests.conftest import shared_data
 
 
 def _words(rng, alphabet: str, n: int) -> list[str]:
@@ -105,6 +107,60 @@ def test_projection_and_infeasible_bounds():
         check_bounds(["a", "b"], np.array([0.0, 0.4]), np.array([1.0, 0.3]))
 
 
+def test_constraints_report_a_point_region_names_the_caps_and_suggests_tokens():
+    # epoch caps 100x4/4000, 200x4/4000, 700x4/4000 = 0.1, 0.2, 0.7: they sum to 1, the only feasible mix
+    available, max_epochs, tokens = np.array([100, 200, 700]), np.array([4.0, 4.0, 4.0]), 4000
+    caps = available * max_epochs / tokens
+    r = cons.report(["a", "b", "c"], available, np.zeros(3), np.ones(3), max_epochs, tokens, caps)
+    assert r["nearly_a_point"] and r["width"] == pytest.approx(0.0, abs=1e-12)
+    assert "no choice" in r["warning"] and "max weights sum to 1.000" in r["warning"]
+    assert [(b["source"], b["constraint"]) for b in r["binding"]] == [("a", "max_epochs"), ("b", "max_epochs"),
+                                                                      ("c", "max_epochs")]
+    assert r["sources"]["a"]["max_from"] == "max_epochs" and r["sources"]["a"]["epochs"] == pytest.approx(4.0)
+    sug = r["suggestions"]
+    # uniform fits while tokens / 3 <= available x max_epochs for every source: tokens <= 3 x 400
+    assert sug["target_tokens"] == 3 * int((available * max_epochs).min()) == 1200
+    assert sug["max_epochs"] == {"a": pytest.approx(13.34), "b": pytest.approx(6.67)}  # 4000/3/available, up
+    assert sug["more_tokens"] == {"a": 234, "b": 134}  # ceil(4000/3/4 - available)
+    # a width of 0.05: the caps must sum to 1.05, tokens = 4000 / 1.05
+    assert abs(sug["target_tokens_for_choice"] - 4000 / 1.05) <= 1
+    assert not r["uniform"]["within"] and set(r["uniform"]["epochs_needed"]) == {"a", "b"}
+    text = "\n".join(r["summary"])
+    assert "a: 0.100 at its epoch cap 0.100 = 100 tokens x max_epochs 4 / target_tokens 4,000" in text
+    assert "target_tokens <= 1,200" in text and "nearly a point" in text
+
+
+def test_constraints_report_when_nothing_binds():
+    available, max_epochs = np.full(3, 1000), np.full(3, 4.0)
+    r = cons.report(["a", "b", "c"], available, np.zeros(3), np.full(3, 0.6), max_epochs, 3000, np.full(3, 1 / 3))
+    assert not r["nearly_a_point"] and r["warning"] is None and r["width"] == pytest.approx(0.8)
+    assert r["binding"] == [] and r["suggestions"] == {} and r["uniform"]["within"]
+    assert "binds: none" in "\n".join(r["summary"])
+    assert all(v["max_from"] == "max_weight" and v["binds"] is None for v in r["sources"].values())
+    # the same bounds, a mix at max_weight for a and at min_weight for c: both named, no suggestion
+    r = cons.report(["a", "b", "c"], available, np.zeros(3), np.full(3, 0.6), max_epochs, 3000, [0.6, 0.4, 0.0])
+    assert [(b["source"], b["constraint"]) for b in r["binding"]] == [("a", "max_weight"), ("c", "min_weight")]
+    assert not r["nearly_a_point"] and r["suggestions"] == {}
+
+
+def test_constraints_report_on_real_sources_at_100m_tokens(tmp_path):
+    d = shared_data("domains")
+    srcs = {"code": "code_python_stdlib", "speeches": "speeches_us_presidential_speeches",
+            "dictionary": ["encyclopedic_foldoc_entries", "encyclopedic_jargon_entries"],
+            "qa": "qa_stackexchange_coffee_beer", "books": "books_gutenberg_nltk",
+            "scientific": "scientific_scitldr_abstracts"}
+    files = {s: [str(d / f"{n}.jsonl.gz") for n in ([v] if isinstance(v, str) else v)] for s, v in srcs.items()}
+    cfg = parse_mix_config({"name": "real", "output": str(tmp_path / "mix"), "sources": files,
+                            "targets": {"qa": {"holdout_of": "qa", "fraction": 0.2}}, "target_tokens": 100_000_000,
+                            "proxy": {"budget_tokens": 200_000}, "constraints": {"max_weight": 0.6, "max_epochs": 4}})
+    study = mixmod.prepare(cfg)
+    r = mixmod.constraints_of(study, study.natural)
+    capacity = float((study.available * 4).sum())  # every cap is an epoch cap: the width is capacity / 1e8 - 1
+    assert r["nearly_a_point"] and r["width"] == pytest.approx(capacity / 1e8 - 1)
+    assert r["suggestions"]["target_tokens"] == int(6 * (study.available * 4).min())
+    assert {b["constraint"] for b in r["binding"]} == {"max_epochs"}
+
+
 # --- proxy ------------------------------------------------------------------------------------------
 
 def test_proxy_loss_falls_with_more_in_domain_data(tmp_path):
@@ -186,6 +242,7 @@ def test_mix_end_to_end_and_resume(tmp_path, corpora, monkeypatch, capsys):
     assert {"uniform", "natural", "best_sampled"} <= set(w["baselines"])
     assert w["tokenizer"] == "utf8_bytes_v1" and "total_variation" in w["distance_to_nearest_run"]
     assert "fallback" in w and set(w["validation"]["mixes"]) == {"chosen", "uniform", "natural", "best_sampled"}
+    assert w["constraints"]["summary"] and set(w["constraints"]["sources"]) == {"a", "b", "c"}
     assert (out / "pred_vs_actual.png").stat().st_size > 0 and (out / "weights.png").stat().st_size > 0
     # the target (held-out a and c) is served by sources a and c: the chosen mix puts little on b
     assert w["weights"]["b"] < 1 / 3
