@@ -48,7 +48,7 @@ def _run_and_report(cfg, overwrite: bool) -> int:
 
     if overwrite:
         clean_output(cfg.output)
-    result = run(cfg)
+    result = _interruptible(run, cfg)
     if result is None:  # slurm: submitted
         print(f"\nwinnow run {cfg.name}: submitted to Slurm ({cfg.executor.tasks} task(s) per phase, partition "
               f"{cfg.executor.partition}); the last job writes {cfg.output}/stats.json, manifest.json and report.html. "
@@ -69,6 +69,28 @@ def _run_and_report(cfg, overwrite: bool) -> int:
     print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json, report.html")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
     return 0 if result.stats["conserved"] else 1
+
+
+def _interruptible(fn, *args):
+    """``fn(*args)``, ending with KeyboardInterrupt if Ctrl-C came at all: a SIGINT that lands while Python
+    runs a finalizer (a pool being torn down between two jobs) is printed as "ignored" and lost, so the
+    handler also remembers it, and a run that went on regardless still ends as interrupted."""
+    import signal
+
+    hit = []
+
+    def on_sigint(signum, frame):
+        hit.append(signum)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    try:
+        result = fn(*args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if hit:
+        raise KeyboardInterrupt
+    return result
 
 
 def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: int, workers: int):
@@ -209,18 +231,23 @@ def _cmd_stages(args: argparse.Namespace) -> int:
 
 
 def _cmd_sql(args: argparse.Namespace) -> int:
-    from pipeline.query import connect
+    import duckdb
+
+    from pipeline.query import connect, error_message
 
     con = connect(args.output)
-    rel = con.sql(args.query)
-    if rel is None:
-        return 0
-    if args.json:
-        cols = rel.columns
-        for row in rel.fetchall():
-            print(json.dumps(dict(zip(cols, row)), default=str))
-    else:
-        rel.show(max_rows=args.max_rows, max_width=args.max_width)
+    try:  # a syntax error, an unknown column or a failing cast: DuckDB's own message, not a traceback
+        rel = con.sql(args.query)
+        if rel is None:
+            return 0
+        if args.json:
+            cols = rel.columns
+            for row in rel.fetchall():
+                print(json.dumps(dict(zip(cols, row)), default=str))
+        else:
+            rel.show(max_rows=args.max_rows, max_width=args.max_width)
+    except duckdb.Error as e:
+        raise WinnowError(error_message(e)) from None
     return 0
 
 

@@ -55,7 +55,7 @@ class ExecutorConfig:
     time: str | None = None  # slurm: "HH:MM:SS" per task (required); ray: seconds per task, or none
     partition: str | None = None  # slurm (required)
     sbatch_args: dict | None = None  # slurm: extra #SBATCH options, e.g. {account: myteam}
-    ray_address: str | None = None  # ray: cluster address; default: $RAY_ADDRESS, else "auto"
+    ray_address: str | None = None  # ray: cluster address; default: $RAY_ADDRESS, else a local instance for the run
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,9 @@ A run is a list of jobs, each a datatrove executor that depends on the one befor
 command only submitted still ends with the full output contract. Every job keeps datatrove's
 per-task completion markers under OUT/logs/<job>/, which is what makes reruns resume.
 
-Local runs block; Ray runs block on the cluster at ``executor.ray_address`` (or ``$RAY_ADDRESS``, or
-``auto``); Slurm runs submit one job array per phase with ``afterok`` dependencies and return.
+Local runs block; Ray runs block on the cluster at ``executor.ray_address`` (or ``$RAY_ADDRESS``), else on
+a local Ray instance started for the run; Slurm runs submit one job array per phase with ``afterok``
+dependencies and return.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from datatrove.executor.ray import RayPipelineExecutor  # imports without ray in
 from datatrove.pipeline.base import PipelineStep
 
 from pipeline.config import ExecutorConfig
+from pipeline.errors import WinnowError
 
 
 class BarrierStep(PipelineStep):
@@ -107,12 +109,33 @@ class RayExecutor(RayPipelineExecutor):
             )
 
 
+def _start_forkserver_deaf_to_ctrl_c() -> None:
+    """Start the forkserver that datatrove's local pool forks its workers from with SIGINT ignored.
+
+    Ctrl-C reaches the whole process group. The driver alone should answer it (the pool is terminated,
+    unfinished tasks keep only ``.part`` files); a worker that inherits "ignore" from birth prints no
+    traceback, even while it is still starting. The forkserver hands its children the SIGINT handling
+    it was started with, and an ignored signal stays ignored across exec, so it is started here, once.
+    """
+    import signal
+
+    from multiprocess import forkserver
+
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow"):
     """One datatrove executor of the configured kind."""
     if ex.kind == "local":
         from datatrove.executor import LocalPipelineExecutor
 
         workers = tasks if ex.workers == -1 else min(ex.workers, tasks)
+        if workers > 1:
+            _start_forkserver_deaf_to_ctrl_c()
         return LocalPipelineExecutor(steps, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends,
                                      skip_completed=True)
     if ex.kind == "ray":
@@ -141,9 +164,54 @@ def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str,
     raise ValueError(f"unknown executor kind {ex.kind!r}")
 
 
-def connect_ray(ex: ExecutorConfig) -> None:
-    import ray
+def import_ray():
+    """The ray module, or a WinnowError naming the install command (checked before any work starts)."""
+    try:
+        import ray
+    except ImportError:
+        raise WinnowError("the Ray executor needs the ray package: pip install -e '.[ray]' "
+                          "(or make .venv/.winnow-ray)") from None
+    return ray
 
-    if not ray.is_initialized():
-        ray.init(address=ex.ray_address or os.environ.get("RAY_ADDRESS") or "auto", ignore_reinit_error=True,
-                 log_to_driver=False)
+
+def connect_ray(ex: ExecutorConfig) -> bool:
+    """Connect this driver to the cluster at ``executor.ray_address`` or ``$RAY_ADDRESS``; with neither,
+    start a local Ray instance for this run (Ray's convention when no address is given).
+
+    The local instance is the run's own (``address="local"``: a cluster already running on this machine
+    is joined only with ``RAY_ADDRESS=auto``); it gets ``workers * cpus_per_task`` CPUs (all cores when
+    workers is -1), binds to 127.0.0.1 only, and has no dashboard. Returns True when this call
+    initialised Ray: the caller then calls ``ray.shutdown()`` when the run ends, which disconnects from
+    a cluster and stops a local instance's processes.
+    """
+    ray = import_ray()
+    if ray.is_initialized():  # a driver of the caller's own (a notebook, the tests)
+        return False
+    address = ex.ray_address or os.environ.get("RAY_ADDRESS")
+    if address:
+        try:
+            ray.init(address=address, log_to_driver=False)
+        except ConnectionError as e:
+            where = "executor.ray_address" if ex.ray_address else "$RAY_ADDRESS"
+            raise WinnowError(f"{where}: no Ray cluster at {address} ({e}); start one (`ray start --head`) or "
+                              "leave both unset to run on a local Ray instance") from None
+        return True
+    # Ray 2.60 resolves 127.0.0.1 to the interface address, and its servers then listen on every interface,
+    # unless clusters are "disabled" (RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0, read once when ray is imported).
+    # Disable them just while the local instance starts: its processes inherit the variable and bind to
+    # loopback, and a later connect to a real cluster in this process still reports a reachable address.
+    from ray._private import ray_constants
+
+    var = ray_constants.ENABLE_RAY_CLUSTERS_ENV_VAR
+    saved_env, saved_flag = os.environ.get(var), ray_constants.ENABLE_RAY_CLUSTER
+    os.environ[var], ray_constants.ENABLE_RAY_CLUSTER = "0", False
+    try:
+        ray.init(address="local", num_cpus=None if ex.workers == -1 else ex.workers * ex.cpus_per_task,
+                 include_dashboard=False, log_to_driver=False)
+    finally:
+        if saved_env is None:
+            os.environ.pop(var, None)
+        else:
+            os.environ[var] = saved_env
+        ray_constants.ENABLE_RAY_CLUSTER = saved_flag
+    return True

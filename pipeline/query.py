@@ -15,24 +15,42 @@ from pipeline.outputs import DOC_COLUMNS, REMOVED_COLUMNS
 
 
 def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
+    """Views over ``output``: a finished run, or a directory of documents/removed parquet files without logs.
+
+    A run directory whose ``logs/`` exist but whose finalize step has not written stats.json yet is
+    refused: its parquet files hold only the tasks done so far, and queries would answer wrongly.
+    """
     out = Path(output)
     if not out.is_dir():
         raise WinnowError(f"{out}: not a run directory")
-    if not (out / "stats.json").is_file() and not any(out.glob("*/*.parquet")):
-        raise WinnowError(f"{out}: no documents/*.parquet or removed/*.parquet (has the run finished?)")
+    finished = (out / "stats.json").is_file()  # the finalize step writes it once every task is done
+    if not finished and (out / "logs").is_dir():
+        raise WinnowError(f"{out}: the run has not finished (no stats.json): "
+                          "run the same `winnow run` command again to finish it")
+    if not finished and not any(out.glob("*/*.parquet")):
+        raise WinnowError(f"{out}: not a run directory (no stats.json, documents/*.parquet or removed/*.parquet)")
     con = duckdb.connect()
-    for name, columns in (("documents", DOC_COLUMNS), ("removed", REMOVED_COLUMNS)):
-        if any((out / name).glob("*.parquet")):
-            glob = str(out / name / "*.parquet").replace("'", "''")
-            con.execute(f"create view {name} as select * from read_parquet('{glob}', union_by_name=true)")
-        else:  # a run that kept or removed nothing still answers queries, with zero rows
-            cols = ", ".join(f"cast(null as {_SQL_TYPES[str(t)]}) as {c}" for c, t in columns)
-            con.execute(f"create view {name} as select {cols} where false")
-    con.execute(
-        "create view all_documents as select *, true as kept from documents "
-        "union all by name select *, false as kept from removed"
-    )
+    try:
+        for name, columns in (("documents", DOC_COLUMNS), ("removed", REMOVED_COLUMNS)):
+            if any((out / name).glob("*.parquet")):
+                glob = str(out / name / "*.parquet").replace("'", "''")
+                con.execute(f"create view {name} as select * from read_parquet('{glob}', union_by_name=true)")
+            else:  # a run that kept or removed nothing still answers queries, with zero rows
+                cols = ", ".join(f"cast(null as {_SQL_TYPES[str(t)]}) as {c}" for c, t in columns)
+                con.execute(f"create view {name} as select {cols} where false")
+        con.execute(
+            "create view all_documents as select *, true as kept from documents "
+            "union all by name select *, false as kept from removed"
+        )
+    except duckdb.Error as e:  # an unreadable or foreign parquet file
+        raise WinnowError(f"{out}: {error_message(e)}") from None
     return con
+
+
+def error_message(e: duckdb.Error) -> str:
+    """DuckDB's message on one line: its first paragraph ("Parser Error: ..."), without the caret excerpt."""
+    head = str(e).strip().split("\n\n", 1)[0]
+    return " ".join(line.strip() for line in head.splitlines() if line.strip()) or type(e).__name__
 
 
 _SQL_TYPES = {"string": "varchar", "double": "double", "int64": "bigint"}

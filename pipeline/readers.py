@@ -183,7 +183,6 @@ class UnitReader(PipelineStep):
         return self.units[rank::world_size]
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
-        _leave_ctrl_c_to_the_driver()
         if data:
             yield from data
         shard = self.shard(rank, world_size)
@@ -230,18 +229,6 @@ def _is_empty(path: str) -> bool:
 # what reading a broken file raises: arrow (ArrowInvalid is a ValueError, ArrowIOError an OSError), gzip
 # (BadGzipFile is an OSError; EOFError when cut short), zlib, zstandard
 _BAD_FILE_ERRORS = (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError)
-
-
-def _leave_ctrl_c_to_the_driver() -> None:
-    """In a local pool's worker process, ignore SIGINT: Ctrl-C reaches the whole process group, and the
-    driver (``winnow``) alone should answer it (it stops the pool; unfinished tasks keep only ``.part``
-    files and resume on the rerun) instead of every worker printing a traceback."""
-    import signal
-
-    import multiprocess
-
-    if multiprocess.current_process().name != "MainProcess" or multiprocess.parent_process() is not None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _unit_bytes(unit: tuple) -> int:

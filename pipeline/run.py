@@ -26,7 +26,7 @@ from pathlib import Path
 from filters.base import WinnowFilter
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
-from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, make_executor, write_json
+from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, import_ray, make_executor, write_json
 from pipeline.manifest import stage_assets
 from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
 from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units
@@ -188,11 +188,16 @@ def build_jobs(cfg: RunConfig) -> tuple[list, int]:
 def run(cfg: RunConfig) -> RunResult | None:
     """Run ``cfg`` end to end (local, ray) and return its stats and manifest; on Slurm, submit and return None."""
     out = Path(cfg.output)
-    last, tasks = build_jobs(cfg)
     if cfg.executor.kind == "ray":
-        connect_ray(cfg.executor)
+        import_ray()  # a missing package is an install hint before any work starts, not a traceback
+    last, tasks = build_jobs(cfg)
+    started_ray = cfg.executor.kind == "ray" and connect_ray(cfg.executor)
     t0, cpu0 = time.time(), _cpu_seconds()
-    last.run()
+    try:
+        last.run()
+    finally:
+        if started_ray:  # disconnect, and stop the local instance if connect_ray started one
+            import_ray().shutdown()
     if cfg.executor.kind == "slurm":
         return None
     stats = json.loads((out / "stats.json").read_text())

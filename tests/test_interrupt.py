@@ -78,7 +78,7 @@ def _check(inputs, reference, out, sig, point, when):
     if sig == signal.SIGINT:
         assert rc == 130, err[-3000:]
         assert err.rstrip().splitlines()[-1] == INTERRUPTED
-        assert "Traceback" not in err, err[-3000:]
+        assert "Traceback" not in err, f"{point}: " + err[max(err.find("Traceback") - 300, 0):][:2500]
     time.sleep(0.5)  # let killed workers go
     # every file under a final name is whole: the same as that file of the uninterrupted run
     for f in final_files(out):
@@ -106,7 +106,7 @@ POINTS = {
     "last phase": lambda out, t: (out / "logs" / "2").exists(),
     "finalize": lambda out, t: (out / "logs" / "finalize").exists(),
 }
-FRACTIONS = (0.1, 0.3, 0.5, 0.7)
+FRACTIONS = (0.1, 0.25, 0.4)  # of the reference run's wall time; later points are events above
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
