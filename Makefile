@@ -62,9 +62,10 @@ $(VENV)/.winnow-ray: $(VENV)/.winnow-setup
 
 # The `cluster` tests on a one-node Ray cluster bound to loopback only (Ray 2.60 swaps 127.0.0.1 for
 # the interface address unless RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 is set for `ray start` and the
-# client), stopped again whatever the tests do. A real Slurm is used too where SLURM_CONF names one.
+# client; its token authentication, on by default for `ray start` heads, is off for this loopback-only
+# test cluster with RAY_AUTH_MODE=disabled), stopped again whatever the tests do. A real Slurm is used too where SLURM_CONF names one.
 test-cluster: $(VENV)/.winnow-ray
-	export RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 RAY_ADDRESS=127.0.0.1:$(RAY_PORT); \
+	export RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER=0 RAY_AUTH_MODE=disabled RAY_ADDRESS=127.0.0.1:$(RAY_PORT); \
 	trap '$(VENV)/bin/ray stop --force >/dev/null 2>&1' EXIT; \
 	$(VENV)/bin/ray start --head --node-ip-address=127.0.0.1 --port=$(RAY_PORT) --num-cpus=2 \
 	  --include-dashboard=false --disable-usage-stats >/dev/null && \
