@@ -2,7 +2,7 @@
 every file under a final name is whole (identical to the same file of an uninterrupted run), Ctrl-C
 ends with one line and exit code 130, and running the same command again gives exactly the
 uninterrupted output. The full matrix is slow (`make test-slow`); one point of each signal runs in
-`make test`."""
+`make test`. Also: changing the task count of a started run is refused."""
 
 import json
 import os
@@ -15,6 +15,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline.config import load_config
+from pipeline.errors import ConfigError
+from pipeline.run import run
 from tests.conftest import ROOT, demo_copies
 
 INTERRUPTED = "winnow: interrupted; run the same command again to resume"
@@ -124,3 +127,11 @@ def test_interrupt_anywhere_then_resume(inputs, reference, tmp_path, sig, point)
         at = float(point.split("%")[0]) / 100 * reference[1]
         when = lambda out, t: t >= at  # noqa: E731
     _check(inputs, reference, tmp_path / "out", sig, point, when)
+
+
+def test_changing_the_task_count_of_a_started_run_is_refused(inputs, tmp_path):
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(
+        input_glob=str(inputs / "*.warc.gz"), output=str(tmp_path / "o"), tasks=2, workers=1, limit=5)
+    run(cfg)
+    with pytest.raises(ConfigError, match="started with 2 task"):
+        run(cfg.with_overrides(tasks=4))
