@@ -72,9 +72,11 @@ def _run_and_report(cfg, overwrite: bool) -> int:
 
 
 def _interruptible(fn, *args):
-    """``fn(*args)``, ending with KeyboardInterrupt if Ctrl-C came at all: a SIGINT that lands while Python
-    runs a finalizer (a pool being torn down between two jobs) is printed as "ignored" and lost, so the
-    handler also remembers it, and a run that went on regardless still ends as interrupted."""
+    """``fn(*args)``, stopped by Ctrl-C with a KeyboardInterrupt (the CLI prints one line for it).
+
+    A SIGINT that lands while Python runs a finalizer or an at-fork hook (a pool or manager starting or
+    stopping between two jobs) cannot raise there: Python reports it as "Exception ignored" and goes on.
+    Such a report is silenced and the interrupt raised again 10 ms later, at an ordinary point."""
     import signal
 
     hit = []
@@ -83,12 +85,23 @@ def _interruptible(fn, *args):
         hit.append(signum)
         raise KeyboardInterrupt
 
+    def on_unraisable(unraisable):
+        if isinstance(unraisable.exc_value, KeyboardInterrupt):
+            signal.setitimer(signal.ITIMER_REAL, 0.01)  # SIGALRM -> on_sigint, outside the finalizer
+        else:
+            previous_hook(unraisable)
+
     previous = signal.signal(signal.SIGINT, on_sigint)
+    previous_alarm = signal.signal(signal.SIGALRM, on_sigint)
+    previous_hook, sys.unraisablehook = sys.unraisablehook, on_unraisable
     try:
         result = fn(*args)
     finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGINT, previous)
-    if hit:
+        signal.signal(signal.SIGALRM, previous_alarm)
+        sys.unraisablehook = previous_hook
+    if hit:  # swallowed somewhere we could not see, and the run went on to the end: still say so
         raise KeyboardInterrupt
     return result
 
