@@ -59,9 +59,8 @@ DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("metadata", pa.string()),
 ]
 REMOVED_COLUMNS = DOC_COLUMNS + [("removed_by", pa.string()), ("reason", pa.string())]
-_COLUMN_NAMES = {name for name, _ in REMOVED_COLUMNS}
-_NOT_METADATA = _COLUMN_NAMES | {"filter_reason"}
-CORE_NAMES = frozenset(_COLUMN_NAMES)
+CORE_NAMES = frozenset(name for name, _ in REMOVED_COLUMNS)
+_NOT_METADATA = CORE_NAMES | {"filter_reason"}
 
 Extra = tuple[tuple[str, pa.DataType], ...]  # (name, type) of the columns after the core ones
 

@@ -56,11 +56,10 @@ def score_columns(steps: list) -> tuple[str, ...]:
 
 def check_read_columns(cfg: RunConfig, steps: list, files: list[str]) -> None:
     """A stage that reads a score column (``reads_columns``) needs it in the input or from a stage before it."""
-    needs = [(sc, step) for sc, step in zip(cfg.stages, steps) if getattr(step, "reads_columns", ())]
-    if not needs:
+    if not any(getattr(step, "reads_columns", ()) for step in steps):
         return
     have = input_fields(files)
-    for i, (sc, step) in enumerate(zip(cfg.stages, steps)):
+    for sc, step in zip(cfg.stages, steps):
         for col in getattr(step, "reads_columns", ()):
             if col not in have:
                 scores = sorted(c for c in have if c.startswith("quality_"))
@@ -110,7 +109,7 @@ def input_reader(cfg: RunConfig, units: list):
 def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list, object]]:
     """[(steps, barrier)] for each phase, in order."""
     out = Path(cfg.output)
-    phases, columns = plan(cfg, [u[0] for u in units])
+    phases, columns = plan(cfg, list(dict.fromkeys(u[0] for u in units)))  # a split file once
     result = []
     previous = None
     for k, phase in enumerate(phases):
