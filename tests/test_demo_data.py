@@ -3,6 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import hashlib
+import html
+import json
+import os
+import subprocess
+import sys
 import zlib
 
 import pytest
@@ -11,9 +17,22 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from pipeline.demo_data import ALL_KINDS, CORRUPT_KINDS, KIND_PLAN_PER_300, main, write_demo_warc
+from pipeline.demo_data import (
+    ALL_KINDS, CORRUPT_KINDS, KIND_PLAN_PER_300, main, write_demo_benchmark, write_demo_quality_sets, write_demo_warc,
+)
+from pipeline.demo_pages_other import LOREM_WORDS, SHORT_LINES
+from tests.conftest import ROOT
 
 TAIL_ERRORS = (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError)
+BUNDLED = ROOT / "configs" / "data"
+
+# The default crawl's make-up, written out from the module docstring's table rather than taken from
+# KIND_PLAN_PER_300, so a change to the plan or to how pages are counted shows up here.
+EXPECTED_300 = {
+    "good_en": 165, "foreign": 30, "spam": 21, "lorem": 9, "short": 12, "boilerplate": 9, "exact_dup": 15,
+    "near_dup": 15, "broken_html": 9, "enc_declared": 3, "enc_undeclared": 3, "shift_jis": 2, "image": 1,
+    "pdf": 1, "css": 1, "not_found": 2, "redirect": 2,
+}
 
 
 @pytest.fixture(scope="module")
@@ -68,15 +87,19 @@ def _fastwarc_records(path):
 # --------------------------------------------------------------------------
 
 def test_same_seed_identical_bytes(tmp_path):
+    """Same bytes from another process with another hash seed (set order, clocks and gzip mtimes must not leak in)."""
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir()
     b.mkdir()
     # WARC-Filename is part of the warcinfo record, so use the same file name
     sa = write_demo_warc(a / "demo.warc.gz", n_pages=120, seed=7)
-    sb = write_demo_warc(b / "demo.warc.gz", n_pages=120, seed=7)
-    assert (a / "demo.warc.gz").read_bytes() == (b / "demo.warc.gz").read_bytes()
-    assert sa["sha256"] == sb["sha256"]
-    assert sa["pages"] == sb["pages"]
+    env = dict(os.environ, PYTHONHASHSEED="4321" if os.environ.get("PYTHONHASHSEED") == "1234" else "1234")
+    subprocess.run([sys.executable, "-m", "pipeline.demo_data", str(b / "demo.warc.gz"), "--pages", "120",
+                    "--seed", "7"], check=True, cwd=ROOT, env=env, capture_output=True)
+    data = (a / "demo.warc.gz").read_bytes()
+    assert data == (b / "demo.warc.gz").read_bytes()
+    # the summary describes the file as it is on disk
+    assert sa["sha256"] == hashlib.sha256(data).hexdigest() and sa["bytes"] == len(data)
 
 
 def test_different_seed_different_bytes(tmp_path):
@@ -88,25 +111,25 @@ def test_different_seed_different_bytes(tmp_path):
     assert set(s0["kind_by_url"]) != set(s1["kind_by_url"])
 
 
+def test_plan_matches_the_documented_table():
+    assert ["good_en"] + [k for k, _ in KIND_PLAN_PER_300] == ALL_KINDS == list(EXPECTED_300)
+    assert {k: n for k, n in KIND_PLAN_PER_300} == {k: n for k, n in EXPECTED_300.items() if k != "good_en"}
+    assert CORRUPT_KINDS == ["garbage_header", "bad_content_length", "truncated_gzip"]
+
+
 def test_counts_add_up(demo):
     path, s = demo
     assert s["n_pages"] == 300
-    assert sum(s["pages"].values()) == 300
-    assert set(s["pages"]) == set(ALL_KINDS)
-    expected = dict(KIND_PLAN_PER_300)
-    for kind, n in expected.items():
-        assert s["pages"][kind] == n, kind
-    assert s["pages"]["good_en"] == 300 - sum(expected.values())
-    assert s["pages"]["good_en"] > 150  # majority
-    rec = s["records"]
-    assert sum(rec.values()) == s["total_records"]
-    assert rec["request"] == rec["response"] == 300
-    assert rec["warcinfo"] == 1
-    assert rec["corrupt"] == len(CORRUPT_KINDS) == len(s["corrupt_tail"])
-    assert s["well_formed_records"] == s["total_records"] - rec["corrupt"]
-    non_html = sum(s["pages"][k] for k in ("image", "pdf", "css", "not_found", "redirect"))
-    assert s["html_pages"] == 300 - non_html
-    assert len(s["kind_by_url"]) == 300
+    assert s["pages"] == EXPECTED_300
+    # 1 warcinfo, a request and a response per URL, metadata for the first two good pages,
+    # one dns resource record, then the three corrupt members
+    assert s["records"] == {"warcinfo": 1, "request": 300, "response": 300, "metadata": 2, "resource": 1,
+                            "corrupt": 3}
+    assert s["total_records"] == 607
+    assert s["well_formed_records"] == 604
+    assert s["corrupt_tail"] == ["garbage_header", "bad_content_length", "truncated_gzip"]
+    assert s["html_pages"] == 300 - 7  # image, pdf, css, 2 x 404, 2 x redirect
+    assert len(s["kind_by_url"]) == 300  # every URL distinct
     assert s["bytes"] == path.stat().st_size
     assert 200_000 < s["bytes"] < 1_500_000
 
@@ -115,10 +138,16 @@ def test_counts_add_up(demo):
 def test_small_runs(tmp_path, n):
     s = write_demo_warc(tmp_path / "small.warc.gz", n_pages=n, seed=3)
     assert sum(s["pages"].values()) == n
-    assert s["records"]["response"] == n
-    assert sum(s["records"].values()) == s["total_records"]
+    assert s["pages"]["good_en"] >= 1  # duplicates and broken copies need a source page
+    assert s["records"]["request"] == s["records"]["response"] == n
+    assert s["records"]["metadata"] == min(2, s["pages"]["good_en"])
+    assert s["records"]["warcinfo"] == s["records"]["resource"] == 1
+    assert s["well_formed_records"] == 2 * n + 2 + s["records"]["metadata"]
     recs, _ = _warcio_records(tmp_path / "small.warc.gz")
-    assert sum(r["type"] == "response" for r in recs[: s["well_formed_records"]]) == n
+    wf = recs[: s["well_formed_records"]]
+    assert len(wf) == s["well_formed_records"] and wf[0]["type"] == "warcinfo"
+    assert sum(r["type"] == "response" for r in wf) == n
+    assert [r["type"] for r in recs[s["well_formed_records"]:]] == [None, "response", "response"]
 
 
 def test_invalid_page_count(tmp_path):
@@ -173,7 +202,6 @@ def test_fastwarc_reads_all_well_formed_records_then_tail(demo):
     recs, exc = _fastwarc_records(path)
     _check_well_formed(recs, s, lambda t: t.name if hasattr(t, "name") else str(t).rsplit(".", 1)[-1])
     tail = recs[s["well_formed_records"]:]
-    assert len(tail) <= len(CORRUPT_KINDS)
     assert len(tail) == 1 and tail[0]["type"] in (WarcRecordType.no_type, WarcRecordType.unknown)
     assert isinstance(exc, OSError)
 
@@ -246,33 +274,72 @@ def test_page_content_by_kind(demo):
 def test_cli(tmp_path, capsys):
     out = tmp_path / "cli.warc.gz"
     assert main([str(out), "--pages", "40", "--seed", "5"]) == 0
-    assert out.exists()
     printed = capsys.readouterr().out
-    assert "records" in printed and "good_en=" in printed
-    assert out.read_bytes() == _rewrite(tmp_path, 40, 5)
+    size = out.stat().st_size
+    assert f"wrote {out}: {size:,} bytes" in printed and "good_en=" in printed
+    recs, _ = _warcio_records(out)
+    info = recs[0]["body"].decode()
+    assert recs[0]["type"] == "warcinfo" and "seed=5, pages=40." in info
+    assert sum(r["type"] == "response" for r in recs) == 40 + 2  # 40 captures, 2 corrupt-tail responses
+    assert recs[0]["id"] != _warcio_records(BUNDLED / "demo.warc.gz")[0][0]["id"]  # ids depend on the seed
 
 
-def _rewrite(tmp_path, n, seed):
-    d = tmp_path / "again"
-    d.mkdir()
-    write_demo_warc(d / "cli.warc.gz", n_pages=n, seed=seed)
-    return (d / "cli.warc.gz").read_bytes()
+def test_bundled_demo_files_are_the_generators_output(demo, tmp_path):
+    """configs/data/* are made by `make demo-data`; regenerate them when the generator or its page text changes.
+
+    The fixture's crawl is written as demo.warc.gz (the name is inside the warcinfo record), with the defaults
+    `winnow demo-data` uses, so its bytes must be the committed file's.
+    """
+    path, s = demo
+    bundled = BUNDLED / "demo.warc.gz"
+    assert path.read_bytes() == bundled.read_bytes(), "bundled demo WARC is stale: run `make demo-data`"
+    assert s["sha256"] == hashlib.sha256(bundled.read_bytes()).hexdigest()
+    assert write_demo_benchmark(tmp_path / "demo_benchmark.jsonl") == 6
+    assert (tmp_path / "demo_benchmark.jsonl").read_bytes() == (BUNDLED / "demo_benchmark.jsonl").read_bytes(), \
+        "bundled demo benchmark is stale: run `make demo-data`"
+    paths = write_demo_quality_sets(tmp_path)
+    assert sorted(paths) == ["quality_negative", "quality_positive"]
+    for name, p in paths.items():
+        assert open(p, "rb").read() == (BUNDLED / f"{name}.jsonl").read_bytes(), \
+            f"bundled {name}.jsonl is stale: run `make demo-data`"
 
 
-def test_bundled_demo_file_is_the_generators_output(tmp_path):
-    """configs/data/demo.warc.gz is made by `make demo-data`; regenerate it when the generator changes."""
-    from pipeline.assets import sha256_file
-    from tests.conftest import ROOT
+def test_contaminated_pages_quote_the_benchmark(demo):
+    """Exactly the pages the summary names quote a benchmark question, each one a different item."""
+    path, s = demo
+    items = [json.loads(line) for line in (BUNDLED / "demo_benchmark.jsonl").read_text().splitlines()]
+    assert [i["id"] for i in items] == [f"quiz-{k}" for k in range(6)]
+    recs, _ = _warcio_records(path)
+    quoting = {}
+    for r in recs[: s["well_formed_records"]]:
+        if r["type"] == "response" and (r["ctype"] or "").startswith("text/html"):
+            text = html.unescape(r["body"].decode("utf-8", "replace"))
+            for item in items:
+                if item["question"] in text:
+                    quoting.setdefault(item["id"], set()).add(r["uri"])
+    assert len(s["contaminated_urls"]) == 3
+    # a quoted page may be copied by an exact/near duplicate, which then quotes it too
+    assert len(quoting) == 3
+    for urls in quoting.values():
+        assert len(set(s["contaminated_urls"]) & urls) == 1
+        assert all(s["kind_by_url"][u] in ("good_en", "exact_dup", "near_dup", "broken_html") for u in urls)
 
-    bundled = ROOT / "configs" / "data" / "demo.warc.gz"
-    fresh = tmp_path / "demo.warc.gz"
-    write_demo_warc(fresh)
-    assert sha256_file(fresh) == sha256_file(bundled), "bundled demo WARC is stale: run `make demo-data`"
-    from pipeline.demo_data import write_demo_benchmark
 
-    write_demo_benchmark(tmp_path / "b.jsonl")
-    assert (tmp_path / "b.jsonl").read_bytes() == (bundled.parent / "demo_benchmark.jsonl").read_bytes()
-    from pipeline.demo_data import write_demo_quality_sets
-
-    for name, path in write_demo_quality_sets(tmp_path).items():
-        assert open(path, "rb").read() == (bundled.parent / f"{name}.jsonl").read_bytes(), name
+def test_quality_sets_are_labelled_and_distinct(tmp_path):
+    paths = write_demo_quality_sets(tmp_path, n=40, seed=3)
+    rows = {name: [json.loads(line) for line in open(p, encoding="utf-8")] for name, p in paths.items()}
+    for name, rs in rows.items():
+        assert [r["id"] for r in rs] == [f"{name}-{i}" for i in range(40)]
+        assert all(r["text"].strip() for r in rs)
+    pos = {r["text"] for r in rows["quality_positive"]}
+    neg = {r["text"] for r in rows["quality_negative"]}
+    assert not pos & neg
+    # negatives cycle word salad, keyword spam, boilerplate, lorem ipsum + a placeholder line
+    lorem_vocab = set(LOREM_WORDS)
+    for i, r in enumerate(rows["quality_negative"]):
+        lines = r["text"].split("\n")
+        if i % 4 == 1:
+            assert len(lines) >= 15 and all(line.endswith("!") for line in lines), i
+        elif i % 4 == 3:
+            assert len(lines) == 2 and set(lines[0].split()) <= lorem_vocab and lines[1] in SHORT_LINES, i
+    assert not any(set(r["text"].split()) <= lorem_vocab for r in rows["quality_positive"])
