@@ -85,12 +85,12 @@ from itertools import islice
 from pathlib import Path
 from typing import Iterator
 
+import pyarrow as pa
 from datatrove.data import Document
 from datatrove.utils.logging import logger
 
-from filters.base import WinnowFilter
+from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.registry import register
 
 try:
     import xxhash
@@ -512,7 +512,7 @@ _MODES = ("drop", "mask")
 
 
 @register("decontam_v1")
-class Decontaminate(WinnowFilter):
+class Decontaminate(Stage):
     """Drop (or mask) documents sharing a word 13-gram with a benchmark item (GPT-3 appendix C; Dolma).
 
     Reason: ``decontam_contaminated`` (mode ``drop``). Metadata on a contaminated
@@ -526,6 +526,12 @@ class Decontaminate(WinnowFilter):
     question/choices/answer field); without it such a file is an error, since
     it is most likely training data given as a benchmark by mistake.
     """
+
+    columns = (
+        Column("decontam_benchmark", pa.string(), "benchmark whose item shares the most n-grams with the document"),
+        Column("decontam_item", pa.string(), "id of that benchmark item"),
+        Column("decontam_ngrams", pa.int64(), "n-grams the document shares with benchmark items"),
+    )
 
     name = "decontam"
 

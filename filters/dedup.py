@@ -45,14 +45,16 @@ from pathlib import Path
 
 import numpy as np
 import xxhash
+import pyarrow as pa
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from filters.base import WinnowFilter
+from pipeline.stage import Barrier, Column, register
+from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
+from pipeline.urls import url_key
 from pipeline.outputs import when_task_succeeds
-from pipeline.registry import register
 
 _MASK64 = (1 << 64) - 1
 _EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never clustered)
@@ -64,17 +66,6 @@ _CHUNK = 1024  # shingles per block when computing MinHash, to bound memory on h
 def normalise(text: str) -> str:
     """Lower-case, NFKC, punctuation removed, whitespace collapsed (the comparison form of a text)."""
     return _WS.sub(" ", _PUNCT.sub(" ", unicodedata.normalize("NFKC", text).lower())).strip()
-
-
-def normalise_url(url: str | None) -> str | None:
-    """Scheme, ``www.``, fragment and trailing slash removed; host lower-cased. None if no URL."""
-    if not url:
-        return None
-    url = url.strip().split("#", 1)[0]
-    url = re.sub(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", "", url)
-    host, sep, rest = url.partition("/")
-    host = host.lower().removeprefix("www.")
-    return (host + sep + rest).rstrip("/") or None
 
 
 def _fmix64(h: np.ndarray) -> np.ndarray:
@@ -91,15 +82,16 @@ def lsh_curve(bands: int, rows: int, points=(0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9
     return [(s, 1 - (1 - s**rows) ** bands) for s in points]
 
 
-class _DedupBase(WinnowFilter):
+class _DedupBase(Barrier):
     """The filter phase of a dedup stage; ``key_step`` and ``cluster`` are the phases before it."""
 
-    is_barrier = True
-    method = "?"
+    columns = (
+        Column("dup_cluster", pa.string(), "id of the duplicate cluster's kept representative (null: no duplicate)"),
+        Column("dup_cluster_size", pa.int64(), "documents the cluster stands for, over every dedup stage run so far"),
+        Column("dup_of", pa.string(), "removed rows: id of the kept document this one duplicates"),
+    )
 
-    def __init__(self, exclusion_writer=None):
-        super().__init__(exclusion_writer)
-        self.workdir: str | None = None  # set by the runner: OUT/work/<stage>
+    method = "?"
 
     # -- phase 1 -------------------------------------------------------------------------------------
     def doc_keys(self, doc: Document) -> tuple[np.ndarray, np.ndarray | None]:
@@ -174,7 +166,7 @@ class URLDedup(_DedupBase):
         super().__init__(exclusion_writer)
 
     def doc_keys(self, doc):
-        url = normalise_url(doc.metadata.get("url"))
+        url = url_key(doc.metadata.get("url"))
         key = np.uint64(xxhash.xxh64_intdigest(url) or 1) if url else _EMPTY
         return np.array([key], dtype=np.uint64), None
 
@@ -420,16 +412,15 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     reps = np.unique(rep[rep >= 0])
     ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
     (workdir / "assign").mkdir(parents=True, exist_ok=True)
-    _atomic_write(workdir / "assign" / "rep_ids.json", json.dumps({str(k): v for k, v in ids.items()}))
+    atomic_write(workdir / "assign" / "rep_ids.json", json.dumps({str(k): v for k, v in ids.items()}))
     for r in range(tasks):
         lo, hi = int(starts[r]), int(starts[r + 1])
-        tmp = workdir / "assign" / f"{r:05d}.tmp.npz"
-        np.savez(tmp, start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi])
-        os.replace(tmp, workdir / "assign" / f"{r:05d}.npz")
+        atomic_write(workdir / "assign" / f"{r:05d}.npz",
+                     lambda tmp: np.savez(tmp.open("wb"), start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi]))
     n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
     summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
                "clusters": int(reps.size), "capped_documents": capped}
-    (workdir / "cluster.json").write_text(json.dumps(summary, indent=2))
+    atomic_write_json(workdir / "cluster.json", summary)
     logger.info(f"{stage.stage_name}: {summary}")
     return summary
 
@@ -448,12 +439,6 @@ def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -
                 if lo + i in needed:
                     out[lo + i] = json.loads(line)
     return out
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text)
-    os.replace(tmp, path)
 
 
 class _Assignments:

@@ -21,9 +21,8 @@ from itertools import islice
 from datatrove.data import Document
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
-from filters.base import WinnowFilter
+from pipeline.stage import Stage, register
 from filters.textstats import count_sentences, stats_for
-from pipeline.registry import register
 
 _TERMINAL = tuple(TERMINAL_PUNCTUATION)
 
@@ -46,7 +45,7 @@ def _ngrams(ids: list[int], n: int):
 
 
 @register("gopher_repetition_v1")
-class GopherRepetition(WinnowFilter):
+class GopherRepetition(Stage):
     """Drop documents dominated by repeated lines, paragraphs or word n-grams (Gopher, table A1).
 
     Reasons: ``dup_para_frac``, ``dup_para_char_frac``, ``dup_line_frac``,
@@ -135,7 +134,7 @@ _STOP_WORDS = ("the", "be", "to", "of", "and", "that", "have", "with")
 
 
 @register("gopher_quality_v1")
-class GopherQuality(WinnowFilter):
+class GopherQuality(Stage):
     """Drop documents that do not look like prose (Gopher quality rules, Rae et al. 2021).
 
     Reasons: ``few_words`` / ``too_many_words`` (non-symbol words outside
@@ -224,7 +223,7 @@ _POLICY_SUBSTRINGS = ("terms of use", "privacy policy", "cookie policy", "uses c
 
 
 @register("c4_quality_v1")
-class C4Quality(WinnowFilter):
+class C4Quality(Stage):
     """C4's line and page rules (Raffel et al. 2020; datatrove's C4QualityFilter).
 
     Lines are removed (the document's text is rewritten): lines with a word longer
@@ -295,7 +294,7 @@ class C4Quality(WinnowFilter):
 
 
 @register("fineweb_quality_v1")
-class FineWebQuality(WinnowFilter):
+class FineWebQuality(Stage):
     """FineWeb's own line-level rules (Penedo et al. 2024, section 3.3).
 
     Reasons: ``empty``; ``line_punct_ratio`` (fraction of non-empty lines ending

@@ -16,11 +16,16 @@ document is kept and only labelled. The model is read from a local file (see
 
 from __future__ import annotations
 
+import pyarrow as pa
 from datatrove.data import Document
 
-from filters.base import WinnowFilter
+from pipeline.stage import Column, Stage, register
+
+LANG_COLUMNS = (
+    Column("lang", pa.string(), "language of the best fastText lid.176 label (en, de, ...)"),
+    Column("lang_score", pa.float64(), "fastText probability of that label (0..1)"),
+)
 from pipeline.assets import LID176, resolve
-from pipeline.registry import register
 
 
 class FastTextLID:
@@ -50,8 +55,10 @@ class FastTextLID:
 
 
 @register("langid_v1")
-class LangID(WinnowFilter):
+class LangID(Stage):
     """Label the language (fastText lid.176) and keep the listed languages above a score threshold."""
+
+    columns = LANG_COLUMNS
 
     name = "langid"
 
@@ -85,7 +92,7 @@ class LangID(WinnowFilter):
 
 
 @register("langid_prefilter_v1")
-class LangIDPrefilter(WinnowFilter):
+class LangIDPrefilter(Stage):
     """Before extraction: drop HTML pages confidently in a language outside ``languages``.
 
     The page is rendered with resiliparse's main-content text (fast, rougher than
@@ -95,6 +102,8 @@ class LangIDPrefilter(WinnowFilter):
     to extraction and ``langid_v1``, which makes the final decision. Pages
     shorter than ``min_chars`` rendered characters are passed on undecided.
     """
+
+    columns = LANG_COLUMNS
 
     name = "langid_prefilter"
 

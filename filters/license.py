@@ -96,13 +96,13 @@ import html as html_lib
 import re
 from fnmatch import fnmatchcase
 from pathlib import Path
-from urllib.parse import urlsplit
 
+import pyarrow as pa
 from datatrove.data import Document
 
-from filters.base import WinnowFilter
+from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.registry import register
+from pipeline.urls import host_of, normalise_host
 
 SOURCES = ("html-rel", "html-meta", "pdf-metadata", "text", "html-text", "domain-list")
 
@@ -484,23 +484,15 @@ def load_domain_list(path: str) -> dict[str, str]:
         sid = known_id(str(lic)) or spdx_from_value(str(lic))
         if not sid:
             raise ConfigError(f"stages.license_v1.domain_list: {path}: {lic!r} (for {domain}) is not a known licence id")
-        d = str(domain).strip().lower()
-        out[d[4:] if d.startswith("www.") else d] = sid
+        out[normalise_host(str(domain))] = sid
     return out
 
 
 def _host(doc: Document) -> str | None:
     host = doc.metadata.get("domain")
     if not host or "." not in str(host):
-        url = doc.metadata.get("url")
-        try:
-            host = urlsplit(url).hostname if url else None
-        except ValueError:
-            host = None
-    if not host:
-        return None
-    host = str(host).lower()
-    return host[4:] if host.startswith("www.") else host
+        return host_of(doc.metadata.get("url"))
+    return normalise_host(host)
 
 
 def detect(doc: Document, domains: dict[str, str] | None = None, prefer_domain_list: bool = False):
@@ -540,7 +532,7 @@ def detect(doc: Document, domains: dict[str, str] | None = None, prefer_domain_l
 
 
 @register("license_v1")
-class LicenseFilter(WinnowFilter):
+class LicenseFilter(Stage):
     """Write ``license`` (SPDX id or null) and ``license_source``; with ``allow``, keep only those licences.
 
     Place before ``extract_html_v1`` to read HTML signals (rel=license, CC badges,
@@ -549,6 +541,11 @@ class LicenseFilter(WinnowFilter):
     ``allow``: SPDX ids or globs; drops ``license_not_allowed`` / ``license_unknown``
     (unless ``keep_unknown``).
     """
+
+    columns = (
+        Column("license", pa.string(), "SPDX id of the licence found (CC-BY-4.0, ...), null when none"),
+        Column("license_source", pa.string(), "where it was found: html-rel, html-meta, pdf-metadata, text, html-text, input"),
+    )
 
     name = "license"
 

@@ -1,4 +1,4 @@
-"""Opt-outs, offline URL blocklists and bad-word lists: drop documents by where they come from or what they say.
+"""Opt-outs and offline URL blocklists: drop documents by where they come from.
 
 ``optout_v1`` drops documents whose URL matches a rule of a user-supplied list
 file (``rules``: a local path; one rule a line, ``#`` starts a comment):
@@ -32,34 +32,23 @@ Reasons: ``url_blocklist_domain``, ``url_blocklist_url``,
 ``url_blocklist_hard_word``, ``url_blocklist_soft_words`` (at least
 ``soft_word_threshold`` soft words), ``url_blocklist_subword``. The domain list
 costs about 3 s and 400 MB per process, once (``lists`` can leave it out).
-
-``badwords_v1`` drops documents containing more than ``max_bad_words``
-occurrences of words of a word list, C4's rule (Raffel et al. 2020: any word of
-the "List of Dirty, Naughty, Obscene or Otherwise Bad Words" drops the page).
-datatrove downloads that list at run time; here the list is a local file
-(``wordlist``: one word or phrase a line) or, when it is not given, the list
-that the ``better-profanity`` PyPI package ships
-(``better_profanity/profanity_wordlist.txt``, MIT) if that package is
-installed; otherwise the stage fails at build time saying so. Matching is on
-lower-cased word tokens; phrases match as consecutive tokens. Reason
-``badwords_contains``; the count goes to ``badwords_count``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import tarfile
 from fnmatch import fnmatchcase
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pyarrow as pa
 from datatrove.data import Document
 from datatrove.utils.logging import logger
 
-from filters.base import WinnowFilter
+from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.registry import register
+from pipeline.urls import normalise_host
 
 
 def _url_parts(url: str) -> tuple[str, str] | None:
@@ -71,9 +60,9 @@ def _url_parts(url: str) -> tuple[str, str] | None:
         return None
     if not host:
         return None
-    host = host.rstrip(".")
-    if host.startswith("www."):
-        host = host[4:]
+    host = normalise_host(host)
+    if not host:
+        return None
     netloc = host + (f":{sp.port}" if sp.port else "")
     rest = url.strip().split(sp.netloc, 1)[1] if sp.netloc else ""
     return host, f"{sp.scheme.lower()}://{netloc}{rest}"
@@ -118,7 +107,7 @@ class OptOutRules:
                 d = value.lower().strip("/").rstrip(".")
                 if "/" in d or " " in d or "." not in d:
                     raise ConfigError(f"stages.optout_v1.rules: {where}: expected a domain, URL, glob:, or re: rule")
-                self.domains[d[4:] if d.startswith("www.") else d] = where
+                self.domains[normalise_host(d)] = where
 
     def __len__(self) -> int:
         return len(self.domains) + len(self.ordered)
@@ -143,12 +132,14 @@ class OptOutRules:
 
 
 @register("optout_v1")
-class OptOutFilter(WinnowFilter):
+class OptOutFilter(Stage):
     """Drop documents whose URL matches an opt-out list (domains, URL prefixes, globs, regexes).
 
     ``rules``: local list file (see the module docstring for the line syntax).
     Reasons ``optout_domain|prefix|glob|regex``; the rule goes to ``optout_rule``.
     """
+
+    columns = (Column("optout_rule", pa.string(), "the opt-out rule that matched, as file:line: rule"),)
 
     name = "optout"
 
@@ -202,7 +193,7 @@ def _tar_list(member: str) -> frozenset[str]:
 
 
 @register("url_blocklist_v1")
-class URLBlocklist(WinnowFilter):
+class URLBlocklist(Stage):
     """datatrove URLFilter's rules with its bundled lists (FineWeb), offline and without tldextract.
 
     ``lists``: any of domains, urls, words. ``extra_domains``/``extra_urls``:
@@ -225,7 +216,7 @@ class URLBlocklist(WinnowFilter):
             raise ConfigError(f"stages.url_blocklist_v1.lists: unknown list(s) {bad}; valid: {', '.join(_LISTS)}")
         self.lists = tuple(lists)
         self.soft_word_threshold = soft_word_threshold
-        self.extra_domains = frozenset(d.lower().removeprefix("www.") for d in extra_domains)
+        self.extra_domains = frozenset(normalise_host(d) for d in extra_domains)
         self.extra_urls = frozenset(extra_urls)
         self._loaded = False
 
@@ -271,67 +262,4 @@ class URLBlocklist(WinnowFilter):
                 return self.drop("soft_words")
             if next(self.subwords.iter(_NORMALIZER.sub("", url).lower()), False):
                 return self.drop("subword")
-        return True
-
-
-# --- bad words ----------------------------------------------------------------------------------------------------
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
-def default_wordlist() -> str:
-    """The word list the better-profanity package ships, or a ConfigError saying how to get one."""
-    try:
-        import better_profanity
-    except ImportError:
-        raise ConfigError(
-            "stages.badwords_v1.wordlist: no word list given and the `better-profanity` package (which ships one, "
-            "MIT) is not installed; `pip install -e '.[badwords]'` (or better-profanity) or set wordlist: PATH (one word a line, "
-            "e.g. C4's LDNOOBW en list)"
-        ) from None
-    path = Path(better_profanity.__file__).parent / "profanity_wordlist.txt"
-    if not path.is_file():
-        raise ConfigError(f"stages.badwords_v1.wordlist: {path} not found in the installed better-profanity")
-    return str(path)
-
-
-@register("badwords_v1")
-class BadWords(WinnowFilter):
-    """Drop documents with more than ``max_bad_words`` words of a bad-word list (C4's rule with max 0).
-
-    ``wordlist``: local file, one word or phrase a line (default: better-profanity's list).
-    Reason ``badwords_contains``; the count goes to ``badwords_count``.
-    """
-
-    name = "badwords"
-
-    def __init__(self, wordlist: str | None = None, max_bad_words: int = 0, exclusion_writer=None):
-        super().__init__(exclusion_writer)
-        path = wordlist or default_wordlist()
-        if not os.path.isfile(path):
-            raise ConfigError(f"stages.badwords_v1.wordlist: {path} does not exist")
-        self.wordlist = path
-        self.max_bad_words = max_bad_words
-        self.words: set[str] = set()
-        self.phrases: dict[str, list[tuple[str, ...]]] = {}
-        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
-            toks = tuple(_WORD_RE.findall(line.strip().lower()))
-            if not toks or line.startswith("#"):
-                continue
-            if len(toks) == 1:
-                self.words.add(toks[0])
-            else:
-                self.phrases.setdefault(toks[0], []).append(toks)
-
-    def filter(self, doc: Document) -> bool | tuple[bool, str]:
-        toks = _WORD_RE.findall((doc.text or "").lower())
-        n = 0
-        for i, t in enumerate(toks):
-            if t in self.words:
-                n += 1
-            for ph in self.phrases.get(t, ()):
-                if tuple(toks[i: i + len(ph)]) == ph:
-                    n += 1
-        doc.metadata["badwords_count"] = n
-        if n > self.max_bad_words:
-            return self.drop("contains")
         return True

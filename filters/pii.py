@@ -65,11 +65,11 @@ import ipaddress
 import re
 from typing import Literal
 
+import pyarrow as pa
 from datatrove.data import Document
 
-from filters.base import WinnowFilter
+from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.registry import register
 
 PII_TYPES = ("email", "phone", "ip", "card")
 PLACEHOLDERS = {"email": "<EMAIL>", "phone": "<PHONE>", "ip": "<IP>", "card": "<CARD>"}
@@ -354,7 +354,7 @@ def mask_text(text: str, spans: list[tuple[int, int, str]]) -> str:
 
 
 @register("pii_v1")
-class PIIFilter(WinnowFilter):
+class PIIFilter(Stage):
     """Mask e-mails, phones, IPs and Luhn-valid card numbers with <EMAIL>/<PHONE>/<IP>/<CARD>, or drop the document.
 
     ``types``: which of email, phone, ip, card. ``mode``: ``mask`` rewrites the
@@ -364,6 +364,12 @@ class PIIFilter(WinnowFilter):
     addresses or CIDR networks never masked; ``ip_public_only``: mask only
     globally routable IPs (FineWeb's rule).
     """
+
+    columns = tuple(
+        Column(f"pii_{kind}", pa.int64(), f"{what} found (and masked when the stage masks)")
+        for kind, what in (("email", "e-mail addresses"), ("phone", "phone numbers"), ("ip", "IP addresses"),
+                           ("card", "payment card numbers (Luhn-checked)"))
+    )
 
     name = "pii"
 

@@ -1,65 +1,45 @@
-"""Model-based quality scores: train a classifier or regressor on labelled documents, score every document.
-
-Two recipes:
-
-- ``fasttext``: supervised fastText over word unigrams and bigrams (``wordNgrams=2``), the DCLM quality
-  classifier's recipe (Li et al. 2024, "DataComp-LM"); score = P(positive label).
-- ``linear``: scikit-learn hashing vectoriser (word 1-2 grams, 2**20 buckets, sublinear TF-IDF) plus
-  logistic regression, for small label sets and better calibrated probabilities.
-
-Regression on graded labels (FineWeb-Edu's 0-5 educational scores, Penedo et al. 2024): ``linear`` fits
-Ridge on the same features; ``fasttext`` trains on the labels rounded to integer classes (clipped to the
-1st-99th percentile of the training labels so a few outliers do not each become a class) and scores the
-expected grade, sum over classes of P(class) * class, as FineWeb-Edu turns its classifier into a score.
+"""Model-based quality scores: the ``quality_score_v1`` stage and the trained model it loads.
 
 Score first, decide late: :class:`QualityScore` (``quality_score_v1``) writes ``quality_<name>`` (float,
-higher = better: a probability in 0-1 for classifiers, a predicted grade in label units for regressors)
-into every document and drops nothing; thresholds are applied later.
+higher = better) into every document and drops nothing; thresholds are applied later. Models are trained by
+``winnow quality train`` (:mod:`filters.quality_train`); two kinds:
+
+- ``fasttext``: supervised fastText over word unigrams and bigrams, the DCLM quality classifier's recipe
+  (Li et al. 2024, "DataComp-LM"). Classifier score = P(positive label); regressor score = the expected
+  grade, sum over classes of P(class) * class, as FineWeb-Edu turns its classifier into a score (Penedo
+  et al. 2024).
+- ``linear``: a scikit-learn pipeline (hashed word 1-2 grams, sublinear TF-IDF, by default plus
+  log(1 + characters)) with logistic regression (score = P(positive), 0-1) or Ridge (score = predicted
+  grade, label units).
+
+A model directory, as ``train`` writes it and :class:`QualityModel` reads it:
+
+- ``meta.json``: ``kind`` (fasttext | linear), ``task`` (classify | regress), ``model_file``,
+  ``model_sha256`` (checked before loading), ``preprocessing`` (``max_chars``, ``lower``), and the
+  training record (labels, counts, holdout rule, seed, hyperparameters, versions, inputs);
+- the model file: ``model.bin`` (fastText) or ``model.joblib`` (scikit-learn pipeline);
+- ``metrics.json``, ``calibration.png``, ``holdout_ids.txt``: the held-out evaluation.
 
 Text preprocessing, identical at training and scoring time and recorded in ``meta.json``: only the first
-``max_chars`` characters (10,000 by default) are used, newlines become spaces,
-and for fastText the text is lower-cased (measured on the shared real sets, 20% held out: SMS ham-vs-spam
-ROC AUC 0.980 lower-cased against 0.978 as is; Stack Exchange vote Spearman 0.362 against 0.345). The linear
-model lower-cases in its vectoriser and adds one feature, log(1 + characters), because TF-IDF rows have
-unit norm and length alone ranks Stack Exchange answers by votes at Spearman 0.40.
-
-Honest evaluation: a document is held out when ``xxh64(seed, id) / 2**64 < holdout`` (:func:`in_holdout`),
-so the split depends on neither file order nor text, and held-out documents never reach the trainer.
-``metrics.json`` is computed on the held-out part only.
+``max_chars`` characters (10,000 by default) are used, newlines become spaces, and for fastText the text is
+lower-cased (the measurements are in :mod:`filters.quality_train`).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
-import os
 import re
-import tempfile
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
-import xxhash
+import pyarrow as pa
 from datatrove.data import Document
 
-from filters.base import WinnowFilter
 from pipeline.errors import ConfigError, WinnowError
-from pipeline.readers import DocumentReader
-from pipeline.registry import register
-from pipeline.warc import resolve_inputs
+from pipeline.stage import Column, Stage, register
 
-MODELS = ("fasttext", "linear")
 MAX_CHARS = 10_000
-THRESHOLDS = tuple(round(0.1 * i, 1) for i in range(1, 10))
-TOP_FRACTIONS = (0.1, 0.2)
-# lr 0.5 measured against 0.1 (20% held out): SMS ROC AUC 0.980 vs 0.976, Stack Exchange votes Spearman 0.36 vs
-# 0.11. dim 64 x 200,000 buckets: 51 MB of bucket rows plus 256 bytes a vocabulary word (72 MB for the pair set).
-FASTTEXT_DEFAULTS = dict(lr=0.5, epoch=20, wordNgrams=2, dim=64, bucket=200_000, minCount=1, loss="softmax")
-LINEAR_DEFAULTS = dict(C=4.0, alpha=1.0, n_features=2**20, ngram_max=2, class_weight=None, length_feature=True)
-
-
-# ---------------------------------------------------------------- preprocessing and split
 
 
 def preprocess(text: str, max_chars: int = MAX_CHARS, lower: bool = False) -> str:
@@ -72,326 +52,10 @@ def preprocess(text: str, max_chars: int = MAX_CHARS, lower: bool = False) -> st
     return text.lower() if lower else text
 
 
-def in_holdout(doc_id: str, seed: int, fraction: float) -> bool:
-    """True when the document is held out: a hash of (seed, id), independent of file order and text."""
-    return xxhash.xxh64_intdigest(f"{seed}\x00{doc_id}") < fraction * 2**64
-
-
-def split(docs: list[dict], holdout: float, seed: int) -> tuple[list[dict], list[dict]]:
-    """(train, held-out) lists of labelled docs, by :func:`in_holdout` on each doc's ``id``."""
-    train, held = [], []
-    for d in docs:
-        (held if in_holdout(d["id"], seed, holdout) else train).append(d)
-    return train, held
-
-
-# ---------------------------------------------------------------- reading labelled documents
-
-
-def read_labelled(
-    globs: list[str], text_field: str = "text", label_field: str | None = None, max_docs: int | None = None
-) -> tuple[list[dict], dict]:
-    """Documents as ``{"id", "text", "label"?}`` dicts, plus ``{file: bytes}``; files in sorted order.
-
-    Files are read with :class:`pipeline.readers.DocumentReader` (rows need a ``text`` column to be
-    documents). The training text is ``text`` or, for another ``text_field``, that metadata key. A file in
-    which no document has the field is a ConfigError naming file and field; single documents without it
-    (or, with ``label_field``, without a label) are skipped. ``max_docs`` stops reading after that many.
-    """
-    files = resolve_inputs(globs)
-    reader = DocumentReader(files)
-    out: list[dict] = []
-    sizes: dict[str, int] = {}
-    for path in files:
-        sizes[path] = _size(path)
-        n_docs = n_text = 0
-        for doc in reader.read_file(path):
-            n_docs += 1
-            text = doc.text if text_field == "text" else doc.metadata.get(text_field)
-            if not isinstance(text, str):
-                continue
-            n_text += 1
-            item = {"id": doc.id, "text": text}
-            if label_field is not None:
-                if doc.metadata.get(label_field) is None:
-                    continue
-                item["label"] = doc.metadata[label_field]
-            out.append(item)
-            if max_docs is not None and len(out) >= max_docs:
-                return out, sizes
-        if not n_docs:
-            raise ConfigError(f"{path}: no documents (the file is empty, or no row has a string 'text' field)")
-        if not n_text:
-            raise ConfigError(f"{path}: no document has the text field {text_field!r} (set --text-field)")
-    return out, sizes
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path)
-    except OSError:
-        return -1
-
-
-def _labelled_set(positive, negative, input, label_field, positive_value, text_field, max_docs):
-    """(docs with numeric ``label``, task, label info, input files)."""
-    if positive or negative:
-        if not (positive and negative):
-            raise ConfigError("classification needs both --positive and --negative globs")
-        pos, pos_files = read_labelled(positive, text_field, max_docs=max_docs)
-        neg, neg_files = read_labelled(negative, text_field, max_docs=max_docs)
-        both = sorted(set(pos_files) & set(neg_files))
-        if both:
-            raise ConfigError(f"files match both --positive and --negative: {', '.join(both)}")
-        docs = [{**d, "label": 1.0} for d in pos] + [{**d, "label": 0.0} for d in neg]
-        info = {"positive": sorted(pos_files), "negative": sorted(neg_files)}
-        return docs, "classify", info, {**pos_files, **neg_files}
-    if not (input and label_field):
-        raise ConfigError("give --positive and --negative globs, or --input with --label-field")
-    docs, files = read_labelled(input, text_field, label_field, max_docs)
-    if not docs:
-        raise ConfigError(f"no document in {', '.join(files)} has the label field {label_field!r}")
-    if positive_value is not None:
-        want = str(positive_value).lower()
-        docs = [{**d, "label": float(str(d["label"]).lower() == want)} for d in docs]
-        return docs, "classify", {"label_field": label_field, "positive_value": positive_value}, files
-    for d in docs:
-        v = d["label"]
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-            raise ConfigError(
-                f"label field {label_field!r} must be numeric for regression (document {d['id']} has {v!r}); "
-                "for a categorical field give --positive-value"
-            )
-        d["label"] = float(v)
-    return docs, "regress", {"label_field": label_field}, files
-
-
-# ---------------------------------------------------------------- training
-
-
-def train(
-    output: str,
-    positive: list[str] | None = None,
-    negative: list[str] | None = None,
-    input: list[str] | None = None,
-    label_field: str | None = None,
-    model: str = "fasttext",
-    text_field: str = "text",
-    holdout: float = 0.1,
-    seed: int = 0,
-    max_docs: int | None = None,
-    positive_value: str | None = None,
-    **hyper,
-) -> dict:
-    """Train a quality model into ``output`` (model file, meta.json, metrics.json, calibration.png); return the metrics.
-
-    Classification: ``positive`` and ``negative`` globs (label 1 / 0), or ``input`` with a categorical
-    ``label_field`` and ``positive_value``. Regression: ``input`` with a numeric ``label_field``.
-    ``hyper`` overrides the model's defaults (FASTTEXT_DEFAULTS / LINEAR_DEFAULTS, plus ``max_chars``,
-    ``lower`` and, for regression, ``cut``: the label at or above which a document counts as good in the
-    binary metrics). ``max_docs`` caps documents read per label set.
-    """
-    if model not in MODELS:
-        raise ConfigError(f"unknown model type {model!r}; valid: {', '.join(MODELS)}")
-    if not 0 <= holdout < 1:
-        raise ConfigError(f"holdout must be in [0, 1), got {holdout}")
-    defaults = {**(FASTTEXT_DEFAULTS if model == "fasttext" else LINEAR_DEFAULTS), "max_chars": MAX_CHARS}
-    defaults["lower"] = model == "fasttext"
-    cut = hyper.pop("cut", None)
-    unknown = sorted(set(hyper) - set(defaults))
-    if unknown:
-        raise ConfigError(f"unknown {model} hyperparameter(s) {', '.join(unknown)}; valid: {', '.join(defaults)}")
-    hp = {**defaults, **hyper}
-
-    docs, task, label_info, files = _labelled_set(
-        positive, negative, input, label_field, positive_value, text_field, max_docs
-    )
-    if not docs:
-        raise ConfigError("no labelled documents were read")
-    labels = np.array([d["label"] for d in docs])
-    if task == "classify":
-        counts = {"positive": int(labels.sum()), "negative": int(len(labels) - labels.sum())}
-        if not counts["positive"] or not counts["negative"]:
-            raise ConfigError(f"classification needs both classes; got {counts['positive']} positive and "
-                              f"{counts['negative']} negative documents")
-    elif np.unique(labels).size < 2:
-        raise ConfigError(f"regression needs at least two distinct label values; all are {labels[0]}")
-
-    train_docs, held = split(docs, holdout, seed)
-    y_train = np.array([d["label"] for d in train_docs])
-    if task == "classify" and len(np.unique(y_train)) < 2:
-        raise ConfigError(f"after holding out {len(held)} documents, training has only one class; "
-                          "add documents or lower --holdout")
-    if task == "regress" and np.unique(y_train).size < 2:
-        raise ConfigError("after the holdout split, training labels have a single value; add documents")
-
-    out = Path(output)
-    out.mkdir(parents=True, exist_ok=True)
-    prep = {"max_chars": hp.pop("max_chars"), "lower": hp.pop("lower"), "newlines": "to spaces"}
-    x_train = [preprocess(d["text"], prep["max_chars"], prep["lower"]) for d in train_docs]
-    if model == "fasttext":
-        model_file = out / "model.bin"
-        extra = _train_fasttext(x_train, y_train, task, hp, seed, model_file)
-    else:
-        model_file = out / "model.joblib"
-        extra = _train_linear(x_train, y_train, task, hp, seed, model_file)
-
-    meta = {
-        "kind": model,
-        "task": task,
-        "name": _normalise(out.resolve().name),
-        "preprocessing": prep,
-        "labels": {**label_info, **extra.pop("labels", {})},
-        "counts": {"read": len(docs), "train": len(train_docs), "holdout": len(held)},
-        "holdout": {"fraction": holdout, "rule": "xxh64(f'{seed}\\x00{id}') < fraction * 2**64"},
-        "seed": seed,
-        "text_field": text_field,
-        "hyperparameters": {**hp, **extra},
-        "versions": _versions(),
-        "model_file": model_file.name,
-        "model_sha256": _sha256(model_file),
-        "inputs": [{"path": p, "bytes": s} for p, s in sorted(files.items())],
-    }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (out / "holdout_ids.txt").write_text("".join(f"{d['id']}\n" for d in held))
-
-    qm = QualityModel(str(out))
-    y_held = np.array([d["label"] for d in held])
-    p_held = qm.score([d["text"] for d in held]) if held else np.zeros(0)
-    if not np.all(np.isfinite(p_held)):
-        raise WinnowError("the trained model gives non-finite scores on held-out documents")
-    train_text = {xxhash.xxh64_intdigest(t) for t in x_train}
-    seen = np.array([xxhash.xxh64_intdigest(preprocess(d["text"], prep["max_chars"], prep["lower"])) in train_text
-                     for d in held], dtype=bool)
-    if task == "classify":
-        metrics = classify_metrics(y_held, p_held)
-        unseen = {"roc_auc": classify_metrics(y_held[~seen], p_held[~seen])["roc_auc"]}
-    else:
-        cut = cut if cut is not None else _default_cut(y_train)
-        metrics = regress_metrics(y_held, p_held, cut)
-        unseen = {"spearman": regress_metrics(y_held[~seen], p_held[~seen], cut)["spearman"]}
-    # Exact duplicates across the split (e.g. repeated SMS) flatter the scores: report both.
-    metrics = {"task": task, "model": model, "n_train": len(train_docs), "n_holdout": len(held),
-               "holdout_texts_also_in_train": int(seen.sum()), "unseen_text": unseen, **metrics}
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
-    _plot(out / "calibration.png", task, y_held, p_held, metrics)
-    return metrics
-
-
-def _train_fasttext(texts, y, task, hp, seed, model_file: Path) -> dict:
-    """Train in a fresh process: fastText reads uninitialised memory (see _fresh_pages_for_large_allocations),
-    and only a new process guarantees that memory is zero whatever ran before in this one (measured: the
-    same training gave different models after other tests had run in the same process)."""
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return pool.submit(_train_fasttext_here, texts, y, task, hp, seed, model_file).result()
-
-
-def _train_fasttext_here(texts, y, task, hp, seed, model_file: Path) -> dict:
-    """fastText supervised, one thread and a seed (reproducible).
-
-    fastText stops with "Encountered NaN." when training diverges (too high an lr on tiny or skewed data):
-    lr is then quartered and training retried, up to six times; a model whose predictions on training
-    texts are not finite is treated the same way. The lr that worked is recorded as ``lr_used``.
-    """
-    import fasttext
-
-    if int(hp["bucket"]) * int(hp["dim"]) < _MMAP_THRESHOLD // 4:
-        raise ConfigError(f"fastText bucket x dim must be at least {_MMAP_THRESHOLD // 4} "
-                          f"(got {hp['bucket']} x {hp['dim']}); see _fresh_pages_for_large_allocations")
-    _fresh_pages_for_large_allocations()
-    labels: dict = {}
-    if task == "classify":
-        classes = y.astype(int)
-    else:
-        lo, hi = np.percentile(y, [1, 99])
-        classes = np.clip(np.round(y), math.floor(lo), math.ceil(hi)).astype(int)
-        labels = {"classes": sorted(int(c) for c in np.unique(classes)), "rounding": "round, clip to p1-p99"}
-        if len(labels["classes"]) < 2:
-            raise ConfigError("regression with fasttext: rounded labels form a single class; use --model linear")
-    rng = np.random.default_rng(seed)  # fastText reads the file in order: shuffle so classes interleave
-    order = rng.permutation(len(texts))
-    lr = lr0 = float(hp["lr"])
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "train.txt")
-        with open(path, "w", encoding="utf-8") as f:
-            for i in order:
-                f.write(f"__label__{classes[i]} {texts[i]}\n")
-        probe = [texts[i] for i in order[:200]]
-        for _attempt in range(6):
-            try:
-                ft = fasttext.train_supervised(input=path, **{**hp, "lr": lr}, thread=1, seed=seed, verbose=0)
-            except RuntimeError as e:
-                if "NaN" not in str(e):
-                    raise
-                lr /= 4
-                continue
-            _, probs = ft.predict(probe, k=-1, threshold=0.0)
-            if all(np.all(np.isfinite(p)) for p in probs):
-                break
-            lr /= 4
-        else:
-            raise WinnowError(f"fastText training on {len(texts)} documents gave NaN at every lr from {lr0:g} "
-                              f"down to {lr * 4:.2g}; add documents or use --model linear")
-    ft.save_model(str(model_file))
-    return {"lr_used": lr, "thread": 1, "labels": labels}
-
-
-_MMAP_THRESHOLD = 64 * 1024  # bytes
-
-
-def _fresh_pages_for_large_allocations() -> None:
-    """Make fastText's uninitialised input-matrix rows zero, so thread=1 training is reproducible.
-
-    fastText 0.9.2 initialises its input matrix in ten blocks, one per training thread
-    (``DenseMatrix::uniform``), so with ``thread=1`` only the first tenth is random and the rest is
-    whatever the allocator hands back. Reused heap memory made two identical runs in one process differ
-    and sometimes fail with "Encountered NaN." even at lr 0.01 (measured). Fixing glibc's mmap threshold
-    at 64 KiB serves every larger allocation with fresh, zeroed pages (matrices of 16 MB and up already
-    were). glibc only; a no-op elsewhere.
-    """
-    import ctypes
-    import ctypes.util
-
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name)
-        libc.mallopt(-3, _MMAP_THRESHOLD)  # -3 = M_MMAP_THRESHOLD
-    except (OSError, AttributeError, TypeError):
-        pass
-
-
-def _train_linear(texts, y, task, hp, seed, model_file: Path) -> dict:
-    import joblib
-    from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-    from sklearn.linear_model import LogisticRegression, Ridge
-    from sklearn.pipeline import make_pipeline, make_union
-    from sklearn.preprocessing import FunctionTransformer
-
-    vec = HashingVectorizer(n_features=int(hp["n_features"]), ngram_range=(1, int(hp["ngram_max"])),
-                            alternate_sign=False, norm=None, lowercase=True)
-    if task == "classify":
-        est = LogisticRegression(C=float(hp["C"]), max_iter=2000, class_weight=hp["class_weight"],
-                                 random_state=seed, solver="liblinear")
-    else:
-        est = Ridge(alpha=float(hp["alpha"]), random_state=seed)
-    features = make_pipeline(vec, TfidfTransformer(sublinear_tf=True))
-    if hp["length_feature"]:  # TF-IDF rows have unit norm, so length is otherwise invisible to the model
-        features = make_union(features, FunctionTransformer(_log_length, accept_sparse=True))
-    pipe = make_pipeline(features, est)
-    pipe.fit(texts, y)
-    joblib.dump(pipe, model_file)
-    return {}
-
-
+# Referenced by name from every pickled linear model (model.joblib): it must stay here, under this name.
 def _log_length(texts) -> np.ndarray:
     """log(1 + characters) / 10: one column, about 0.3-0.9 for 20-10,000 characters."""
     return np.log1p(np.array([len(t) for t in texts], dtype=np.float64))[:, None] / 10
-
-
-# ---------------------------------------------------------------- loading and scoring
 
 
 class QualityModel:
@@ -420,7 +84,7 @@ class QualityModel:
     @property
     def model(self):
         if self._model is None:
-            if _sha256(Path(self.model_path)) != self.meta["model_sha256"]:
+            if file_sha256(Path(self.model_path)) != self.meta["model_sha256"]:
                 raise WinnowError(f"{self.model_path}: checksum differs from meta.json (file changed after training)")
             if self.meta["kind"] == "fasttext":
                 import fasttext
@@ -458,7 +122,7 @@ class QualityModel:
 
 
 @register("quality_score_v1")
-class QualityScore(WinnowFilter):
+class QualityScore(Stage):
     """Write ``quality_<name>`` (float, higher = better) into every document with a trained model; drops nothing.
 
     ``model`` is a directory written by ``winnow quality train`` (checked when the pipeline is built).
@@ -469,6 +133,7 @@ class QualityScore(WinnowFilter):
     """
 
     name = "quality_score"
+    columns = (Column("quality_<name>", pa.float64(), "the model's score: P(positive) 0..1, or the expected grade"),)
 
     def __init__(self, model: str, name: str | None = None, batch_size: int = 256, exclusion_writer=None):
         super().__init__(exclusion_writer, batch_size=batch_size)
@@ -478,10 +143,12 @@ class QualityScore(WinnowFilter):
                               "`winnow quality train`)")
         self.qm = QualityModel(str(path))
         self.model_path = self.qm.model_path  # listed in the run manifest
-        suffix = _normalise(name if name is not None else path.resolve().name)
+        suffix = normalise_name(name if name is not None else path.resolve().name)
         if not suffix:
             raise ConfigError(f"stages.quality_score_v1.name: {name!r} gives an empty column name")
         self.column = f"quality_{suffix}"
+        self.columns = (Column(self.column, pa.float64(), f"score of the quality model in {model}: P(positive) "
+                               "0..1 for a classifier, the expected grade for a regressor"),)
 
     def filter(self, doc: Document) -> bool:
         return self.filter_batch([doc])[0]
@@ -493,119 +160,16 @@ class QualityScore(WinnowFilter):
         return [True] * len(batch)
 
 
-# ---------------------------------------------------------------- metrics and plots
-
-
-def classify_metrics(y: np.ndarray, p: np.ndarray) -> dict:
-    """ROC AUC, average precision, accuracy at 0.5, Brier score; precision/recall/F1 at thresholds and top fractions."""
-    from sklearn.metrics import average_precision_score, brier_score_loss, roc_auc_score
-
-    y = y.astype(int)
-    both = len(np.unique(y)) == 2
-    m = {
-        "positive_rate": float(y.mean()) if len(y) else None,
-        "roc_auc": float(roc_auc_score(y, p)) if both else None,
-        "average_precision": float(average_precision_score(y, p)) if both else None,
-        "accuracy": float(((p >= 0.5) == y).mean()) if len(y) else None,
-        "brier": float(brier_score_loss(y, p)) if len(y) and 0 <= p.min() and p.max() <= 1 else None,
-        "note": None if both else "held-out part lacks one class: ranking metrics undefined",
-    }
-    m["thresholds"] = {f"{t:.1f}": _prf(y, p >= t) for t in THRESHOLDS}
-    top = {}
-    for frac in TOP_FRACTIONS:
-        k = max(1, int(round(frac * len(y)))) if len(y) else 0
-        keep = np.zeros(len(y), dtype=bool)
-        keep[np.argsort(-p, kind="stable")[:k]] = True
-        top[f"{frac:.1f}"] = _prf(y, keep)
-    m["top_fraction"] = top
-    return m
-
-
-def _prf(y: np.ndarray, keep: np.ndarray) -> dict:
-    tp = int((keep & (y == 1)).sum())
-    n_keep, n_pos = int(keep.sum()), int((y == 1).sum())
-    prec = tp / n_keep if n_keep else None
-    rec = tp / n_pos if n_pos else None
-    f1 = 2 * prec * rec / (prec + rec) if prec and rec else 0.0
-    return {"precision": prec, "recall": rec, "f1": f1, "kept_fraction": n_keep / len(y) if len(y) else None}
-
-
-def regress_metrics(y: np.ndarray, p: np.ndarray, cut: float) -> dict:
-    """Spearman, Pearson, MAE, RMSE on the held-out part, plus binary metrics for label >= ``cut``."""
-    from scipy.stats import pearsonr, spearmanr
-
-    ok = len(y) > 2 and np.std(y) > 0 and np.std(p) > 0
-    m = {
-        "spearman": float(spearmanr(y, p).statistic) if ok else None,
-        "pearson": float(pearsonr(y, p).statistic) if ok else None,
-        "mae": float(np.abs(y - p).mean()) if len(y) else None,
-        "rmse": float(np.sqrt(((y - p) ** 2).mean())) if len(y) else None,
-        "cut": cut,
-    }
-    m["binary_at_cut"] = {k: v for k, v in classify_metrics((y >= cut).astype(int), p).items()
-                          if k in ("positive_rate", "roc_auc", "average_precision", "top_fraction", "note")}
-    m["binary_at_cut"]["predicted_at_cut"] = _prf((y >= cut).astype(int), p >= cut) if len(y) else None
-    return m
-
-
-def _default_cut(y_train: np.ndarray) -> float:
-    """3 for labels within 0-5 (FineWeb-Edu keeps >= 3); otherwise the training median."""
-    if y_train.min() >= 0 and y_train.max() <= 5:
-        return 3.0
-    return float(np.median(y_train))
-
-
-def _plot(path: Path, task: str, y: np.ndarray, p: np.ndarray, metrics: dict) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5, 5))
-    if not len(y):
-        ax.text(0.5, 0.5, "no held-out documents", ha="center")
-    elif task == "classify":
-        bins = np.linspace(0, 1, 11)
-        idx = np.clip(np.digitize(p, bins) - 1, 0, 9)
-        xs = [p[idx == b].mean() for b in range(10) if (idx == b).any()]
-        ys = [y[idx == b].mean() for b in range(10) if (idx == b).any()]
-        ax.plot([0, 1], [0, 1], "k:", label="perfectly calibrated")
-        ax.plot(xs, ys, "o-", label=f"model (ROC AUC {metrics['roc_auc'] or float('nan'):.3f})")
-        ax.set_xlabel("predicted P(positive), 10 bins")
-        ax.set_ylabel("fraction positive (held out)")
-        ax.legend(loc="upper left")
-    else:
-        ax.scatter(y, p, s=6, alpha=0.4)
-        lo, hi = float(min(y.min(), p.min())), float(max(y.max(), p.max()))
-        ax.plot([lo, hi], [lo, hi], "k:")
-        ax.set_xlabel("true label (held out)")
-        ax.set_ylabel("predicted grade")
-        ax.set_title(f"Spearman {metrics['spearman'] or float('nan'):.3f}")
-    fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-
-
-# ---------------------------------------------------------------- small helpers
-
-
-def _normalise(name: str) -> str:
+def normalise_name(name: str) -> str:
+    """A model or directory name as a column suffix: lower case, runs of other characters to ``_``."""
     return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file, read in 1 MiB blocks (``model_sha256`` in meta.json)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):
             h.update(block)
     return h.hexdigest()
 
-
-def _versions() -> dict:
-    out = {}
-    for pkg in ("winnow", "fasttext-numpy2-wheel", "scikit-learn", "numpy", "datatrove"):
-        try:
-            out[pkg] = importlib_metadata.version(pkg)
-        except importlib_metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out

@@ -19,7 +19,6 @@ from __future__ import annotations
 import json
 from array import array
 import math
-import os
 from pathlib import Path
 
 import numpy as np
@@ -27,9 +26,9 @@ import xxhash
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
-from filters.base import WinnowFilter
+from pipeline.stage import Barrier, register
+from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
-from pipeline.registry import register
 
 
 def _score(doc: Document, column: str) -> float | None:
@@ -40,7 +39,7 @@ def _score(doc: Document, column: str) -> float | None:
 
 
 @register("score_filter_v1")
-class ScoreFilter(WinnowFilter):
+class ScoreFilter(Barrier):
     """Keep documents whose stored ``column`` is at least ``min_score``, or in the corpus's ``top_fraction``."""
 
     name = "score_filter"
@@ -59,7 +58,6 @@ class ScoreFilter(WinnowFilter):
         if top_fraction is not None and not 0 < top_fraction <= 1:
             raise ConfigError(f"stages.score_filter_v1.top_fraction: expected a value in (0, 1], got {top_fraction}")
         self.score_column, self.min_score, self.top_fraction, self.keep_missing = column, min_score, top_fraction, keep_missing
-        self.workdir: str | None = None  # set by the runner when this is a barrier
         self._keep = None
 
     @property
@@ -93,7 +91,7 @@ class ScoreFilter(WinnowFilter):
             cut = tuple(scored[order[n_keep - 1]].tolist())
         summary = {"documents": int(len(allv)), "scored": int(len(scored)), "kept": int(n_keep),
                    "cut_score": None if n_keep == 0 else cut[0]}
-        (work / "cut.json").write_text(json.dumps({"cut": list(cut), **summary}))
+        atomic_write_json(work / "cut.json", {"cut": list(cut), **summary})
         return summary
 
     def run(self, data, rank: int = 0, world_size: int = 1):
@@ -135,8 +133,5 @@ class _ScoreWriter(PipelineStep):
             score = _score(doc, self.stage.score_column)
             values.extend((math.nan if score is None else score, float(_id_hash(doc.id))))
             yield doc
-        out = Path(self.stage.workdir) / "scores"
-        out.mkdir(parents=True, exist_ok=True)
-        tmp = out / f"{rank:05d}.tmp.npy"
-        np.save(tmp, np.frombuffer(values, dtype=np.float64).reshape(-1, 2))
-        os.replace(tmp, out / f"{rank:05d}.npy")
+        pairs = np.frombuffer(values, dtype=np.float64).reshape(-1, 2)
+        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: np.save(tmp.open("wb"), pairs))

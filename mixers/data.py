@@ -2,9 +2,9 @@
 
 Tokenizers (``tokenizer:`` in a mix config): ``pipeline.tokens`` (``utf8_bytes_v1``, ``words_v1``).
 
-A target given as ``holdout_of: SOURCE`` is the ``fraction`` of that source's documents whose
-``xxh64(seed:id)`` falls below it: those documents are evaluation text and never trained on, in proxy runs
-or in ``winnow materialise`` (weights.json records the split).
+A target given as ``holdout_of: SOURCE`` is the ``fraction`` of that source's documents held out by
+:func:`pipeline.holdout.in_holdout` (a hash of seed and id): those documents are evaluation text and never
+trained on, in proxy runs or in ``winnow materialise`` (weights.json records the fraction and seed).
 """
 
 from __future__ import annotations
@@ -17,15 +17,12 @@ import numpy as np
 import xxhash
 
 from pipeline.errors import ConfigError
+from pipeline.holdout import in_holdout
 from pipeline.readers import DocumentReader
 from pipeline.tokens import TOKENIZERS, count_tokens  # noqa: F401  (re-exported for mixers)
 from pipeline.warc import resolve_inputs
 
 log = logging.getLogger("winnow.mixers")
-
-def in_holdout(doc_id: str, fraction: float, seed: int) -> bool:
-    """Deterministic split by document id (not text), so the same documents are held out everywhere."""
-    return xxhash.xxh64_intdigest(f"{seed}:{doc_id}") < fraction * 2**64
 
 
 @dataclass
@@ -51,7 +48,8 @@ class Corpus:
 def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, where: str,
                 exclude: tuple[float, int] | None = None, keep: tuple[float, int] | None = None,
                 keep_docs: bool = False) -> Corpus:
-    """Read every document matched by ``globs``; ``exclude``/``keep`` = (fraction, seed) of a holdout split."""
+    """Read every document matched by ``globs``; ``exclude``/``keep`` = (fraction, seed) of a holdout split
+    (:func:`pipeline.holdout.in_holdout`): skip the held-out documents, or keep only them."""
     try:
         files = resolve_inputs(list(globs))
     except ConfigError as e:
@@ -62,9 +60,9 @@ def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, w
     for doc in DocumentReader(files).run():
         if not doc.text:
             continue
-        if exclude is not None and in_holdout(doc.id, *exclude):
+        if exclude is not None and in_holdout(doc.id, fraction=exclude[0], seed=exclude[1]):
             continue
-        if keep is not None and not in_holdout(doc.id, *keep):
+        if keep is not None and not in_holdout(doc.id, fraction=keep[0], seed=keep[1]):
             continue
         c.ids.append(doc.id)
         c.blobs.append(doc.text.encode("utf-8"))

@@ -10,7 +10,7 @@ offer, so the total ends within one document of N (above N, unless the caps leav
 Held-out target splits recorded in weights.json (``holdout``) are excluded: the training set never contains
 the text the mix was chosen on. Output (the run contract)::
 
-    OUT/documents/NNNNN.parquet   DOC_COLUMNS; source = the mix's source name, n_tokens filled,
+    OUT/documents/NNNNN.parquet   the output contract (pipeline.outputs); source = the mix's source name, n_tokens filled,
                                   metadata: source_original, mix_epoch (0 = first pass)
     OUT/shards/NNNNN.jsonl.zst    Dolma-style rows (id, text, source, metadata), the same documents
     OUT/manifest.json             weights, tokens and epochs per source, inputs, tokenizer, files
@@ -21,18 +21,16 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
 import time
 from pathlib import Path
 
 import numpy as np
-import pyarrow as pa
-import pyarrow.parquet as pq
 import zstandard
 
 from mixers.data import TOKENIZERS, fingerprint, read_corpus
+from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
-from pipeline.outputs import document_row, output_schema
+from pipeline.outputs import write_documents_file
 from pipeline.readers import input_columns
 
 SHARD_DOCS = 10_000
@@ -163,12 +161,10 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
     perm = np.random.default_rng([seed, 1]).permutation(len(order))
     # the sources' own columns stay columns (lossless chaining), as in every command that writes documents
     extra = input_columns([f for c in corpora.values() for f in c.files])
-    names = tuple(n for n, _ in extra)
-    schema = output_schema(extra)
     files = []
     cctx = zstandard.ZstdCompressor(level=3)
     for k, start in enumerate(range(0, len(order), shard_docs)):
-        rows, lines = [], []
+        docs, lines = [], []
         for j in perm[start:start + shard_docs]:
             s, i, e = order[j]
             doc = corpora[s].docs[i]
@@ -177,15 +173,13 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
                 md["source_original"] = doc.metadata["source"]
             doc_id = doc.id if e == 0 else f"{doc.id}#pass{e}"
             d = type(doc)(text=doc.text, id=doc_id, metadata=md)
-            rows.append(document_row(d, names, tokenizer))
+            docs.append(d)
             lines.append(json.dumps({"id": doc_id, "text": doc.text, "source": s,
                                      "metadata": {k2: v for k2, v in md.items() if k2 != "source"}},
                                     default=str, ensure_ascii=False))
         name = f"{k:05d}"
-        _atomic(out / "documents" / f"{name}.parquet",
-                lambda p, rows=rows: pq.write_table(pa.Table.from_pylist(rows, schema=schema), p, compression="zstd"))
-        _atomic(out / "shards" / f"{name}.jsonl.zst",
-                lambda p, lines=lines: Path(p).write_bytes(cctx.compress(("\n".join(lines) + "\n").encode())))
+        write_documents_file(out / "documents" / f"{name}.parquet", docs, extra, tokenizer)
+        atomic_write(out / "shards" / f"{name}.jsonl.zst", cctx.compress(("\n".join(lines) + "\n").encode()))
         files += [f"documents/{name}.parquet", f"shards/{name}.jsonl.zst"]
     per_source = {}
     for s in corpora:
@@ -204,14 +198,8 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
         "tokenizer": tokenizer, "seed": seed, "sources": per_source,
         "holdout_excluded": holdout, "files": files, "seconds": round(time.perf_counter() - t0, 3),
     }
-    _atomic(out / "manifest.json", lambda p: Path(p).write_text(json.dumps(manifest, indent=2) + "\n"))
+    atomic_write_json(out / "manifest.json", manifest)
     return manifest
-
-
-def _atomic(path: Path, write) -> None:
-    tmp = path.with_name(path.name + ".part")
-    write(tmp)
-    os.replace(tmp, path)
 
 
 def _clear_previous(out: Path) -> None:

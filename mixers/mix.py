@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,11 +36,13 @@ import pyarrow.parquet as pq
 from mixers import constraints as cons
 from mixers import optimise as opt
 from mixers.config import MixConfig, stable_hash
-from mixers.data import Corpus, fingerprint, in_holdout, read_corpus, text_hashes
+from mixers.data import Corpus, fingerprint, read_corpus, text_hashes
 from mixers.proxy import make_proxy
 from mixers.regression import MixLaw, choose, combined, cross_validate
 from mixers.sampling import check_bounds, design
+from pipeline.atomic import atomic_write
 from pipeline.errors import ConfigError, WinnowError
+from pipeline.holdout import in_holdout
 
 log = logging.getLogger("winnow.mixers")
 VERSION = "mix_v1"
@@ -102,8 +103,9 @@ class Study:
 
 
 def _split_dev_test(c: Corpus, seed: int, max_bytes: int) -> tuple[np.ndarray, np.ndarray]:
-    dev = [b for i, b in zip(c.ids, c.blobs) if not in_holdout(i, 0.5, seed + 1)]
-    test = [b for i, b in zip(c.ids, c.blobs) if in_holdout(i, 0.5, seed + 1)]
+    # seed + 1: with ``seed`` itself, a target held out of a source at fraction <= 0.5 would be all test
+    dev = [b for i, b in zip(c.ids, c.blobs) if not in_holdout(i, seed=seed + 1, fraction=0.5)]
+    test = [b for i, b in zip(c.ids, c.blobs) if in_holdout(i, seed=seed + 1, fraction=0.5)]
     if not dev or not test:  # one document: halve its text instead
         whole = b"\n".join(c.blobs)
         dev, test = [whole[: len(whole) // 2]], [whole[len(whole) // 2:]]
@@ -204,9 +206,7 @@ def _table(rows: list[dict]) -> pa.Table:
 
 
 def _write_atomic(table: pa.Table, path: Path) -> None:
-    tmp = path.with_name(path.name + ".part")
-    pq.write_table(table, tmp, compression="zstd")
-    os.replace(tmp, path)
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
 
 
 def run_study(study: Study, out: Path, progress=None) -> tuple[np.ndarray, dict[str, np.ndarray], list[dict]]:
@@ -449,9 +449,7 @@ def run_mix(cfg: MixConfig, do_validate: bool = False, progress=None) -> dict:
                  "best_sampled": best}
         weights["validation"] = validate(study, mixes, progress)
     weights["seconds"] = {"prepare": t_prep, "runs": t_runs, "total": time.perf_counter() - t0}
-    tmp = out / "weights.json.part"
-    tmp.write_text(json.dumps(weights, indent=2) + "\n")
-    os.replace(tmp, out / "weights.json")
+    atomic_write(out / "weights.json", json.dumps(weights, indent=2) + "\n")
     files = plots(out, fit_report, weights, study.names)
     return {"output": str(out), "study": study, "weights": weights, "fit": fit_report, "trained": study.trained,
             "total_runs": len(W), "plots": files}

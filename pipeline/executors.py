@@ -4,8 +4,8 @@ A run is a list of jobs, each a datatrove executor that depends on the one befor
 
     phase 0 (N tasks) -> <barrier> cross-task step (1 task) -> phase 1 (N tasks) -> ... -> finalize (1 task)
 
-``finalize`` writes OUT/stats.json, OUT/manifest.json and OUT/report.html, so a Slurm run that the
-command only submitted still ends with the full output contract. Every job keeps datatrove's
+``finalize`` (``pipeline.finalize``) writes OUT/stats.json, OUT/manifest.json and OUT/report.html, so
+a Slurm run that the command only submitted still ends with the full output contract. Every job keeps datatrove's
 per-task completion markers under OUT/logs/<job>/, which is what makes reruns resume.
 
 Local runs block; Ray runs block on the cluster at ``executor.ray_address`` (or ``$RAY_ADDRESS``), else on
@@ -15,84 +15,66 @@ dependencies and return.
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import sys
 from pathlib import Path
 
+from datatrove.executor import LocalPipelineExecutor
 from datatrove.executor.ray import RayPipelineExecutor  # imports without ray installed
-from datatrove.pipeline.base import PipelineStep
 
 from pipeline.config import ExecutorConfig
 from pipeline.errors import WinnowError
 
 
-class BarrierStep(PipelineStep):
-    """The cross-task step of a barrier stage (dedup clustering, a top-fraction cut), as a one-task job."""
+def terminal_logs(verbose: bool) -> None:
+    """datatrove's own log lines on the terminal: warnings and errors only, or everything with ``-v``.
 
-    type = "barrier"
+    Each task's full log is written to ``OUT/logs/<job>/logs/task_<rank>.log`` either way."""
+    from loguru import logger
 
-    def __init__(self, barrier, tasks: int):
-        self.name = f"{barrier.stage_name}:cluster"
-        super().__init__()
-        self.barrier, self.tasks = barrier, tasks
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def run(self, data=None, rank: int = 0, world_size: int = 1):
-        done = Path(self.barrier.workdir) / "barrier_done.json"
-        if not done.is_file():  # resuming after it already ran: keep its result
-            summary = self.barrier.cluster(self.tasks)
-            write_json(done, summary)
-        yield from ()
+    logger.remove()
+    logger.add(sys.stderr, level="DEBUG" if verbose else "WARNING")
 
 
-class FinalizeStep(PipelineStep):
-    """Last job: aggregate the tasks' stats, write the manifest and the report."""
+class _QuietTasks:
+    """Executor mixin: with ``quiet``, a task's INFO lines go to its log file only; warnings (a skipped bad
+    record, named with its file) and errors still reach the terminal.
 
-    type = "finalize"
-    name = "finalize"
+    datatrove's task logger (``add_task_logger``) sends INFO to the terminal for local rank 0 and ERROR
+    only for the others, and ``close_task_logger`` re-adds a DEBUG terminal sink when the task ends. A
+    quiet task therefore sets up its logger as a non-zero local rank plus a terminal sink for warnings,
+    and restores the quiet driver sink afterwards."""
 
-    def __init__(self, cfg, files: list[str], config_hash: str, tasks: int, n_phases: int, barriers: list[str],
-                 assets: list[dict]):
-        super().__init__()
-        self.cfg, self.files, self.config_hash = cfg, files, config_hash
-        self.tasks, self.n_phases, self.barriers, self.assets = tasks, n_phases, barriers, assets
+    quiet = False
 
-    def __repr__(self) -> str:
-        return self.name
-
-    def run(self, data=None, rank: int = 0, world_size: int = 1):
-        from pipeline.manifest import build_manifest
-        from pipeline.report import write_report
-        from pipeline.stats import aggregate_stats, drop_alarms
-
-        out = Path(self.cfg.output)
-        stats = aggregate_stats(out / "logs", self.n_phases, self.tasks)
-        stats["alarms"] = drop_alarms(stats, self.cfg.drop_alarm)
-        barriers = {}
-        for workdir in self.barriers:
-            done = Path(workdir) / "barrier_done.json"
-            barriers[Path(workdir).name.split("_", 1)[1]] = json.loads(done.read_text())
-        if barriers:
-            stats["barriers"] = barriers
-        stats["run"] = {"executor": self.cfg.executor.kind, "tasks": self.tasks, "phases": self.n_phases}
-        write_json(out / "stats.json", stats)
-        write_json(out / "manifest.json", build_manifest(self.cfg, self.files, self.assets, self.config_hash))
-        if self.cfg.report:
-            write_report(out)
-        yield from ()
+    def _run_for_rank(self, rank: int, local_rank: int = 0, node_rank: int = -1):
+        if not self.quiet:
+            return super()._run_for_rank(rank, local_rank, node_rank)
+        run_for_rank = super()._run_for_rank
+        module = sys.modules[run_for_rank.__func__.__module__]  # where datatrove looks add_task_logger up
+        datatrove_logger = module.add_task_logger
+        module.add_task_logger = _quiet_task_logger(datatrove_logger)
+        try:
+            return run_for_rank(rank, local_rank, node_rank)
+        finally:
+            module.add_task_logger = datatrove_logger
+            terminal_logs(verbose=False)
 
 
-def write_json(path: Path, data: dict) -> None:
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(data, indent=2) + "\n")
-    tmp.replace(path)
+def _quiet_task_logger(datatrove_logger):
+    def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
+        from loguru import logger
+
+        logfile = datatrove_logger(logging_dir, rank, 1, node_rank=node_rank)  # file: everything; terminal: errors
+        logger.add(sys.stderr, level="WARNING", format="winnow: warning: {message}",
+                   filter=lambda record: record["level"].no < 40)  # warnings too, once each
+        return logfile
+
+    return add_task_logger
 
 
-class RayExecutor(RayPipelineExecutor):
+class RayExecutor(_QuietTasks, RayPipelineExecutor):
     """datatrove's Ray executor, but a job whose tasks failed raises instead of returning.
 
     datatrove's RayPipelineExecutor only logs "Only k/n tasks completed" when a task raised, and the job
@@ -107,6 +89,10 @@ class RayExecutor(RayPipelineExecutor):
                 f"{len(incomplete)} of {self.world_size} Ray task(s) failed (ranks {incomplete[:10]}); see "
                 f"{self.logging_dir.resolve_paths('logs')}/task_*.log; run the same command again to resume them"
             )
+
+
+class LocalExecutor(_QuietTasks, LocalPipelineExecutor):
+    """datatrove's local executor, with quiet task logs."""
 
 
 def _start_forkserver_deaf_to_ctrl_c() -> None:
@@ -128,22 +114,25 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
         signal.signal(signal.SIGINT, previous)
 
 
-def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow"):
-    """One datatrove executor of the configured kind."""
+def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow",
+                  quiet: bool = False):
+    """One datatrove executor of the configured kind; ``quiet``: task logs to files only (local, ray)."""
     if ex.kind == "local":
-        from datatrove.executor import LocalPipelineExecutor
-
         workers = tasks if ex.workers == -1 else min(ex.workers, tasks)
         if workers > 1:
             _start_forkserver_deaf_to_ctrl_c()
-        return LocalPipelineExecutor(steps, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends,
-                                     skip_completed=True)
+        executor = LocalExecutor(steps, tasks=tasks, workers=workers, logging_dir=logging_dir, depends=depends,
+                                 skip_completed=True)
+        executor.quiet = quiet
+        return executor
     if ex.kind == "ray":
-        return RayExecutor(
+        executor = RayExecutor(
             steps, tasks=tasks, workers=ex.workers, logging_dir=logging_dir, depends=depends, skip_completed=True,
             cpus_per_task=ex.cpus_per_task, mem_per_cpu_gb=ex.mem_per_cpu_gb,
             time=None if ex.time is None else int(ex.time),
         )
+        executor.quiet = quiet
+        return executor
     if ex.kind == "slurm":
         from datatrove.executor.slurm import SlurmPipelineExecutor
 

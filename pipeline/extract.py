@@ -49,6 +49,8 @@ from __future__ import annotations
 import logging
 import re
 
+from datatrove.utils.logging import logger
+
 from pipeline.encoding import decode_html
 
 # Above this many characters a page is almost never an article, and lxml plus
@@ -73,29 +75,47 @@ def _looks_binary(text: str) -> bool:
 
 
 def html_to_text(html: str | bytes, url: str | None = None) -> str:
-    """Main text of an HTML page, or ``""`` when there is none. Never raises.
+    """Main text of an HTML page, or ``""`` when there is none.
 
     Bytes are decoded by :func:`pipeline.encoding.decode_html` (BOM, meta charset,
-    UTF-8, uchardet guess, then replacement characters).
+    UTF-8, uchardet guess, then replacement characters). Binary data, markup without
+    text and pages trafilatura rejects give ``""`` (the stage drops them as
+    ``extract_html_empty``); trafilatura catches its own parse errors and timeouts.
+    The one error seen to escape, on the project's garbage inputs and the 1,033
+    pages of ``trafilatura-eval``, is a ``UnicodeError`` from a ``<meta charset>``
+    naming a codec that fails with it rather than ``UnicodeDecodeError``
+    (``charset="undefined"``, which some sites emit): such a page gives ``""``
+    with a warning, once per process. Anything else is a bug and raises, so the
+    task fails and a rerun resumes it.
     """
-    try:
-        if isinstance(html, (bytes, bytearray, memoryview)):
+    if isinstance(html, (bytes, bytearray, memoryview)):
+        try:
             html, _ = decode_html(bytes(html))
-        if not isinstance(html, str) or not html.strip() or _looks_binary(html):
+        except UnicodeError as e:
+            _warn_once("undecodable", f"html_to_text: a page cannot be decoded ({e}); it gives no text")
             return ""
-        # lxml rejects NUL characters in str input; they are never content.
-        html = html[:MAX_HTML_CHARS].replace("\x00", "")
-
-        import trafilatura  # imported here so importing this module stays cheap
-
-        text = trafilatura.extract(
-            html,
-            url=url,
-            no_fallback=True,  # skip readability/jusText: the bulk of the reference's cost
-            favor_precision=False,  # without fallbacks, balanced mode recovers the recall (see above)
-            include_comments=False,  # user comments are not the page's main text
-            deduplicate=False,  # process-global state; see module docstring
-        )
-    except Exception:  # noqa: BLE001 - a broken page must not stop a shard
+    if not isinstance(html, str) or not html.strip() or _looks_binary(html):
         return ""
+    # lxml rejects NUL characters in str input; they are never content.
+    html = html[:MAX_HTML_CHARS].replace("\x00", "")
+
+    import trafilatura  # imported here so importing this module stays cheap
+
+    text = trafilatura.extract(
+        html,
+        url=url,
+        no_fallback=True,  # skip readability/jusText: the bulk of the reference's cost
+        favor_precision=False,  # without fallbacks, balanced mode recovers the recall (see above)
+        include_comments=False,  # user comments are not the page's main text
+        deduplicate=False,  # process-global state; see module docstring
+    )
     return text.strip() if text else ""
+
+
+_WARNED: set[str] = set()
+
+
+def _warn_once(why: str, message: str) -> None:
+    if why not in _WARNED:
+        _WARNED.add(why)
+        logger.warning(f"{message} (the stage counts such pages as empty; further '{why}' cases are not logged)")

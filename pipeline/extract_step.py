@@ -10,13 +10,12 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from filters.base import WinnowFilter
+from pipeline.stage import Stage, register
 from pipeline.extract import html_to_text
-from pipeline.registry import register
 
 
 @register("extract_html_v1")
-class ExtractHTML(WinnowFilter):
+class ExtractHTML(Stage):
     """Replace each HTML document's text with its main text (boilerplate, navigation and markup removed)."""
 
     name = "extract_html"

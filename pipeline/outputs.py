@@ -1,19 +1,18 @@
 """Parquet writers for the output contract: OUT/documents, OUT/removed, OUT/shards.
 
-Every file has the same columns (``DOC_COLUMNS``, plus ``removed_by`` and
-``reason`` in removed/), with nulls where a column does not apply, so one DuckDB
-query spans runs and sources, followed by the run's *extra* columns: the
-input's own columns (a parquet input's schema, type and values kept, so
-commands chain without loss) and the ``quality_*`` scores its stages add
-(float). Metadata a stage adds that is not a column is kept as JSON in
-``metadata``. ``n_tokens`` is counted with the run's tokenizer
-(``pipeline.tokens``) when the row is written, so it matches the text written.
+Every file starts with the same core columns (``CORE``, plus ``removed_by`` and ``reason`` in
+removed/), null where a column does not apply, so one DuckDB query spans runs and sources. After them
+come the run's own columns (:func:`run_columns`): the input's own columns (a parquet input's schema,
+type and values kept, so commands chain without loss), then the columns its stages declare
+(``pipeline.stage.Column``), then score columns a stage reads. Metadata that is not a column is kept
+as JSON in ``metadata``. ``n_tokens`` is counted with the run's tokenizer (``pipeline.tokens``) when
+the row is written, so it matches the text written.
 """
 
 from __future__ import annotations
 
 import json
-from urllib.parse import urlsplit
+import time
 
 import pyarrow as pa
 
@@ -25,61 +24,46 @@ from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from pipeline.stage import Column
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, count_tokens
+from pipeline.urls import host_of
 
-DOC_COLUMNS: list[tuple[str, pa.DataType]] = [
-    ("id", pa.string()),
-    ("text", pa.string()),
-    ("source", pa.string()),
-    ("url", pa.string()),
-    ("domain", pa.string()),
-    ("lang", pa.string()),
-    ("lang_score", pa.float64()),
-    ("n_chars", pa.int64()),
-    ("n_words", pa.int64()),
-    ("n_tokens", pa.int64()),
-    ("dup_cluster", pa.string()),
-    ("dup_cluster_size", pa.int64()),
-    ("dup_of", pa.string()),
-    ("decontam_benchmark", pa.string()),
-    ("decontam_item", pa.string()),
-    ("decontam_ngrams", pa.int64()),
-    ("pdf_path", pa.string()),
-    ("page_count", pa.int64()),
-    ("ocr_pages", pa.int64()),
-    ("license", pa.string()),
-    ("license_source", pa.string()),
-    ("pii_email", pa.int64()),
-    ("pii_phone", pa.int64()),
-    ("pii_ip", pa.int64()),
-    ("pii_card", pa.int64()),
-    ("optout_rule", pa.string()),
-    ("badwords_count", pa.int64()),
-    ("crawl_date", pa.string()),
-    ("metadata", pa.string()),
-]
-REMOVED_COLUMNS = DOC_COLUMNS + [("removed_by", pa.string()), ("reason", pa.string())]
+CORE: tuple[Column, ...] = (
+    Column("id", pa.string(), "the source's id: WARC-Record-ID, file path (+ #page), or the input's id"),
+    Column("text", pa.string(), "the document's text (main text of a page, text of a PDF)"),
+    Column("source", pa.string(), "the run's name, or the mix source the document was drawn from"),
+    Column("url", pa.string(), "WARC-Target-URI or the input's url"),
+    Column("domain", pa.string(), "host of the URL, lower-cased, without www. and port"),
+    Column("lang", pa.string(), "language label (langid stages), null before language ID"),
+    Column("lang_score", pa.float64(), "its probability (0..1)"),
+    Column("n_chars", pa.int64(), "characters of text"),
+    Column("n_words", pa.int64(), "whitespace-separated words of text"),
+    Column("n_tokens", pa.int64(), "tokens of text under the run's tokenizer (stats.json names it)"),
+    Column("dup_cluster", pa.string(), "id of the duplicate cluster's kept representative (dedup stages)"),
+    Column("dup_cluster_size", pa.int64(), "documents the cluster stands for (dedup stages)"),
+    Column("pdf_path", pa.string(), "PDF inputs: the file the document came from"),
+    Column("page_count", pa.int64(), "PDF inputs: pages in the document"),
+    Column("ocr_pages", pa.int64(), "PDF inputs: pages read with OCR rather than from the text layer"),
+    Column("license", pa.string(), "SPDX id of a licence found (license_v1), or the input's"),
+    Column("crawl_date", pa.string(), "WARC-Date of the capture (ISO 8601)"),
+    Column("metadata", pa.string(), "JSON of every other metadata key"),
+)
+REMOVED: tuple[Column, ...] = (
+    Column("removed_by", pa.string(), "the versioned stage that dropped the document"),
+    Column("reason", pa.string(), "why: <stage family>_<why>, e.g. gopher_quality_few_words"),
+)
+DOC_COLUMNS: list[tuple[str, pa.DataType]] = [(c.name, c.type) for c in CORE]
+REMOVED_COLUMNS = DOC_COLUMNS + [(c.name, c.type) for c in REMOVED]
 CORE_NAMES = frozenset(name for name, _ in REMOVED_COLUMNS)
+_COMPUTED = ("id", "text", "source", "url", "domain", "n_chars", "n_words", "n_tokens", "metadata")
+_FROM_METADATA = tuple(c.name for c in CORE if c.name not in _COMPUTED)  # core columns copied from metadata
 _NOT_METADATA = CORE_NAMES | {"filter_reason"}
 
 Extra = tuple[tuple[str, pa.DataType], ...]  # (name, type) of the columns after the core ones
 
 
-def domain_of(url: str | None) -> str | None:
-    """Host name of ``url``, lower-cased, without ``www.`` and port; None if there is none."""
-    if not url:
-        return None
-    try:
-        host = urlsplit(url).hostname
-    except ValueError:
-        return None
-    if not host:
-        return None
-    return host[4:] if host.startswith("www.") else host
-
-
 def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DEFAULT_RUN_TOKENIZER) -> dict:
-    """One output row for ``doc`` (the shared mapping of writers and tests); ``extra`` names the extra columns."""
+    """The one output row of ``doc`` (every writer uses it); ``extra`` names the run's own columns."""
     md = doc.metadata
     text = doc.text or ""
     row = {
@@ -87,14 +71,12 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DE
         "text": text,
         "source": md.get("source"),
         "url": md.get("url"),
-        "domain": md.get("domain") or domain_of(md.get("url")),
-        "lang": md.get("lang"),
-        "lang_score": md.get("lang_score"),
+        "domain": md.get("domain") or host_of(md.get("url")),
         "n_chars": len(text),
         "n_words": len(text.split()),
         "n_tokens": count_tokens(text, tokenizer),
     }
-    for name in _MD_COLUMNS:
+    for name in _FROM_METADATA:
         row[name] = md.get(name)
     for col in extra:
         row[col] = md.get(col)
@@ -103,18 +85,39 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DE
     return row
 
 
-# core columns filled straight from the metadata key of the same name
-_MD_COLUMNS = tuple(name for name, _ in DOC_COLUMNS[DOC_COLUMNS.index(("n_tokens", pa.int64())) + 1 : -1])
-
-
 def output_schema(extra: Extra = (), removed: bool = False) -> pa.Schema:
     return pa.schema((REMOVED_COLUMNS if removed else DOC_COLUMNS) + list(extra))
 
 
-def extra_columns(input_columns: Extra, score_columns: tuple[str, ...]) -> Extra:
-    """The run's extra columns: the input's own (in order), then its stages' scores not already among them."""
-    names = {n for n, _ in input_columns}
-    return tuple(input_columns) + tuple((c, pa.float64()) for c in score_columns if c not in names)
+def write_documents_file(path, docs, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER) -> int:
+    """``docs`` as one zstd parquet file of the output contract at ``path``, atomically; returns the rows.
+
+    For commands that write documents outside a datatrove task (``winnow materialise``); runs use the
+    writers below. Same rows (:func:`document_row`) and schema (:func:`output_schema`) either way."""
+    import pyarrow.parquet as pq
+
+    from pipeline.atomic import atomic_write
+
+    names = tuple(n for n, _ in extra)
+    rows = [document_row(d, names, tokenizer) for d in docs]
+    table = pa.Table.from_pylist(rows, schema=output_schema(extra))
+    atomic_write(path, lambda tmp: pq.write_table(table, tmp, compression="zstd"))
+    return len(rows)
+
+
+def run_columns(input_columns: Extra, steps: list) -> Extra:
+    """The run's own columns after the core: the input's (in order), then the columns the stages declare,
+    then score columns a stage reads (a JSON-lines input's scores become columns too). A declared column
+    the input already has keeps its place and takes the declared type."""
+    declared: dict[str, pa.DataType] = {}
+    for step in steps:
+        for col in getattr(step, "columns", ()):
+            declared.setdefault(col.name, col.type)
+        for name in getattr(step, "reads_columns", ()):
+            declared.setdefault(name, pa.float64())
+    have = {n for n, _ in input_columns}
+    own = tuple((n, declared.get(n, t)) for n, t in input_columns)
+    return own + tuple((n, t) for n, t in declared.items() if n not in have and n not in CORE_NAMES)
 
 
 _PART = ".part"
@@ -132,6 +135,7 @@ class CommitStep(PipelineStep):
     Writers close one by one as the documents run out, and a step after them can still fail (a
     dedup stage checks its counts at the end), so no writer renames its own file: each registers the
     rename here, and this step, which runs only when every step before it has finished, does them all.
+    It also records the task's CPU seconds and start and end times (``pipeline.stats`` adds them up).
     A failed or interrupted task leaves only ``.part`` files (and the previous task's list is dropped
     when the next task in the same process starts), which its rerun overwrites.
     """
@@ -143,6 +147,8 @@ class CommitStep(PipelineStep):
         return self.name
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
+        # The last step's generator is the first to start and the last to end: its span is the task's.
+        started, cpu0 = time.time(), time.process_time()
         _ON_SUCCESS.clear()
         if data:
             yield from data
@@ -150,6 +156,10 @@ class CommitStep(PipelineStep):
         _ON_SUCCESS.clear()
         for action in actions:
             action()
+        # CPU of the whole worker process over the task (every thread), and when it ran (pipeline.stats)
+        self.stat_update("task_cpu_seconds", value=time.process_time() - cpu0, unit="task")
+        self.stat_update("task_started", value=started, unit="task")
+        self.stat_update("task_finished", value=time.time(), unit="task")
 
 
 class _AtomicFiles:

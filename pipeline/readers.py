@@ -30,6 +30,8 @@ from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from pipeline.progress import TaskProgress
+
 _BATCH = 1024
 
 
@@ -65,7 +67,7 @@ def format_of(path: str) -> str:
     return "unknown"
 
 
-def input_columns(files: list[str]) -> tuple[tuple[str, "pa.DataType"], ...]:
+def input_columns(files: list[str]) -> tuple:
     """The parquet inputs' own columns beyond Winnow's core ones, with their types, in first-seen order:
     a run writes them back as columns (lossless chaining). Only footers are read. A column whose type
     differs between files is an error naming both files (JSON lines have no schema: their extra fields
@@ -156,12 +158,16 @@ class UnitReader(PipelineStep):
     """Base of Winnow's readers: deals (path, start, end) units to tasks, applies ``limit``, logs progress.
 
     Subclasses implement ``read_file(path, start, end)`` and may keep ``self.position`` (the byte offset
-    reached in the current file) for a finer progress estimate. Every ``progress_seconds`` a task logs
-    one plain line: documents, documents per second, share of its input bytes, ETA.
+    reached in the current file), or set ``self._tell`` to a function returning it, for a finer progress
+    estimate. Every ``progress_seconds`` a task logs one plain line: documents, documents per second, share
+    of its input bytes, ETA. With ``progress_dir`` set (the runner sets it, ``RunLayout.progress``), task
+    ``rank`` also keeps ``<progress_dir>/<rank:05d>.json`` current for the run's display (``pipeline.progress``).
     """
 
     type = "reader"
     progress_seconds = 30.0
+    progress_dir: str | None = None  # None: no progress files (a reader used outside a run)
+    progress_every = 1.0  # seconds between two writes of the progress file
 
     def __init__(self, units: list, limit: int = -1, source: str | None = None):
         super().__init__()
@@ -170,49 +176,76 @@ class UnitReader(PipelineStep):
         self.source = source
         self._warned: set[str] = set()
         self.position = 0
+        self._tell = None  # optional: a function giving the byte offset reached in the current file
+        self._unit_size = 0  # input bytes of the unit being read
 
     def __repr__(self) -> str:
         return self.name
 
-    def _warn(self, why: str, msg: str) -> None:
+    def _warn(self, why: str, msg: str, level: str = "WARNING") -> None:
+        """Log ``msg`` the first time ``why`` happens in this task (every case is counted in the stats)."""
         if why not in self._warned:
             self._warned.add(why)
-            logger.warning(f"{msg} (further '{why}' cases are only counted)")
+            logger.log(level, f"{msg} (further '{why}' cases are only counted)")
 
     def shard(self, rank: int, world_size: int) -> list[tuple]:
         return self.units[rank::world_size]
+
+    def shard_bytes(self, rank: int, world_size: int) -> int:
+        """Input bytes task ``rank`` reads (sizes from ``stat``; no file is opened)."""
+        return sum(_unit_bytes(u) for u in self.shard(rank, world_size))
+
+    def _unit_read(self, start: int, size: int) -> int:
+        """Bytes of the current unit read so far."""
+        pos = self._tell() if self._tell is not None else self.position
+        return min(max(pos - start, 0), size)
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         if data:
             yield from data
         shard = self.shard(rank, world_size)
         sizes = [_unit_bytes(u) for u in shard]
-        total, done = sum(sizes) or 1, 0
+        total_bytes, done = sum(sizes), 0
+        total = total_bytes or 1
         t0 = last_log = time.monotonic()
         n = 0
-        for (path, start, end), size in zip(shard, sizes):
-            self.stat_update("input_files")
-            self.position = start
-            if start == 0 and end is None and size == 0 and _is_empty(path):
-                self.stat_update("input")
-                self.stat_update("skipped_empty_file")
-                logger.warning(f"{path}: empty file (0 bytes); skipped")
-                continue
-            for doc in self.read_file(path, start, end):
-                n += 1
-                self.update_doc_stats(doc)
-                yield doc
-                if n == self.limit:  # stop before reading another record, so every record read is counted
-                    return
-                now = time.monotonic()
-                if now - last_log >= self.progress_seconds:
-                    last_log = now
-                    frac = min((done + max(self.position - start, 0)) / total, 1.0)
-                    rate = n / (now - t0)
-                    eta = (now - t0) * (1 - frac) / frac if frac > 0 else float("nan")
-                    logger.info(f"task {rank}: {n:,} documents, {rate:,.0f}/s, {frac:.0%} of {total / 2**20:,.1f} MB"
-                                f" read, ETA {_hms(eta)}")
-            done += size
+        progress = TaskProgress(self.progress_dir, rank, self.progress_every) if self.progress_dir else None
+        if progress is not None:
+            progress.write(0, 0, total_bytes, now=t0)
+        finished = False
+        try:
+            for (path, start, end), size in zip(shard, sizes):
+                self.stat_update("input_files")
+                self.position, self._tell, self._unit_size = start, None, size
+                if start == 0 and end is None and size == 0 and _is_empty(path):
+                    self.stat_update("input")
+                    self.stat_update("skipped_empty_file")
+                    logger.warning(f"{path}: empty file (0 bytes); skipped")
+                    continue
+                for doc in self.read_file(path, start, end):
+                    n += 1
+                    self.update_doc_stats(doc)
+                    yield doc
+                    if n == self.limit:  # stop before reading another record, so every record read is counted
+                        done += self._unit_read(start, size)
+                        finished = True
+                        return
+                    now = time.monotonic()
+                    if progress is not None and now >= progress.due:
+                        progress.write(n, done + self._unit_read(start, size), total_bytes, now=now)
+                    if now - last_log >= self.progress_seconds:
+                        last_log = now
+                        frac = min((done + self._unit_read(start, size)) / total, 1.0)
+                        rate = n / (now - t0)
+                        eta = (now - t0) * (1 - frac) / frac if frac > 0 else float("nan")
+                        logger.info(f"task {rank}: {n:,} documents, {rate:,.0f}/s, {frac:.0%} of "
+                                    f"{total / 2**20:,.1f} MB read, ETA {_hms(eta)}")
+                done += size
+            finished = True
+        finally:
+            self._tell = None  # the file it reads from is closed
+            if progress is not None:  # also when the task fails: the display then shows where it stopped
+                progress.write(n, done, total_bytes, done=finished)
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         raise NotImplementedError
@@ -307,8 +340,10 @@ class DocumentReader(UnitReader):
 
         with fsspec.open(path, "rb") as f:
             pf = pq.ParquetFile(f)
+            rows = pf.metadata.num_rows or 1
             index = 0
             for batch in pf.iter_batches(batch_size=_BATCH):
+                self.position = self._unit_size * index // rows  # progress: the share of rows read, in bytes
                 for row in batch.to_pylist():
                     yield index, row
                     index += 1
@@ -317,7 +352,9 @@ class DocumentReader(UnitReader):
         if start or end is not None:
             yield from self._jsonl_range(path, start, end)
             return
-        with fsspec.open(path, "rb", compression="infer") as f:
+        opened = fsspec.open(path, "rb", compression="infer")
+        with opened as f:
+            self._tell = opened.fobjects[0].tell  # progress: the offset in the file as stored (compressed or not)
             yield from self._parse_lines(path, enumerate(f, 1))  # 1-based line numbers
 
     def _jsonl_range(self, path: str, start: int, end: int | None):
@@ -332,6 +369,7 @@ class DocumentReader(UnitReader):
                 raw = f.readline()
                 if not raw:
                     break
+                self.position = pos
                 yield from self._parse_lines(path, [(f"@{pos}", raw)])
                 pos += len(raw)
 

@@ -1,6 +1,6 @@
 """Stage registry: versioned names (``gopher_quality_v1``) -> datatrove step classes.
 
-A stage class registers itself with :func:`register`. Its ``__init__`` keyword
+A stage class registers itself with :func:`pipeline.stage.register`. Its ``__init__`` keyword
 parameters, with their type hints and defaults, *are* the stage's config schema:
 :func:`validate_params` checks a YAML mapping against them before anything runs,
 so a typo or a wrong type fails at build time naming the stage, the key and the
@@ -9,52 +9,43 @@ valid choices.
 
 from __future__ import annotations
 
+import dataclasses
+import importlib
 import inspect
 import types
 import typing
-from typing import Any, Callable
+from typing import Any
 
 from pipeline.errors import ConfigError
+from pipeline.stage import registered
 
-_STAGES: dict[str, type] = {}
 # Parameters the runner wires itself; never set from YAML.
 _RESERVED = {"self", "exclusion_writer", "stage_name"}
 
-
-def register(name: str) -> Callable[[type], type]:
-    """Class decorator: make a step available to configs under ``name`` (must end in ``_vN``)."""
-    base, _, version = name.rpartition("_v")
-    if not base or not version.isdigit():
-        raise ValueError(f"stage name {name!r} must carry a version suffix like '_v1'")
-
-    def deco(cls: type) -> type:
-        if name in _STAGES and _STAGES[name] is not cls:
-            raise ValueError(f"stage {name!r} is registered twice ({_STAGES[name].__name__}, {cls.__name__})")
-        _STAGES[name] = cls
-        cls.stage_name = name
-        return cls
-
-    return deco
-
-
-def _load_builtin_stages() -> None:
-    # Importing the modules runs their @register decorators.
-    import filters.decontam  # noqa: F401
-    import filters.dedup  # noqa: F401
-    import filters.heuristics  # noqa: F401
-    import filters.langid  # noqa: F401
-    import filters.license  # noqa: F401
-    import filters.optout  # noqa: F401
-    import filters.pii  # noqa: F401
-    import filters.quality  # noqa: F401
-    import filters.threshold  # noqa: F401
-    import ocr.quality  # noqa: F401
-    import pipeline.extract_step  # noqa: F401
+# The modules that define stages (``@register``), imported by name when the registry is first asked, so
+# the spine never imports a family package at module level and nothing imports in a circle. A test
+# checks that every module with an ``@register`` is listed here.
+STAGE_MODULES = (
+    "filters.badwords",
+    "filters.decontam",
+    "filters.dedup",
+    "filters.heuristics",
+    "filters.langid",
+    "filters.license",
+    "filters.optout",
+    "filters.pii",
+    "filters.quality",
+    "filters.threshold",
+    "ocr.quality",
+    "pipeline.extract_step",
+)
 
 
 def stages() -> dict[str, type]:
-    _load_builtin_stages()
-    return dict(sorted(_STAGES.items()))
+    """Every registered stage, by name."""
+    for module in STAGE_MODULES:
+        importlib.import_module(module)
+    return dict(sorted(registered().items()))
 
 
 def get_stage(name: str) -> type:
@@ -135,6 +126,29 @@ def validate_params(stage: str, params: Any) -> dict[str, Any]:
     return dict(params)
 
 
+def typed_options(cls: type, raw: Any, where: str):
+    """The frozen dataclass ``cls`` built from a YAML mapping, checked like stage parameters: unknown keys
+    and wrong types are a ConfigError naming ``where.key`` and the valid keys; the class's own checks
+    (``__post_init__`` raising ``ValueError("key: why")``) become ``where.key: why``."""
+    if raw is None:
+        raw = {}
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {type(raw).__name__}")
+    fields = {f.name: f for f in dataclasses.fields(cls) if f.init}
+    hints = typing.get_type_hints(cls)
+    values = {}
+    for key, value in raw.items():
+        if key not in fields:
+            raise ConfigError(f"{where}: unknown option {key!r}; valid options: {', '.join(fields)}")
+        if not _type_ok(value, hints[key]):
+            raise ConfigError(f"{where}.{key}: expected {_describe(hints[key])}, got {value!r} ({type(value).__name__})")
+        values[key] = tuple(value) if isinstance(value, list) else value
+    try:
+        return cls(**values)
+    except ValueError as e:
+        raise ConfigError(f"{where}.{e}") from None
+
+
 def describe_stages() -> str:
     """Human-readable list of stages and their parameters, for ``winnow stages``."""
     out = []
@@ -145,4 +159,6 @@ def describe_stages() -> str:
         for pname, p in stage_params(cls).items():
             default = "" if p.default is inspect.Parameter.empty else f" = {p.default!r}"
             out.append(f"    {pname}: {_describe(hints.get(pname, p.annotation))}{default}")
+        for col in cls.columns:
+            out.append(f"    -> column {col.name} ({col.type}): {col.meaning}")
     return "\n".join(out)

@@ -1,120 +1,63 @@
 """``winnow report OUT``: one self-contained HTML page (``OUT/report.html``) describing a run.
 
-The page reads ``OUT/stats.json``, ``OUT/manifest.json`` and the parquet outputs
-(through :func:`pipeline.query.connect`; every figure is an aggregate computed in
-DuckDB, so no document text is loaded into Python), plus ``OUT/weights.json`` and
-``OUT/fit.json`` when a mixture was fitted. Plots are matplotlib (Agg canvas, no
-pyplot state) embedded as base64 PNG, styles are inline and fonts are the
-system's: the file opens offline and makes no network request.
+This module is the page: HTML, CSS and the order of the sections. What the page shows comes from
+:mod:`pipeline.report_data` (the DuckDB queries over the run and the matplotlib figures). The page opens
+offline: plots are inline base64 PNG, styles inline, fonts the system's, and it makes no network request.
+Every piece of document text or name from the run is HTML-escaped.
 
-Sections (each only when it has data), with the ids tests and readers can link to:
+Sections, with the ids tests and readers link to. A stage-specific section whose stage did not run
+says ``not run``; one whose stage ran and found nothing says ``none found`` (``<p id="<name>-status">``):
 
 =====================  ===================================================================
-``section-summary``    name, config hash, input / kept / removed / skipped, conservation,
-                       CPU seconds, versions, inputs and assets from the manifest
+``section-summary``    name, config hash, input / kept / removed / skipped, conservation, CPU and
+                       wall seconds, documents per second, versions, inputs and assets
 ``section-funnel``     documents entering and kept per stage (``plot-funnel``), drop reasons
+``section-timing``     wall and CPU seconds per stage (``plot-timing``), per job and for the run,
+                       documents per second
+``section-removed``    per drop reason: three removed documents (id, URL, text snippet) and the
+                       ``winnow sql`` command that lists them all
 ``section-skipped``    records that never became documents, by why
 ``section-languages``  kept vs removed per language, top 15 (``plot-languages``)
-``section-length``     words per document, log scale, kept vs removed (``plot-length``)
-``section-domains``    top 20 domains among kept documents
+``section-length``     words per document, log scale (``plot-length``); words, characters and
+                       tokens per document, kept vs removed
+``section-domains``    top 20 kept domains; top 20 domains by removed documents, with removal rate
 ``section-quality``    one histogram per ``quality_*`` column (``plot-quality-<name>``)
-``section-dedup``      kept documents by duplicate-cluster size (``plot-dup-clusters``),
-                       dedup removals and the dedup stages' clustering summaries
+``section-dedup``      duplicate clusters by size (``plot-dup-clusters``), largest clusters,
+                       dedup removals, the dedup stages' clustering summaries
 ``section-decontam``   documents matching a benchmark, by benchmark and kept/removed
-``section-ocr``        PDF pages by extraction method (``plot-ocr``) when ``page_count`` /
-                       ``ocr_pages`` have values; per-page methods are read from the
-                       ``metadata`` JSON key ``page_methods`` (a list of method names, one
-                       per page, a list of ``{"method": ...}`` objects, or a mapping
-                       method -> page count) when present
-``section-mixture``    ``weights.json`` as a bar chart (``plot-weights``) and table,
-                       ``fit.json`` as a table of its keys, and ``plot-fit`` (predicted vs
-                       observed) when it holds two such equal-length number lists
+``section-license``    licences found (license_v1): per SPDX id and per ``license_source``
+``section-pii``        PII found (pii_v1): documents and occurrences per type
+``section-ocr``        PDF pages by extraction method (``plot-ocr``), only for PDF runs
+``section-mixture``    ``weights.json`` (``plot-weights``) and ``fit.json`` (``plot-fit``), only
+                       where ``winnow mix`` wrote them
 =====================  ===================================================================
 """
 
 from __future__ import annotations
 
-import base64
 import html
-import io
-import json
 import math
 import re
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterable
 
-import duckdb
-
-from pipeline.errors import WinnowError
-from pipeline.query import connect
-
-KEPT_COLOUR = "#2b6cb0"
-REMOVED_COLOUR = "#dd6b20"
-IN_COLOUR = "#cbd5e0"
-PAGE_METHOD_KEYS = ("page_methods",)
-_FIT_OBSERVED = ("observed", "actual", "y_true", "true", "targets", "target", "y")
-_FIT_PREDICTED = ("predicted", "prediction", "predictions", "y_pred", "pred", "fitted")
+from pipeline import report_data as data
+from pipeline.atomic import atomic_write
+from pipeline.report_data import RunData
 
 
 def write_report(output_dir: str | Path) -> Path:
     """Write ``OUT/report.html`` for the run in ``output_dir`` and return its path."""
     out = Path(output_dir)
-    page = build_report(out)
-    path = out / "report.html"
-    tmp = path.with_suffix(".html.tmp")
-    tmp.write_text(page, encoding="utf-8")
-    tmp.replace(path)
-    return path
+    return atomic_write(out / "report.html", build_report(out))
 
 
 def build_report(output_dir: str | Path) -> str:
     """The report page for ``output_dir`` as a string (see the module docstring for its sections)."""
-    out = Path(output_dir)
-    stats_path = out / "stats.json"
-    if not stats_path.is_file():
-        raise WinnowError(f"{out}: no stats.json (is this a run directory, and has the run finished?)")
-    stats = _read_json(stats_path)
-    manifest = _read_json(out / "manifest.json") if (out / "manifest.json").is_file() else {}
-    con = connect(out)
-    try:
-        columns = {name: str(typ).upper() for name, typ, *_ in con.execute("describe all_documents").fetchall()}
-        ctx = _Ctx(out, stats, manifest, con, columns)
-        sections = [
-            _summary(ctx),
-            _funnel(ctx),
-            _skipped(ctx),
-            _languages(ctx),
-            _length(ctx),
-            _domains(ctx),
-            _quality(ctx),
-            _dedup(ctx),
-            _decontam(ctx),
-            _ocr(ctx),
-            _mixture(ctx),
-        ]
-    finally:
-        con.close()
-    sections = [s for s in sections if s]
-    return _page(ctx, sections)
-
-
-class _Ctx:
-    def __init__(self, out: Path, stats: dict, manifest: dict, con, columns: dict[str, str]):
-        self.out, self.stats, self.manifest, self.con, self.columns = out, stats, manifest, con, columns
-
-    def rows(self, sql: str, params: list | None = None) -> list[tuple]:
-        return self.con.execute(sql, params or []).fetchall()
-
-    def one(self, sql: str, params: list | None = None) -> tuple:
-        return self.con.execute(sql, params or []).fetchone()
-
-
-def _read_json(path: Path) -> Any:
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as e:
-        raise WinnowError(f"{path}: cannot read JSON ({e})") from None
+    with RunData(output_dir) as rd:
+        sections = [build(rd) for build in _SECTIONS]
+    return _page(rd, [s for s in sections if s])
 
 
 # ----------------------------------------------------------------------------------------------- HTML bits
@@ -140,17 +83,31 @@ def _num(v: Any) -> str:
     return esc(v)
 
 
-def _pct(part: float, whole: float) -> str:
-    return "–" if not whole else f"{100.0 * part / whole:.1f}%"
+def _pct(part: float | None, whole: float | None) -> str:
+    return "–" if not whole or part is None else f"{100.0 * part / whole:.1f}%"
 
 
 def _is_number(v: Any) -> bool:
     return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
-def _table(headers: list[str], rows: Iterable[Iterable[Any]], table_id: str | None = None, caption: str | None = None) -> str:
-    """A table; numbers (and cells given as ``("num", text)``) are right-aligned."""
-    head = "".join(f"<th>{esc(h)}</th>" for h in headers)
+def _cell_num(text: str) -> tuple[str, str]:
+    """A table cell of pre-formatted text, right-aligned."""
+    return ("num", text)
+
+
+def _cell_html(markup: str) -> tuple[str, str]:
+    """A table cell of markup (already escaped)."""
+    return ("html", markup)
+
+
+def _code(v: Any) -> tuple[str, str]:
+    return _cell_html(f"<code>{esc(v)}</code>")
+
+
+def _table(headers: list[str], rows: Iterable[Iterable[Any]], table_id: str | None = None,
+           empty: str = "none", head: bool = True) -> str:
+    """A table; numbers (and :func:`_cell_num` cells) are right-aligned, text is escaped."""
     body = []
     for row in rows:
         cells = []
@@ -165,10 +122,10 @@ def _table(headers: list[str], rows: Iterable[Iterable[Any]], table_id: str | No
                 cells.append(f"<td>{esc(v)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     if not body:
-        body.append(f'<tr><td colspan="{len(headers)}" class="empty">none</td></tr>')
+        body.append(f'<tr><td colspan="{len(headers)}" class="empty">{esc(empty)}</td></tr>')
     tid = f' id="{esc(table_id)}"' if table_id else ""
-    cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return f"<table{tid}>{cap}<thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    thead = "<thead><tr>" + "".join(f"<th>{esc(h)}</th>" for h in headers) + "</tr></thead>" if head else ""
+    return f"<table{tid}>{thead}<tbody>{''.join(body)}</tbody></table>"
 
 
 def _section(sid: str, title: str, *parts: str) -> str:
@@ -179,95 +136,43 @@ def _note(text: str) -> str:
     return f'<p class="note">{esc(text)}</p>'
 
 
+NOT_RUN, NONE_FOUND, FOUND = "not run", "none found", "found"
+
+
+def _status(name: str, state: str, text: str) -> str:
+    """``<p id="<name>-status">``: whether a stage ran and found anything, in words a test can read."""
+    cls = {NOT_RUN: "status off", NONE_FOUND: "status none"}.get(state, "status")
+    return f'<p id="{esc(name)}-status" class="{cls}"><strong>{esc(state)}</strong>: {esc(text)}</p>'
+
+
 def _slug(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "x"
 
 
-# ----------------------------------------------------------------------------------------------- plots
-
-
-def _figure(width: float = 8.0, height: float = 3.6):
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(width, height), dpi=100)
-    FigureCanvasAgg(fig)
-    return fig
-
-
-def _style(ax) -> None:
-    ax.spines["top"].set_visible(False)
-    ax.spines["right"].set_visible(False)
-    ax.tick_params(labelsize=9)
-    ax.grid(axis="both", color="#e2e8f0", linewidth=0.6)
-    ax.set_axisbelow(True)
-
-
-def _img(fig, plot_id: str, alt: str) -> str:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
-    data = base64.b64encode(buf.getvalue()).decode("ascii")
+def _img(png_b64: str, plot_id: str, alt: str) -> str:
     return (f'<figure><img id="{esc(plot_id)}" class="plot" alt="{esc(alt)}" '
-            f'src="data:image/png;base64,{data}"><figcaption>{esc(alt)}</figcaption></figure>')
+            f'src="data:image/png;base64,{png_b64}"><figcaption>{esc(alt)}</figcaption></figure>')
 
 
-def _hist_plot(plot_id: str, alt: str, edges: list[float], kept: list[int], removed: list[int],
-               xlabel: str, logx: bool = False) -> str:
-    fig = _figure()
-    ax = fig.add_subplot()
-    for counts, colour, label in ((kept, KEPT_COLOUR, "kept"), (removed, REMOVED_COLOUR, "removed")):
-        if sum(counts):
-            ax.stairs(counts, edges, fill=True, alpha=0.35, color=colour)
-            ax.stairs(counts, edges, color=colour, linewidth=1.4, label=f"{label} ({sum(counts):,})")
-    if logx:
-        from matplotlib.ticker import FuncFormatter
-
-        ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
-    ax.set_xlabel(xlabel, fontsize=9)
-    ax.set_ylabel("documents", fontsize=9)
-    _style(ax)
-    if sum(kept) or sum(removed):
-        ax.legend(fontsize=9, frameon=False)
-    return _img(fig, plot_id, alt)
+def _kept(flag: bool) -> str:
+    return "kept" if flag else "removed"
 
 
-def _hbar_pairs(plot_id: str, alt: str, labels: list[str], kept: list[int], removed: list[int],
-                xlabel: str = "documents") -> str:
-    """Horizontal stacked bars, one per label (first label on top), kept and removed."""
-    fig = _figure(8.0, max(1.6, 0.32 * len(labels) + 0.9))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))[::-1]
-    ax.barh(y, kept, color=KEPT_COLOUR, label="kept", height=0.7)
-    ax.barh(y, removed, left=kept, color=REMOVED_COLOUR, label="removed", height=0.7)
-    ax.set_yticks(y, [_short(lb) for lb in labels])
-    ax.set_xlabel(xlabel, fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
-    return _img(fig, plot_id, alt)
-
-
-def _short(label: str, n: int = 40) -> str:
-    return label if len(label) <= n else label[: n - 1] + "…"
+def _stage_ran(rd: RunData, family: str) -> str:
+    st = data.ran_stage(rd.stats, family)
+    return f" ({st['stage']}: {st.get('in', 0):,} documents entered it)" if st else ""
 
 
 # ----------------------------------------------------------------------------------------------- sections
 
 
-def _summary(ctx: _Ctx) -> str:
-    s, m = ctx.stats, ctx.manifest
-    n_docs = ctx.one("select count(*) from documents")[0]
-    n_removed = ctx.one("select count(*) from removed")[0]
-    total = s.get("kept", 0) + s.get("removed", 0) + s.get("skipped", 0)
-    holds = s.get("input") == total
-    run = s.get("run", {})
-    counts = [
-        ("input", "records read", s.get("input")),
-        ("kept", "kept documents", s.get("kept")),
-        ("removed", "removed documents", s.get("removed")),
-        ("skipped", "skipped records", s.get("skipped")),
-    ]
+def _summary(rd: RunData) -> str:
+    s, m = rd.stats, rd.manifest
+    n_docs, n_removed = data.parquet_counts(rd)
+    holds = s.get("input") == s.get("kept", 0) + s.get("removed", 0) + s.get("skipped", 0)
+    run = s.get("run") if isinstance(s.get("run"), dict) else {}
+    counts = [("input", "records read", s.get("input")), ("kept", "kept documents", s.get("kept")),
+              ("removed", "removed documents", s.get("removed")), ("skipped", "skipped records", s.get("skipped"))]
     tiles = "".join(
         f'<div class="tile"><div class="value" id="count-{key}">{_num(v)}</div><div class="label">{esc(label)}</div></div>'
         for key, label, v in counts
@@ -278,193 +183,185 @@ def _summary(ctx: _Ctx) -> str:
     parquet_ok = n_docs == s.get("kept") and n_removed == s.get("removed")
     parquet = (f'<p class="{"ok" if parquet_ok else "bad"}">parquet rows: documents/ {_num(n_docs)}, removed/ {_num(n_removed)} '
                f'<strong>{"match stats.json" if parquet_ok else "DO NOT match stats.json"}</strong></p>')
+    command = " ".join(map(str, m["command"])) if isinstance(m.get("command"), list) else m.get("command")
     info = [
-        ("run name", m.get("name") or ctx.out.name),
-        ("config hash", m.get("config_hash")),
-        ("created", m.get("created")),
-        ("command", " ".join(map(str, m["command"])) if isinstance(m.get("command"), list) else m.get("command")),
-        ("output", str(ctx.out)),
-        ("tasks", run.get("tasks", s.get("tasks_reported"))),
-        ("CPU seconds", run.get("cpu_seconds")),
-        ("wall seconds", run.get("wall_seconds")),
+        ("run name", m.get("name") or rd.out.name), ("config hash", _code(m["config_hash"]) if m.get("config_hash") else None),
+        ("created", m.get("created")), ("command", _code(command) if command else None), ("output", _code(rd.out)),
+        ("executor", run.get("executor")), ("tasks", run.get("tasks", s.get("tasks_reported"))),
+        ("CPU seconds", run.get("cpu_seconds")), ("wall seconds", run.get("wall_seconds")),
+        ("documents / second", run.get("documents_per_second")),
+        ("documents / CPU second", run.get("documents_per_cpu_second")),
+        ("tokenizer", run.get("tokenizer")),
     ]
-    info_rows = [(k, v if _is_number(v) else ("html", f"<code>{esc(v)}</code>") if k in ("config hash", "command", "output") else v)
-                 for k, v in info if v is not None]
     parts = [f'<div class="tiles">{tiles}</div>', check, parquet,
-             _table(["", ""], info_rows, table_id="table-run").replace("<thead><tr><th></th><th></th></tr></thead>", "")]
-    versions = m.get("versions") or {}
+             _table(["", ""], [(k, v) for k, v in info if v is not None], table_id="table-run", head=False)]
+    versions = sorted((m.get("versions") or {}).items())
     if versions:
-        items = sorted(versions.items())
         per_row = 4
-        rows = [sum(([k, str(v)] for k, v in items[i:i + per_row]), [])
-                for i in range(0, len(items), per_row)]
+        rows = [sum(([k, str(v)] for k, v in versions[i:i + per_row]), []) for i in range(0, len(versions), per_row)]
         rows = [r + [""] * (2 * per_row - len(r)) for r in rows]
         parts.append("<h3>Versions</h3>" + _table(["package", "version"] * per_row, rows, table_id="table-versions"))
     inputs = m.get("inputs") or []
     if inputs:
-        rows = [(i.get("path"), i.get("bytes"), ("html", f"<code>{esc(str(i.get('sha256', ''))[:16])}</code>")) for i in inputs[:50]]
+        rows = [(i.get("path"), i.get("bytes"), _code(str(i.get("sha256", ""))[:16])) for i in inputs[:50]]
         more = _note(f"and {len(inputs) - 50:,} more input files") if len(inputs) > 50 else ""
         parts.append("<h3>Inputs</h3>" + _table(["path", "bytes", "sha256 (prefix)"], rows, table_id="table-inputs") + more)
     assets = m.get("assets") or []
     if assets:
-        rows = [(a.get("stage"), a.get("path"), ("html", f"<code>{esc(str(a.get('sha256', ''))[:16])}</code>")) for a in assets]
+        rows = [(a.get("stage"), a.get("path"), _code(str(a.get("sha256", ""))[:16])) for a in assets]
         parts.append("<h3>Assets</h3>" + _table(["stage", "path", "sha256 (prefix)"], rows, table_id="table-assets"))
     return _section("section-summary", "Run summary", *parts)
 
 
-def _funnel(ctx: _Ctx) -> str:
-    stages = ctx.stats.get("stages") or []
+def _timing(rd: RunData) -> str:
+    t = data.timings(rd.stats)
+    if t is None:
+        return ""
+    parts = []
+    timed = [st for st in t.stages if st.seconds is not None or st.cpu_seconds is not None]
+    if timed:
+        parts.append(_img(data.timing_png([st.stage for st in timed], [st.seconds or 0.0 for st in timed],
+                                          [st.cpu_seconds or 0.0 for st in timed]),
+                          "plot-timing", "Wall and CPU seconds inside each stage"))
+        cpu_total = sum(st.cpu_seconds or 0.0 for st in timed)
+        wall_total = sum(st.seconds or 0.0 for st in timed)
+        rows = [(st.stage, st.n_in, st.seconds, st.cpu_seconds,
+                 round(st.n_in / st.seconds, 1) if st.seconds else None, _cell_num(_pct(st.cpu_seconds, cpu_total)))
+                for st in timed]
+        rows.append((_cell_html("<strong>all stages</strong>"), None, round(wall_total, 3), round(cpu_total, 3), None,
+                     _cell_num(_pct(cpu_total, cpu_total))))
+        parts.append(_table(["stage", "documents in", "wall seconds", "CPU seconds", "documents / wall second",
+                             "% of stage CPU"], rows, table_id="table-timing"))
+        parts.append(_note("Time inside each stage, summed over tasks (the reader's entry has no CPU figure). "
+                           "The jobs' totals below also count reading, writing and starting the task processes."))
+    if t.jobs:
+        parts.append("<h3>Jobs</h3>" + _table(["job", "tasks", "CPU seconds", "wall seconds"], t.jobs, table_id="table-jobs"))
+    if t.run:
+        r = t.run
+        rows = [(k, r.get(key)) for k, key in (
+            ("CPU seconds", "cpu_seconds"), ("wall seconds", "wall_seconds"),
+            ("documents / second", "documents_per_second"), ("documents / CPU second", "documents_per_cpu_second"),
+            ("executor", "executor"), ("tasks", "tasks"), ("phases", "phases"), ("tokenizer", "tokenizer"),
+        ) if r.get(key) is not None]
+        parts.append("<h3>Run</h3>" + _table(["", ""], rows, table_id="table-run-timing", head=False))
+        parts.append(_note("Documents per second count records read (stats.json input) over the jobs' wall or CPU "
+                           "seconds added up."))
+    return _section("section-timing", "Time", *parts)
+
+
+def _funnel(rd: RunData) -> str:
+    stages = data.funnel(rd.stats)
     if not stages:
         return ""
-    names, ins, kepts, rows, reasons = [], [], [], [], []
-    for st in stages:
-        n_in = st.get("in", 0)
-        n_kept = st.get("kept", st.get("out", 0))
-        names.append(st["stage"])
-        ins.append(n_in)
-        kepts.append(n_kept)
-        rows.append((st["stage"], n_in, n_kept, n_in - n_kept, ("num", _pct(n_kept, n_in)), st.get("seconds")))
-        for reason, n in sorted(st.get("dropped_by_reason", {}).items(), key=lambda kv: -kv[1]):
-            reasons.append((st["stage"], reason, n, ("num", _pct(n, n_in))))
-    fig = _figure(8.0, max(2.0, 0.36 * len(names) + 1.0))
-    ax = fig.add_subplot()
-    y = list(range(len(names)))[::-1]
-    ax.barh(y, ins, color=IN_COLOUR, height=0.75, label="entering")
-    ax.barh(y, kepts, color=KEPT_COLOUR, height=0.75, label="kept")
-    top = max(ins) if ins else 0
-    for yi, n_in, n_kept in zip(y, ins, kepts):
-        ax.text(n_in + top * 0.01, yi, f"{n_kept:,} / {n_in:,}", va="center", fontsize=8, color="#2d3748")
-    ax.set_yticks(y, names)
-    ax.set_xlim(0, top * 1.18 if top else 1)
-    ax.set_xlabel("documents (for the reader: WARC records)", fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
-    plot = _img(fig, "plot-funnel", "Documents entering and kept per stage")
-    table = _table(["stage", "in", "kept", "dropped", "kept %", "seconds"], rows, table_id="table-funnel")
+    rows, reasons = [], []
+    for name, n_in, n_kept, dropped in stages:
+        rows.append((name, n_in, n_kept, n_in - n_kept, _cell_num(_pct(n_kept, n_in))))
+        for reason, n in sorted(dropped.items(), key=lambda kv: -kv[1]):
+            reasons.append((name, reason, n, _cell_num(_pct(n, n_in))))
+    plot = _img(data.funnel_png([s[0] for s in stages], [s[1] for s in stages], [s[2] for s in stages]),
+                "plot-funnel", "Documents entering and kept per stage")
+    table = _table(["stage", "in", "kept", "dropped", "kept %"], rows, table_id="table-funnel")
     reason_table = "<h3>Drop reasons</h3>" + _table(["stage", "reason", "documents", "% of stage input"], reasons,
                                                     table_id="table-drop-reasons")
     return _section("section-funnel", "Funnel", plot, table, reason_table)
 
 
-def _skipped(ctx: _Ctx) -> str:
-    skipped = ctx.stats.get("skipped_by_reason") or {}
+def _removed(rd: RunData) -> str:
+    groups = data.drop_examples(rd)
+    if not groups:
+        return ""
+    parts = [_note(f"For each reason, the first {data.EXAMPLES_PER_REASON} removed documents by id (text with "
+                   f"whitespace collapsed, cut at {data.SNIPPET_CHARS} characters; a document removed before text "
+                   "extraction has no text yet) and the command that lists them all.")]
+    for g in groups:
+        rows = [(_code(doc_id), url, _cell_html(f'<span class="snippet">{esc(snippet)}</span>' if snippet
+                                                 else '<span class="empty">(no text)</span>'))
+                for doc_id, url, snippet in g.examples]
+        parts.append(
+            f'<div class="reason" id="examples-{_slug(g.reason)}"><h3>{esc(g.reason)} '
+            f'<span class="count">{g.count:,} documents, {esc(g.removed_by)}</span></h3>'
+            f'<pre class="cmd"><code>{esc(g.command)}</code></pre>'
+            + _table(["id", "url", "text"], rows) + "</div>"
+        )
+    return _section("section-removed", "Removed documents", *parts)
+
+
+def _skipped(rd: RunData) -> str:
+    skipped = rd.stats.get("skipped_by_reason") or {}
     if not skipped:
         return ""
-    n_input = ctx.stats.get("input", 0)
-    rows = [(why, n, ("num", _pct(n, n_input))) for why, n in sorted(skipped.items(), key=lambda kv: -kv[1])]
-    rows.append(("total", sum(skipped.values()), ("num", _pct(sum(skipped.values()), n_input))))
+    n_input = rd.stats.get("input", 0)
+    rows = [(why, n, _cell_num(_pct(n, n_input))) for why, n in sorted(skipped.items(), key=lambda kv: -kv[1])]
+    rows.append(("total", sum(skipped.values()), _cell_num(_pct(sum(skipped.values()), n_input))))
     return _section("section-skipped", "Skipped records",
                     _note("Records the reader did not turn into documents (not an HTTP response, bad status, "
-                          "not HTML, truncated or corrupt); they appear in no parquet file."),
+                          "not HTML, truncated or corrupt, an unreadable file); they appear in no parquet file."),
                     _table(["why", "records", "% of input"], rows, table_id="table-skipped"))
 
 
-def _languages(ctx: _Ctx) -> str:
-    rows = ctx.rows(
-        "select coalesce(lang, '(none)') as l, count(*) filter (where kept), count(*) filter (where not kept) "
-        "from all_documents group by l order by count(*) desc, l limit 15"
-    )
+def _languages(rd: RunData) -> str:
+    rows, n_langs = data.languages(rd)
     if not rows or all(r[0] == "(none)" for r in rows):
         return ""
-    n_langs = ctx.one("select count(distinct coalesce(lang, '(none)')) from all_documents")[0]
     labels = [r[0] for r in rows]
-    plot = _hbar_pairs("plot-languages", "Documents per language, kept and removed (top 15)",
-                       labels, [r[1] for r in rows], [r[2] for r in rows])
+    plot = _img(data.kept_removed_png(labels, [r[1] for r in rows], [r[2] for r in rows]),
+                "plot-languages", "Documents per language, kept and removed (top 15)")
     table = _table(["language", "kept", "removed", "kept %"],
-                   [(r[0], r[1], r[2], ("num", _pct(r[1], r[1] + r[2]))) for r in rows], table_id="table-languages")
+                   [(r[0], r[1], r[2], _cell_num(_pct(r[1], r[1] + r[2]))) for r in rows], table_id="table-languages")
     note = _note((f"Top 15 of {n_langs:,} languages." if n_langs > 15 else f"All {n_langs:,} languages.")
                  + (" '(none)': removed before language identification." if "(none)" in labels else ""))
     return _section("section-languages", "Languages", plot, table, note)
 
 
-def _log_edges(hi: float, n: int = 40) -> list[float]:
-    top = math.log10(max(hi, 10) * 1.001)
-    return [10 ** (top * i / n) for i in range(n + 1)]
-
-
-def _binned(ctx: _Ctx, expr: str, lo: float, hi: float, n: int, log: bool, where: str = "true") -> tuple[list[int], list[int]]:
-    """Counts of ``expr`` over ``n`` equal bins of [lo, hi] (in log10 space when ``log``), kept and removed."""
-    x = f"log10(greatest({expr}, 1))" if log else f"({expr})"
-    lo_, hi_ = (math.log10(max(lo, 1)), math.log10(max(hi, 1))) if log else (lo, hi)
-    width = (hi_ - lo_) / n if hi_ > lo_ else 1.0
-    rows = ctx.rows(
-        f"select kept, least(greatest(cast(floor(({x} - ?) / ?) as bigint), 0), ?) as b, count(*) "
-        f"from all_documents where {expr} is not null and {where} group by all",
-        [lo_, width, n - 1],
-    )
-    kept, removed = [0] * n, [0] * n
-    for is_kept, b, c in rows:
-        (kept if is_kept else removed)[int(b)] += c
-    return kept, removed
-
-
-def _length(ctx: _Ctx) -> str:
-    n, hi = ctx.one("select count(n_words), max(n_words) from all_documents")
-    if not n:
+def _length(rd: RunData) -> str:
+    hist = data.length_histogram(rd)
+    sizes = data.sizes(rd)
+    if hist is None and not sizes:
         return ""
-    n_bins = 40
-    edges = _log_edges(float(hi), n_bins)
-    kept, removed = _binned(ctx, "n_words", 1, edges[-1], n_bins, log=True)
-    plot = _hist_plot("plot-length", "Words per document (log scale), kept and removed", edges, kept, removed,
-                      "words per document (log scale)", logx=True)
-    q = ctx.rows(
-        "select kept, count(n_words), min(n_words), quantile_cont(n_words, 0.1), median(n_words), "
-        "quantile_cont(n_words, 0.9), max(n_words), sum(n_words), avg(n_chars) "
-        "from all_documents where n_words is not null group by kept order by kept desc"
-    )
-    rows = [("kept" if r[0] else "removed", r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]) for r in q]
-    empty = ctx.one("select count(*) filter (where kept), count(*) filter (where not kept) from all_documents where n_words = 0")
-    note = (_note(f"Documents with no words ({empty[0]:,} kept, {empty[1]:,} removed; e.g. dropped before text "
-                  "extraction) are counted in the first bin.") if empty[0] or empty[1] else "")
-    table = _table(["", "documents", "min", "p10", "median", "p90", "max", "total words", "mean chars"], rows,
-                   table_id="table-length")
-    return _section("section-length", "Text length", plot, note, table)
-
-
-def _domains(ctx: _Ctx) -> str:
-    rows = ctx.rows(
-        "select domain, count(*), sum(n_words) from documents where domain is not null "
-        "group by domain order by count(*) desc, domain limit 20"
-    )
-    if not rows:
-        return ""
-    n_kept = ctx.one("select count(*) from documents")[0]
-    n_domains = ctx.one("select count(distinct domain) from documents")[0]
-    table = _table(["domain", "kept documents", "words", "% of kept"],
-                   [(d, c, w, ("num", _pct(c, n_kept))) for d, c, w in rows], table_id="table-domains")
-    note = f"Top 20 of {n_domains:,} domains among kept documents." if n_domains > 20 else f"All {n_domains:,} domains of kept documents."
-    return _section("section-domains", "Domains", _note(note), table)
-
-
-def _quality_columns(ctx: _Ctx) -> list[str]:
-    numeric = ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "DECIMAL", "SMALLINT", "HUGEINT")
-    return sorted(c for c, t in ctx.columns.items() if c.startswith("quality_") and t.startswith(numeric))
-
-
-def _quality(ctx: _Ctx) -> str:
     parts = []
-    summary = []
-    for col in _quality_columns(ctx):
-        q = f'"{col}"'
-        n, lo, hi = ctx.one(f"select count({q}), min({q}), max({q}) from all_documents where isfinite({q})")
-        if not n:
-            continue
-        lo, hi = float(lo), float(hi)
-        if hi <= lo:
-            lo, hi = lo - 0.5, hi + 0.5
-        n_bins = 30
-        edges = [lo + (hi - lo) * i / n_bins for i in range(n_bins + 1)]
-        kept, removed = _binned(ctx, q, lo, hi, n_bins, log=False, where=f"isfinite({q})")
-        name = col.removeprefix("quality_")
-        parts.append(f"<h3>{esc(col)}</h3>")
-        parts.append(_hist_plot(f"plot-quality-{_slug(name)}", f"Quality score {col}, kept and removed",
-                                edges, kept, removed, col))
-        for r in ctx.rows(
-            f"select kept, count({q}), min({q}), quantile_cont({q}, 0.1), median({q}), quantile_cont({q}, 0.9), max({q}) "
-            f"from all_documents where isfinite({q}) group by kept order by kept desc"
-        ):
-            summary.append((col, "kept" if r[0] else "removed", *r[1:]))
+    if hist:
+        edges, kept, removed = hist
+        parts.append(_img(data.hist_png(edges, kept, removed, "words per document (log scale)", logx=True),
+                          "plot-length", "Words per document (log scale), kept and removed"))
+        empty = data.empty_documents(rd)
+        if empty[0] or empty[1]:
+            parts.append(_note(f"Documents with no words ({empty[0]:,} kept, {empty[1]:,} removed; e.g. dropped "
+                               "before text extraction) are counted in the first bin."))
+    rows = [(measure, _kept(k), *rest) for measure, k, *rest in sizes]
+    parts.append(_table(["per document", "", "documents", "min", "p10", "median", "p90", "max", "total", "mean"], rows,
+                        table_id="table-length"))
+    tokenizer = (rd.stats.get("run") or {}).get("tokenizer") if isinstance(rd.stats.get("run"), dict) else None
+    parts.append(_note("Words are whitespace-separated; tokens are counted with the run's tokenizer"
+                       + (f" ({tokenizer})." if tokenizer else ".")))
+    return _section("section-length", "Text length", *parts)
+
+
+def _domains(rd: RunData) -> str:
+    d = data.domains(rd)
+    if d is None:
+        return ""
+    kept_note = (f"Top 20 of {d.n_kept_domains:,} domains among kept documents." if d.n_kept_domains > 20
+                 else f"All {d.n_kept_domains:,} domains of kept documents.")
+    kept = _table(["domain", "kept documents", "words", "tokens", "% of kept"],
+                  [(dom, c, w, t, _cell_num(_pct(c, d.n_kept_docs))) for dom, c, w, t in d.kept],
+                  table_id="table-domains", empty="no kept documents with a domain")
+    removed_note = (f"Top 20 of {d.n_removal_domains:,} domains with removed documents, by removed count."
+                    if d.n_removal_domains > 20 else f"All {d.n_removal_domains:,} domains with removed documents.")
+    removals = _table(["domain", "kept", "removed", "removal rate", "most frequent reason"],
+                      [(dom, k, r, _cell_num(f"{100 * rate:.1f}%"), reason) for dom, k, r, rate, reason in d.removals],
+                      table_id="table-domain-removals", empty="no removed documents with a domain")
+    return _section("section-domains", "Domains", "<h3>Kept</h3>", _note(kept_note), kept,
+                    "<h3>Removed</h3>", _note(removed_note), removals)
+
+
+def _quality(rd: RunData) -> str:
+    parts, summary = [], []
+    for q in data.quality(rd):
+        name = q.column.removeprefix("quality_")
+        parts.append(f"<h3>{esc(q.column)}</h3>")
+        parts.append(_img(data.hist_png(q.edges, q.kept, q.removed, q.column), f"plot-quality-{_slug(name)}",
+                          f"Quality score {q.column}, kept and removed"))
+        summary.extend((q.column, _kept(r[0]), *r[1:]) for r in q.summary)
     if not parts:
         return ""
     table = "<h3>Summary</h3>" + _table(["column", "", "scored", "min", "p10", "median", "p90", "max"], summary,
@@ -472,235 +369,153 @@ def _quality(ctx: _Ctx) -> str:
     return _section("section-quality", "Quality scores", *parts, table)
 
 
-def _dedup(ctx: _Ctx) -> str:
-    sizes = ctx.rows(
-        "select case when s <= 10 then cast(s as varchar) when s <= 20 then '11-20' when s <= 50 then '21-50' "
-        "when s <= 100 then '51-100' when s <= 1000 then '101-1000' else '>1000' end as bucket, count(*) "
-        "from (select dup_cluster_size as s from documents where dup_cluster_size is not null) group by bucket "
-        "order by min(s)"
-    )
-    removals = ctx.rows(
-        "select removed_by, reason, count(*) from removed where removed_by like '%dedup%' or reason like '%dedup%' "
-        "group by all order by 3 desc, 1, 2"
-    )
-    barriers = ctx.stats.get("barriers") or {}
-    if not sizes and not removals and not barriers:
-        return ""
-    parts = []
-    if sizes:
-        from matplotlib.ticker import FuncFormatter
-
-        fig = _figure(min(8.0, 2.6 + 0.6 * len(sizes)), 3.2)
-        ax = fig.add_subplot()
-        labels = [str(s) for s, _ in sizes]
-        ax.bar(range(len(sizes)), [c for _, c in sizes], color=KEPT_COLOUR)
-        ax.set_xticks(range(len(sizes)), labels)
-        ax.set_yscale("log")
-        ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else ""))
-        ax.set_ylim(0.8, max(c for _, c in sizes) * 2)
-        for i, (_, c) in enumerate(sizes):
-            ax.text(i, c, f"{c:,}", ha="center", va="bottom", fontsize=8)
-        ax.set_xlabel("cluster size (documents, including the kept copy)", fontsize=9)
-        ax.set_ylabel("kept documents (log scale)", fontsize=9)
-        _style(ax)
-        ax.grid(axis="x", visible=False)
-        parts.append(_img(fig, "plot-dup-clusters", "Kept documents by duplicate cluster size"))
-        parts.append(_table(["cluster size", "kept documents"], [(("num", esc(b)), c) for b, c in sizes],
+def _dedup(rd: RunData) -> str:
+    d = data.dedup(rd)
+    if not d.ran and not d.clusters:
+        return _section("section-dedup", "Duplicates", _status("dedup", NOT_RUN, "no dedup stage in this run "
+                                                                "(no dup_of column, no dedup stage in stats.json)."))
+    if not d.clusters and not d.removals:
+        return _section("section-dedup", "Duplicates", _status("dedup", NONE_FOUND, f"no duplicate clusters; "
+                                                                f"{d.singletons:,} documents reached dedup."))
+    n_clusters = sum(c[1] for c in d.clusters)
+    parts = [_status("dedup", FOUND, f"{n_clusters:,} duplicate clusters; {d.singletons:,} documents that reached "
+                                      "dedup have no duplicate.")]
+    if d.clusters:
+        parts.append(_img(data.clusters_png([str(c[0]) for c in d.clusters], [c[1] for c in d.clusters]),
+                          "plot-dup-clusters", "Duplicate clusters by size"))
+        parts.append(_table(["cluster size", "clusters", "documents in this run", "removed as duplicates"],
+                            [(_cell_num(esc(b)), n, docs, dups) for b, n, docs, dups in d.clusters],
                             table_id="table-dup-clusters"))
-    if removals:
-        parts.append("<h3>Dedup removals</h3>" + _table(["stage", "reason", "documents"], removals, table_id="table-dedup-removals"))
-    if barriers:
-        keys = sorted({k for v in barriers.values() if isinstance(v, dict) for k in v})
-        rows = [(stage, *[v.get(k) if isinstance(v, dict) else None for k in keys]) for stage, v in barriers.items()]
+        parts.append(_note("Size is dup_cluster_size (documents the cluster stands for, over every dedup stage so "
+                           "far); clusters are grouped by dup_cluster, the kept representative's id."))
+        parts.append("<h3>Largest clusters</h3>" + _table(
+            ["representative", "url", "size", "documents in this run"],
+            [(_code(rep), url, s, n) for rep, url, s, n in d.largest], table_id="table-dup-largest"))
+    if d.removals:
+        parts.append("<h3>Dedup removals</h3>" + _table(["stage", "reason", "documents"], d.removals,
+                                                         table_id="table-dedup-removals"))
+    if d.barriers:
+        keys = sorted({k for v in d.barriers.values() if isinstance(v, dict) for k in v})
+        rows = [(stage, *[v.get(k) if isinstance(v, dict) else None for k in keys]) for stage, v in d.barriers.items()]
         parts.append("<h3>Clustering</h3>" + _table(["stage", *[k.replace("_", " ") for k in keys]], rows,
                                                     table_id="table-dedup-clustering"))
     return _section("section-dedup", "Duplicates", *parts)
 
 
-def _decontam(ctx: _Ctx) -> str:
-    rows = ctx.rows(
-        "select decontam_benchmark, count(*) filter (where kept), count(*) filter (where not kept), "
-        "count(distinct decontam_item), avg(decontam_ngrams) "
-        "from all_documents where decontam_benchmark is not null group by 1 order by count(*) desc, 1"
-    )
+def _decontam(rd: RunData) -> str:
+    rows = data.decontam(rd)
+    if rows is None:
+        return _section("section-decontam", "Decontamination",
+                        _status("decontam", NOT_RUN, "decontam_v1 did not run (no decontam_benchmark column)."))
     if not rows:
-        return ""
+        return _section("section-decontam", "Decontamination", _status(
+            "decontam", NONE_FOUND, "no document shares n-grams with a benchmark item" + _stage_ran(rd, "decontam_") + "."))
+    n = sum(r[1] + r[2] for r in rows)
     table = _table(["benchmark", "kept (masked)", "removed", "distinct items", "mean matching n-grams"], rows,
                    table_id="table-decontam")
-    return _section("section-decontam", "Decontamination", _note("Documents sharing n-grams with a benchmark item."), table)
+    return _section("section-decontam", "Decontamination",
+                    _status("decontam", FOUND, f"{n:,} documents share n-grams with a benchmark item."), table)
 
 
-def _page_methods(ctx: _Ctx) -> list[tuple[str, int]]:
-    """Pages per method from the metadata JSON key ``page_methods`` (list of names, list of objects, or mapping)."""
-    if "metadata" not in ctx.columns:
-        return []
-    counts: dict[str, int] = {}
-    for key in PAGE_METHOD_KEYS:
-        path = f"$.{key}"
-        base = f"from all_documents where metadata is not null and json_valid(metadata) and json_type(metadata, '{path}')"
-        queries = [
-            # one entry per page: a name ("text") or an object ({"page": 1, "method": "text", ...})
-            f"select case when json_type(m) = 'OBJECT' then json_extract_string(m, '$.method') "
-            f"else json_extract_string(m, '$') end as method, count(*) from ("
-            f"select unnest(from_json(json_extract(metadata, '{path}'), '[\"JSON\"]')) as m "
-            f"{base} = 'ARRAY') where m is not null group by 1",
-            # {"text": 10, "ocr": 2}
-            f"select k, sum(cast(json_extract(metadata, '{path}.\"' || k || '\"') as double)) from ("
-            f"select metadata, unnest(json_keys(metadata, '{path}')) as k {base} = 'OBJECT') group by 1",
-        ]
-        for sql in queries:
-            try:
-                for method, n in ctx.rows(sql):
-                    if method is not None and n is not None:
-                        counts[str(method)] = counts.get(str(method), 0) + int(n)
-            except duckdb.Error:  # a JSON shape this query does not read (e.g. numbers in a list): try the next
-                continue
-    return sorted(counts.items(), key=lambda kv: -kv[1])
+def _license(rd: RunData) -> str:
+    lic = data.licences(rd)
+    title = "Licences"
+    if not lic.ran and not lic.by_licence:
+        return _section("section-license", title, _status("license", NOT_RUN, "license_v1 did not run "
+                                                          "(no license_source column) and the input carries no licence."))
+    if lic.ran and not lic.by_licence:
+        return _section("section-license", title, _status(
+            "license", NONE_FOUND, "no document carries a licence signal" + _stage_ran(rd, "license_") + "."))
+    n = sum(r[1] + r[2] for r in lic.by_licence)
+    total = n + sum(lic.unlicensed)
+    text = (f"{n:,} of {total:,} documents carry a licence." if lic.ran
+            else f"license_v1 did not run; {n:,} of {total:,} documents carry a licence from the input.")
+    parts = [_status("license", FOUND, text),
+             "<h3>By licence</h3>" + _table(["licence", "kept", "removed", "% of documents"],
+                                             [(k, a, b, _cell_num(_pct(a + b, total))) for k, a, b in lic.by_licence],
+                                             table_id="table-licences")]
+    if lic.ran:
+        parts.append("<h3>By where it was found</h3>" + _table(["license_source", "kept", "removed"], lic.by_source,
+                                                                table_id="table-license-sources"))
+    parts.append(_note(f"Without a licence: {lic.unlicensed[0]:,} kept, {lic.unlicensed[1]:,} removed."))
+    return _section("section-license", title, *parts)
 
 
-def _ocr(ctx: _Ctx) -> str:
-    if "page_count" not in ctx.columns or "ocr_pages" not in ctx.columns:
+def _pii(rd: RunData) -> str:
+    p = data.pii(rd)
+    if p is None:
+        return _section("section-pii", "Personal data (PII)",
+                        _status("pii", NOT_RUN, "pii_v1 did not run (no pii_* columns)."))
+    table = _table(["type", "documents checked", "documents with any", "occurrences", "kept with any", "removed with any"],
+                   p.rows, table_id="table-pii")
+    if not p.found:
+        return _section("section-pii", "Personal data (PII)", _status(
+            "pii", NONE_FOUND, "no e-mail address, phone number, IP address or card number" + _stage_ran(rd, "pii_") + "."),
+            table)
+    docs = max(r[2] for r in p.rows)
+    occ = sum(r[3] for r in p.rows)
+    return _section("section-pii", "Personal data (PII)",
+                    _status("pii", FOUND, f"{occ:,} occurrences (up to {docs:,} documents for one type)."), table,
+                    _note("Occurrences are masked in kept text when the stage masks (mode: mask); "
+                          "documents checked: those that reached pii_v1."))
+
+
+def _ocr(rd: RunData) -> str:
+    o = data.ocr(rd)
+    if o is None:
         return ""
-    rows = ctx.rows(
-        "select kept, count(*), sum(page_count), sum(ocr_pages), count(distinct pdf_path) from all_documents "
-        "where page_count is not null or ocr_pages is not null group by kept order by kept desc"
-    )
-    if not rows:
-        return ""
-    methods = _page_methods(ctx)
-    parts = []
-    if methods:
-        labels, values = [m for m, _ in methods], [n for _, n in methods]
+    if o.methods:
+        labels, values = [m for m, _ in o.methods], [n for _, n in o.methods]
         caption = "PDF pages by extraction method (from metadata.page_methods)"
     else:
-        pages = sum(r[2] or 0 for r in rows)
-        ocr = sum(r[3] or 0 for r in rows)
-        labels, values = ["text layer", "OCR"], [max(pages - ocr, 0), ocr]
+        pages = sum(r[2] or 0 for r in o.rows)
+        n_ocr = sum(r[3] or 0 for r in o.rows)
+        labels, values = ["text layer", "OCR"], [max(pages - n_ocr, 0), n_ocr]
         caption = "PDF pages by extraction method (text layer = page_count - ocr_pages)"
-    fig = _figure(8.0, max(1.6, 0.4 * len(labels) + 0.9))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))[::-1]
-    ax.barh(y, values, color=KEPT_COLOUR, height=0.65)
-    top = max(values) if values else 0
-    for yi, v in zip(y, values):
-        ax.text(v + top * 0.01, yi, f"{v:,}", va="center", fontsize=8)
-    ax.set_yticks(y, [_short(lb) for lb in labels])
-    ax.set_xlim(0, top * 1.15 if top else 1)
-    ax.set_xlabel("pages", fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    parts.append(_img(fig, "plot-ocr", caption))
-    table_rows = [("kept" if r[0] else "removed", r[1], r[4], r[2], r[3], ("num", _pct(r[3] or 0, r[2] or 0))) for r in rows]
-    parts.append(_table(["", "documents", "PDFs", "pages", "OCR pages", "OCR %"], table_rows, table_id="table-ocr"))
-    if methods:
-        parts.append(_table(["method", "pages"], methods, table_id="table-ocr-methods"))
+    parts = [_img(data.values_png(labels, values, "pages"), "plot-ocr", caption)]
+    rows = [(_kept(r[0]), r[1], r[4], r[2], r[3], _cell_num(_pct(r[3] or 0, r[2] or 0))) for r in o.rows]
+    parts.append(_table(["", "documents", "PDFs", "pages", "OCR pages", "OCR %"], rows, table_id="table-ocr"))
+    if o.methods:
+        parts.append(_table(["method", "pages"], o.methods, table_id="table-ocr-methods"))
     return _section("section-ocr", "PDF pages and OCR", *parts)
 
 
-def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
-    """(dotted key, value) pairs; long lists are summarised rather than dumped."""
-    if isinstance(obj, dict):
-        out = []
-        for k, v in obj.items():
-            out.extend(_flatten(v, f"{prefix}.{k}" if prefix else str(k)))
-        return out
-    if isinstance(obj, list):
-        if len(obj) <= 8 and all(not isinstance(v, (dict, list)) for v in obj):
-            return [(prefix, ", ".join(_num(v) if _is_number(v) else str(v) for v in obj))]
-        if all(_is_number(v) for v in obj) and obj:
-            return [(prefix, f"{len(obj):,} numbers, min {_num(min(obj))}, max {_num(max(obj))}")]
-        return [(prefix, f"list of {len(obj):,} items")]
-    return [(prefix, obj)]
-
-
-def _weights_of(obj: Any) -> dict[str, float]:
-    """The name -> weight mapping in a weights file, whatever its wrapping."""
-    def numeric_map(d):
-        return isinstance(d, dict) and d and all(_is_number(v) for v in d.values())
-
-    if numeric_map(obj):
-        return {str(k): float(v) for k, v in obj.items()}
-    if isinstance(obj, dict):
-        for key in ("weights", "mixture", "domain_weights", "mix"):
-            if key in obj:
-                w = _weights_of(obj[key])
-                if w:
-                    return w
-        for v in obj.values():
-            w = _weights_of(v) if isinstance(v, (dict, list)) else {}
-            if w:
-                return w
-    if isinstance(obj, list) and obj and all(isinstance(v, dict) for v in obj):
-        name = next((k for k in ("name", "source", "domain") if all(k in v for v in obj)), None)
-        weight = next((k for k in ("weight", "value", "w") if all(_is_number(v.get(k)) for v in obj)), None)
-        if name and weight:
-            return {str(v[name]): float(v[weight]) for v in obj}
-    return {}
-
-
-def _fit_pairs(fit: Any) -> tuple[list[float], list[float]] | None:
-    if not isinstance(fit, dict):
-        return None
-    scopes = [fit] + [v for v in fit.values() if isinstance(v, dict)]
-    for scope in scopes:
-        lower = {str(k).lower(): v for k, v in scope.items()}
-        obs = next((lower[k] for k in _FIT_OBSERVED if k in lower), None)
-        pred = next((lower[k] for k in _FIT_PREDICTED if k in lower), None)
-        if (isinstance(obs, list) and isinstance(pred, list) and len(obs) == len(pred) and obs
-                and all(_is_number(v) for v in obs + pred)):
-            return [float(v) for v in obs], [float(v) for v in pred]
-    return None
-
-
-def _mixture(ctx: _Ctx) -> str:
-    wpath, fpath = ctx.out / "weights.json", ctx.out / "fit.json"
-    if not wpath.is_file() and not fpath.is_file():
+def _mixture(rd: RunData) -> str:
+    mix = data.mixture(rd.out)
+    if mix is None:
         return ""
     parts = []
-    if wpath.is_file():
-        raw = _read_json(wpath)
-        weights = _weights_of(raw)
-        if weights:
-            items = sorted(weights.items(), key=lambda kv: -kv[1])
-            fig = _figure(8.0, max(1.6, 0.32 * len(items) + 0.9))
-            ax = fig.add_subplot()
-            y = list(range(len(items)))[::-1]
-            ax.barh(y, [v for _, v in items], color=KEPT_COLOUR, height=0.65)
-            top = max((v for _, v in items), default=0)
-            for yi, (_, v) in zip(y, items):
-                ax.text(v + abs(top) * 0.01, yi, f"{v:.3g}", va="center", fontsize=8)
-            ax.set_yticks(y, [_short(k) for k, _ in items])
-            ax.set_xlim(0, top * 1.15 if top > 0 else 1)
-            ax.set_xlabel("weight", fontsize=9)
-            _style(ax)
-            ax.grid(axis="y", visible=False)
-            parts.append("<h3>Weights</h3>")
-            parts.append(_img(fig, "plot-weights", "Mixture weights"))
-            total = sum(weights.values())
-            parts.append(_table(["source", "weight", "share"], [(k, v, ("num", _pct(v, total))) for k, v in items],
-                                table_id="table-weights"))
-        other = [(k, v) for k, v in _flatten(raw) if not weights or k.split(".")[0] not in ("weights", *weights)]
-        if other:
-            parts.append("<h3>weights.json</h3>" + _table(["key", "value"], other, table_id="table-weights-file"))
-    if fpath.is_file():
-        fit = _read_json(fpath)
-        pairs = _fit_pairs(fit)
+    if mix.weights:
+        parts.append("<h3>Weights</h3>")
+        parts.append(_img(data.values_png([w[0] for w in mix.weights], [w[1] for w in mix.weights], "weight", "{:.3g}"),
+                          "plot-weights", "Chosen mixture weights"))
+        parts.append(_table(["source", "weight", "natural", "available tokens"], mix.weights, table_id="table-weights"))
+    if mix.facts:
+        parts.append(_table(["", ""], mix.facts, table_id="table-mix-facts", head=False))
+    if mix.warnings:
+        parts.append("<ul class=\"warnings\">" + "".join(f"<li>{esc(w)}</li>" for w in mix.warnings) + "</ul>")
+    if mix.fit or mix.held_out:
         parts.append("<h3>Fit</h3>")
-        if pairs:
-            obs, pred = pairs
-            fig = _figure(4.6, 4.2)
-            ax = fig.add_subplot()
-            ax.scatter(obs, pred, s=14, color=KEPT_COLOUR)
-            lo, hi = min(obs + pred), max(obs + pred)
-            ax.plot([lo, hi], [lo, hi], color="#a0aec0", linewidth=1, linestyle="--")
-            ax.set_xlabel("observed", fontsize=9)
-            ax.set_ylabel("predicted", fontsize=9)
-            _style(ax)
-            parts.append(_img(fig, "plot-fit", "Regression fit: predicted vs observed"))
-        parts.append(_table(["metric", "value"], _flatten(fit), table_id="table-fit"))
+        if mix.held_out:
+            parts.append(_img(data.fit_png(*mix.held_out), "plot-fit", "Regression fit: held-out predicted vs actual loss"))
+        parts.append(_table(["metric", "value"], mix.fit, table_id="table-fit"))
+        if mix.models:
+            parts.append(_table(["model", "Spearman", "MAE", "RMSE"], mix.models, table_id="table-fit-models"))
     if not parts:
         return ""
     return _section("section-mixture", "Mixture", *parts)
+
+
+_SECTIONS = (_summary, _funnel, _timing, _removed, _skipped, _languages, _length, _domains, _quality, _dedup,
+             _decontam, _license, _pii, _ocr, _mixture)
+
+_TITLES = {
+    "section-summary": "Summary", "section-funnel": "Funnel", "section-timing": "Time",
+    "section-removed": "Removed", "section-skipped": "Skipped", "section-languages": "Languages",
+    "section-length": "Length", "section-domains": "Domains", "section-quality": "Quality",
+    "section-dedup": "Duplicates", "section-decontam": "Decontamination", "section-license": "Licences",
+    "section-pii": "PII", "section-ocr": "OCR", "section-mixture": "Mixture",
+}
 
 
 # ----------------------------------------------------------------------------------------------- page
@@ -713,18 +528,21 @@ body { font-family: system-ui, -apple-system, "Segoe UI", Roboto, "DejaVu Sans",
 h1 { font-size: 1.6rem; margin: 0 0 .2rem; }
 h2 { font-size: 1.25rem; border-bottom: 2px solid #e2e8f0; padding-bottom: .25rem; margin-top: 2.2rem; }
 h3 { font-size: 1.02rem; margin: 1.4rem 0 .4rem; }
+h3 .count { font-weight: normal; color: #4a5568; font-size: .88rem; margin-left: .5rem; }
 .sub { color: #4a5568; margin: 0 0 1rem; }
 nav { font-size: .9rem; margin: .8rem 0 1rem; }
 nav a { margin-right: .9rem; color: #2b6cb0; text-decoration: none; white-space: nowrap; }
 nav a:hover { text-decoration: underline; }
 table { border-collapse: collapse; margin: .6rem 0 1rem; font-size: .88rem; }
-caption { text-align: left; font-weight: 600; padding-bottom: .3rem; }
 th, td { border-bottom: 1px solid #e2e8f0; padding: .25rem .7rem; text-align: left; vertical-align: top; }
 th { background: #f7fafc; font-weight: 600; border-bottom: 2px solid #cbd5e0; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-td.empty { color: #718096; font-style: italic; }
+td.empty, span.empty { color: #718096; font-style: italic; }
 tbody tr:nth-child(even) td { background: #fbfcfd; }
 td code, p code { font-size: .85em; word-break: break-all; }
+.snippet { font-size: .84rem; color: #2d3748; word-break: break-word; }
+pre.cmd { background: #f7fafc; border: 1px solid #e2e8f0; border-radius: 4px; padding: .4rem .7rem;
+          font-size: .82rem; white-space: pre-wrap; word-break: break-all; margin: .3rem 0; }
 figure { margin: .8rem 0; }
 img.plot { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: .82rem; color: #4a5568; }
@@ -734,6 +552,10 @@ figcaption { font-size: .82rem; color: #4a5568; }
 .tile .label { font-size: .82rem; color: #4a5568; }
 .ok strong { color: #276749; }
 .bad strong { color: #c53030; }
+.status strong { color: #2b6cb0; }
+.status.none strong { color: #276749; }
+.status.off strong { color: #718096; }
+.warnings li { color: #975a16; }
 .note { color: #4a5568; font-size: .88rem; }
 footer { margin-top: 3rem; font-size: .8rem; color: #718096; }
 @media print {
@@ -744,16 +566,9 @@ footer { margin-top: 3rem; font-size: .8rem; color: #718096; }
 }
 """
 
-_TITLES = {
-    "section-summary": "Summary", "section-funnel": "Funnel", "section-skipped": "Skipped",
-    "section-languages": "Languages", "section-length": "Length", "section-domains": "Domains",
-    "section-quality": "Quality", "section-dedup": "Duplicates", "section-decontam": "Decontamination",
-    "section-ocr": "OCR", "section-mixture": "Mixture",
-}
 
-
-def _page(ctx: _Ctx, sections: list[str]) -> str:
-    name = ctx.manifest.get("name") or ctx.out.name
+def _page(rd: RunData, sections: list[str]) -> str:
+    name = rd.manifest.get("name") or rd.out.name
     ids = [m.group(1) for s in sections if (m := re.match(r'<section id="([^"]+)"', s))]
     nav = "".join(f'<a href="#{i}">{esc(_TITLES.get(i, i))}</a>' for i in ids)
     made = datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -762,8 +577,8 @@ def _page(ctx: _Ctx, sections: list[str]) -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>Winnow report: {esc(name)}</title>\n<style>{_CSS}</style>\n</head>\n<body>\n"
         f"<header><h1>Winnow report: {esc(name)}</h1>\n"
-        f"<p class=\"sub\">config <code>{esc(ctx.manifest.get('config_hash', '?'))}</code> · "
-        f"{esc(str(ctx.out))} · generated {esc(made)}</p>\n<nav>{nav}</nav></header>\n"
+        f"<p class=\"sub\">config <code>{esc(rd.manifest.get('config_hash', '?'))}</code> · "
+        f"{esc(str(rd.out))} · generated {esc(made)}</p>\n<nav>{nav}</nav></header>\n"
         + "\n".join(sections)
         + "\n<footer>Made by <code>winnow report</code> from stats.json, manifest.json and the run's parquet files; "
         "the page is self-contained and makes no network requests.</footer>\n</body>\n</html>\n"

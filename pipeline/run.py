@@ -17,20 +17,20 @@ run of a different config is refused rather than mixed.
 from __future__ import annotations
 
 import json
-import resource
 import shutil
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from filters.base import WinnowFilter
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
-from pipeline.executors import BarrierStep, FinalizeStep, connect_ray, import_ray, make_executor, write_json
+from pipeline.executors import connect_ray, import_ray, make_executor
+from pipeline.finalize import BarrierStep, FinalizeStep
+from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
-from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, extra_columns
+from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
 from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units
 from pipeline.registry import get_stage
+from pipeline.stage import Stage
 from pipeline.warc import WarcReader, resolve_inputs
 
 
@@ -44,46 +44,38 @@ class RunResult:
 @dataclass
 class Phase:
     stages: list = field(default_factory=list)  # built step objects, streaming
-    barrier: object = None  # a dedup stage ending this phase, or None for the last phase
-
-
-def score_columns(steps: list) -> tuple[str, ...]:
-    """The ``quality_*`` columns the scoring stages of a run add or read (every output file carries all of them)."""
-    written = (c for s in steps if isinstance(c := getattr(s, "column", None), str) and c.startswith("quality_"))
-    read = (c for s in steps for c in getattr(s, "reads_columns", ()))  # JSON-lines scores become columns too
-    return tuple(dict.fromkeys([*written, *read]))
+    barrier: object = None  # a barrier stage ending this phase, or None for the last phase
 
 
 def check_read_columns(cfg: RunConfig, steps: list, files: list[str]) -> None:
     """A stage that reads a score column (``reads_columns``) needs it in the input or from a stage before it."""
-    if not any(getattr(step, "reads_columns", ()) for step in steps):
+    if not any(step.reads_columns for step in steps):
         return
     have = input_fields(files)
     for sc, step in zip(cfg.stages, steps):
-        for col in getattr(step, "reads_columns", ()):
+        for col in step.reads_columns:
             if col not in have:
                 scores = sorted(c for c in have if c.startswith("quality_"))
                 raise ConfigError(
                     f"stages.{sc.name}.column: no input document has {col!r} and no stage before it writes it; "
                     f"score columns that exist: {', '.join(scores) if scores else 'none'}")
-        if isinstance(c := getattr(step, "column", None), str):
-            have.add(c)
+        have.update(c.name for c in step.columns)
 
 
 def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
     """Build every stage (bad parameters and missing models fail here) and cut the list at barriers.
-    Also returns the run's extra columns: the input files' own, then the stages' scores."""
-    out = Path(cfg.output)
+    Also returns the run's own columns (``pipeline.outputs.run_columns``)."""
+    layout = RunLayout(cfg.output)
     steps = [get_stage(sc.name)(**sc.params) for sc in cfg.stages]
     check_read_columns(cfg, steps, list(files))
-    columns = extra_columns(input_columns(list(files)), score_columns(steps))
+    columns = run_columns(input_columns(list(files)), steps)
     for sc, step in zip(cfg.stages, steps):
-        if isinstance(step, WinnowFilter):
-            step.exclusion_writer = RemovedWriter(str(out / "removed"), sc.name, columns, cfg.tokenizer)
+        if isinstance(step, Stage):
+            step.exclusion_writer = RemovedWriter(str(layout.removed), sc.name, columns, cfg.tokenizer)
     phases = [Phase()]
     for stage_cfg, step in zip(cfg.stages, steps):
-        if getattr(step, "is_barrier", False):
-            step.workdir = str(out / "work" / f"{len(phases) - 1}_{stage_cfg.name}")
+        if step.is_barrier:
+            step.workdir = str(layout.barrier_dir(len(phases) - 1, stage_cfg.name))
             phases[-1].barrier = step
             phases.append(Phase())
         else:
@@ -102,13 +94,13 @@ def input_reader(cfg: RunConfig, units: list):
     if fmt == "pdf":
         from ocr.reader import PdfReader
 
-        return PdfReader.from_config(units, limit=cfg.input.limit, source=cfg.name, options=cfg.input.pdf)
+        return PdfReader(units, limit=cfg.input.limit, source=cfg.name, options=cfg.input.pdf)
     return DocumentReader(units, limit=cfg.input.limit, source=cfg.name)
 
 
 def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list, object]]:
     """[(steps, barrier)] for each phase, in order."""
-    out = Path(cfg.output)
+    layout = RunLayout(cfg.output)
     phases, columns = plan(cfg, list(dict.fromkeys(u[0] for u in units)))  # a split file once
     result = []
     previous = None
@@ -117,35 +109,36 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
         if k == 0:
             steps.append(input_reader(cfg, units))
         else:
-            work = [str(out / "work" / str(k - 1) / f"{r:05d}.parquet") for r in range(tasks)]
+            work = [str(layout.work_file(k - 1, r)) for r in range(tasks)]
             steps += [DocumentReader(work, aligned=True), previous]
+        steps[0].progress_dir = str(layout.progress(str(k)))  # per-task progress files (pipeline.progress)
         steps += phase.stages
         if phase.barrier is not None:
-            steps += [phase.barrier.key_step(), WorkWriter(str(out / "work" / str(k)), columns, cfg.tokenizer)]
+            steps += [phase.barrier.key_step(), WorkWriter(str(layout.work(k)), columns, cfg.tokenizer)]
         else:
-            steps.append(DocumentsWriter(str(out / "documents"), columns, cfg.tokenizer))
+            steps.append(DocumentsWriter(str(layout.documents), columns, cfg.tokenizer))
             if cfg.shards:
-                steps.append(ShardWriter(str(out / "shards")))
+                steps.append(ShardWriter(str(layout.shards)))
         steps.append(CommitStep())
         result.append((steps, phase.barrier))
         previous = phase.barrier
     return result
 
 
-def _check_output_dir(out: Path, config_hash: str, tasks: int) -> None:
-    manifest = out / "manifest.json"
-    if manifest.is_file():
-        previous = json.loads(manifest.read_text()).get("config_hash")
+def _check_output_dir(layout: RunLayout, config_hash: str, tasks: int) -> None:
+    out = layout.out
+    if layout.manifest.is_file():
+        previous = json.loads(layout.manifest.read_text()).get("config_hash")
         if previous != config_hash:
             raise ConfigError(
                 f"output: {out} holds a run of a different config (hash {previous}, now {config_hash}); "
                 "choose another --output or delete that directory"
             )
-    pending = out / "logs" / "winnow_config_hash"
+    pending = layout.config_hash_file
     if pending.is_file() and pending.read_text().strip() != config_hash:
         raise ConfigError(f"output: {out} holds an unfinished run of a different config; delete it or choose another --output")
     # Task r of a resumed run must redo exactly what task r of the first attempt did.
-    started = out / "logs" / "winnow_tasks"
+    started = layout.tasks_file
     if started.is_file() and int(started.read_text()) != tasks:
         raise ConfigError(
             f"output: {out} was started with {int(started.read_text())} task(s), now {tasks}; resume it with "
@@ -153,64 +146,73 @@ def _check_output_dir(out: Path, config_hash: str, tasks: int) -> None:
         )
 
 
-def build_jobs(cfg: RunConfig) -> tuple[list, int]:
-    """The chain of executors for ``cfg`` (last first depends on the rest) and the task count."""
-    out = Path(cfg.output)
+@dataclass
+class Jobs:
+    """The run as datatrove jobs: ``last`` is the finalize executor (running it runs every job it depends on)."""
+
+    last: object
+    tasks: int
+    names: list[tuple[str, int]]  # (job, tasks) in order, finalize last
+    layout: RunLayout
+    files: list[str]  # the input files
+    config_hash: str
+
+
+def build_jobs(cfg: RunConfig, quiet: bool = False) -> Jobs:
+    """The chain of executors for ``cfg``; ``quiet`` keeps datatrove's logs off the terminal (they stay in OUT/logs)."""
+    layout = RunLayout(cfg.output)
     files = resolve_inputs(cfg.input.paths)
     config_hash = cfg.config_hash()
     units = split_units(files, cfg.input.split_mb * 2**20)
     tasks = min(cfg.executor.tasks, max(len(units), 1))
-    _check_output_dir(out, config_hash, tasks)
+    _check_output_dir(layout, config_hash, tasks)
     phases = phase_pipelines(cfg, units, tasks)  # builds every stage before any work starts
     assets = stage_assets([s for steps, _ in phases for s in steps])  # checksums now, before any job runs
     try:
-        (out / "logs").mkdir(parents=True, exist_ok=True)
-        (out / "logs" / "winnow_config_hash").write_text(config_hash)
+        layout.logs.mkdir(parents=True, exist_ok=True)
+        layout.config_hash_file.write_text(config_hash)
     except OSError as e:
-        raise ConfigError(f"output: cannot write to {out}: {e.strerror or e}") from None
-    (out / "logs" / "winnow_tasks").write_text(str(tasks))
+        raise ConfigError(f"output: cannot write to {layout.out}: {e.strerror or e}") from None
+    layout.tasks_file.write_text(str(tasks))
 
     jobs: list[tuple[str, list, int]] = []
+    barriers: dict[str, str] = {}
     for k, (steps, barrier) in enumerate(phases):
         jobs.append((str(k), steps, tasks))
         if barrier is not None:
-            jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks)], 1))
-    barriers = [b.workdir for _, b in phases if b is not None]
-    jobs.append(("finalize", [FinalizeStep(cfg, files, config_hash, tasks, len(phases), barriers, assets)], 1))
+            jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks), CommitStep()], 1))
+            barriers[barrier.stage_name] = barrier.workdir
+    names = [(name, n) for name, _, n in jobs]
+    jobs.append(("finalize", [FinalizeStep(cfg, files, config_hash, tasks, len(phases), barriers, names, assets)], 1))
     executor = None
     for name, steps, n in jobs:
-        executor = make_executor(cfg.executor, steps, n, str(out / "logs" / name), depends=executor,
-                                 job_name=f"winnow-{cfg.name}-{name}")
-    return executor, tasks
+        executor = make_executor(cfg.executor, steps, n, str(layout.job_logs(name)), depends=executor,
+                                 job_name=f"winnow-{cfg.name}-{name}", quiet=quiet)
+    return Jobs(executor, tasks, names + [("finalize", 1)], layout, files, config_hash)
 
 
-def run(cfg: RunConfig) -> RunResult | None:
-    """Run ``cfg`` end to end (local, ray) and return its stats and manifest; on Slurm, submit and return None."""
-    out = Path(cfg.output)
+def run(cfg: RunConfig, quiet: bool = False, progress=None) -> RunResult | None:
+    """Run ``cfg`` end to end (local, ray) and return its stats and manifest; on Slurm, submit and return None.
+
+    ``progress``: a callable given the :class:`Jobs` that returns a context manager shown while the jobs run
+    (``pipeline.progress``)."""
     if cfg.executor.kind == "ray":
         import_ray()  # a missing package is an install hint before any work starts, not a traceback
-    last, tasks = build_jobs(cfg)
+    jobs = build_jobs(cfg, quiet=quiet)
     started_ray = cfg.executor.kind == "ray" and connect_ray(cfg.executor)
-    t0, cpu0 = time.time(), _cpu_seconds()
     try:
-        last.run()
+        if progress is not None and cfg.executor.kind != "slurm":
+            with progress(jobs):
+                jobs.last.run()
+        else:
+            jobs.last.run()
     finally:
         if started_ray:  # disconnect, and stop the local instance if connect_ray started one
             import_ray().shutdown()
     if cfg.executor.kind == "slurm":
         return None
-    stats = json.loads((out / "stats.json").read_text())
-    if cfg.executor.kind == "local":
-        stats["run"].update(wall_seconds=round(time.time() - t0, 3), cpu_seconds=round(_cpu_seconds() - cpu0, 3))
-        write_json(out / "stats.json", stats)
-    return RunResult(out, stats, json.loads((out / "manifest.json").read_text()))
-
-
-def _cpu_seconds() -> float:
-    """CPU seconds of this process and its finished children (worker processes)."""
-    own = resource.getrusage(resource.RUSAGE_SELF)
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
+    layout = jobs.layout
+    return RunResult(layout.out, json.loads(layout.stats.read_text()), json.loads(layout.manifest.read_text()))
 
 
 def clean_output(out: str | Path) -> None:

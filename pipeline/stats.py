@@ -4,8 +4,10 @@ Top level: ``input`` (WARC records seen), ``skipped`` (records that never became
 documents, by why), ``removed`` (documents a stage dropped, by reason) and
 ``kept``; ``input == kept + removed + skipped`` always holds and is recorded as
 ``conserved``. ``stages`` lists, in pipeline order, each stage's ``in``,
-``kept``, ``dropped`` by reason and ``seconds`` (time inside the stage; tasks are
-single-threaded, so this is CPU time up to I/O waits).
+``kept``, ``dropped`` by reason, ``seconds`` (wall time inside the stage, summed over tasks) and
+``cpu_seconds`` (CPU time inside it). ``jobs`` gives each datatrove job's CPU seconds (every task's
+whole process, readers and writers included) and wall seconds (first task start to last task end), and
+``run`` their sums: the run's CPU and wall seconds whatever the executor, resumed attempts included.
 """
 
 from __future__ import annotations
@@ -44,17 +46,34 @@ def _merge_phase(per_task: list[list[dict]]) -> list[tuple[str, Counter, float]]
     return merged
 
 
+def job_timings(stats_dir: Path, tasks: int) -> dict:
+    """CPU seconds (summed over tasks) and wall seconds (first start to last end) of one job, from the
+    commit step's ``task_*`` counters (``pipeline.outputs.CommitStep``)."""
+    cpu, starts, ends = 0.0, [], []
+    for task in load_task_stats(stats_dir, tasks):
+        for step in task:
+            if step.get("name") == "commit":
+                st = step.get("stats", {})
+                cpu += _total(st.get("task_cpu_seconds", 0.0))
+                if "task_started" in st:
+                    starts.append(_total(st["task_started"]))
+                    ends.append(_total(st["task_finished"]))
+    return {"cpu_seconds": round(cpu, 3), "wall_seconds": round(max(ends) - min(starts), 3) if starts else 0.0,
+            "tasks": tasks}
+
+
 _PLUMBING = ("read_work", "work_writer", "shard_writer", "commit")
 
 
-def aggregate_stats(logs: Path, n_phases: int, tasks: int) -> dict:
+def aggregate_stats(layout, n_phases: int, tasks: int) -> dict:
+    """The funnel of a finished run from its phases' per-task stats (``layout``: a ``pipeline.layout.RunLayout``)."""
     stages = []
     skipped: Counter = Counter()
     removed: Counter = Counter()
     n_input = n_kept = 0
     reported = []
     for phase in range(n_phases):
-        per_task = load_task_stats(logs / str(phase) / "stats", tasks)
+        per_task = load_task_stats(layout.phase_stats(phase), tasks)
         reported.append(len(per_task))
         for name, c, seconds in _merge_phase(per_task):
             if name in _PLUMBING or name.endswith(":keys"):
@@ -83,6 +102,7 @@ def aggregate_stats(logs: Path, n_phases: int, tasks: int) -> dict:
                     "dropped": c["dropped"],
                     "dropped_by_reason": dropped,
                     "seconds": round(seconds, 3),
+                    "cpu_seconds": round(c.get("cpu_seconds", 0.0), 3),
                 })
     n_skipped, n_removed = sum(skipped.values()), sum(removed.values())
     return {

@@ -70,10 +70,14 @@ class WarcReader(UnitReader):
 
     name = "read_warc"
 
+    # Records every crawl is full of (requests, metadata, redirects, images): counted, logged to the task's
+    # file once each, but not warnings; a damaged record is a warning on the terminal.
+    ROUTINE = frozenset({"not_response", "http_status", "not_html", "empty"})
+
     def skip(self, why: str, path: str, offset: int, record_id: str | None, detail: str = "") -> None:
         self.stat_update(f"skipped_{why}")
         self._warn(why, f"skipping WARC record ({why}) in {path} at offset {offset}, record {record_id or '?'}"
-                   + (f": {detail}" if detail else ""))
+                   + (f": {detail}" if detail else ""), level="INFO" if why in self.ROUTINE else "WARNING")
 
     def read_file(self, path: str, start: int = 0, end: int | None = None):
         """Documents of one file (or of its byte range [start, end)). A damaged record costs itself only:

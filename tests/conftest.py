@@ -16,22 +16,52 @@ def shared_data(*parts: str) -> Path:
     return path
 
 
-DEMO_MODEL = ROOT / "out" / "models" / "demo-quality"
+@pytest.fixture(scope="session", autouse=True)
+def workspace(tmp_path_factory):
+    """Tests run in a scratch copy of the project's working directory, never writing into the checkout.
+
+    ``configs/`` is a link to the checkout's, so the configs' relative paths (``configs/data/...``)
+    resolve as in a checkout, while their relative outputs (``out/...``) land in the scratch directory.
+    Subprocesses inherit it."""
+    import os
+
+    ws = tmp_path_factory.mktemp("workspace")
+    (ws / "configs").symlink_to(ROOT / "configs")
+    written_before = _ignored_in_checkout()
+    before = os.getcwd()
+    os.chdir(ws)
+    yield ws
+    os.chdir(before)
+    new = sorted(_ignored_in_checkout() - written_before)
+    assert not new, f"tests wrote into the checkout: {new[:10]}"
+
+
+def _ignored_in_checkout() -> set[str]:
+    """Ignored files and folders in the checkout (what a test writing outputs there would add), caches aside."""
+    import subprocess
+
+    try:
+        res = subprocess.run(["git", "status", "--porcelain", "--ignored"], cwd=ROOT, capture_output=True, text=True,
+                             timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return set()
+    paths = {line[3:] for line in res.stdout.splitlines() if line.startswith("!! ")}
+    return {p for p in paths if not any(part in p for part in ("__pycache__", ".pytest_cache", ".venv", ".egg-info"))}
 
 
 @pytest.fixture(scope="session", autouse=True)
-def demo_quality_model():
-    """configs/demo.yaml scores with the demo classifier, as `make demo` trains it before the run."""
-    if not (DEMO_MODEL / "meta.json").is_file():
-        import yaml
+def demo_quality_model(workspace):
+    """configs/demo.yaml scores with the demo classifier (``out/models/demo-quality``), as `make demo` trains
+    it before the run: trained once per session, into the workspace."""
+    import yaml
 
-        from filters.quality import train
+    from filters.quality_train import train
 
-        opts = yaml.safe_load((ROOT / "configs" / "quality_train.yaml").read_text())
-        opts = {k: ([str(ROOT / v)] if k in ("positive", "negative") else str(ROOT / v) if k == "output" else v)
-                for k, v in opts.items()}
-        train(**opts)
-    return DEMO_MODEL
+    opts = yaml.safe_load((ROOT / "configs" / "quality_train.yaml").read_text())
+    opts = {k: ([str(ROOT / v)] if k in ("positive", "negative") else str(workspace / v) if k == "output" else v)
+            for k, v in opts.items()}
+    train(**opts)
+    return workspace / opts["output"]
 
 
 def demo_copies(directory: Path, n: int) -> Path:

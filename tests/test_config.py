@@ -87,7 +87,7 @@ def test_os_errors_name_the_path_and_say_how_to_resume(monkeypatch, capsys):
 
     import pipeline.run
 
-    def disk_full(cfg):
+    def disk_full(cfg, *args):
         raise OSError(errno.ENOSPC, "No space left on device", "/data/out/documents/00003.parquet.part")
 
     monkeypatch.setattr(pipeline.run, "run", disk_full)

@@ -12,7 +12,8 @@ import pytest
 import xxhash
 from datatrove.data import Document
 
-from filters.dedup import MinHashDedup, lsh_curve, normalise, normalise_url
+from filters.dedup import MinHashDedup, lsh_curve, normalise
+from pipeline.urls import url_key
 from pipeline.config import parse_config
 from pipeline.outputs import CommitStep
 from pipeline.errors import ConfigError
@@ -48,8 +49,8 @@ TEXT = "the quick brown fox jumps over the lazy dog near the river bank on a sun
 
 def test_normalisation():
     assert normalise("  Hello,   WORLD!\nIt's  fine. ") == "hello world it s fine"
-    assert normalise_url("https://WWW.Example.com/a/b/#frag") == "example.com/a/b"
-    assert normalise_url(None) is None
+    assert url_key("https://WWW.Example.com/a/b/#frag") == "example.com/a/b"
+    assert url_key(None) is None
 
 
 def test_exact_dedup_keeps_one_per_normalised_text(tmp_path):

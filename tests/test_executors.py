@@ -200,7 +200,11 @@ def test_slurm_run_matches_local(fake_slurm, inputs, local_reference, tmp_path, 
 
     assert _summary(out) == local_reference
     stats = json.loads((out / "stats.json").read_text())
-    assert stats["run"] == {"executor": "slurm", "tasks": TASKS, "phases": 3}
+    run = stats["run"]
+    assert (run["executor"], run["tasks"], run["phases"]) == ("slurm", TASKS, 3)
+    # the finalize job adds up every task's CPU and wall seconds, on Slurm as locally
+    assert run["cpu_seconds"] > 0 and run["wall_seconds"] > 0 and run["documents_per_cpu_second"] > 0
+    assert sum(j["cpu_seconds"] for j in stats["jobs"].values()) == pytest.approx(run["cpu_seconds"], abs=0.01)
     assert json.loads((out / "manifest.json").read_text())["config_hash"]
     assert (out / "report.html").is_file()
 
@@ -267,7 +271,8 @@ def test_real_slurm_run_matches_local(inputs, local_reference, tmp_path, capsys)
         if left:
             subprocess.run(["scancel", *left], check=False)
     assert _summary(out) == local_reference
-    assert json.loads((out / "stats.json").read_text())["run"] == {"executor": "slurm", "tasks": TASKS, "phases": 3}
+    run = json.loads((out / "stats.json").read_text())["run"]
+    assert (run["executor"], run["tasks"], run["phases"]) == ("slurm", TASKS, 3) and run["cpu_seconds"] > 0
     # resubmitting the finished run submits nothing (every job's tasks are complete)
     assert main(argv) == 0
     assert not ours()
@@ -313,6 +318,7 @@ def test_ray_run_matches_local(ray_cluster, inputs, local_reference, tmp_path):
     out = tmp_path / "out"
     res = run(_config(inputs, out, executor="ray"))
     assert res.stats["run"]["executor"] == "ray" and res.stats["tasks_reported"] == TASKS
+    assert res.stats["run"]["cpu_seconds"] > 0  # counted in the Ray workers, summed by the finalize job
     assert ray_cluster.get_runtime_context().gcs_address == os.environ["RAY_ADDRESS"]
     for job in JOBS:  # each job was run by datatrove's Ray executor
         assert "ray_remote_kwargs" in json.loads((out / "logs" / job / "executor.json").read_text()), job

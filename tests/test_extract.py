@@ -79,12 +79,48 @@ def test_empty_input(empty):
         b"%PDF-1.7\n" + bytes(range(256)) * 40,
         "\x00" * 1000,
         "<<<>>><html<body</p></div></div></table>&&&;;",
-        "<html><body>" + "<div>" * 50_000 + "deep" + "</div>" * 50_000 + "</body></html>",
     ],
+    ids=["random-bytes", "png", "pdf", "nul", "broken-markup"],
 )
-def test_garbage_does_not_raise(garbage):
-    result = html_to_text(garbage)
-    assert isinstance(result, str)
+def test_garbage_gives_no_text(garbage):
+    assert html_to_text(garbage) == ""
+
+
+def test_deep_nesting_keeps_the_article_before_it():
+    paragraphs = "".join(f"<p>{p}</p>" for p in ARTICLE)
+    html = _page(f"<article>{paragraphs}</article>" + "<div>" * 50_000 + "deep" + "</div>" * 50_000)
+    text = html_to_text(html)
+    assert all(paragraph in text for paragraph in ARTICLE)
+
+
+def test_undecodable_page_gives_no_text_and_warns_once(monkeypatch):
+    from loguru import logger
+
+    import pipeline.extract
+
+    monkeypatch.setattr(pipeline.extract, "_WARNED", set())  # as in a fresh worker process
+    # "undefined" is a real codec name (and a label some sites emit) that fails with a bare UnicodeError, not
+    # UnicodeDecodeError; pipeline.encoding does not fall back past it, so the page's text is lost, visibly
+    page = _page("<article>" + "".join(f"<p>{p}</p>" for p in ARTICLE) + "</article>",
+                 head='<meta charset="undefined">').encode("utf-8")
+    lines = []
+    sink = logger.add(lambda m: lines.append(str(m)), level="WARNING", format="{message}")
+    try:
+        assert html_to_text(page) == "" and html_to_text(page) == ""
+    finally:
+        logger.remove(sink)
+    assert len([line for line in lines if "cannot be decoded" in line]) == 1
+
+
+def test_unexpected_errors_are_not_swallowed(monkeypatch):
+    import trafilatura
+
+    def broken(*args, **kwargs):
+        raise KeyError("a bug in the extractor")
+
+    monkeypatch.setattr(trafilatura, "extract", broken)
+    with pytest.raises(KeyError, match="a bug in the extractor"):
+        html_to_text(_article_page())
 
 
 def test_non_html_types_return_empty():

@@ -21,6 +21,7 @@ from mixers.proxy import NgramKN, make_proxy
 from mixers.regression import LogLinearLaw, MixLaw, cross_validate
 from mixers.sampling import candidates, check_bounds, design, project
 from pipeline.errors import ConfigError, WinnowError
+from pipeline.holdout import in_holdout
 from tests.conftest import shared_data
 
 
@@ -274,8 +275,8 @@ def test_untrusted_fit_falls_back_and_convex_search(tmp_path, corpora):
     # an optimum far from every sampled run: also the best sampled run
     far = replace(study, cfg=replace(cfg, max_distance=0.0))
     w = mixmod.choose_mix(far, law, {**rep, "spearman": 0.9}, W, losses, rows)
-    if w["distance_to_nearest_run"]["total_variation"] > 0:
-        assert "extrapolation" in w["fallback"]
+    assert w["distance_to_nearest_run"]["total_variation"] > 0  # the convex optimum is no sampled run
+    assert "an extrapolation" in w["fallback"] and w["weights"] == w["baselines"]["best_sampled"]["weights"]
 
 
 def test_bad_input_errors_before_training(tmp_path, corpora, monkeypatch, caplog):
@@ -366,13 +367,30 @@ def test_materialise_hits_budget_and_epoch_caps(tmp_path, corpora, capsys):
 
 
 def test_materialise_excludes_held_out_target_documents(tmp_path, corpora):
-    from mixers.data import in_holdout
-
+    docs_a = [json.loads(line) for line in open(corpora["a"])]
+    held = {d["id"] for d in docs_a if in_holdout(d["id"], seed=0, fraction=0.25)}
+    assert 10 <= len(held) <= 40  # about a quarter of 120: the exclusion below is not vacuous
+    kept_bytes = sum(len(d["text"].encode()) for d in docs_a if d["id"] not in held)
     wf = _weights_file(tmp_path, {"a": 0.5, "b": 0.5}, {"a": 4, "b": 4}, holdout={"a": {"fraction": 0.25, "seed": 0}})
-    materialise(wf, [f"a={corpora['a']}", f"b={corpora['b']}"], 60_000, str(tmp_path / "out"))
-    ids = [r["id"].split("#pass")[0] for r in pq.read_table(tmp_path / "out" / "documents").to_pylist()
-           if r["source"] == "a"]
-    assert ids and not any(in_holdout(i, 0.25, 0) for i in ids)
+    # 1.2 passes over what a has outside the holdout: every such document is used, no held-out one
+    materialise(wf, [f"a={corpora['a']}", f"b={corpora['b']}"], int(2.4 * kept_bytes), str(tmp_path / "out"))
+    ids = {r["id"].split("#pass")[0] for r in pq.read_table(tmp_path / "out" / "documents").to_pylist()
+           if r["source"] == "a"}
+    assert ids == {d["id"] for d in docs_a} - held
+
+
+def test_holdout_rule_is_fixed():
+    # weights.json records only (fraction, seed) and `winnow materialise` recomputes the split from them, so
+    # the rule must not change: these are the ids the rule xxh64(f"{seed}:{id}") < fraction * 2**64 holds out.
+    ids = [f"a{i}" for i in range(40)]
+    assert [i for i in ids if in_holdout(i, seed=0, fraction=0.25)] == ["a2", "a4", "a20", "a28", "a33"]
+    assert [i for i in ids if in_holdout(i, seed=1, fraction=0.25)] != ["a2", "a4", "a20", "a28", "a33"]
+    assert not any(in_holdout(i, seed=0, fraction=0.0) for i in ids)
+    assert all(in_holdout(i, seed=0, fraction=1.0) for i in ids)
+    small = {i for i in ids if in_holdout(i, seed=0, fraction=0.1)}
+    assert small <= {i for i in ids if in_holdout(i, seed=0, fraction=0.25)}  # a larger share, a superset
+    with pytest.raises(TypeError):
+        in_holdout("a2", 0.25, 0)  # keyword-only: seed and fraction cannot be swapped by position
 
 
 def test_mix_configs_parse(monkeypatch):

@@ -1,13 +1,16 @@
 """optout_v1 (user opt-out lists), url_blocklist_v1 (datatrove's bundled lists, offline), badwords_v1."""
 
 import json
+import sys
+from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
 from datatrove.data import Document
 
-import filters.optout  # noqa: F401  (registers optout_v1, url_blocklist_v1, badwords_v1)
-from filters.optout import BadWords, OptOutFilter, URLBlocklist
+import filters.optout  # noqa: F401  (registers optout_v1, url_blocklist_v1)
+from filters.badwords import BadWords
+from filters.optout import OptOutFilter, URLBlocklist
 from pipeline.cli import main
 from pipeline.errors import ConfigError
 
@@ -109,14 +112,23 @@ def test_badwords(tmp_path):
     assert BadWords(wordlist=str(wl), max_bad_words=1).filter(Document(id="d", text="frobnicate once")) is True
 
 
-def test_badwords_without_list_explains():
-    try:
-        import better_profanity  # noqa: F401
-    except ImportError:
-        with pytest.raises(ConfigError, match="better-profanity"):
-            BadWords()
-    else:
-        assert BadWords().words
+def test_badwords_without_list_explains(monkeypatch):
+    monkeypatch.setitem(sys.modules, "better_profanity", None)  # as if not installed: import raises ImportError
+    with pytest.raises(ConfigError, match=r"better-profanity.*set wordlist: PATH"):
+        BadWords()
+
+
+def test_badwords_default_list_from_better_profanity():
+    pytest.importorskip("better_profanity", reason="the default list needs the badwords extra (better-profanity)")
+    f = BadWords()
+    assert Path(f.wordlist).name == "profanity_wordlist.txt"
+    doc = Document(id="a", text="Well, shit happens, said the bastard.")
+    assert f.filter(doc) == (False, "badwords_contains") and doc.metadata["badwords_count"] == 2
+    doc = Document(id="b", text="No blow job ads here.")  # a phrase of the list, matched as consecutive words
+    assert f.filter(doc) == (False, "badwords_contains") and doc.metadata["badwords_count"] == 1
+    # whole words only: "ass" is on the list, "assassin" and "class" are not dropped for containing it
+    doc = Document(id="c", text="The assassin skipped class to review the water quality report.")
+    assert f.filter(doc) is True and doc.metadata["badwords_count"] == 0
 
 
 def test_winnow_apply_end_to_end(tmp_path, rules):

@@ -16,6 +16,7 @@ import pytest
 from datatrove.data import Document
 
 from ocr.quality import PdfQualityFilter
+from ocr.extract import PdfOptions
 from ocr.reader import PdfReader
 from pipeline.errors import ConfigError
 from tests.conftest import shared_data
@@ -27,7 +28,7 @@ def _counts(reader) -> dict:
 
 
 def _read(files, **kw):
-    reader = PdfReader(list(map(str, files)), source="test", **kw)
+    reader = PdfReader(list(map(str, files)), source="test", options=PdfOptions(**kw))
     docs = list(reader.run())
     counts = _counts(reader)
     skipped = sum(v for k, v in counts.items() if k.startswith("skipped_"))
@@ -124,12 +125,35 @@ def test_truncated_pdf_does_not_crash(tmp_path):
     assert len(docs) + counts.get("skipped_corrupt", 0) == 1
 
 
-def test_reader_config_errors():
-    with pytest.raises(ConfigError, match="valid options: .*engine"):
-        PdfReader.from_config([], options={"engin": "auto"})
-    with pytest.raises(ConfigError, match="valid engines"):
-        PdfReader.from_config([], options={"engine": "magic"})
-    reader = PdfReader.from_config(["x.pdf"], options={"engine": "text", "dpi": 200})
+def _pdf_config(pdf):
+    return {"name": "p", "input": {"format": "pdf", "paths": "x/*.pdf", "pdf": pdf}, "stages": [{"pdf_quality_v1": {}}]}
+
+
+@pytest.mark.parametrize("pdf, message", [
+    ({"engin": "auto"}, r"input.pdf: unknown option 'engin'; valid options: engine, dpi"),
+    ({"engine": "magic"}, r"input.pdf.engine: 'magic' is not one of auto, text"),
+    ({"dpi": "300"}, r"input.pdf.dpi: expected int, got '300' \(str\)"),
+    ({"dpi": 20}, r"input.pdf.dpi: 20 is outside 50..1200"),
+    ({"languages": "eng"}, r"input.pdf.languages: expected tuple\[str, ...\], got 'eng'"),
+    ({"max_pages": 0}, r"input.pdf.max_pages: expected a positive number, got 0"),
+    ({"engine": "vlm"}, r"input.pdf.engine: 'vlm' needs vlm_url and vlm_model"),
+    ([1], r"input.pdf: expected a mapping, got list"),
+])
+def test_pdf_options_are_typed_and_checked_when_the_config_is_parsed(pdf, message):
+    from pipeline.config import parse_config
+
+    with pytest.raises(ConfigError, match=message):
+        parse_config(_pdf_config(pdf))
+
+
+def test_pdf_options_parsed_into_a_frozen_object_the_reader_uses():
+    from pipeline.config import parse_config
+
+    cfg = parse_config(_pdf_config({"engine": "text", "dpi": 200, "languages": ["eng", "deu"]}))
+    assert cfg.input.pdf == PdfOptions(engine="text", dpi=200, languages=("eng", "deu"))
+    with pytest.raises(AttributeError):
+        cfg.input.pdf.dpi = 100  # frozen
+    reader = PdfReader(["x.pdf"], options=cfg.input.pdf)
     assert reader.options.dpi == 200 and reader.name == "read_pdf"
 
 
@@ -139,8 +163,8 @@ def test_missing_tesseract_fails_at_build_time(monkeypatch):
     monkeypatch.setattr(tesseract, "TESSDATA_DIRS", ())
     monkeypatch.delenv("TESSDATA_PREFIX", raising=False)
     with pytest.raises(tesseract.OcrUnavailable, match="apt-get install tesseract-ocr"):
-        PdfReader(["x.pdf"], engine="auto")
-    PdfReader(["x.pdf"], engine="text")  # no OCR asked for: fine
+        PdfReader(["x.pdf"], options=PdfOptions(engine="auto"))
+    PdfReader(["x.pdf"], options=PdfOptions(engine="text"))  # no OCR asked for: fine
 
 
 def _doc(pages, failed, text="some text"):
@@ -208,7 +232,7 @@ def test_pdf_path_through_the_web_stages(tmp_path):
     from pipeline.registry import get_stage
 
     paths = write_demo_pdfs(tmp_path)
-    reader = PdfReader(paths[:1], engine="text", source="pdf")
+    reader = PdfReader(paths[:1], source="pdf", options=PdfOptions(engine="text"))
     docs = list(reader.run())
     for name in ("pdf_quality_v1", "gopher_repetition_v1", "gopher_quality_v1", "fineweb_quality_v1"):
         docs = list(get_stage(name)().run(iter(docs)))

@@ -1,4 +1,5 @@
-"""Quality classifiers (filters/quality.py): train, held-out metrics, scoring stage, bad input, tiny data."""
+"""Quality classifiers (filters/quality.py, filters/quality_train.py): train, held-out metrics, scoring stage,
+bad input, tiny data."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import numpy as np
 import pytest
 from datatrove.data import Document
 
-from filters.quality import QualityModel, QualityScore, in_holdout, read_labelled, split, train
+from filters.quality import QualityModel, QualityScore
+from filters.quality_train import read_labelled, split, train
 from pipeline.errors import ConfigError, WinnowError
+from pipeline.holdout import RULE, in_holdout
 from tests.conftest import shared_data
 
 SMALL_FT = dict(dim=16, bucket=20_000, epoch=10)  # small, fast fastText models for tests
@@ -66,7 +69,9 @@ def test_holdout_never_in_training_and_independent_of_order(sms_fasttext, tmp_pa
     assert {d["id"] for d in split(shuffled, 0.2, seed=0)[1]} == held_ids
     assert {d["id"] for d in split(docs, 0.2, seed=1)[1]} != held_ids  # the seed moves the split
     assert abs(len(held) / len(docs) - 0.2) < 0.03
-    assert in_holdout("x", 0, 1.0) and not in_holdout("x", 0, 0.0)
+    # the one project-wide rule (pipeline.holdout), recorded in meta.json
+    assert held_ids == {d["id"] for d in docs if in_holdout(d["id"], seed=0, fraction=0.2)}
+    assert json.loads((out / "meta.json").read_text())["holdout"] == {"fraction": 0.2, "rule": RULE}
 
 
 def test_same_seed_same_scores(tmp_path):

@@ -1,24 +1,31 @@
-"""`winnow report`: OUT/report.html from a real run of configs/demo.yaml, checked as text and in headless Chromium."""
+"""`winnow report`: OUT/report.html from real runs (configs/demo.yaml, and a small run without the optional stages),
+checked as text against DuckDB over the same outputs, and in headless Chromium."""
 
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
+import shlex
 import shutil
 import struct
 import subprocess
+from collections import Counter
 
 import pytest
 
+from pipeline.cli import main
 from pipeline.config import load_config, parse_config
 from pipeline.query import connect
-from pipeline.report import KEPT_COLOUR, write_report
+from pipeline.report import build_report, write_report
+from pipeline.report_data import KEPT_COLOUR
 from pipeline.run import run
 from tests.conftest import ROOT
 
-DEMO_SECTIONS = ["summary", "funnel", "skipped", "languages", "length", "domains", "quality", "dedup", "decontam"]
-DEMO_PLOTS = ["plot-funnel", "plot-languages", "plot-length", "plot-quality-demo", "plot-dup-clusters"]
+DEMO_SECTIONS = ["summary", "funnel", "timing", "removed", "skipped", "languages", "length", "domains", "quality",
+                 "dedup", "decontam", "license", "pii"]
+DEMO_PLOTS = ["plot-funnel", "plot-timing", "plot-languages", "plot-length", "plot-quality-demo", "plot-dup-clusters"]
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 
@@ -103,11 +110,179 @@ def test_demo_report_is_self_contained_and_complete(demo_out, demo_report):
     assert "<td>demo_benchmark</td>" in page
 
 
+def _table(page: str, table_id: str) -> str:
+    m = re.search(rf'<table id="{table_id}">.*?</table>', page, re.S)
+    assert m, f"no table {table_id}"
+    return m.group(0)
+
+
+def _status(page: str, name: str) -> str:
+    """What a stage-specific section says about its stage: 'not run', 'none found' or 'found'."""
+    m = re.search(rf'<p id="{name}-status"[^>]*><strong>([^<]+)</strong>', page)
+    assert m, f"no {name}-status"
+    return m.group(1)
+
+
+def _fmt(v) -> str:
+    """A number as the page writes it."""
+    if isinstance(v, int):
+        return f"{v:,}"
+    if v and (abs(v) < 1e-3 or abs(v) >= 1e6):
+        return f"{v:.3g}"
+    return f"{v:,.3f}".rstrip("0").rstrip(".") if abs(v) < 1000 else f"{v:,.1f}"
+
+
+def _slug(name: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+
+
+def test_timing_per_stage_job_and_run(demo_out, demo_report):
+    _, page = demo_report
+    stats = json.loads((demo_out / "stats.json").read_text())
+    table = _table(page, "table-timing")
+    for st in stats["stages"]:
+        cpu = _fmt(st["cpu_seconds"]) if "cpu_seconds" in st else "–"  # the reader has no CPU figure
+        assert (f'<td>{st["stage"]}</td><td class="num">{st["in"]:,}</td><td class="num">{_fmt(st["seconds"])}</td>'
+                f'<td class="num">{cpu}</td>') in table, st["stage"]
+    total_cpu = round(sum(st.get("cpu_seconds", 0.0) for st in stats["stages"]), 3)
+    assert re.search(rf'<strong>all stages</strong></td><td class="num">–</td><td class="num">[^<]+</td>'
+                     rf'<td class="num">{re.escape(_fmt(total_cpu))}</td>', table)
+    jobs = _table(page, "table-jobs")
+    assert set(stats["jobs"]) >= {"0", "0-barrier", "1"}
+    for job, j in stats["jobs"].items():
+        assert (f'<td>{job}</td><td class="num">{j["tasks"]:,}</td><td class="num">{_fmt(j["cpu_seconds"])}</td>'
+                f'<td class="num">{_fmt(j["wall_seconds"])}</td>') in jobs, job
+    run_table = _table(page, "table-run-timing")
+    for label, key in (("CPU seconds", "cpu_seconds"), ("wall seconds", "wall_seconds"),
+                       ("documents / second", "documents_per_second"),
+                       ("documents / CPU second", "documents_per_cpu_second")):
+        assert f'<td>{label}</td><td class="num">{_fmt(stats["run"][key])}</td>' in run_table, key
+    assert f'<td>tokenizer</td><td>{stats["run"]["tokenizer"]}</td>' in run_table
+
+
+def test_report_of_an_old_run_without_timings(demo_out, tmp_path):
+    out = tmp_path / "old"
+    shutil.copytree(demo_out, out, ignore=shutil.ignore_patterns("work", "logs", "shards", "report.html"))
+    stats = json.loads((out / "stats.json").read_text())
+    stats.pop("jobs"), stats.pop("run")
+    for st in stats["stages"]:
+        st.pop("cpu_seconds", None)
+    (out / "stats.json").write_text(json.dumps(stats))
+    page = build_report(out)
+    assert '<section id="section-timing">' in page
+    assert 'id="table-jobs"' not in page and 'id="table-run-timing"' not in page
+    assert re.search(r'<td>gopher_quality_v1</td><td class="num">[\d,]+</td><td class="num">[\d.]+</td>'
+                     r'<td class="num">–</td>', _table(page, "table-timing"))
+    for st in stats["stages"]:
+        st.pop("seconds")
+    (out / "stats.json").write_text(json.dumps(stats))
+    page = build_report(out)
+    assert 'id="section-timing"' not in page and '<section id="section-funnel">' in page
+
+
+def test_removed_examples_and_the_query_that_lists_them(demo_out, demo_report, capsys):
+    _, page = demo_report
+    stats = json.loads((demo_out / "stats.json").read_text())
+    con = connect(demo_out)
+    section = re.search(r'<section id="section-removed">.*?</section>', page, re.S).group(0)
+    for reason, n in stats["removed_by_reason"].items():
+        block = re.search(rf'<div class="reason" id="examples-{_slug(reason)}">.*?</table></div>', section, re.S)
+        assert block, reason
+        block = block.group(0)
+        assert f"{n:,} documents" in block
+        ids = [r[0] for r in con.execute("select id from removed where reason = ? order by id", [reason]).fetchall()]
+        assert re.findall(r"<tr><td><code>([^<]+)</code></td>", block) == ids[:3]
+        cmd = html.unescape(re.search(r'<pre class="cmd"><code>(.*?)</code></pre>', block).group(1))
+        argv = shlex.split(cmd)
+        assert argv[:3] == ["winnow", "sql", str(demo_out)] and f"from removed where reason = '{reason}'" in argv[3]
+        capsys.readouterr()
+        assert main([*argv[1:], "--json"]) == 0  # the command, as printed, lists every document of the reason
+        assert [json.loads(line)["id"] for line in capsys.readouterr().out.splitlines()] == ids
+    doc_id, text = con.execute("select id, text from removed where reason = 'gopher_repetition_dup_line_frac' "
+                               "order by id limit 1").fetchone()
+    snippet = " ".join(text.split())[:200].rstrip()
+    assert len(text) > 250 and f"{html.escape(snippet)}…</span>" in section
+    assert '<span class="empty">(no text)</span>' in section  # the language prefilter drops before extraction
+
+
+def test_sql_command_quotes_for_the_shell():
+    from pipeline.report_data import reason_query, sql_command
+
+    reason = "odd_'quote'_$HOME"
+    cmd = sql_command(ROOT / "out dir", reason_query(reason), 120)
+    argv = shlex.split(cmd)
+    assert argv[:3] == ["winnow", "sql", str(ROOT / "out dir")] and argv[4:] == ["--max-rows", "120"]
+    assert argv[3] == reason_query(reason) and "reason = 'odd_''quote''_$HOME'" in argv[3]
+    assert sql_command(ROOT, "select 1", 40) == f'winnow sql {ROOT} "select 1"'
+
+
+def test_sizes_in_words_characters_and_tokens(demo_out, demo_report):
+    _, page = demo_report
+    con = connect(demo_out)
+    table = _table(page, "table-length")
+    for measure, col in (("words", "n_words"), ("characters", "n_chars"), ("tokens", "n_tokens")):
+        for kept in (True, False):
+            n, total = con.execute(f"select count({col}), sum({col}) from all_documents where kept = ?", [kept]).fetchone()
+            assert n and re.search(rf'<tr><td>{measure}</td><td>{"kept" if kept else "removed"}</td><td class="num">{n:,}</td>'
+                                   rf'(<td class="num">[^<]*</td>){{5}}<td class="num">{total:,}</td>', table), (measure, kept)
+    domain, docs, words, tokens = con.execute(
+        "select domain, count(*), sum(n_words), sum(n_tokens) from documents group by 1 order by 2 desc, 1 limit 1").fetchone()
+    assert words != tokens
+    assert (f'<td>{domain}</td><td class="num">{docs:,}</td><td class="num">{words:,}</td>'
+            f'<td class="num">{tokens:,}</td>') in _table(page, "table-domains")
+
+
+def test_domains_by_removals(demo_out, demo_report):
+    _, page = demo_report
+    con = connect(demo_out)
+    rows = con.execute(
+        "select domain, count(*) filter (where kept) k, count(*) filter (where not kept) r from all_documents "
+        "where domain is not null group by 1 having r > 0 order by r desc, r / (k + r) desc, domain").fetchall()
+    table = _table(page, "table-domain-removals")
+    assert len(rows) > 3 and table.count("<tr>") == 1 + min(20, len(rows))
+    for domain, k, r in rows[:20]:
+        assert (f'<td>{domain}</td><td class="num">{k:,}</td><td class="num">{r:,}</td>'
+                f'<td class="num">{100 * r / (k + r):.1f}%</td>') in table, domain
+    assert any(k == 0 for _, k, _ in rows) and '<td class="num">100.0%</td>' in table  # wholly removed domains
+
+
+def test_duplicate_clusters_by_size(demo_out, demo_report):
+    _, page = demo_report
+    con = connect(demo_out)
+    sizes = Counter(s for s, in con.execute("select max(dup_cluster_size) from all_documents where dup_cluster is not null "
+                                            "group by dup_cluster").fetchall())
+    assert sizes and max(sizes) <= 10
+    table = _table(page, "table-dup-clusters")
+    for size, n in sizes.items():
+        assert f'<tr><td class="num">{size}</td><td class="num">{n:,}</td>' in table
+    assert _status(page, "dedup") == "found" and f"{sum(sizes.values()):,} duplicate clusters" in page
+    biggest = con.execute("select dup_cluster from all_documents where dup_cluster is not null group by 1 "
+                          "order by max(dup_cluster_size) desc, 1 limit 1").fetchone()[0]
+    assert f"<tr><td><code>{biggest}</code></td>" in _table(page, "table-dup-largest")
+
+
+def test_stage_findings_in_the_demo(demo_out, demo_report):
+    """The demo runs license_v1, pii_v1 and decontam_v1: licence and PII find nothing, and say so."""
+    _, page = demo_report
+    con = connect(demo_out)
+    assert con.execute("select count(license), sum(pii_email + pii_phone + pii_ip + pii_card) from all_documents"
+                       ).fetchone() == (0, 0)
+    assert _status(page, "license") == "none found" and _status(page, "pii") == "none found"
+    checked = con.execute("select count(pii_email) from all_documents").fetchone()[0]
+    assert f'<td>email</td><td class="num">{checked:,}</td><td class="num">0</td><td class="num">0</td>' in _table(page, "table-pii")
+    assert _status(page, "decontam") == "found"
+
+
 def _decorate(src, dst):
-    """A copy of the demo run with quality scores, PDF pages (OCR methods in metadata) and a fitted mixture."""
+    """A copy of the demo run with quality scores, PDF pages (OCR methods in metadata), licences, PII counts, HTML in
+    a removed document's text, and a fitted mixture (weights.json and fit.json as `winnow mix` writes them)."""
     shutil.copytree(src, dst, ignore=shutil.ignore_patterns("work", "logs", "shards", "report.html"))
     con = connect(dst)
+    methods = json.dumps({"page_methods": [{"page": i, "method": m, "confidence": 0.9, "reason": "test"}
+                                           for i, m in enumerate(["text", "tesseract", "text", "vlm"])], "x": 1})
     for view in ("documents", "removed"):
+        text = (", case when reason = 'gopher_quality_few_words' then '<script>alert(2)</script> & ' || text "
+                "else text end as text") if view == "removed" else ""
         for f in sorted((dst / view).glob("*.parquet")):
             tmp = f.with_suffix(".tmp")
             q = str(f).replace("'", "''")
@@ -115,17 +290,32 @@ def _decorate(src, dst):
                 copy (select * replace (
                         case when hash(id) % 3 = 0 then 4 end as page_count,
                         case when hash(id) % 3 = 0 then hash(id) % 3 + 1 end as ocr_pages,
-                        case when hash(id) % 3 = 0
-                             then '{{"page_methods": ["text", "tesseract", "text", "vlm"], "x": 1}}'
-                             else metadata end as metadata),
+                        case when hash(id) % 3 = 0 then '{methods}' else metadata end as metadata,
+                        case hash(id) % 4 when 0 then 'CC-BY-4.0' when 1 then 'CC0-1.0' end as license,
+                        case hash(id) % 4 when 0 then 'html-rel' when 1 then 'html-meta' end as license_source,
+                        case when pii_email is not null and hash(id) % 5 = 0 then 2 else pii_email end as pii_email
+                        {text}),
                         (hash(id) % 1000) / 1000.0 as quality_fasttext
                       from read_parquet('{q}'))
                 to '{str(tmp).replace("'", "''")}' (format parquet)""")
             tmp.replace(f)
-    (dst / "weights.json").write_text(json.dumps(
-        {"weights": {"cc": 0.6, "pdf": 0.3, "<script>alert(1)</script>": 0.1}, "token_budget": 1_000_000}))
-    (dst / "fit.json").write_text(json.dumps(
-        {"model": "lightgbm", "r2": 0.91, "spearman": 0.88, "observed": [1.0, 2.0, 3.0, 4.0], "predicted": [1.1, 1.9, 3.2, 3.9]}))
+    names = ["cc", "pdf", "<script>alert(1)</script>"]
+    (dst / "weights.json").write_text(json.dumps({  # the keys of mixers.mix.choose_mix
+        "weights": dict(zip(names, [0.6, 0.3, 0.1])), "predicted_loss": 1.234, "fallback": None,
+        "distance_to_nearest_run": {"total_variation": 0.05, "run": 3},
+        "regression": {"model": "loglinear", "cv_spearman": 0.88, "cv_rmse": 0.02},
+        "tokenizer": "utf8_bytes_v1", "loss_unit": "bits per byte",
+        "available_tokens": dict(zip(names, [1_000_000, 400_000, 10_000])),
+        "natural": dict(zip(names, [0.5, 0.4, 0.1])), "target_tokens": 500_000, "runs": 12,
+        "warnings": ["max_weight <b>binds</b> for cc"],
+    }))
+    (dst / "fit.json").write_text(json.dumps({  # the keys of mixers.mix.fit
+        "chosen_model": "loglinear", "runs": 12, "folds": 4, "spearman": 0.88, "mae": 0.01, "rmse": 0.02,
+        "models": {"loglinear": {"folds": 4, "spearman": 0.88, "mae": 0.01, "rmse": 0.02},
+                   "gbm": {"folds": 4, "spearman": 0.71, "mae": 0.03, "rmse": 0.04}},
+        "loss_unit": "bits per byte of target dev text", "tokenizer": "utf8_bytes_v1",
+        "held_out": {"predicted": [1.1, 1.9, 3.2, 3.9], "actual": [1.0, 2.0, 3.0, 4.0]},
+    }))
     return dst
 
 
@@ -138,14 +328,44 @@ def test_report_optional_sections(demo_out, tmp_path):
     _assert_plots(page, DEMO_PLOTS + ["plot-quality-fasttext", "plot-ocr", "plot-weights", "plot-fit"])
     con = connect(out)
     n_pdf_docs = con.execute("select count(*) from all_documents where page_count is not null").fetchone()[0]
-    methods = re.search(r'<table id="table-ocr-methods">.*?</table>', page, re.S).group(0)
+    methods = _table(page, "table-ocr-methods")
     assert f'<td>text</td><td class="num">{2 * n_pdf_docs:,}</td>' in methods
     assert f'<td>vlm</td><td class="num">{n_pdf_docs:,}</td>' in methods
-    assert "<td>r2</td>" in page and "<td>lightgbm</td>" in page and "<td>token_budget</td>" in page
-    assert "<script>alert" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # licences: per SPDX id and per license_source, kept and removed
+    assert _status(page, "license") == "found"
+    for table_id, col in (("table-licences", "license"), ("table-license-sources", "license_source")):
+        rows = con.execute(f"select {col}, count(*) filter (where kept), count(*) filter (where not kept) "
+                           "from all_documents where license is not null group by 1").fetchall()
+        assert len(rows) == 2
+        for value, k, r in rows:
+            assert f'<td>{value}</td><td class="num">{k:,}</td><td class="num">{r:,}</td>' in _table(page, table_id)
+    # PII: documents and occurrences per type
+    assert _status(page, "pii") == "found"
+    n, docs, occ, k, r = con.execute(
+        "select count(pii_email), count(*) filter (where pii_email > 0), sum(pii_email), "
+        "count(*) filter (where pii_email > 0 and kept), count(*) filter (where pii_email > 0 and not kept) "
+        "from all_documents").fetchone()
+    assert docs > 5 and occ == 2 * docs
+    assert (f'<td>email</td><td class="num">{n:,}</td><td class="num">{docs:,}</td><td class="num">{occ:,}</td>'
+            f'<td class="num">{k:,}</td><td class="num">{r:,}</td>') in _table(page, "table-pii")
+    assert '<td>phone</td><td class="num">' in _table(page, "table-pii")
+    # text from the run is escaped, in snippets as in names
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(2)&lt;/script&gt; &amp; " in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    # the mixture, read from the one shape `winnow mix` writes
+    weights = _table(page, "table-weights")
+    assert '<td>cc</td><td class="num">0.6</td><td class="num">0.5</td><td class="num">1,000,000</td>' in weights
+    assert "<td>predicted loss</td><td class=\"num\">1.234</td>" in _table(page, "table-mix-facts")
+    assert "max_weight &lt;b&gt;binds&lt;/b&gt; for cc" in page
+    assert "<td>chosen_model</td><td>loglinear</td>" in _table(page, "table-fit")
+    assert '<td>gbm</td><td class="num">0.71</td>' in _table(page, "table-fit-models")
+    # a weights file in a shape `winnow mix` never writes is not guessed at
+    (out / "weights.json").write_text(json.dumps({"mixture": {"cc": 0.7, "pdf": 0.3}}))
+    assert 'id="plot-weights"' not in build_report(out)
 
 
-def test_report_of_a_run_that_kept_nothing(tmp_path):
+def test_report_of_a_run_without_optional_stages_that_kept_nothing(tmp_path):
+    """No licence, dedup, decontam or PII stage: their columns are absent, and their sections say 'not run'."""
     raw = {
         "name": "nothing_kept",
         "input": {"format": "warc", "paths": str(ROOT / "configs" / "data" / "demo.warc.gz")},
@@ -155,13 +375,19 @@ def test_report_of_a_run_that_kept_nothing(tmp_path):
     }
     result = run(parse_config(raw, "test"))
     assert result.stats["kept"] == 0 and result.stats["removed"] > 0
+    columns = {c for c, *_ in connect(tmp_path / "out").execute("describe all_documents").fetchall()}
+    assert not columns & {"license_source", "dup_of", "decontam_benchmark", "pii_email"}
     page = write_report(tmp_path / "out").read_text(encoding="utf-8")
     _assert_self_contained(page)
     assert '<div class="value" id="count-kept">0</div>' in page
-    for s in ("summary", "funnel", "length"):
+    for s in ("summary", "timing", "funnel", "removed", "length", "domains"):
         assert f'<section id="section-{s}">' in page
-    assert 'id="section-domains"' not in page and 'id="plot-dup-clusters"' not in page
-    _assert_plots(page, ["plot-funnel", "plot-length"])
+    for name in ("license", "dedup", "decontam", "pii"):
+        assert _status(page, name) == "not run", name
+    assert "no kept documents with a domain" in _table(page, "table-domains")
+    assert '<td class="num">100.0%</td>' in _table(page, "table-domain-removals")
+    _assert_plots(page, ["plot-timing", "plot-funnel", "plot-length"])
+    assert 'id="plot-dup-clusters"' not in page
 
 
 def _chromium() -> str:

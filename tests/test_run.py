@@ -49,9 +49,14 @@ def test_parquet_rows_match_stats(demo_run):
 def test_columns_are_the_contract_with_nulls(demo_run):
     out = demo_run.output
     docs = pq.read_table(next((out / "documents").glob("*.parquet")))
-    assert docs.schema.names == [c for c, _ in DOC_COLUMNS] + ["quality_demo"]  # the demo's classifier
+    # the core, then the columns the demo's stages declare, in stage order (license_v1, dedup, decontam, pii,
+    # the demo classifier); score_filter_v1 reads quality_demo
+    declared = ["license_source", "dup_of", "decontam_benchmark", "decontam_item", "decontam_ngrams",
+                "pii_email", "pii_phone", "pii_ip", "pii_card", "quality_demo"]
+    assert docs.schema.names == [c for c, _ in DOC_COLUMNS] + declared
+    assert str(docs.schema.field("pii_email").type) == "int64" and str(docs.schema.field("quality_demo").type) == "double"
     removed = pq.read_table(next((out / "removed").glob("*.parquet")))
-    assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS] + ["quality_demo"]
+    assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS] + declared
     row = docs.slice(0, 1).to_pylist()[0]
     assert row["pdf_path"] is None and row["page_count"] is None  # not applicable: null, not absent
     assert row["lang"] == "en" and row["lang_score"] >= 0.65

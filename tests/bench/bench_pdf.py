@@ -27,6 +27,7 @@ PDFS = ROOT.parent / "shared" / "data" / "pdfs"
 import pymupdf
 
 from ocr.metrics import cer
+from ocr.extract import PdfOptions
 from ocr.reader import PdfReader
 from ocr.textlayer import find_gutters, page_blocks, page_text
 from ocr.triage import image_coverage, trigram_logp
@@ -55,7 +56,7 @@ def bench_text_layer() -> None:
                 pages += 1
     ref = cpu() - t0
     trigram_logp()  # built once per process (~0.1 s), not per page
-    reader = PdfReader(files, engine="text", source="bench")
+    reader = PdfReader(files, source="bench", options=PdfOptions(engine="text"))
     t0 = cpu()
     docs = list(reader.run())
     ours = cpu() - t0

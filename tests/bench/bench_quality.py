@@ -39,7 +39,7 @@ SOURCES = [
 
 
 def _texts(n: int) -> list[str]:
-    from filters.quality import read_labelled
+    from filters.quality_train import read_labelled
 
     per = max(1, n // len(SOURCES))
     out: list[str] = []
@@ -72,7 +72,8 @@ def main() -> int:
     from datatrove.pipeline.filters import FastTextClassifierFilter
     from fasttext.FastText import _FastText
 
-    from filters.quality import QualityScore, train
+    from filters.quality import QualityScore
+    from filters.quality_train import train
 
     d = SHARED / "domains"
     pos = [str(d / "scientific_scitldr_abstracts.jsonl.gz"), str(d / "encyclopedic_wikitext2_test_articles.jsonl.gz")]

@@ -1,0 +1,88 @@
+"""Bad-word lists: drop documents by what they say.
+
+``badwords_v1`` drops documents containing more than ``max_bad_words``
+occurrences of words of a word list, C4's rule (Raffel et al. 2020: any word of
+the "List of Dirty, Naughty, Obscene or Otherwise Bad Words" drops the page).
+datatrove downloads that list at run time; here the list is a local file
+(``wordlist``: one word or phrase a line) or, when it is not given, the list
+that the ``better-profanity`` PyPI package ships
+(``better_profanity/profanity_wordlist.txt``, MIT) if that package is
+installed; otherwise the stage fails at build time saying so. Matching is on
+lower-cased word tokens; phrases match as consecutive tokens. Reason
+``badwords_contains``; the count goes to ``badwords_count``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pyarrow as pa
+from datatrove.data import Document
+
+from pipeline.stage import Column, Stage, register
+from pipeline.errors import ConfigError
+
+_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+def default_wordlist() -> str:
+    """The word list the better-profanity package ships, or a ConfigError saying how to get one."""
+    try:
+        import better_profanity
+    except ImportError:
+        raise ConfigError(
+            "stages.badwords_v1.wordlist: no word list given and the `better-profanity` package (which ships one, "
+            "MIT) is not installed; `pip install -e '.[badwords]'` (or better-profanity) or set wordlist: PATH (one word a line, "
+            "e.g. C4's LDNOOBW en list)"
+        ) from None
+    path = Path(better_profanity.__file__).parent / "profanity_wordlist.txt"
+    if not path.is_file():
+        raise ConfigError(f"stages.badwords_v1.wordlist: {path} not found in the installed better-profanity")
+    return str(path)
+
+
+@register("badwords_v1")
+class BadWords(Stage):
+    """Drop documents with more than ``max_bad_words`` words of a bad-word list (C4's rule with max 0).
+
+    ``wordlist``: local file, one word or phrase a line (default: better-profanity's list).
+    Reason ``badwords_contains``; the count goes to ``badwords_count``.
+    """
+
+    columns = (Column("badwords_count", pa.int64(), "occurrences of words or phrases of the bad-word list"),)
+
+    name = "badwords"
+
+    def __init__(self, wordlist: str | None = None, max_bad_words: int = 0, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        path = wordlist or default_wordlist()
+        if not os.path.isfile(path):
+            raise ConfigError(f"stages.badwords_v1.wordlist: {path} does not exist")
+        self.wordlist = path
+        self.max_bad_words = max_bad_words
+        self.words: set[str] = set()
+        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+        for line in Path(path).read_text(encoding="utf-8", errors="replace").splitlines():
+            toks = tuple(_WORD_RE.findall(line.strip().lower()))
+            if not toks or line.startswith("#"):
+                continue
+            if len(toks) == 1:
+                self.words.add(toks[0])
+            else:
+                self.phrases.setdefault(toks[0], []).append(toks)
+
+    def filter(self, doc: Document) -> bool | tuple[bool, str]:
+        toks = _WORD_RE.findall((doc.text or "").lower())
+        n = 0
+        for i, t in enumerate(toks):
+            if t in self.words:
+                n += 1
+            for ph in self.phrases.get(t, ()):
+                if tuple(toks[i: i + len(ph)]) == ph:
+                    n += 1
+        doc.metadata["badwords_count"] = n
+        if n > self.max_bad_words:
+            return self.drop("contains")
+        return True

@@ -1,0 +1,91 @@
+"""Where everything of a run lives under its output directory ``OUT`` (the only module that builds these paths).
+
+::
+
+    OUT/documents/<rank>.parquet          kept documents
+    OUT/removed/<stage>_<rank>.parquet    dropped documents of one stage
+    OUT/shards/<rank>.jsonl.zst           optional training shards
+    OUT/work/<phase>/<rank>.parquet       documents between phases (before a barrier)
+    OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions
+    OUT/logs/<job>/                       datatrove's per-task logs, stats and completion markers
+    OUT/logs/winnow_config_hash           the config an unfinished run was started with
+    OUT/logs/winnow_tasks                 its task count (a resume must use the same)
+    OUT/stats.json  OUT/manifest.json  OUT/report.html
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class RunLayout:
+    out: Path
+
+    def __init__(self, out: str | Path):
+        object.__setattr__(self, "out", Path(out))
+
+    @property
+    def documents(self) -> Path:
+        return self.out / "documents"
+
+    @property
+    def removed(self) -> Path:
+        return self.out / "removed"
+
+    @property
+    def shards(self) -> Path:
+        return self.out / "shards"
+
+    @property
+    def logs(self) -> Path:
+        return self.out / "logs"
+
+    @property
+    def stats(self) -> Path:
+        return self.out / "stats.json"
+
+    @property
+    def manifest(self) -> Path:
+        return self.out / "manifest.json"
+
+    @property
+    def report(self) -> Path:
+        return self.out / "report.html"
+
+    @property
+    def config_hash_file(self) -> Path:
+        return self.logs / "winnow_config_hash"
+
+    @property
+    def tasks_file(self) -> Path:
+        return self.logs / "winnow_tasks"
+
+    def work(self, phase: int) -> Path:
+        """Documents phase ``phase`` hands to the next one."""
+        return self.out / "work" / str(phase)
+
+    def work_file(self, phase: int, rank: int) -> Path:
+        return self.work(phase) / f"{rank:05d}.parquet"
+
+    def barrier_dir(self, phase: int, stage: str) -> Path:
+        """Keys and decisions of the barrier stage ``stage`` that ends phase ``phase``."""
+        return self.out / "work" / f"{phase}_{stage}"
+
+    @staticmethod
+    def barrier_done(workdir: str | Path) -> Path:
+        """The cluster step's summary; present once it has run (a resumed run keeps it)."""
+        return Path(workdir) / "barrier_done.json"
+
+    def job_logs(self, job: str) -> Path:
+        """Logs of one datatrove job: a phase (``0``, ``1``), a barrier (``0-barrier``) or ``finalize``."""
+        return self.logs / job
+
+    def phase_stats(self, phase: int) -> Path:
+        """datatrove's per-task stats of one phase (``<rank>.json``)."""
+        return self.job_logs(str(phase)) / "stats"
+
+    def progress(self, job: str) -> Path:
+        """Per-task progress counters of one job (``pipeline.progress``)."""
+        return self.job_logs(job) / "progress"

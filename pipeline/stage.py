@@ -1,0 +1,146 @@
+"""The stage contract: what every Winnow stage is, how it registers, and which columns it writes.
+
+A new stage is one class in one module of ``filters/``, ``ocr/`` or ``pipeline/``::
+
+    @register("shouting_v1")
+    class Shouting(Stage):
+        '''Drop documents that are mostly upper case (``shouting_caps``).'''
+
+        name = "shouting"
+        columns = (Column("caps_share", pa.float64(), "share of letters in upper case (0..1)"),)
+
+        def __init__(self, max_share: float = 0.5, exclusion_writer=None):
+            super().__init__(exclusion_writer)
+            self.max_share = max_share
+
+        def filter(self, doc):
+            letters = [c for c in doc.text if c.isalpha()]
+            share = sum(c.isupper() for c in letters) / max(len(letters), 1)
+            doc.metadata["caps_share"] = share
+            return True if share <= self.max_share else self.drop("caps")
+
+``pipeline.registry`` finds it by module name (no import back from here to the stage modules), the
+``__init__`` parameters are its YAML schema, and the declared column lands in every output file of a
+run that uses the stage (``pipeline.outputs.run_columns``), typed, with its meaning in
+``winnow stages``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+import pyarrow as pa
+from datatrove.pipeline.filters.base_filter import BaseFilter
+
+
+@dataclass(frozen=True)
+class Column:
+    """One output column a stage writes (from ``doc.metadata[name]``): its Arrow type and its meaning."""
+
+    name: str
+    type: pa.DataType
+    meaning: str
+
+
+_STAGES: dict[str, type] = {}
+
+
+def register(name: str) -> Callable[[type], type]:
+    """Class decorator: make a stage available to configs under ``name`` (must end in ``_vN``)."""
+    base, _, version = name.rpartition("_v")
+    if not base or not version.isdigit():
+        raise ValueError(f"stage name {name!r} must carry a version suffix like '_v1'")
+
+    def deco(cls: type) -> type:
+        if name in _STAGES and _STAGES[name] is not cls:
+            raise ValueError(f"stage {name!r} is registered twice ({_STAGES[name].__name__}, {cls.__name__})")
+        _STAGES[name] = cls
+        cls.stage_name = name
+        return cls
+
+    return deco
+
+
+def registered() -> dict[str, type]:
+    """The stages registered so far in this process (``pipeline.registry.stages`` loads them all first)."""
+    return dict(_STAGES)
+
+
+class Stage(BaseFilter):
+    """A Winnow stage: a datatrove ``BaseFilter`` that keeps, drops or annotates each document.
+
+    ``filter(doc)`` returns True to keep, or ``self.drop(why)`` = ``(False, "<family>_<why>")`` to drop,
+    where the family is the registry name without its version suffix (``gopher_quality_few_words``).
+    The runner gives every stage an exclusion writer, so each dropped document lands in ``removed/``
+    with ``removed_by`` (the versioned stage name) and ``reason``. A stage that only annotates returns
+    True always and writes its values into ``doc.metadata``.
+
+    ``columns`` declares the metadata keys the stage writes as output columns (name, Arrow type,
+    meaning); a run's files carry the declared columns of every stage in it, null where a stage did not
+    set one. Keys a stage writes without declaring them go into the JSON ``metadata`` column.
+    ``reads_columns`` names score columns the stage needs from earlier stages or the input; the runner
+    checks them before any work starts.
+    """
+
+    stage_name: str = "unregistered_v0"  # set by @register
+    columns: tuple[Column, ...] = ()
+    reads_columns: tuple[str, ...] = ()
+    is_barrier: bool = False
+
+    @property
+    def family(self) -> str:
+        return self.stage_name.rpartition("_v")[0]
+
+    def drop(self, why: str) -> tuple[bool, str]:
+        return False, f"{self.family}_{why}"
+
+    def __repr__(self) -> str:
+        return self.stage_name
+
+    def track_time(self, unit: str | None = None):
+        """datatrove's wall-time tracking of each ``filter`` call, plus the CPU seconds it took
+        (``cpu_seconds`` in the stage's stats; ``stats.json`` reports both per stage)."""
+        if unit:
+            self.stats.time_stats.unit = unit
+        return _Timed(self)
+
+
+class _Timed:
+    __slots__ = ("stage", "wall", "cpu")
+
+    def __init__(self, stage: Stage):
+        self.stage = stage
+
+    def __enter__(self):
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    def __exit__(self, *exc):
+        self.stage.stats.time_stats.update(time.perf_counter() - self.wall)
+        self.stage.stat_update("cpu_seconds", value=time.process_time() - self.cpu, unit="task")
+
+
+class Barrier(Stage):
+    """A stage that must see every document of the run before deciding on any (dedup, a top-fraction cut).
+
+    The runner cuts the run into phases at each barrier (``pipeline.run``):
+
+    1. ``key_step()`` is a datatrove step that runs at the end of the phase before, in every task, and
+       writes what the decision needs (hashes, scores) under ``self.workdir``;
+    2. ``cluster(tasks)`` runs once, in one task, over all tasks' keys, writes its decisions under
+       ``self.workdir`` and returns a JSON-able summary (kept in ``stats.json`` under ``barriers``);
+    3. the stage itself then runs at the start of the next phase and applies the decisions in ``filter``.
+    """
+
+    is_barrier = True
+
+    def __init__(self, exclusion_writer=None):
+        super().__init__(exclusion_writer)
+        self.workdir: str | None = None  # set by the runner (pipeline.layout)
+
+    def key_step(self):
+        raise NotImplementedError
+
+    def cluster(self, tasks: int) -> dict:
+        raise NotImplementedError

@@ -1,0 +1,42 @@
+"""The one normal form of a host and of a URL, shared by every stage that compares them.
+
+``www.`` is dropped, case is folded and a trailing dot (the DNS root, ``example.com.``) is removed, so
+``https://WWW.Example.com./a`` and ``http://example.com/a`` name the same host everywhere: the
+``domain`` column, URL dedup, opt-out and licence domain lists.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+_SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*://")
+
+
+def normalise_host(host: str | None) -> str | None:
+    """``host`` lower-cased, without a trailing dot and a leading ``www.``; None if nothing is left."""
+    if not host:
+        return None
+    host = str(host).strip().lower().rstrip(".")
+    host = host.removeprefix("www.")
+    return host or None
+
+
+def host_of(url: str | None) -> str | None:
+    """The normal host of ``url`` (no port, no credentials); None if it has none or does not parse."""
+    if not url:
+        return None
+    try:
+        return normalise_host(urlsplit(str(url).strip()).hostname)
+    except ValueError:
+        return None
+
+
+def url_key(url: str | None) -> str | None:
+    """A URL's identity for URL dedup: scheme, fragment and trailing slash removed, host normalised
+    (path and query kept as written). None if there is no URL."""
+    if not url:
+        return None
+    url = _SCHEME.sub("", url.strip().split("#", 1)[0])
+    host, sep, rest = url.partition("/")
+    return ((normalise_host(host) or "") + sep + rest).rstrip("/") or None

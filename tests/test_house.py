@@ -1,0 +1,150 @@
+"""The house rules that hold the packages together: no import cycles, one registry, declared columns."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pyarrow as pa
+import pytest
+
+from pipeline.outputs import CORE, CORE_NAMES, REMOVED, run_columns
+from pipeline.registry import STAGE_MODULES, stages
+from pipeline.stage import Column
+from tests.conftest import ROOT
+
+PACKAGES = ("pipeline", "filters", "ocr", "mixers")
+
+
+def _modules() -> dict[str, Path]:
+    return {".".join(p.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__"): p
+            for pkg in PACKAGES for p in sorted((ROOT / pkg).glob("*.py"))}
+
+
+def import_graph(modules: dict[str, Path]) -> dict[str, set[str]]:
+    """module -> the project modules it imports, at any depth (function-level imports count too)."""
+    graph = {}
+    for name, path in modules.items():
+        deps = set()
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Import):
+                targets = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                targets = [f"{node.module}.{a.name}" for a in node.names] + [node.module]
+            else:
+                continue
+            for t in targets:
+                while t and t not in modules:
+                    t = t.rpartition(".")[0]
+                if t and t != name:
+                    deps.add(t)
+        graph[name] = deps
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on, out = {}, {}, [], set(), []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            if len(comp) > 1:
+                out.append(sorted(comp))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_cycle_finder_finds_a_planted_cycle():
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
+
+
+def test_no_module_imports_in_a_circle():
+    found = cycles(import_graph(_modules()))
+    assert found == [], f"import cycles: {found}"
+
+
+def test_the_spine_does_not_import_stage_modules_at_module_level():
+    """The registry finds stages by module name; pipeline.stage and pipeline.registry import no stage module."""
+    graph = import_graph(_modules())
+    assert not graph["pipeline.stage"] & set(STAGE_MODULES)
+    assert not graph["pipeline.registry"] & set(STAGE_MODULES)
+
+
+def test_every_module_with_a_stage_is_listed_in_the_registry():
+    with_register = {name for name, path in _modules().items()
+                     if "@register(" in path.read_text() and name != "pipeline.stage"}
+    assert with_register == set(STAGE_MODULES)
+
+
+def test_every_stage_declares_its_columns_typed_and_explained():
+    core_types = {c.name: c.type for c in CORE}
+    seen: dict[str, tuple[str, pa.DataType]] = {}
+    for name, cls in stages().items():
+        for col in cls.columns:
+            assert isinstance(col, Column) and isinstance(col.type, pa.DataType), name
+            assert col.meaning and col.name, name
+            assert col.name not in {c.name for c in REMOVED}, (name, col.name)
+            if col.name in core_types:  # a core column a stage fills: same type as the contract's
+                assert col.type == core_types[col.name], (name, col.name)
+            if col.name in seen and "<" not in col.name:
+                assert seen[col.name][1] == col.type, (name, seen[col.name][0], col.name)
+            seen[col.name] = (name, col.type)
+
+
+class _Writes:
+    def __init__(self, *cols, reads=()):
+        self.columns, self.reads_columns = cols, reads
+
+
+def test_run_columns_core_then_input_then_declared_then_read():
+    steps = [_Writes(Column("lang", pa.string(), "core"), Column("pii_email", pa.int64(), "x")),
+             _Writes(Column("quality_a", pa.float64(), "x")), _Writes(reads=("quality_b",))]
+    cols = run_columns((("kept_from_input", pa.int32()), ("quality_a", pa.float32())), steps)
+    assert cols == (("kept_from_input", pa.int32()), ("quality_a", pa.float64()),  # input's place, declared type
+                    ("pii_email", pa.int64()), ("quality_b", pa.float64()))
+    assert not CORE_NAMES & {n for n, _ in cols}
+
+
+@pytest.mark.parametrize("module", STAGE_MODULES)
+def test_stage_modules_import_the_contract_from_the_spine(module):
+    graph = import_graph(_modules())
+    assert "pipeline.stage" in graph[module]
+
+
+def _subcommands(parser, prefix=()):
+    import argparse
+
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield (*prefix, name), sub
+                yield from _subcommands(sub, (*prefix, name))
+
+
+def test_every_command_has_a_help_description():
+    from pipeline.cli import build_parser
+
+    commands = dict(_subcommands(build_parser()))
+    assert {("run",), ("materialise",), ("report",), ("stages",), ("assets",), ("pdf-demo",), ("quality", "score")} <= set(commands)
+    missing = [" ".join(c) for c, p in commands.items() if not (p.description or "").strip()]
+    assert missing == [], f"commands without a --help description: {missing}"
