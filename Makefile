@@ -36,6 +36,7 @@ ocr-deps: setup
 	$(PY) -m pip install --quiet -e '.[test,ocr]' || echo "tesserocr not installed: OCR disabled"
 
 demo: setup ocr-deps
+	@mkdir -p out && $(PY) -c "import time; print(time.time())" > out/.demo-started
 	$(WINNOW) quality train --config configs/quality_train.yaml
 	$(WINNOW) run configs/demo.yaml --overwrite
 	$(WINNOW) mix configs/mix_demo.yaml --validate
@@ -44,6 +45,7 @@ demo: setup ocr-deps
 	  --source 'crawl=out/demo/documents/*.parquet'
 	$(WINNOW) pdf-demo out/demo-pdfs
 	$(WINNOW) run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf' --overwrite
+	@$(PY) -c "import time; print(f'make demo: done in {time.time() - float(open(\"out/.demo-started\").read()):.0f} s after setup; report: out/demo/report.html')"
 
 run: setup
 	$(WINNOW) run $(CONFIG)
