@@ -1,4 +1,4 @@
-"""Heuristic quality filters: Gopher repetition, Gopher quality, C4 and FineWeb.
+"""Heuristic quality filters: Gopher repetition, Gopher quality, C4 and FineWeb; a RedPajama-V2 signal.
 
 The rules and default thresholds are FineWeb's, which are datatrove's
 implementations of the recipes they cite (Gopher: Rae et al. 2021, table A1; C4:
@@ -18,10 +18,11 @@ import re
 from collections import Counter
 from itertools import islice
 
+import pyarrow as pa
 from datatrove.data import Document
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
-from pipeline.stage import Stage, register
+from pipeline.stage import Column, Stage, register
 from filters.textstats import count_sentences, stats_for
 
 _TERMINAL = tuple(TERMINAL_PUNCTUATION)
@@ -341,4 +342,25 @@ class FineWebQuality(Stage):
         n_words = len(st.words)
         if not n_words or doc.text.count("\n") / n_words > self.new_line_ratio:
             return self.drop("list_ratio")
+        return True
+
+
+@register("unique_words_v1")
+class UniqueWords(Stage):
+    """Write ``unique_word_frac``, the share of distinct words among a document's words; drops nothing.
+
+    RedPajama-V2's quality signal ``rps_doc_frac_unique_words`` (Together 2023; "degeneracy"): words are
+    the lower-cased alphanumeric tokens of ``filters.textstats`` (punctuation left out), so 1.0 means no
+    word repeats and machine-generated loops of a few words score near 0. A document without words gets
+    null. Score first, decide late: keep by it with ``score_filter_v1: {column: unique_word_frac, min_score: ...}``
+    (any cut chosen from its distribution, e.g. ``winnow sql OUT "select quantile_cont(unique_word_frac, 0.05) from documents"``).
+    """
+
+    name = "unique_words"
+    columns = (Column("unique_word_frac", pa.float64(),
+                      "distinct words / words (lower-cased, punctuation left out; RedPajama-V2 rps_doc_frac_unique_words)"),)
+
+    def filter(self, doc: Document) -> bool:
+        words = [w.lower() for w in stats_for(doc.text).words if any(c.isalnum() for c in w)]
+        doc.metadata["unique_word_frac"] = len(set(words)) / len(words) if words else None
         return True

@@ -164,3 +164,33 @@ def test_fineweb_keeps_prose():
 )
 def test_fineweb_drops(text, reason):
     assert run_filter(FineWebQuality(), text) == (False, reason)
+
+
+# --- unique_words_v1 (a score, no drops) ---------------------------------------------------------------------------
+
+
+def test_unique_words_scores_repetition_and_drops_nothing():
+    from filters.heuristics import UniqueWords
+
+    docs = [doc("The cat saw the dog."), doc("buy now buy now buy now buy now"), doc("... !!! ---"), doc(GOOD)]
+    out = list(UniqueWords().run(iter(docs)))
+    assert len(out) == 4  # annotates only
+    fracs = [d.metadata["unique_word_frac"] for d in out]
+    assert fracs[0] == 4 / 5  # "the" twice (case folded), punctuation not a word
+    assert fracs[1] == 2 / 8 and fracs[2] is None and 0.5 < fracs[3] < 1
+
+
+def test_unique_words_column_lands_in_the_output_typed(tmp_path):
+    """A stage's declared column reaches every output file of a run, with nothing else to change."""
+    import json
+
+    import pyarrow.parquet as pq
+
+    from pipeline.cli import main
+
+    src = tmp_path / "in.jsonl"
+    src.write_text("".join(json.dumps({"id": f"d{i}", "text": t}) + "\n" for i, t in enumerate([GOOD, "a a a a"])))
+    assert main(["apply", "unique_words_v1", str(src), "--output", str(tmp_path / "o")]) == 0
+    table = pq.read_table(tmp_path / "o" / "documents")
+    assert str(table.schema.field("unique_word_frac").type) == "double"
+    assert dict(zip(table.column("id").to_pylist(), table.column("unique_word_frac").to_pylist()))["d1"] == 0.25
