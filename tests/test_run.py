@@ -173,3 +173,39 @@ def test_sql_on_a_run_that_kept_nothing(tmp_path):
     con = connect(res.output)
     assert con.execute("select count(*) from documents").fetchone()[0] == 0
     assert con.execute("select count(*), min(reason) from all_documents").fetchone() == (3, "gopher_quality_few_words")
+
+
+def test_every_row_has_n_tokens(demo_run):
+    con = connect(demo_run.output)
+    missing, rows = con.execute("select count(*) filter (where n_tokens is null), count(*) from all_documents").fetchone()
+    assert rows == demo_run.stats["kept"] + demo_run.stats["removed"] and missing == 0
+    # words_v1 counts word pieces and punctuation: at least the whitespace words of a text
+    assert con.execute("select count(*) from all_documents where n_tokens < n_words").fetchone()[0] == 0
+
+
+def _winnow(*args, out):
+    import subprocess
+    import sys
+
+    res = subprocess.run([sys.executable, "-m", "pipeline.cli", *args, "run", str(ROOT / "configs" / "demo.yaml"),
+                          "--output", str(out)], capture_output=True, text=True, timeout=600)
+    assert res.returncode == 0, res.stderr[-2000:]
+    return (res.stdout + res.stderr).splitlines()
+
+
+def test_the_demo_run_is_quiet_and_datatrove_logs_go_to_files(tmp_path):
+    """Not on a terminal: at most 40 lines (header, a line per job, funnel, timings, where things are)."""
+    lines = _winnow(out=tmp_path / "o")
+    assert len(lines) <= 40, "\n".join(lines)
+    text = "\n".join(lines)
+    assert "Launching pipeline" not in text and "Stats:" not in text  # datatrove's banners are in the log files
+    assert lines[0].startswith("winnow run demo: config ") and "1 task(s) on local" in lines[0]
+    assert "input = kept + removed + skipped" in text and "CPU s" in text and "report.html" in text
+    logs = sorted((tmp_path / "o" / "logs").glob("*/logs/task_*.log"))
+    assert {p.parts[-3] for p in logs} == {"0", "0-barrier", "1", "1-barrier", "2", "finalize"}
+    assert "Launching pipeline" in logs[0].read_text()
+
+
+def test_verbose_brings_datatrove_logs_back(tmp_path):
+    lines = _winnow("-v", out=tmp_path / "o")
+    assert any("Launching pipeline" in line for line in lines)
