@@ -30,6 +30,7 @@ import zstandard
 from mixers.data import TOKENIZERS, fingerprint, read_corpus
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
+from pipeline.layout import RunLayout
 from pipeline.outputs import write_documents_file
 from pipeline.readers import input_columns
 
@@ -155,8 +156,9 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
 
     out = Path(output)
     _clear_previous(out)
-    (out / "documents").mkdir(parents=True, exist_ok=True)
-    (out / "shards").mkdir(parents=True, exist_ok=True)
+    layout = RunLayout(out)
+    layout.documents.mkdir(parents=True, exist_ok=True)
+    layout.shards.mkdir(parents=True, exist_ok=True)
     order = [(s, i, e) for s in taken for i, e in taken[s]]
     perm = np.random.default_rng([seed, 1]).permutation(len(order))
     # the sources' own columns stay columns (lossless chaining), as in every command that writes documents
@@ -178,8 +180,8 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
                                      "metadata": {k2: v for k2, v in md.items() if k2 != "source"}},
                                     default=str, ensure_ascii=False))
         name = f"{k:05d}"
-        write_documents_file(out / "documents" / f"{name}.parquet", docs, extra, tokenizer)
-        atomic_write(out / "shards" / f"{name}.jsonl.zst", cctx.compress(("\n".join(lines) + "\n").encode()))
+        write_documents_file(layout.documents / f"{name}.parquet", docs, extra, tokenizer)
+        atomic_write(layout.shards / f"{name}.jsonl.zst", cctx.compress(("\n".join(lines) + "\n").encode()))
         files += [f"documents/{name}.parquet", f"shards/{name}.jsonl.zst"]
     per_source = {}
     for s in corpora:
@@ -198,13 +200,13 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
         "tokenizer": tokenizer, "seed": seed, "sources": per_source,
         "holdout_excluded": holdout, "files": files, "seconds": round(time.perf_counter() - t0, 3),
     }
-    atomic_write_json(out / "manifest.json", manifest)
+    atomic_write_json(layout.manifest, manifest)
     return manifest
 
 
 def _clear_previous(out: Path) -> None:
     """Remove an earlier materialisation's files; refuse to write over a directory that holds anything else."""
-    man = out / "manifest.json"
+    man = RunLayout(out).manifest
     if man.is_file():
         try:
             old = json.loads(man.read_text())

@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 
 from pipeline.errors import WinnowError
+from pipeline.layout import RunLayout
 from pipeline.outputs import DOC_COLUMNS, REMOVED_COLUMNS
 
 
@@ -20,20 +21,21 @@ def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
     A run directory whose ``logs/`` exist but whose finalize step has not written stats.json yet is
     refused: its parquet files hold only the tasks done so far, and queries would answer wrongly.
     """
-    out = Path(output)
+    layout = RunLayout(output)
+    out = layout.out
     if not out.is_dir():
         raise WinnowError(f"{out}: not a run directory")
-    finished = (out / "stats.json").is_file()  # the finalize step writes it once every task is done
-    if not finished and (out / "logs").is_dir():
+    finished = layout.stats.is_file()  # the finalize step writes it once every task is done
+    if not finished and layout.logs.is_dir():
         raise WinnowError(f"{out}: the run has not finished (no stats.json): "
                           "run the same `winnow run` command again to finish it")
-    if not finished and not any(out.glob("*/*.parquet")):
+    if not finished and not any(layout.documents.glob("*.parquet")) and not any(layout.removed.glob("*.parquet")):
         raise WinnowError(f"{out}: not a run directory (no stats.json, documents/*.parquet or removed/*.parquet)")
     con = duckdb.connect()
     try:
-        for name, columns in (("documents", DOC_COLUMNS), ("removed", REMOVED_COLUMNS)):
-            if any((out / name).glob("*.parquet")):
-                glob = str(out / name / "*.parquet").replace("'", "''")
+        for name, folder, columns in (("documents", layout.documents, DOC_COLUMNS), ("removed", layout.removed, REMOVED_COLUMNS)):
+            if any(folder.glob("*.parquet")):
+                glob = str(folder / "*.parquet").replace("'", "''")
                 con.execute(f"create view {name} as select * from read_parquet('{glob}', union_by_name=true)")
             else:  # a run that kept or removed nothing still answers queries, with zero rows
                 cols = ", ".join(f"cast(null as {_SQL_TYPES[str(t)]}) as {c}" for c, t in columns)

@@ -44,13 +44,14 @@ from typing import Any, Iterable
 
 from pipeline import report_data as data
 from pipeline.atomic import atomic_write
+from pipeline.layout import RunLayout
 from pipeline.report_data import RunData
 
 
 def write_report(output_dir: str | Path) -> Path:
     """Write ``OUT/report.html`` for the run in ``output_dir`` and return its path."""
-    out = Path(output_dir)
-    return atomic_write(out / "report.html", build_report(out))
+    layout = RunLayout(output_dir)
+    return atomic_write(layout.report, build_report(layout.out))
 
 
 def build_report(output_dir: str | Path) -> str:

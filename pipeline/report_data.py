@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import WinnowError
+from pipeline.layout import RunLayout
 from pipeline.query import connect
 
 KEPT_COLOUR = "#2b6cb0"
@@ -45,12 +46,13 @@ class RunData:
     """
 
     def __init__(self, output_dir: str | Path):
-        self.out = Path(output_dir)
-        stats_path = self.out / "stats.json"
+        layout = RunLayout(output_dir)
+        self.out = layout.out
+        stats_path = layout.stats
         if not stats_path.is_file():
             raise WinnowError(f"{self.out}: no stats.json (is this a run directory, and has the run finished?)")
         self.stats: dict = read_json(stats_path)
-        manifest = self.out / "manifest.json"
+        manifest = layout.manifest
         self.manifest: dict = read_json(manifest) if manifest.is_file() else {}
         self.con = connect(self.out)
         self.columns = {name: str(typ).upper() for name, typ, *_ in self.con.execute("describe all_documents").fetchall()}
