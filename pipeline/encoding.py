@@ -36,7 +36,7 @@ def _try(data: bytes, codec: str | None) -> str | None:
         return None
     try:
         return data.decode(codec)
-    except (UnicodeDecodeError, LookupError):
+    except (UnicodeError, LookupError):  # UnicodeError: codecs such as "undefined" (a label some sites emit)
         return None
 
 

@@ -49,7 +49,6 @@ from __future__ import annotations
 import logging
 import re
 
-from datatrove.utils.logging import logger
 
 from pipeline.encoding import decode_html
 
@@ -81,19 +80,10 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     UTF-8, uchardet guess, then replacement characters). Binary data, markup without
     text and pages trafilatura rejects give ``""`` (the stage drops them as
     ``extract_html_empty``); trafilatura catches its own parse errors and timeouts.
-    The one error seen to escape, on the project's garbage inputs and the 1,033
-    pages of ``trafilatura-eval``, is a ``UnicodeError`` from a ``<meta charset>``
-    naming a codec that fails with it rather than ``UnicodeDecodeError``
-    (``charset="undefined"``, which some sites emit): such a page gives ``""``
-    with a warning, once per process. Anything else is a bug and raises, so the
-    task fails and a rerun resumes it.
+    Anything else is a bug and raises, so the task fails and a rerun resumes it.
     """
     if isinstance(html, (bytes, bytearray, memoryview)):
-        try:
-            html, _ = decode_html(bytes(html))
-        except UnicodeError as e:
-            _warn_once("undecodable", f"html_to_text: a page cannot be decoded ({e}); it gives no text")
-            return ""
+        html, _ = decode_html(bytes(html))
     if not isinstance(html, str) or not html.strip() or _looks_binary(html):
         return ""
     # lxml rejects NUL characters in str input; they are never content.
@@ -111,11 +101,3 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
     )
     return text.strip() if text else ""
 
-
-_WARNED: set[str] = set()
-
-
-def _warn_once(why: str, message: str) -> None:
-    if why not in _WARNED:
-        _WARNED.add(why)
-        logger.warning(f"{message} (the stage counts such pages as empty; further '{why}' cases are not logged)")
