@@ -111,7 +111,9 @@ def main() -> int:
     eval_json = args.eval_json or (EVAL_DIR / "evaldata.json")
     items = []
     if eval_json.is_file():
-        items = [it for it in json.loads(eval_json.read_text()) if (EVAL_DIR / "cache" / f"{it['file']}.gz").is_file()]
+        raw = json.loads(eval_json.read_text())  # {url: {file, with, without}} (a list of those in older copies)
+        items = [it for it in (raw.values() if isinstance(raw, dict) else raw)
+                 if (EVAL_DIR / "cache" / f"{it['file']}.gz").is_file()]
     free = sorted((EVAL_DIR / "eval").glob("*.html.gz"))
     if args.limit:
         free = free[: args.limit]
