@@ -416,7 +416,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     for r in range(tasks):
         lo, hi = int(starts[r]), int(starts[r + 1])
         atomic_write(workdir / "assign" / f"{r:05d}.npz",
-                     lambda tmp: np.savez(tmp.open("wb"), start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi]))
+                     lambda tmp: _savez(tmp, start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi]))
     n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
     summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
                "clusters": int(reps.size), "capped_documents": capped}
@@ -439,6 +439,11 @@ def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -
                 if lo + i in needed:
                     out[lo + i] = json.loads(line)
     return out
+
+
+def _savez(path: Path, **arrays) -> None:
+    with path.open("wb") as f:  # a file object: np.savez would add ".npz" to a name that lacks it
+        np.savez(f, **arrays)
 
 
 class _Assignments:

@@ -55,15 +55,13 @@ def _url_parts(url: str) -> tuple[str, str] | None:
     """(host without www., URL with lower-cased scheme and host and without www.) or None."""
     try:
         sp = urlsplit(url.strip())
-        host = sp.hostname
+        host, port = sp.hostname, sp.port  # .port raises on a port out of range or not a number
     except ValueError:
-        return None
-    if not host:
         return None
     host = normalise_host(host)
     if not host:
         return None
-    netloc = host + (f":{sp.port}" if sp.port else "")
+    netloc = host + (f":{port}" if port else "")
     rest = url.strip().split(sp.netloc, 1)[1] if sp.netloc else ""
     return host, f"{sp.scheme.lower()}://{netloc}{rest}"
 

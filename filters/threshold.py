@@ -134,4 +134,9 @@ class _ScoreWriter(PipelineStep):
             values.extend((math.nan if score is None else score, float(_id_hash(doc.id))))
             yield doc
         pairs = np.frombuffer(values, dtype=np.float64).reshape(-1, 2)
-        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: np.save(tmp.open("wb"), pairs))
+        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: _save(tmp, pairs))
+
+
+def _save(path: Path, array: np.ndarray) -> None:
+    with path.open("wb") as f:  # a file object: np.save would add ".npy" to a name that lacks it
+        np.save(f, array)

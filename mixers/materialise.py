@@ -219,5 +219,5 @@ def _clear_previous(out: Path) -> None:
         man.unlink()
     for sub in ("documents", "shards"):
         d = out / sub
-        if d.is_dir() and any(p for p in d.iterdir() if not p.name.endswith(".part")):
+        if d.is_dir() and any(p for p in d.iterdir() if not p.name.endswith((".part", ".tmp"))):  # .tmp: atomic_write's
             raise ConfigError(f"--output {out}: {sub}/ already holds files; choose an empty directory")

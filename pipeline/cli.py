@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -57,10 +58,10 @@ def _run_and_report(cfg, overwrite: bool) -> int:
 
     def header_then_progress(jobs):
         print(_run_header(cfg, jobs), flush=True)
-        return show_progress(jobs)
+        # a progress line per job on stderr; with -v datatrove's own log lines (which include progress) say it
+        return contextlib.nullcontext() if _VERBOSE else show_progress(jobs)
 
-    # a progress line per job on stderr; with -v datatrove's own log lines (which include progress) say it instead
-    result = _interruptible(run, cfg, not _VERBOSE, None if _VERBOSE else header_then_progress)
+    result = _interruptible(run, cfg, not _VERBOSE, header_then_progress)
     if result is None:  # slurm: submitted
         print(f"\nwinnow run {cfg.name}: submitted to Slurm ({cfg.executor.tasks} task(s) per phase, partition "
               f"{cfg.executor.partition}); the last job writes {cfg.output}/stats.json, manifest.json and report.html. "
@@ -87,17 +88,18 @@ def _run_and_report(cfg, overwrite: bool) -> int:
 
 def _run_header(cfg, jobs) -> str:
     files = jobs.files
-    size = sum(_size(f) for f in files)
+    remote = any("://" in f and not f.startswith("file://") for f in files)
+    size = "size unknown here" if remote else f"{sum(_size(f) for f in files) / 2**20:,.1f} MB"
     workers = jobs.tasks if cfg.executor.workers == -1 else min(cfg.executor.workers, jobs.tasks)
     where = f"{cfg.executor.kind}, {workers} at a time" if cfg.executor.kind == "local" else cfg.executor.kind
-    return (f"winnow run {cfg.name}: config {jobs.config_hash}, {len(files)} input file(s) ({size / 2**20:,.1f} MB, "
+    return (f"winnow run {cfg.name}: config {jobs.config_hash}, {len(files)} input file(s) ({size}, "
             f"{cfg.input.format}), {jobs.tasks} task(s) on {where}, {len(cfg.stages)} stages -> {jobs.layout.out}")
 
 
 def _size(path: str) -> int:
     try:
-        return os.path.getsize(path)
-    except OSError:  # remote (fsspec) inputs: size unknown here, not worth a round trip
+        return os.path.getsize(path.removeprefix("file://"))
+    except OSError:
         return 0
 
 

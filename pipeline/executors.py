@@ -44,7 +44,8 @@ class _QuietTasks:
     datatrove's task logger (``add_task_logger``) sends INFO to the terminal for local rank 0 and ERROR
     only for the others, and ``close_task_logger`` re-adds a DEBUG terminal sink when the task ends. A
     quiet task therefore sets up its logger as a non-zero local rank plus a terminal sink for warnings,
-    and restores the quiet driver sink afterwards."""
+    and restores the quiet driver sink afterwards. (On Ray a task's terminal is its worker's log under
+    Ray's session directory: the driver connects with ``log_to_driver=False``.)"""
 
     quiet = False
 

@@ -106,17 +106,30 @@ def write_documents_file(path, docs, extra: Extra = (), tokenizer: str = DEFAULT
 
 
 def run_columns(input_columns: Extra, steps: list) -> Extra:
-    """The run's own columns after the core: the input's (in order), then the columns the stages declare,
-    then score columns a stage reads (a JSON-lines input's scores become columns too). A declared column
-    the input already has keeps its place and takes the declared type."""
+    """The run's own columns after the core: the input's (in order, with their types), then the columns the
+    stages declare, then score columns a stage reads (float64; a JSON-lines input's scores become columns too).
+
+    A declared column the input already has keeps the input's place. It keeps the input's type too, unless
+    the stage writes a float over a number (a score written again): then it is the stage's float. Any other
+    disagreement (a stage writes int64 where the input holds strings) would fail on the first row the
+    stage does not rewrite, so it is a ConfigError naming the column, both types and the stage, before work starts.
+    """
+    have = dict(input_columns)
     declared: dict[str, pa.DataType] = {}
     for step in steps:
         for col in getattr(step, "columns", ()):
+            if col.name in have and col.type != have[col.name]:
+                numeric = pa.types.is_integer(have[col.name]) or pa.types.is_floating(have[col.name])
+                if not (pa.types.is_floating(col.type) and numeric):
+                    from pipeline.errors import ConfigError
+
+                    raise ConfigError(f"input.paths: column {col.name!r} is {have[col.name]} in the input, but "
+                                      f"stage {getattr(step, 'stage_name', step)} writes it as {col.type}; rename or "
+                                      "drop the input's column, or leave the stage out")
             declared.setdefault(col.name, col.type)
         for name in getattr(step, "reads_columns", ()):
-            declared.setdefault(name, pa.float64())
-    have = {n for n, _ in input_columns}
-    own = tuple((n, declared.get(n, t)) for n, t in input_columns)
+            declared.setdefault(name, have.get(name, pa.float64()))
+    own = tuple((n, declared.get(n, t) if pa.types.is_floating(declared.get(n, t)) else t) for n, t in input_columns)
     return own + tuple((n, t) for n, t in declared.items() if n not in have and n not in CORE_NAMES)
 
 

@@ -5,9 +5,9 @@ documents, by why), ``removed`` (documents a stage dropped, by reason) and
 ``kept``; ``input == kept + removed + skipped`` always holds and is recorded as
 ``conserved``. ``stages`` lists, in pipeline order, each stage's ``in``,
 ``kept``, ``dropped`` by reason, ``seconds`` (wall time inside the stage, summed over tasks) and
-``cpu_seconds`` (CPU time inside it). ``jobs`` gives each datatrove job's CPU seconds (every task's
-whole process, readers and writers included) and wall seconds (first task start to last task end), and
-``run`` their sums: the run's CPU and wall seconds whatever the executor, resumed attempts included.
+``cpu_seconds`` (CPU time inside it). ``jobs`` gives each datatrove job's CPU seconds (every successful task's
+whole process, readers and writers included) and wall seconds (while some task of it ran), and ``run``
+their sums: the run's CPU and wall seconds whatever the executor (``job_timings`` says what is not counted).
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ def _merge_phase(per_task: list[list[dict]]) -> list[tuple[str, Counter, float]]
 
 
 def job_timings(stats_dir: Path, tasks: int) -> dict:
-    """CPU seconds (summed over tasks) and wall seconds (first start to last end) of one job, from the
-    commit step's ``task_*`` counters (``pipeline.outputs.CommitStep``)."""
+    """CPU seconds (summed over tasks) and wall seconds (the time some task of the job was running: the union
+    of the tasks' spans, so the pause of a resumed run does not count) of one job, from the commit step's
+    ``task_*`` counters (``pipeline.outputs.CommitStep``). Tasks that failed or were interrupted write no
+    stats, so their CPU is not counted; nor is the driver's planning or the finalize job's own."""
     cpu, starts, ends = 0.0, [], []
     for task in load_task_stats(stats_dir, tasks):
         for step in task:
@@ -58,8 +60,13 @@ def job_timings(stats_dir: Path, tasks: int) -> dict:
                 if "task_started" in st:
                     starts.append(_total(st["task_started"]))
                     ends.append(_total(st["task_finished"]))
-    return {"cpu_seconds": round(cpu, 3), "wall_seconds": round(max(ends) - min(starts), 3) if starts else 0.0,
-            "tasks": tasks}
+    wall, reach = 0.0, None  # the union of the tasks' [start, end] spans: a resumed run's pause is not work
+    for start, end in sorted(zip(starts, ends)):
+        if reach is None or start > reach:
+            wall, reach = wall + end - start, end
+        elif end > reach:
+            wall, reach = wall + end - reach, end
+    return {"cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3), "tasks": tasks}
 
 
 _PLUMBING = ("read_work", "work_writer", "shard_writer", "commit")

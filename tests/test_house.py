@@ -118,11 +118,20 @@ class _Writes:
 
 def test_run_columns_core_then_input_then_declared_then_read():
     steps = [_Writes(Column("lang", pa.string(), "core"), Column("pii_email", pa.int64(), "x")),
-             _Writes(Column("quality_a", pa.float64(), "x")), _Writes(reads=("quality_b",))]
-    cols = run_columns((("kept_from_input", pa.int32()), ("quality_a", pa.float32())), steps)
-    assert cols == (("kept_from_input", pa.int32()), ("quality_a", pa.float64()),  # input's place, declared type
+             _Writes(Column("quality_a", pa.float64(), "x")), _Writes(reads=("quality_b", "quality_c"))]
+    cols = run_columns((("kept_from_input", pa.int32()), ("quality_a", pa.float32()), ("quality_c", pa.float32())),
+                       steps)
+    assert cols == (("kept_from_input", pa.int32()), ("quality_a", pa.float64()),  # rewritten by a stage: its float
+                    ("quality_c", pa.float32()),  # only read: the input's type, untouched
                     ("pii_email", pa.int64()), ("quality_b", pa.float64()))
     assert not CORE_NAMES & {n for n, _ in cols}
+
+
+def test_a_stage_column_that_contradicts_the_inputs_type_is_an_error():
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="column 'badwords_count' is string in the input, but stage .* writes it as int64"):
+        run_columns((("badwords_count", pa.string()),), [_Writes(Column("badwords_count", pa.int64(), "x"))])
 
 
 @pytest.mark.parametrize("module", STAGE_MODULES)

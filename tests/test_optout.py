@@ -161,3 +161,12 @@ def test_winnow_apply_blocklist_and_badwords(tmp_path, stage, sets, reason):
     assert main(argv) == 0
     assert [r["id"] for r in pq.read_table(out / "documents").to_pylist()] == ["2"]
     assert [(r["id"], r["reason"]) for r in pq.read_table(out / "removed").to_pylist()] == [("1", reason)]
+
+
+def test_a_url_with_a_bad_port_is_judged_without_its_host_not_a_crash(rules):
+    """urlsplit(...).port raises on 'a.com:99999' or ':abc' (it failed the task before); such a URL is matched
+    by the rules that need no host (prefix, glob, regex) only."""
+    f = OptOutFilter(rules=rules)
+    assert f.filter(_doc("https://safe.example:99999/page")) is True
+    assert f.filter(_doc("https://optedout.com:abc/x")) is True  # no host to match the domain rule against
+    assert URLBlocklist(lists=["words"]).filter(_doc("https://fine.example:99999/")) is True

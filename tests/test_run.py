@@ -209,3 +209,13 @@ def test_the_demo_run_is_quiet_and_datatrove_logs_go_to_files(tmp_path):
 def test_verbose_brings_datatrove_logs_back(tmp_path):
     lines = _winnow("-v", out=tmp_path / "o")
     assert any("Launching pipeline" in line for line in lines)
+
+
+def test_job_wall_seconds_are_the_union_of_task_spans(tmp_path):
+    """A resumed run: tasks 0-1 overlap, task 2 ran much later; the pause between them is not work."""
+    from pipeline.stats import job_timings
+
+    for rank, (start, end, cpu) in enumerate([(0, 10, 5), (5, 12, 5), (1000, 1003, 2)]):
+        (tmp_path / f"{rank:05d}.json").write_text(json.dumps([{"name": "commit", "stats": {
+            "task_cpu_seconds": cpu, "task_started": start, "task_finished": end}}]))
+    assert job_timings(tmp_path, 3) == {"cpu_seconds": 12.0, "wall_seconds": 15.0, "tasks": 3}
