@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -88,19 +87,11 @@ def _run_and_report(cfg, overwrite: bool) -> int:
 
 def _run_header(cfg, jobs) -> str:
     files = jobs.files
-    remote = any("://" in f and not f.startswith("file://") for f in files)
-    size = "size unknown here" if remote else f"{sum(_size(f) for f in files) / 2**20:,.1f} MB"
+    size = f"{jobs.input_bytes / 2**20:,.1f} MB" if jobs.input_bytes else "size unknown"
     workers = jobs.tasks if cfg.executor.workers == -1 else min(cfg.executor.workers, jobs.tasks)
     where = f"{cfg.executor.kind}, {workers} at a time" if cfg.executor.kind == "local" else cfg.executor.kind
     return (f"winnow run {cfg.name}: config {jobs.config_hash}, {len(files)} input file(s) ({size}, "
             f"{cfg.input.format}), {jobs.tasks} task(s) on {where}, {len(cfg.stages)} stages -> {jobs.layout.out}")
-
-
-def _size(path: str) -> int:
-    try:
-        return os.path.getsize(path.removeprefix("file://"))
-    except OSError:
-        return 0
 
 
 def _interruptible(fn, *args):

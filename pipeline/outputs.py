@@ -62,8 +62,9 @@ _NOT_METADATA = CORE_NAMES | {"filter_reason"}
 Extra = tuple[tuple[str, pa.DataType], ...]  # (name, type) of the columns after the core ones
 
 
-def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DEFAULT_RUN_TOKENIZER) -> dict:
-    """The one output row of ``doc`` (every writer uses it); ``extra`` names the run's own columns."""
+def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str | None = DEFAULT_RUN_TOKENIZER) -> dict:
+    """The one output row of ``doc`` (every writer uses it); ``extra`` names the run's own columns;
+    ``tokenizer`` None leaves ``n_tokens`` null (work files between phases)."""
     md = doc.metadata
     text = doc.text or ""
     row = {
@@ -74,7 +75,7 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str = DE
         "domain": md.get("domain") or host_of(md.get("url")),
         "n_chars": len(text),
         "n_words": len(text.split()),
-        "n_tokens": count_tokens(text, tokenizer),
+        "n_tokens": count_tokens(text, tokenizer) if tokenizer else None,
     }
     for name in _FROM_METADATA:
         row[name] = md.get(name)
@@ -129,7 +130,7 @@ def run_columns(input_columns: Extra, steps: list) -> Extra:
             declared.setdefault(col.name, col.type)
         for name in getattr(step, "reads_columns", ()):
             declared.setdefault(name, have.get(name, pa.float64()))
-    own = tuple((n, declared.get(n, t) if pa.types.is_floating(declared.get(n, t)) else t) for n, t in input_columns)
+    own = tuple((n, declared.get(n, t)) for n, t in input_columns)  # equal, a float over a number, or read only
     return own + tuple((n, t) for n, t in declared.items() if n not in have and n not in CORE_NAMES)
 
 
@@ -198,21 +199,14 @@ class _AtomicFiles:
         self._parts = set()
 
 
-class DocumentsWriter(_AtomicFiles, ParquetWriter):
-    """Kept documents -> ``OUT/documents/<rank>.parquet`` (zstd), fixed schema."""
+class _RowsWriter(_AtomicFiles, ParquetWriter):
+    """Output-contract rows (:func:`document_row`) as zstd parquet, one file per task."""
 
-    name = "documents_writer"
-
-    def __init__(self, output_folder: str, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER):
-        self.extra, self.tokenizer = tuple(extra), tokenizer
-        self._extra_names = tuple(n for n, _ in self.extra)
-        super().__init__(
-            output_folder,
-            output_filename="${rank}.parquet",
-            compression="zstd",
-            schema=output_schema(self.extra),
-            max_file_size=-1,
-        )
+    def __init__(self, output_folder: str, filename: str, extra: Extra, tokenizer: str | None, removed: bool = False):
+        self.tokenizer = tokenizer
+        self._extra_names = tuple(n for n, _ in extra)
+        super().__init__(output_folder, output_filename=filename, compression="zstd",
+                         schema=output_schema(tuple(extra), removed=removed), max_file_size=-1)
 
     def _default_adapter(self, document: Document) -> dict:
         return document_row(document, self._extra_names, self.tokenizer)
@@ -221,15 +215,28 @@ class DocumentsWriter(_AtomicFiles, ParquetWriter):
         return self.name
 
 
-class WorkWriter(DocumentsWriter):
-    """Documents between the phases of a run (before a dedup barrier) -> ``OUT/work/<phase>/<rank>.parquet``.
+class DocumentsWriter(_RowsWriter):
+    """Kept documents -> ``OUT/documents/<rank>.parquet`` (zstd), fixed schema."""
 
-    One file per task: task r of the next phase reads exactly ``<r>.parquet``."""
+    name = "documents_writer"
+
+    def __init__(self, output_folder: str, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER):
+        super().__init__(output_folder, "${rank}.parquet", extra, tokenizer)
+
+
+class WorkWriter(_RowsWriter):
+    """Documents between the phases of a run (before a barrier) -> ``OUT/work/<phase>/<rank>.parquet``.
+
+    One file per task: task r of the next phase reads exactly ``<r>.parquet``. ``n_tokens`` is left null
+    here: the run's final writers count it on the text they write (tokenising is the costliest part of a row)."""
 
     name = "work_writer"
 
+    def __init__(self, output_folder: str, extra: Extra = ()):
+        super().__init__(output_folder, "${rank}.parquet", extra, None)
 
-class RemovedWriter(_AtomicFiles, ParquetWriter):
+
+class RemovedWriter(_RowsWriter):
     """Dropped documents of one stage -> ``OUT/removed/<stage>_<rank>.parquet`` with ``removed_by`` and ``reason``.
 
     Used as a datatrove filter's ``exclusion_writer``: BaseFilter stores the drop
@@ -240,21 +247,10 @@ class RemovedWriter(_AtomicFiles, ParquetWriter):
 
     def __init__(self, output_folder: str, stage: str, extra: Extra = (), tokenizer: str = DEFAULT_RUN_TOKENIZER):
         self.stage = stage
-        self.extra, self.tokenizer = tuple(extra), tokenizer
-        self._extra_names = tuple(n for n, _ in self.extra)
-        super().__init__(
-            output_folder,
-            output_filename=f"{stage}_${{rank}}.parquet",
-            compression="zstd",
-            schema=output_schema(self.extra, removed=True),
-            max_file_size=-1,
-        )
-
-    def __repr__(self) -> str:
-        return self.name
+        super().__init__(output_folder, f"{stage}_${{rank}}.parquet", extra, tokenizer, removed=True)
 
     def _default_adapter(self, doc: Document) -> dict:
-        row = document_row(doc, self._extra_names, self.tokenizer)
+        row = super()._default_adapter(doc)
         row["removed_by"] = self.stage
         row["reason"] = doc.metadata.get("filter_reason") or f"{self.stage}_unspecified"
         return row

@@ -193,7 +193,7 @@ class UnitReader(PipelineStep):
 
     def shard_bytes(self, rank: int, world_size: int) -> int:
         """Input bytes task ``rank`` reads (sizes from ``stat``; no file is opened)."""
-        return sum(_unit_bytes(u) for u in self.shard(rank, world_size))
+        return sum(unit_bytes(u) for u in self.shard(rank, world_size))
 
     def _unit_read(self, start: int, size: int) -> int:
         """Bytes of the current unit read so far."""
@@ -204,7 +204,7 @@ class UnitReader(PipelineStep):
         if data:
             yield from data
         shard = self.shard(rank, world_size)
-        sizes = [_unit_bytes(u) for u in shard]
+        sizes = [unit_bytes(u) for u in shard]
         total_bytes, done = sum(sizes), 0
         total = total_bytes or 1
         t0 = last_log = time.monotonic()
@@ -264,7 +264,8 @@ def _is_empty(path: str) -> bool:
 _BAD_FILE_ERRORS = (OSError, EOFError, ValueError, zlib.error, zstandard.ZstdError)
 
 
-def _unit_bytes(unit: tuple) -> int:
+def unit_bytes(unit: tuple) -> int:
+    """Bytes of a (path, start, end) input unit (local or any fsspec URL); 0 if its size cannot be read."""
     path, start, end = unit
     if end is not None:
         return end - start

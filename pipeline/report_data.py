@@ -569,26 +569,33 @@ def hist_png(edges: list[float], kept: list[int], removed: list[int], xlabel: st
     return _png(fig)
 
 
-def kept_removed_png(labels: list[str], kept: list[int], removed: list[int], xlabel: str = "documents") -> str:
-    """Horizontal stacked bars, one per label (first label on top), kept and removed."""
-    fig = _figure(8.0, max(1.6, 0.32 * len(labels) + 0.9))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))[::-1]
-    ax.barh(y, kept, color=KEPT_COLOUR, label="kept", height=0.7)
-    ax.barh(y, removed, left=kept, color=REMOVED_COLOUR, label="removed", height=0.7)
-    ax.set_yticks(y, [short(lb) for lb in labels])
+def _bars(n: int, per_row: float, base: float, min_height: float):
+    """A figure of ``n`` horizontal bars: (figure, axes, y positions with the first bar on top)."""
+    fig = _figure(8.0, max(min_height, per_row * n + base))
+    return fig, fig.add_subplot(), list(range(n))[::-1]
+
+
+def _bars_png(fig, ax, xlabel: str, legend: bool = True) -> str:
     ax.set_xlabel(xlabel, fontsize=9)
     _style(ax)
     ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
+    if legend:
+        ax.legend(fontsize=9, frameon=False, loc="lower right")
     return _png(fig)
+
+
+def kept_removed_png(labels: list[str], kept: list[int], removed: list[int], xlabel: str = "documents") -> str:
+    """Horizontal stacked bars, one per label (first label on top), kept and removed."""
+    fig, ax, y = _bars(len(labels), 0.32, 0.9, 1.6)
+    ax.barh(y, kept, color=KEPT_COLOUR, label="kept", height=0.7)
+    ax.barh(y, removed, left=kept, color=REMOVED_COLOUR, label="removed", height=0.7)
+    ax.set_yticks(y, [short(lb) for lb in labels])
+    return _bars_png(fig, ax, xlabel)
 
 
 def funnel_png(names: list[str], ins: list[int], kepts: list[int]) -> str:
     """Documents entering (grey) and kept (blue) per stage, labelled kept / entering."""
-    fig = _figure(8.0, max(2.0, 0.36 * len(names) + 1.0))
-    ax = fig.add_subplot()
-    y = list(range(len(names)))[::-1]
+    fig, ax, y = _bars(len(names), 0.36, 1.0, 2.0)
     ax.barh(y, ins, color=IN_COLOUR, height=0.75, label="entering")
     ax.barh(y, kepts, color=KEPT_COLOUR, height=0.75, label="kept")
     top = max(ins) if ins else 0
@@ -596,43 +603,28 @@ def funnel_png(names: list[str], ins: list[int], kepts: list[int]) -> str:
         ax.text(n_in + top * 0.01, yi, f"{n_kept:,} / {n_in:,}", va="center", fontsize=8, color="#2d3748")
     ax.set_yticks(y, names)
     ax.set_xlim(0, top * 1.18 if top else 1)
-    ax.set_xlabel("documents (for the reader: records)", fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
-    return _png(fig)
+    return _bars_png(fig, ax, "documents (for the reader: records)")
 
 
 def timing_png(names: list[str], wall: list[float], cpu: list[float]) -> str:
     """Wall and CPU seconds inside each stage, side by side."""
-    fig = _figure(8.0, max(2.0, 0.42 * len(names) + 1.0))
-    ax = fig.add_subplot()
-    y = list(range(len(names)))[::-1]
+    fig, ax, y = _bars(len(names), 0.42, 1.0, 2.0)
     ax.barh([v + 0.19 for v in y], wall, color=IN_COLOUR, height=0.38, label="wall seconds")
     ax.barh([v - 0.19 for v in y], cpu, color=KEPT_COLOUR, height=0.38, label="CPU seconds")
     ax.set_yticks(y, [short(n) for n in names])
-    ax.set_xlabel("seconds inside the stage, summed over tasks", fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    ax.legend(fontsize=9, frameon=False, loc="lower right")
-    return _png(fig)
+    return _bars_png(fig, ax, "seconds inside the stage, summed over tasks")
 
 
 def values_png(labels: list[str], values: list[float], xlabel: str, fmt: str = "{:,}") -> str:
     """One horizontal bar per label (first on top), each labelled with its value."""
-    fig = _figure(8.0, max(1.6, 0.36 * len(labels) + 0.9))
-    ax = fig.add_subplot()
-    y = list(range(len(labels)))[::-1]
+    fig, ax, y = _bars(len(labels), 0.36, 0.9, 1.6)
     ax.barh(y, values, color=KEPT_COLOUR, height=0.65)
     top = max(values, default=0)
     for yi, v in zip(y, values):
         ax.text(v + abs(top) * 0.01, yi, fmt.format(v), va="center", fontsize=8)
     ax.set_yticks(y, [short(lb) for lb in labels])
     ax.set_xlim(0, top * 1.15 if top > 0 else 1)
-    ax.set_xlabel(xlabel, fontsize=9)
-    _style(ax)
-    ax.grid(axis="y", visible=False)
-    return _png(fig)
+    return _bars_png(fig, ax, xlabel, legend=False)
 
 
 def clusters_png(labels: list[str], counts: list[int]) -> str:

@@ -28,7 +28,8 @@ from pipeline.finalize import BarrierStep, FinalizeStep
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
 from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
-from pipeline.readers import DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units
+from pipeline.readers import (DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units,
+                              unit_bytes)
 from pipeline.registry import get_stage
 from pipeline.stage import Stage
 from pipeline.warc import WarcReader, resolve_inputs
@@ -114,7 +115,7 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
         steps[0].progress_dir = str(layout.progress(str(k)))  # per-task progress files (pipeline.progress)
         steps += phase.stages
         if phase.barrier is not None:
-            steps += [phase.barrier.key_step(), WorkWriter(str(layout.work(k)), columns, cfg.tokenizer)]
+            steps += [phase.barrier.key_step(), WorkWriter(str(layout.work(k)), columns)]
         else:
             steps.append(DocumentsWriter(str(layout.documents), columns, cfg.tokenizer))
             if cfg.shards:
@@ -155,6 +156,7 @@ class Jobs:
     names: list[tuple[str, int]]  # (job, tasks) in order, finalize last
     layout: RunLayout
     files: list[str]  # the input files
+    input_bytes: int  # their size (0 where a size cannot be read)
     config_hash: str
 
 
@@ -188,7 +190,8 @@ def build_jobs(cfg: RunConfig, quiet: bool = False) -> Jobs:
     for name, steps, n in jobs:
         executor = make_executor(cfg.executor, steps, n, str(layout.job_logs(name)), depends=executor,
                                  job_name=f"winnow-{cfg.name}-{name}", quiet=quiet)
-    return Jobs(executor, tasks, names + [("finalize", 1)], layout, files, config_hash)
+    return Jobs(executor, tasks, names + [("finalize", 1)], layout, files, sum(unit_bytes(u) for u in units),
+                config_hash)
 
 
 def run(cfg: RunConfig, quiet: bool = False, progress=None) -> RunResult | None:

@@ -204,7 +204,9 @@ def test_slurm_run_matches_local(fake_slurm, inputs, local_reference, tmp_path, 
     assert (run["executor"], run["tasks"], run["phases"]) == ("slurm", TASKS, 3)
     # the finalize job adds up every task's CPU and wall seconds, on Slurm as locally
     assert run["cpu_seconds"] > 0 and run["wall_seconds"] > 0 and run["documents_per_cpu_second"] > 0
-    assert sum(j["cpu_seconds"] for j in stats["jobs"].values()) == pytest.approx(run["cpu_seconds"], abs=0.01)
+    # every phase task ran its stages inside the process whose CPU the commit step measured
+    assert all(j["cpu_seconds"] > 0 for name, j in stats["jobs"].items() if name.isdigit())
+    assert run["cpu_seconds"] >= sum(st.get("cpu_seconds") or 0 for st in stats["stages"])
     assert json.loads((out / "manifest.json").read_text())["config_hash"]
     assert (out / "report.html").is_file()
 

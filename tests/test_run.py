@@ -219,3 +219,19 @@ def test_job_wall_seconds_are_the_union_of_task_spans(tmp_path):
         (tmp_path / f"{rank:05d}.json").write_text(json.dumps([{"name": "commit", "stats": {
             "task_cpu_seconds": cpu, "task_started": start, "task_finished": end}}]))
     assert job_timings(tmp_path, 3) == {"cpu_seconds": 12.0, "wall_seconds": 15.0, "tasks": 3}
+
+
+def test_run_cpu_seconds_agree_with_the_process_that_ran_the_tasks(tmp_path):
+    """An independent measure: with one task and one worker the tasks run in this process, so the CPU
+    stats.json reports must be most of this process's CPU over the run (planning and finalize are not in it)."""
+    import dataclasses
+    import time
+
+    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(tmp_path / "o"), tasks=1, workers=1)
+    cfg = dataclasses.replace(cfg, report=False)
+    cpu0 = time.process_time()
+    res = run(cfg)
+    spent = time.process_time() - cpu0
+    reported = res.stats["run"]["cpu_seconds"]
+    assert 0.5 * spent <= reported <= spent + 0.05, (reported, spent)
+    assert reported >= sum(st.get("cpu_seconds") or 0 for st in res.stats["stages"])

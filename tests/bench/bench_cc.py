@@ -142,6 +142,20 @@ def worker(chain: str, input_dir: str, out: str, result: str) -> None:
     }))
 
 
+def language_mix(out: Path) -> str:
+    """Share of each language among the documents a Winnow run wrote (kept and removed), top five."""
+    import duckdb
+
+    files = [str(p) for p in sorted(out.glob("*/*.parquet"))]
+    if not files:
+        return "unknown"
+    rows = duckdb.sql(f"select coalesce(lang, 'none') as lang, count(*) from read_parquet({files!r}, union_by_name=true) "
+                      "group by 1 order by 2 desc").fetchall()
+    total = sum(n for _, n in rows)
+    top = ", ".join(f"{lang} {n / total:.0%}" for lang, n in rows[:5])
+    return top + (f", {len(rows) - 5} others {sum(n for _, n in rows[5:]) / total:.0%}" if len(rows) > 5 else "")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--max-pages", type=int, default=2000, help="eval pages to wrap into WARC (default: all)")
@@ -163,7 +177,8 @@ def main() -> int:
         subprocess.run([sys.executable, __file__, "--worker", chain, str(base / "input"), str(out), str(res)], check=True)
         results[chain] = json.loads(res.read_text())
     ref, win = results["datatrove"], results["winnow"]
-    print(f"\ninput: {ref['docs']} HTML documents ({n_pages} real eval pages + real Common Crawl samples)")
+    print(f"\ninput: {ref['docs']} HTML documents ({n_pages} real eval pages + real Common Crawl samples); "
+          f"languages (lid.176 label of the documents Winnow wrote, kept or removed): {language_mix(base / 'out-winnow')}")
     print(f"{'chain':<34}{'docs':>7}{'kept':>7}{'CPU s':>9}{'docs/CPU-s':>12}{'peak MB':>10}")
     for name, r in (("datatrove stock FineWeb chain", ref), ("winnow run configs/cc.yaml", win)):
         print(f"{name:<34}{r['docs']:>7}{len(r['kept']):>7}{r['cpu']:>9.2f}{r['docs'] / r['cpu']:>12.1f}{r['peak_mb']:>10.0f}")
