@@ -44,8 +44,12 @@ def peak_rss_mb() -> float:
     return max(own.ru_maxrss, kids.ru_maxrss) / 1024
 
 
-def build_input(dest: Path, max_pages: int) -> int:
-    """Copy the real CC samples and wrap the real eval pages into WARC files under ``dest``; return page count."""
+def build_input(dest: Path, max_pages: int, english: float | None) -> int:
+    """Copy the real CC samples and wrap the real eval pages into WARC files under ``dest``; return page count.
+
+    The eval pages are mostly German (about 65%), which flatters a pipeline that skips extraction on other
+    languages; with ``english`` the pages are sampled so that that share of them is English (Common Crawl
+    is about 45% English): every English page, and the first non-English ones in file order."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
@@ -54,6 +58,17 @@ def build_input(dest: Path, max_pages: int) -> int:
         if not f.name.endswith((".wet.gz", ".wat.gz")):
             shutil.copy(f, dest / f.name)
     pages = sorted((SHARED / "web" / "trafilatura-eval").glob("*/*.html.gz"))[:max_pages]
+    if english:
+        from filters.langid import FastTextLID
+        from pipeline.encoding import decode_html
+        from pipeline.extract import html_to_text
+
+        lid = FastTextLID()
+        is_en = [lid.predict(html_to_text(decode_html(gzip.decompress(p.read_bytes()))[0]))[0] == "en" for p in pages]
+        n_en = sum(is_en)
+        others = round(n_en * (1 - english) / english)
+        kept_other = [p for p, en in zip(pages, is_en) if not en][:others]
+        pages = sorted([p for p, en in zip(pages, is_en) if en] + kept_other)
     half = (len(pages) + 1) // 2
     for part, chunk in enumerate((pages[:half], pages[half:])):
         with open(dest / f"eval-pages-{part}.warc.gz", "wb") as out:
@@ -160,6 +175,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--max-pages", type=int, default=2000, help="eval pages to wrap into WARC (default: all)")
     ap.add_argument("--keep-dir", help="keep inputs and outputs here instead of a temp dir")
+    ap.add_argument("--english", type=float, default=0.45,
+                    help="share of English among the eval pages (default 0.45, Common Crawl's; 0: all pages)")
     ap.add_argument("--worker", nargs=4, metavar=("CHAIN", "INPUT", "OUT", "RESULT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -169,7 +186,7 @@ def main() -> int:
         print(f"bench_cc: skipped: needs {SHARED}/warc and web/trafilatura-eval (the shared data folder)")
         return 0
     base = Path(args.keep_dir or tempfile.mkdtemp(prefix="winnow-bench-"))
-    n_pages = build_input(base / "input", args.max_pages)
+    n_pages = build_input(base / "input", args.max_pages, args.english)
     results = {}
     for chain in ("datatrove", "winnow"):
         out, res = base / f"out-{chain}", base / f"{chain}.json"
