@@ -53,7 +53,7 @@ run: setup
 test: setup ocr-deps
 	$(PY) -m pytest -q
 
-test-slow: $(VENV)/.winnow-bench
+test-slow: $(VENV)/.winnow-bench ocr-deps
 	$(PY) -m pytest -q -m slow
 
 RAY_PORT ?= 6390

@@ -50,7 +50,7 @@ def content(path: Path):
 def reference(inputs, tmp_path_factory):
     out = tmp_path_factory.mktemp("ref") / "out"
     t0 = time.time()
-    subprocess.run(_cmd(inputs, out), check=True, cwd=ROOT, capture_output=True)
+    subprocess.run(_cmd(inputs, out), check=True, capture_output=True)
     return out, time.time() - t0
 
 
@@ -58,7 +58,7 @@ _SKIP_COMPARE = {"stats.json", "manifest.json", "report.html", "barrier_done.jso
 
 
 def _interrupt(inputs, out, sig, when):
-    proc = subprocess.Popen(_cmd(inputs, out), cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    proc = subprocess.Popen(_cmd(inputs, out), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True, start_new_session=True)
     t0 = time.time()
     while proc.poll() is None and time.time() - t0 < 120 and not when(out, time.time() - t0):
@@ -89,7 +89,7 @@ def _check(inputs, reference, out, sig, point, when):
         if rel.name in _SKIP_COMPARE or not (ref_out / rel).exists():
             continue
         assert content(f) == content(ref_out / rel), f"{rel} differs from the uninterrupted run's ({point})"
-    done = subprocess.run(_cmd(inputs, out), cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(_cmd(inputs, out), capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-3000:]
     for f in final_files(ref_out):
         rel = f.relative_to(ref_out)
