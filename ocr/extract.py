@@ -10,6 +10,10 @@ Engines (``PdfOptions.engine``):
 ``tesseract``  OCR every page with Tesseract (ignore the text layer)
 ``vlm``        OCR every page with the VLM endpoint, falling back to Tesseract per page
 
+Layouts (``PdfOptions.layout``): ``auto`` reads text layers with ``ocr.layout`` (running heads, footers,
+page numbers, line numbers and margin stamps removed, tables as markdown); ``plain`` keeps every
+line, blocks in column order (``ocr.textlayer``).
+
 Per-page methods (``PageResult.method``, ``metadata.page_methods[].method``): ``text``,
 ``tesseract``, ``vlm``, ``blank`` (nothing on the page, or OCR found no text), ``rejected``
 (engine ``text`` and the layer failed triage), ``failed`` (OCR raised, or read with a mean
@@ -27,10 +31,12 @@ from dataclasses import asdict, dataclass, field
 import pymupdf
 
 from ocr import tesseract
+from ocr.layout import DocumentLayout, compose, raw_text, read_page
 from ocr.textlayer import page_text, unwrap
 from ocr.triage import Triage, triage_page
 
 ENGINES = ("auto", "text", "tesseract", "vlm")
+LAYOUTS = ("auto", "plain")
 
 
 @dataclass(frozen=True)
@@ -42,6 +48,7 @@ class PdfOptions:
     min_ocr_confidence: float = 0.3
     max_pixels: int = 60_000_000  # render cap per page (~ a 20x30 inch page at 300 dpi)
     columns: bool = True
+    layout: str = "auto"  # auto: ocr.layout (boilerplate removed, tables as markdown); plain: blocks in column order
     vlm_url: str | None = None
     vlm_model: str | None = None
     vlm_timeout: float = 120.0
@@ -52,6 +59,8 @@ class PdfOptions:
     def __post_init__(self):
         if self.engine not in ENGINES:
             raise ValueError(f"engine: {self.engine!r} is not one of {', '.join(ENGINES)}")
+        if self.layout not in LAYOUTS:
+            raise ValueError(f"layout: {self.layout!r} is not one of {', '.join(LAYOUTS)}")
         if self.engine == "vlm" and not (self.vlm_url and self.vlm_model):
             raise ValueError("engine: 'vlm' needs vlm_url and vlm_model")
         if self.dpi < 50 or self.dpi > 1200:
@@ -83,9 +92,12 @@ class PageResult:
     reason: str  # triage reason, or why OCR failed
     text: str = ""
     triage: Triage | None = field(default=None, repr=False)
+    removed: dict = field(default_factory=dict)  # boilerplate lines dropped, by kind (ocr.layout)
+    tables: int = 0  # tables written as markdown
 
     def summary(self) -> dict:
-        return {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason}
+        return {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason,
+                "removed": self.removed, "tables": self.tables}
 
 
 def parse_pages(spec: str | None, page_count: int) -> list[int]:
@@ -143,25 +155,42 @@ class PageExtractor:
             self._vlm = VlmClient(o.vlm_url, o.vlm_model, timeout=o.vlm_timeout, retries=o.vlm_retries)
         return self._vlm
 
-    def text_layer(self, doc: pymupdf.Document, index: int) -> tuple[PageResult | None, Triage]:
-        """The page's result from its text layer, or None when it must be OCR'd; and its triage."""
+    def text_layers(self, doc: pymupdf.Document, indices: list[int]) -> list[tuple[PageResult | None, Triage]]:
+        """For each page: its result from the text layer, or None when it must be OCR'd; and its triage. Running
+        heads and feet are found across the pages whose layer is used (``ocr.layout``)."""
         o = self.options
-        page = doc[index]
-        text, _ = page_text(page, columns=o.columns)
-        tri = triage_page(page, text)
-        if o.engine in ("tesseract", "vlm"):
-            return None, tri
-        if tri.decision == "text":
-            return PageResult(index + 1, "text", tri.confidence, tri.reason, text, tri), tri
-        if tri.decision == "blank":
-            return PageResult(index + 1, "blank", None, tri.reason, "", tri), tri
-        if o.ocr_backend is None:
-            return PageResult(index + 1, "rejected", 0.0, tri.reason, "", tri), tri
-        return None, tri
+        first = []
+        for i in indices:
+            page = doc[i]
+            if o.layout == "plain":
+                text, _ = page_text(page, columns=o.columns)
+                first.append((i, None, text, triage_page(page, text)))
+            else:
+                lay = read_page(page)
+                first.append((i, lay, None, triage_page(page, raw_text(lay))))
+        if o.layout != "plain":
+            DocumentLayout([lay for _, lay, _, tri in first if tri.decision == "text"])
+        out = []
+        for i, lay, text, tri in first:
+            if o.engine in ("tesseract", "vlm"):
+                out.append((None, tri))
+            elif tri.decision == "text":
+                res = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
+                if lay is not None:
+                    res.text, res.tables = compose(lay, columns=o.columns)
+                    res.removed = dict(lay.removed)
+                out.append((res, tri))
+            elif tri.decision == "blank":
+                out.append((PageResult(i + 1, "blank", None, tri.reason, "", tri), tri))
+            elif o.ocr_backend is None:
+                out.append((PageResult(i + 1, "rejected", 0.0, tri.reason, "", tri), tri))
+            else:
+                out.append((None, tri))
+        return out
 
     def page(self, doc: pymupdf.Document, index: int) -> PageResult:
-        result, tri = self.text_layer(doc, index)
-        return result if result is not None else self.ocr(doc[index], index, tri)
+        """One page on its own (no running heads across pages)."""
+        return self.pages(doc, [index])[0]
 
     def ocr(self, page: pymupdf.Page, index: int, tri: Triage | None) -> PageResult:
         o = self.options
@@ -192,7 +221,8 @@ class PageExtractor:
 
     def pages(self, doc: pymupdf.Document, indices: list[int] | None = None) -> list[PageResult]:
         indices = list(range(doc.page_count)) if indices is None else indices
-        return [self.page(doc, i) for i in indices]
+        return [res if res is not None else self.ocr(doc[i], i, tri)
+                for i, (res, tri) in zip(indices, self.text_layers(doc, indices))]
 
 
 # --- a process pool for `winnow pdf`: one process per core, each with one Tesseract thread ---------
@@ -217,7 +247,7 @@ def extract_parallel(path: str, options: PdfOptions, indices: list[int], workers
     workers = workers or os.cpu_count() or 1
     extractor = PageExtractor(options)
     with pymupdf.open(path) as doc:
-        first = [(i, *extractor.text_layer(doc, i)) for i in indices]
+        first = [(i, *pair) for i, pair in zip(indices, extractor.text_layers(doc, indices))]
         todo = [(i, tri) for i, res, tri in first if res is None]
         if workers <= 1 or len(todo) <= 1:
             done = {i: extractor.ocr(doc[i], i, tri) for i, tri in todo}
