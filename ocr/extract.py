@@ -94,10 +94,13 @@ class PageResult:
     triage: Triage | None = field(default=None, repr=False)
     removed: dict = field(default_factory=dict)  # boilerplate lines dropped, by kind (ocr.layout)
     tables: int = 0  # tables written as markdown
+    route: str | None = None  # text pages read with ocr.layout: fast, or tables (the word-level table pass ran)
 
     def summary(self) -> dict:
-        return {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason,
-                "removed": self.removed, "tables": self.tables}
+        out = {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason}
+        if self.route is not None:
+            out.update(route=self.route, removed=self.removed, tables=self.tables)
+        return out
 
 
 def parse_pages(spec: str | None, page_count: int) -> list[int]:
@@ -178,7 +181,8 @@ class PageExtractor:
                 res = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
                 if lay is not None:
                     res.text, res.tables = compose(lay, columns=o.columns)
-                    res.removed = dict(lay.removed)
+                    res.removed, res.route = dict(lay.removed), lay.route
+                    lay.words = None
                 out.append((res, tri))
             elif tri.decision == "blank":
                 out.append((PageResult(i + 1, "blank", None, tri.reason, "", tri), tri))

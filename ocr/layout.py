@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
-from ocr.tables import find_tables
+from ocr.tables import find_tables, may_hold_tables
 from ocr.textlayer import TEXT_FLAGS, order_blocks
 
 BAND = 0.12  # share of the page height at the top and at the bottom where running heads and feet live
@@ -47,6 +47,8 @@ _PAGE_NUMBER = re.compile(
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
                     r"licen[cs]e|published by|journal homepage)", re.I)
 _DIGITS = re.compile(r"\d+")
+_NUMBER = re.compile(r"[-+\u2212(]?[\d.,%$\u20ac\u00a3]*\d[\d.,%)]*")
+_LEADER = re.compile(r"(?:\. ?){4,}")  # dot leaders of tables of contents and price lists
 _SPACE = re.compile(r"\s+")
 
 
@@ -70,6 +72,8 @@ class PageLayout:
     height: float
     body_size: float
     removed: Counter = field(default_factory=Counter)
+    route: str = "fast"  # fast, or tables: rows on shared baselines sent the page to the table pass
+    words: list | None = None  # the page's words, extracted for the table pass only
 
     def band(self, line: Line) -> str | None:
         """``top`` or ``bottom`` when the line lies in a margin band, else None."""
@@ -89,20 +93,30 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     rot = page.rotation_matrix if page.rotation else None
     rect = page.rect  # displayed size (rotation applied)
     raw = []
-    for bno, b in enumerate(page.get_text("dict", flags=TEXT_FLAGS)["blocks"]):
+    tp = page.get_textpage(flags=TEXT_FLAGS)
+    for bno, b in enumerate(tp.extractDICT()["blocks"]):
         if b.get("type", 0) != 0:
             continue
         for ln in b["lines"]:
             spans = [s for s in ln["spans"] if s["text"]]
-            text = "".join(s["text"] for s in spans).strip()
+            text = _LEADER.sub(" ", "".join(s["text"] for s in spans)).strip()
             if not text:
-                continue
+                continue  # blank, or only leader dots (a rule drawn with full stops)
             r = pymupdf.Rect(ln["bbox"])
             if rot is not None:
                 r = r * rot
             size = max(s["size"] for s in spans)
             mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
-            raw.append((Line(r.x0, r.y0, r.x1, r.y1, text, size, bno, mono), _direction(ln["dir"])))
+            line = Line(r.x0, r.y0, r.x1, r.y1, text, size, bno, mono)
+            d = _direction(ln["dir"])
+            prev = raw[-1][0] if raw else None
+            if prev is not None and prev.block == bno and raw[-1][1] == d and _same_line(prev, line):
+                # MuPDF splits a justified line at its wide spaces: one line again
+                prev.text += " " + line.text
+                prev.x1, prev.y0, prev.y1 = line.x1, min(prev.y0, line.y0), max(prev.y1, line.y1)
+                prev.size, prev.mono = max(prev.size, size), prev.mono and mono
+                continue
+            raw.append((line, d))
     lines = [ln for ln, _ in raw]
     chars = Counter()
     sizes = Counter()
@@ -117,7 +131,20 @@ def read_page(page: pymupdf.Page) -> PageLayout:
             if d != main and chars[d] < MARGIN_DIRECTION_SHARE * total:
                 ln.kind = "margin"
     _mark_line_numbers(lines)
-    return PageLayout(lines, rect.width, rect.height, body_size)
+    p = PageLayout(lines, rect.width, rect.height, body_size)
+    if may_hold_tables(lines, _text_width(lines)):
+        p.route = "tables"
+        p.words = _words(tp, rot)
+    return p
+
+
+def _same_line(a: Line, b: Line) -> bool:
+    """b continues a on its baseline, after a gap of at most a font size (a justified line's wide space), and
+    neither is a number (columns of figures sit that close)."""
+    h = min(a.y1 - a.y0, b.y1 - b.y0)
+    if abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2 >= 0.3 * h or not 0 <= b.x0 - a.x1 <= max(a.size, b.size):
+        return False
+    return not (_NUMBER.fullmatch(a.text.rsplit(" ", 1)[-1]) or _NUMBER.fullmatch(b.text.split(" ", 1)[0]))
 
 
 def _mark_line_numbers(lines: list[Line]) -> None:
@@ -191,7 +218,7 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
     """(the page's kept lines as text in reading order, tables written as markdown); see the module docstring.
     ``columns`` False: blocks top to bottom, left to right, with no column detection."""
     body = [ln for ln in p.lines if ln.kind == "body"]
-    found = find_tables(body, _text_width(body)) if tables else []
+    found = find_tables(body, _text_width(body), p.words) if tables and p.route == "tables" else []
     in_table = {id(ln) for t in found for ln in t.lines}
     blocks: dict[int, list[Line]] = {}
     for ln in body:
@@ -201,7 +228,26 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
               _block_text(ls)) for ls in blocks.values()]
     items += [(t.x0, t.y0, t.x1, t.y1, t.markdown()) for t in found]
     ordered = order_blocks(items) if columns else sorted(items, key=lambda b: (round(b[1], 0), b[0]))
-    return "\n\n".join(b[4] for b in ordered if b[4]), len(found)
+    parts: list[str] = []
+    for b in ordered:
+        text = b[4]
+        if parts and len(parts[-1]) == 1 and parts[-1].isupper() and text[:1].islower():
+            parts[-1] += text  # a drop capital ("I" + "n May 1998")
+        elif text:
+            parts.append(text)
+    return "\n\n".join(parts), len(found)
+
+
+def _words(tp: pymupdf.TextPage, rot) -> list[tuple[float, float, float, float, str]]:
+    """The page's words ``(x0, y0, x1, y1, text)`` in displayed (rotated) coordinates."""
+    words = tp.extractWORDS()
+    if rot is None:
+        return [w[:5] for w in words]
+    out = []
+    for w in words:
+        r = pymupdf.Rect(w[:4]) * rot
+        out.append((r.x0, r.y0, r.x1, r.y1, w[4]))
+    return out
 
 
 def _text_width(lines: list[Line]) -> float:

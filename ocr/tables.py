@@ -6,9 +6,10 @@ prose (three or more cells, cells all narrower than ``MAX_PROSE_CELL`` of the te
 as a key column, ``KEY_CELL``). A
 table is a run of at least ``MIN_ROWS`` grid rows close together (lines under a cell that wrap its
 text are joined to that cell). Its columns are the union of the cells' x-extents across the rows;
-a run whose cells do not fall into at least two columns is not a table. Cost: one sort of the
-page's lines (well under a millisecond); pages without grid rows are not looked at further, which
-is the router's fast path (``ocr.layout``).
+a run whose cells do not fall into at least two columns is not a table, nor is a run where in every
+column most lines fill the column and hold several words (columns of justified prose). Cost: one sort of the
+page's lines (well under a millisecond); only pages with grid rows (``may_hold_tables``) have their
+words extracted to cut rows into cells: the router's table pass (``ocr.layout``); the rest is the fast path.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ MIN_ROWS = 3
 MIN_GAP = 6.0  # points between two cells of a row
 MAX_PROSE_CELL = 0.4  # share of the text width: two cells wider than this are two columns of prose
 KEY_CELL = 0.2  # ... unless one of them is narrower than this (a table's key column)
-ROW_GAP = 2.2  # a table's rows are at most this many line heights apart
+PROSE_FILL = 0.85  # a line of justified prose fills this share of its column
+ROW_GAP = 2.2
+CELL_GAP = 0.6  # font sizes between two words of one line that make them two cells  # a table's rows are at most this many line heights apart
 
 
 @dataclass
@@ -84,14 +87,23 @@ def _column_of(ln, cols) -> int:
     return best
 
 
-def find_tables(lines: list, text_width: float) -> list[Table]:
-    """Tables among ``lines`` (body lines of one page, ``ocr.layout.Line``), in top-to-bottom order."""
+def may_hold_tables(lines: list, text_width: float) -> bool:
+    """Whether the page has enough grid rows to look for tables (the router's test; most pages fail it)."""
+    if len(lines) < MIN_ROWS * 2 or text_width <= 0:
+        return False
+    return sum(_is_grid(r, text_width) for r in _rows(lines)) >= MIN_ROWS
+
+
+def find_tables(lines: list, text_width: float, words: list | None = None) -> list[Table]:
+    """Tables among ``lines`` (body lines of one page, ``ocr.layout.Line``), in top-to-bottom order. ``words``: the
+    page's words ``(x0, y0, x1, y1, text)``: MuPDF keeps cells that sit close on one line ("34.1   2.42") and the
+    words' gaps split them."""
     if len(lines) < MIN_ROWS * 2 or text_width <= 0:
         return []
     rows = _rows(lines)
     grid = [_is_grid(r, text_width) for r in rows]
     if sum(grid) < MIN_ROWS:
-        return []  # the fast path: most pages stop here
+        return []
     tables = []
     i = 0
     while i < len(rows):
@@ -110,11 +122,45 @@ def find_tables(lines: list, text_width: float) -> list[Table]:
                 break
             members.append(rows[j])
             j += 1
-        table = _build([r for r in members], text_width)
+        table = _build(members, text_width)
+        if table is not None and words:
+            inside = [w for w in words if table.x0 - 1 <= (w[0] + w[2]) / 2 <= table.x1 + 1
+                      and table.y0 - 1 <= (w[1] + w[3]) / 2 <= table.y1 + 1]
+            table = _build([[seg for ln in r for seg in _split(ln, inside)] for r in members], text_width) or table
         if table is not None:
             tables.append(table)
         i = j
     return tables
+
+
+@dataclass
+class _Cell:
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    source: object  # the line it was cut from
+
+
+def _split(ln, words: list) -> list:
+    """The line cut into cells where its words are more than ``CELL_GAP`` font sizes apart."""
+    inside = sorted((w for w in words if ln.x0 - 1 <= (w[0] + w[2]) / 2 <= ln.x1 + 1
+                     and ln.y0 - 1 <= (w[1] + w[3]) / 2 <= ln.y1 + 1), key=lambda w: w[0])
+    if len(inside) < 2:
+        return [ln]
+    cells, cur = [], [inside[0]]
+    for w in inside[1:]:
+        if w[0] - cur[-1][2] > CELL_GAP * ln.size:
+            cells.append(cur)
+            cur = [w]
+        else:
+            cur.append(w)
+    cells.append(cur)
+    if len(cells) == 1:
+        return [ln]
+    return [_Cell(c[0][0], min(w[1] for w in c), c[-1][2], max(w[3] for w in c), " ".join(w[4] for w in c), ln)
+            for c in cells]
 
 
 def _continues(row: list, members: list[list]) -> bool:
@@ -123,6 +169,23 @@ def _continues(row: list, members: list[list]) -> bool:
         return False
     first_col_x1 = min(r[0].x1 for r in members if len(r) >= 2)
     return row[0].x0 > first_col_x1
+
+
+def _justified_prose(members: list[list], cols: list[tuple[float, float]]) -> bool:
+    """Columns of running text beside each other, not a table: the columns where most lines fill the column's
+    width and hold several words (table cells vary in width: numbers, short labels) hold most of the text."""
+    prose = total = 0
+    for a, z in cols:
+        # a row's part in this column (MuPDF splits a widely justified line into several lines)
+        parts = [[ln for ln in r if a <= (ln.x0 + ln.x1) / 2 <= z] for r in members]
+        parts = [p for p in parts if p]
+        chars = sum(len(ln.text) for p in parts for ln in p)
+        total += chars
+        full = sum(1 for p in parts if max(ln.x1 for ln in p) - min(ln.x0 for ln in p) >= PROSE_FILL * (z - a)
+                   and sum(len(ln.text.split()) for ln in p) >= 4)
+        if parts and full >= 0.7 * len(parts):
+            prose += chars
+    return total > 0 and prose >= 0.7 * total
 
 
 def _build(members: list[list], text_width: float) -> Table | None:
@@ -142,8 +205,8 @@ def _build(members: list[list], text_width: float) -> Table | None:
             out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
             continue
         out.append(cells)
-    if len(out) < MIN_ROWS:
+    if len(out) < MIN_ROWS or _justified_prose(members, cols):
         return None
-    flat = [ln for r in members for ln in r]
+    flat = [getattr(ln, "source", ln) for r in members for ln in r]
     return Table(min(ln.x0 for ln in flat), min(ln.y0 for ln in flat), max(ln.x1 for ln in flat),
                  max(ln.y1 for ln in flat), out, flat)

@@ -27,6 +27,7 @@ by the model, only by the bad-character ratio.
 from __future__ import annotations
 
 import functools
+import re
 import unicodedata
 from dataclasses import dataclass
 
@@ -100,13 +101,16 @@ def plausibility(text: str, max_chars: int = 4000) -> tuple[float | None, bool, 
     return bits, shifted < bits - SHIFT_GAIN_BITS, letters
 
 
+_BAD = re.compile("[\ufffd\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ue000-\uf8ff\U000f0000-\U0010ffff]")
+_SPACE = re.compile(r"\s")
+
+
 def bad_char_ratio(text: str) -> float:
     """Share of non-space characters that are U+FFFD, control (not whitespace) or private-use."""
-    chars = [c for c in text if not c.isspace()]
-    if not chars:
+    chars = len(text) - len(_SPACE.findall(text))
+    if chars <= 0:
         return 0.0
-    bad = sum(1 for c in chars if c == "\ufffd" or unicodedata.category(c) in ("Cc", "Co", "Cs"))
-    return bad / len(chars)
+    return len(_BAD.findall(text)) / chars
 
 
 @dataclass(frozen=True)
@@ -144,7 +148,7 @@ def image_coverage(page) -> float:
 
 def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool) -> Triage:
     """Decide for one page from its text layer and how much of it is images (pure: used by the tests)."""
-    chars = sum(1 for c in text if not c.isspace()) if len(text) < 20000 else len(text) - text.count(" ") - text.count("\n")
+    chars = len(text) - len(_SPACE.findall(text))
     bad = bad_char_ratio(text) if chars else 0.0
     score, shifted, _ = plausibility(text) if chars else (None, False, 0)
     if chars < MIN_TEXT_CHARS:
