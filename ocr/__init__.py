@@ -2,7 +2,10 @@
 
 Modules:
 
-``textlayer``  PyMuPDF text blocks in reading order (column gutters found per page)
+``layout``     a text layer read like a person: running heads, footers, page numbers, line numbers and
+               margin stamps removed across a document's pages, columns in order, code lines kept
+``tables``     tables found from the lines' geometry, written as markdown (the router's table pass)
+``textlayer``  PyMuPDF text blocks in reading order (column gutters found per page; the XY cut)
 ``triage``     per page: use the text layer, OCR it, or nothing there (no text, mostly images,
                bad characters, letters that do not read as language)
 ``tesseract``  CPU OCR via tesserocr (one thread per process, ``OMP_THREAD_LIMIT=1``)
@@ -13,4 +16,5 @@ Modules:
 ``cli``        ``winnow pdf FILE.pdf``: text and a per-page table
 ``demo``       three generated PDFs (born-digital, scanned, broken text layer)
 ``metrics``    character error rate (normalised Levenshtein) for tests and ``tests/bench/bench_pdf.py``
+``checks``     olmOCR-bench-format checks (present / absent / order / table) and their scorer
 """

@@ -10,7 +10,7 @@ from pipeline.errors import WinnowError
 
 def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: int = 300,
                 vlm_url: str | None = None, vlm_model: str | None = None, languages: str = "eng",
-                workers: int | None = None, out=None) -> int:
+                workers: int | None = None, out=None, layout: str = "auto") -> int:
     """Print the document's text, then a per-page table (method, confidence, triage signals, reason).
 
     Returns 0, or 2 for a file that cannot be read (the message says why). OCR pages run in a pool of
@@ -22,7 +22,7 @@ def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: 
         raise WinnowError(f"--engine: {engine!r}; valid engines: {', '.join(ENGINES)}")
     try:
         options = PdfOptions(engine=engine, dpi=dpi, languages=tuple(languages.split("+")), vlm_url=vlm_url,
-                             vlm_model=vlm_model)
+                             vlm_model=vlm_model, layout=layout)
     except ValueError as e:
         raise WinnowError(str(e)) from None
     try:
@@ -52,14 +52,16 @@ def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: 
     print(file=out)
     print(f"{path}: {count} pages, engine {engine}" + (f", OCR with {options.ocr_backend}" if options.ocr_backend else ""),
           file=out)
-    print(f"{'page':>4}  {'method':9}  {'conf':>5}  {'chars':>6}  {'bits/ch':>7}  {'bad':>5}  {'images':>6}  reason", file=out)
+    print(f"{'page':>4}  {'method':9}  {'conf':>5}  {'chars':>6}  {'bits/ch':>7}  {'bad':>5}  {'images':>6}  "
+          f"{'route':6}  {'tables':>6}  removed  reason", file=out)
     for r in results:
         t = r.triage
         conf = "" if r.confidence is None else f"{r.confidence:.2f}"
         bits = "" if t is None or t.bits is None else f"{t.bits:.2f}"
         print(f"{r.page:>4}  {r.method:9}  {conf:>5}  {len(r.text):>6}  {bits:>7}  "
               f"{'' if t is None else f'{t.bad_chars:.0%}':>5}  {'' if t is None else f'{t.image_coverage:.0%}':>6}  "
-              f"{r.reason}", file=out)
+              f"{r.route or '':6}  {r.tables if r.route else '':>6}  "
+              f"{','.join(f'{k} {v}' for k, v in sorted(r.removed.items())) or '-':7}  {r.reason}", file=out)
     methods: dict[str, int] = {}
     for r in results:
         methods[r.method] = methods.get(r.method, 0) + 1

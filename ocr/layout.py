@@ -102,12 +102,13 @@ def read_page(page: pymupdf.Page) -> PageLayout:
             text = _LEADER.sub(" ", "".join(s["text"] for s in spans)).strip()
             if not text:
                 continue  # blank, or only leader dots (a rule drawn with full stops)
-            r = pymupdf.Rect(ln["bbox"])
+            x0, y0, x1, y1 = ln["bbox"]
             if rot is not None:
-                r = r * rot
+                r = pymupdf.Rect(x0, y0, x1, y1) * rot
+                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
             size = max(s["size"] for s in spans)
             mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
-            line = Line(r.x0, r.y0, r.x1, r.y1, text, size, bno, mono)
+            line = Line(x0, y0, x1, y1, text, size, bno, mono)
             d = _direction(ln["dir"])
             prev = raw[-1][0] if raw else None
             if prev is not None and prev.block == bno and raw[-1][1] == d and _same_line(prev, line):

@@ -1,13 +1,16 @@
 """Read PDFs into documents: one document per file, text layer first, OCR where it is missing or garbage.
 
-``text`` is the pages' texts in page order (each page in reading order, two columns included, see
-``ocr.textlayer``), joined by a blank line; ``id`` is the file path. Metadata:
+``text`` is the pages' texts in page order (each page in reading order, two columns included, running
+heads, footers and page numbers removed, tables as markdown: see ``ocr.layout``), joined by a blank line;
+``id`` is the file path. Metadata:
 
 ``pdf_path``      the file
 ``page_count``    pages in the file
 ``ocr_pages``     pages whose text came from OCR (``tesseract`` or ``vlm``)
 ``failed_pages``  pages whose OCR failed (``pdf_quality_v1`` drops documents with too many)
-``page_methods``  one ``{page, method, confidence, reason}`` per page (``ocr.extract`` lists the methods)
+``page_methods``  one ``{page, method, confidence, reason}`` per page (``ocr.extract`` lists the methods);
+                  text-layer pages add ``route`` (``fast``, or ``tables``: the table pass ran), ``tables``
+                  (markdown tables written) and ``removed`` (boilerplate lines dropped, by kind)
 ``pdf_metadata``  title, author, subject, keywords, dates, producer, XMP rights/licence URL
 ``source``        the run's name
 

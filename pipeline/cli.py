@@ -241,7 +241,7 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
     from ocr.cli import pdf_command
 
     return pdf_command(args.file, args.pages, args.engine, args.dpi, args.vlm_url, args.vlm_model,
-                       languages=args.languages, workers=args.workers)
+                       languages=args.languages, workers=args.workers, layout=args.layout)
 
 
 def _cmd_pdf_demo(args: argparse.Namespace) -> int:
@@ -452,6 +452,8 @@ def build_parser() -> argparse.ArgumentParser:
     pd.add_argument("--pages", help="pages to handle, e.g. 1-5 or 1,3,8 (1-based)")
     pd.add_argument("--engine", choices=["auto", "text", "tesseract", "vlm"], default="auto",
                     help="auto: text layer where usable, else OCR (VLM if --vlm-url, else Tesseract)")
+    pd.add_argument("--layout", choices=["auto", "plain"], default="auto",
+                    help="auto: running heads, footers and page numbers removed, tables as markdown; plain: every line")
     pd.add_argument("--dpi", type=int, default=300, help="OCR render resolution (default 300)")
     pd.add_argument("--vlm-url", dest="vlm_url", help="OpenAI-compatible endpoint (e.g. vLLM serving olmOCR)")
     pd.add_argument("--vlm-model", dest="vlm_model", help="model name at that endpoint")

@@ -1,0 +1,215 @@
+"""Text layers read like a person (ocr.layout, ocr.tables), the olmOCR-bench-format scorer (ocr.checks) and the PDF
+recipe (configs/pdf.yaml), on real shared PDFs where the behaviour is about real documents."""
+
+from __future__ import annotations
+
+import json
+
+import pymupdf
+import pytest
+import yaml
+
+from filters.langid import body_text
+from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
+from ocr.extract import PageExtractor, PdfOptions
+from tests.conftest import ROOT, shared_data
+
+CHECKS = ROOT / "tests" / "bench" / "pdf_checks.jsonl"
+
+
+def _pages(rel: str, layout: str = "auto"):
+    with pymupdf.open(shared_data("pdfs", *rel.split("/"))) as doc:
+        return PageExtractor(PdfOptions(engine="text", layout=layout)).pages(doc)
+
+
+# --- the scorer ----------------------------------------------------------------------------------------------
+
+
+def _check(**kw) -> Check:
+    return Check.from_json({"pdf": "x.pdf", "page": 1, "id": "c", **kw}, "test")
+
+
+def test_present_absent_with_edit_budget():
+    text = "The quick brown fox jumps over the lazy dog."
+    assert _check(type="present", text="quick brown fox").run(text)[0]
+    assert not _check(type="present", text="quick brown cat").run(text)[0]
+    assert _check(type="present", text="quick brown cat", max_diffs=3).run(text)[0]
+    assert not _check(type="absent", text="lazy dog").run(text)[0]
+    assert _check(type="absent", text="lazy cat").run(text)[0]
+    assert _check(type="present", text="QUICK brown", case_sensitive=False).run(text)[0]
+    assert _check(type="present", text="\u201cquoted\u201d \u2013 dash").run('say "quoted" - dash')[0]
+    assert _check(type="present", text="bold word").run("a **bold** word")[0]
+
+
+def test_semi_global_distance_is_exact():
+    assert match_ends("abcdef", "xxabdefxx", 1)  # one deletion
+    assert not match_ends("abcdef", "xxabxxefxx", 1)
+    assert match_ends("abcdef", "xxabxxefxx", 2)
+    assert match_ends("hello", "say hello", 0) == [9]
+
+
+def test_order_check():
+    c = _check(type="order", before="first part", after="second part")
+    assert c.run("first part, then second part")[0]
+    ok, why = c.run("second part, then first part")
+    assert not ok and "comes before" in why
+    assert not c.run("only the first part")[0]
+
+
+def test_table_check_reads_markdown_neighbours():
+    md = "intro\n\n| Name | Limit |\n|---|---|\n| Lead | 1000 ppm |\n| Cadmium | 100 ppm |\n\nafter"
+    assert markdown_tables(md) == [[["Name", "Limit"], ["Lead", "1000 ppm"], ["Cadmium", "100 ppm"]]]
+    assert _check(type="table", cell="100 ppm", left="Cadmium", up="1000 ppm", top_heading="Limit").run(md)[0]
+    assert not _check(type="table", cell="100 ppm", left="Lead").run(md)[0]
+    assert not _check(type="table", cell="100 ppm", left="Cadmium").run("Cadmium 100 ppm")[0]  # no table at all
+
+
+def test_bad_check_lines_name_file_line_and_field(tmp_path):
+    f = tmp_path / "checks.jsonl"
+    f.write_text('{"pdf": "a.pdf", "page": 1, "id": "a", "type": "present", "text": "x"}\n'
+                 '{"pdf": "a.pdf", "page": 1, "id": "b", "type": "order", "before": "x"}\n')
+    with pytest.raises(ValueError, match=r"checks.jsonl:2: a order check needs a non-empty 'after'"):
+        load_checks(f)
+    f.write_text('{"pdf": "a.pdf", "page": 1, "id": "a", "type": "present", "text": "x"}\n' * 2)
+    with pytest.raises(ValueError, match="duplicate id"):
+        load_checks(f)
+
+
+def test_score_counts_a_missing_page_as_failed():
+    checks = [_check(type="present", text="hello"), Check.from_json(
+        {"pdf": "y.pdf", "page": 2, "id": "d", "type": "present", "text": "hello"}, "t")]
+    res = score(checks, {("x.pdf", 1): "hello world"})
+    assert res["overall"] == 0.5 and res["by_type"]["present"] == (0.5, 2)
+
+
+def test_normalise_matches_olmocr_bench():
+    assert normalise("a<br/>b  \n c") == "a b c"
+    assert normalise("__under__ and *it*") == "under and it"
+
+
+# --- the layout on real pages --------------------------------------------------------------------------------
+
+
+def test_two_column_page_reads_column_by_column():
+    """pdftotext_two_column_issue.pdf page 2: a two-column journal page whose line order interleaves columns."""
+    text = _pages("olmocr-gnarly/pdftotext_two_column_issue.pdf")[1].text
+    flat = normalise(text)
+    for before, after in [("Careful counselling of these young individuals", "Current expert consensus recommends"),
+                          ("Pubertal development in TS", "TS is associated with hypergonadotropic")]:
+        assert before in flat and after in flat
+        assert flat.index(before) < flat.index(after)
+    # the line under a paragraph's line in the same column follows it directly (no line of the other column between)
+    assert "have the classical features of TS, and a low threshold for investigations" in flat
+
+
+def test_running_heads_footers_and_page_numbers_removed_on_a_manual():
+    """R-intro.pdf: every page has a running head "Chapter N: title" with the page number; removed everywhere,
+    while the chapter's own title on its first page and the body stay."""
+    pages = _pages("debian/R-intro.pdf")
+    page11 = pages[10]
+    assert page11.removed == {"header": 2}
+    assert "Chapter 1: Introduction and preliminaries" not in page11.text
+    assert not any(line.strip() == "5" for line in page11.text.splitlines())
+    assert "R commands, case sensitivity, etc." in page11.text
+    with_heads = sum(1 for p in pages if p.removed.get("header") or p.removed.get("page_number"))
+    assert with_heads >= 0.9 * sum(1 for p in pages[6:])  # the front matter aside, nearly every page had one
+    plain = _pages("debian/R-intro.pdf", layout="plain")[10].text
+    assert "Chapter 1: Introduction and preliminaries" in plain  # what the plain layer gives, for contrast
+
+
+def test_one_page_paper_journal_header_and_margin_stamp_removed():
+    page = _pages("olmocr-gnarly/pdftotext_two_column_issue.pdf")[0]
+    assert "Downloaded from https://academic.oup.com" not in page.text  # written up the margin
+    assert "British Medical Bulletin, 2015" not in page.text
+    assert page.text.lstrip().startswith("Turner syndrome")
+    assert page.removed.get("margin") == 1
+
+
+def test_table_as_markdown():
+    """lots_of_sci_tables.pdf page 2: a substance / limit table becomes a markdown table with its rows intact."""
+    page = _pages("olmocr-gnarly/lots_of_sci_tables.pdf")[1]
+    assert page.route == "tables" and page.tables >= 3
+    tables = markdown_tables(page.text)
+    rows = [r for t in tables for r in t]
+    assert ["Cadmium (Cd)", "100 ppm (0.01 weight %)"] in rows
+    assert ["Mercury (Hg)", "1000 ppm (0.10 weight %)"] in rows
+    # two-column prose is not a table
+    prose = _pages("olmocr-gnarly/tobacco_missed_tokens_pg1.pdf")[0]
+    assert prose.tables == 0 and "|" not in prose.text
+
+
+def test_cells_close_on_one_line_are_split_by_word_gaps():
+    page = _pages("olmocr-gnarly/lots_of_chem_tables.pdf")[2]
+    assert ["S7", "[C2mim][OAc]", "-", "80", "34.1", "2.42", "Fig. S5"] in [r for t in markdown_tables(page.text)
+                                                                           for r in t]
+
+
+def test_hyphenation_and_drop_capital_joined():
+    text = _pages("olmocr-gnarly/pdftotext_two_column_issue.pdf")[1].text
+    assert "dysmorphic features" in text and "dys- morphic" not in text
+    tobacco = _pages("olmocr-gnarly/tobacco_missed_tokens_pg1.pdf")[0].text
+    assert "In May 1998, the tobacco industry" in tobacco
+
+
+def test_code_lines_keep_their_breaks():
+    text = _pages("debian/R-intro.pdf")[40].text  # page 41: data(...) examples between paragraphs
+    assert '\ndata(package="rpart")\ndata(Puromycin, package="datasets")\n' in text
+
+
+def test_layout_scores_above_plain_text_on_the_shared_checks():
+    """The bench's checks (tests/bench/pdf_checks.jsonl) as a regression guard: Winnow's layout stays well above the
+    plain text layer and above the issue's bar."""
+    shared_data("pdfs")
+    checks = load_checks(CHECKS)
+    pages = sorted({(c.pdf, c.page) for c in checks})
+    res = {}
+    for layout in ("auto", "plain"):
+        texts = {}
+        for pdf in sorted({p for p, _ in pages}):
+            got = _pages(pdf, layout)
+            texts.update({(f, pg): got[pg - 1].text for f, pg in pages if f == pdf})
+        res[layout] = score(checks, texts)
+    assert res["auto"]["overall"] >= 0.75, res["auto"]["failures"][:10]
+    assert res["auto"]["overall"] >= res["plain"]["overall"] + 0.2
+    assert res["auto"]["by_type"]["absent"][0] >= 0.75
+
+
+# --- the recipe ---------------------------------------------------------------------------------------------
+
+
+def test_body_text_leaves_out_tables_and_formulas():
+    text = "| a | b |\n|---|---|\n| 1 | 2 |\nx = 3.2 + 4 * y^2 (12)\nThis is a sentence of running prose, in English.\n"
+    assert body_text(text) == "This is a sentence of running prose, in English."
+    assert body_text("| only | a table |") == "| only | a table |"  # nothing else: the whole text
+
+
+def test_pdf_recipe_keeps_a_paper_and_a_manual_and_drops_blank_and_junk(tmp_path):
+    from pipeline.config import load_config
+    from pipeline.run import run
+
+    files = ["olmocr-gnarly/pdftotext_two_column_issue.pdf", "olmocr-gnarly/lots_of_sci_tables.pdf",
+             "debian/usrguide.pdf", "olmocr-gnarly/blanktext.pdf", "olmocr-gnarly/ambiguous.pdf"]
+    for f in files:
+        (tmp_path / f.replace("/", "_")).symlink_to(shared_data("pdfs", *f.split("/")))
+    raw = yaml.safe_load((ROOT / "configs" / "pdf.yaml").read_text())
+    raw["input"]["pdf"]["engine"] = "text"  # the kept/dropped decisions here need no OCR
+    raw["input"]["paths"] = str(tmp_path / "*.pdf")
+    raw["output"] = str(tmp_path / "out")
+    raw["executor"] = {"kind": "local", "tasks": 1, "workers": 1}
+    cfg_path = tmp_path / "pdf.yaml"
+    cfg_path.write_text(yaml.safe_dump(raw))
+    run(load_config(cfg_path), quiet=True)
+    import duckdb
+
+    kept = {r[0].rsplit("/", 1)[1] for r in duckdb.sql(
+        f"select id from '{tmp_path}/out/documents/*.parquet'").fetchall()}
+    removed = dict(duckdb.sql(f"select id, reason from '{tmp_path}/out/removed/*.parquet'").fetchall())
+    removed = {k.rsplit("/", 1)[1]: v for k, v in removed.items()}
+    assert kept == {"olmocr-gnarly_pdftotext_two_column_issue.pdf", "olmocr-gnarly_lots_of_sci_tables.pdf",
+                    "debian_usrguide.pdf"}, removed
+    assert removed == {"olmocr-gnarly_blanktext.pdf": "pdf_quality_no_text",
+                       "olmocr-gnarly_ambiguous.pdf": "pdf_quality_no_text"}
+    md = json.loads(duckdb.sql(f"select metadata from '{tmp_path}/out/documents/*.parquet' "
+                               "where id like '%usrguide%'").fetchall()[0][0])
+    assert {p["route"] for p in md["page_methods"] if p["method"] == "text"} <= {"fast", "tables"}
+    assert sum(p["removed"].get("page_number", 0) + p["removed"].get("footer", 0) for p in md["page_methods"]) > 10
