@@ -21,15 +21,8 @@ LOREM = ("Lorem ipsum dolor sit amet consectetur adipiscing elit aliquam euismod
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory, demo_quality_model):
     out = tmp_path_factory.mktemp("chain") / "demo"
-    cfg = load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(out))
-    import os
-
-    cwd = os.getcwd()
-    os.chdir(ROOT)  # the demo config's paths are relative to the project root
-    try:
-        run(cfg)
-    finally:
-        os.chdir(cwd)
+    # run in the test workspace (conftest), where configs/ resolves and the session trained the demo model
+    run(load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(out)))
     return out
 
 
