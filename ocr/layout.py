@@ -3,11 +3,14 @@ margin stamps removed, columns in reading order, code lines kept as lines, table
 
 Per document, in two passes (``DocumentLayout``):
 
-1. Each page's text lines come from PyMuPDF's ``dict`` output (one call, ~3 ms a page) in displayed
-   (rotated) coordinates with their font size, block and whether they are monospaced. Lines written
-   across the page's main direction (an arXiv stamp up the margin) are ``margin``; lines that are only
-   a number, left or right of the body text's column, are ``line_number``.
-2. The top and bottom ``BAND`` of each page are where running heads live. A band line is dropped when
+1. Each page's text lines come from PyMuPDF's ``dict`` output (one text page, ~2.5 ms a page) in
+   displayed (rotated) coordinates with their font size, block and whether they are monospaced; a
+   justified line MuPDF split at its wide spaces is one line again, and dot leaders (". . . .") are
+   dropped. Lines written across the page's main direction (an arXiv stamp up the margin) are
+   ``margin``; lines that are only a number, left or right of the body text's column, are
+   ``line_number``. Pages with rows of cells on shared baselines (``ocr.tables.may_hold_tables``, the
+   router) also get their words, for the table pass.
+2. The top and bottom ``BAND`` of the text on each page are where running heads live. A band line is dropped when
    its text with digits masked ("chapter # introduction #") recurs in the bands of several pages
    (``repeated``; FinePDFs removes lines repeated across pages the same way), when it reads as a page
    number ("12", "- 12 -", "Page 3 of 9", "xii"), or, on any page, when it is a small-font line at the
@@ -15,10 +18,10 @@ Per document, in two passes (``DocumentLayout``):
    at the very bottom (copyright, "Downloaded from", a DOI or URL).
 
 What is left is ordered by ``ocr.textlayer.order_blocks`` (the XY-cut over blocks: two columns read
-column by column). Lines of a block are joined by spaces (one paragraph per block; MuPDF has already
-joined words hyphenated across lines), except runs of monospaced lines (code, console sessions),
-which keep their line breaks. Pages the router sends to the table finder (``ocr.tables``) have their
-table regions replaced by markdown tables.
+column by column). Lines of a block are joined by spaces (one paragraph per block), a word hyphenated
+across a line break joined ("replace-" + "ment"), except runs of monospaced lines (code, console
+sessions), which keep their line breaks; a drop capital joins the word it starts. On pages the router
+sent to the table pass, the tables ``ocr.tables`` finds replace their lines as markdown tables.
 
 ``PageLayout.removed`` counts what was dropped per kind, for the page's provenance in ``page_methods``.
 """
@@ -34,16 +37,16 @@ import pymupdf
 from ocr.tables import find_tables, may_hold_tables
 from ocr.textlayer import TEXT_FLAGS, order_blocks
 
-BAND = 0.12  # share of the page height at the top and at the bottom where running heads and feet live
-MIN_REPEATS = 3  # pages whose bands hold the same masked line for it to be running (2 in short files, or when
-# the line is set apart from the body)
+BAND = 0.12  # share of the text's height at its top and bottom where running heads and feet live
+MIN_REPEATS = 3  # pages whose bottom bands hold the same masked line for it to be a running foot (2 in files of
+# up to 4 pages, and always 2 for a running head at the top)
 SMALL_FONT = 0.92  # a band line set below this share of the body font size is "small"
 MARGIN_DIRECTION_SHARE = 0.2  # lines across the main direction are stamps while they hold less than this share
 _MONO = 8  # PyMuPDF span flag: monospaced
 
 _PAGE_NUMBER = re.compile(
     r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*)?"
-    r"(?:\d{1,4}|[ivxlcdm]{1,7})(?:\s*(?:of|/|de|von|из)\s*\d{1,4})?[\W_]*", re.I)
+    r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*\d{1,4})?[\W_]*", re.I)  # roman: front matter
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
                     r"licen[cs]e|published by|journal homepage)", re.I)
 _DIGITS = re.compile(r"\d+")
@@ -75,11 +78,15 @@ class PageLayout:
     route: str = "fast"  # fast, or tables: rows on shared baselines sent the page to the table pass
     words: list | None = None  # the page's words, extracted for the table pass only
 
+    top: float = 0.0  # the text's extent on the page (the bands are measured on it: books have wide margins)
+    bottom: float = 0.0
+
     def band(self, line: Line) -> str | None:
-        """``top`` or ``bottom`` when the line lies in a margin band, else None."""
-        if line.y1 <= self.height * BAND:
+        """``top`` or ``bottom`` when the line lies in a margin band of the text's extent, else None."""
+        span = (self.bottom - self.top) * BAND
+        if line.y1 <= self.top + span:
             return "top"
-        if line.y0 >= self.height * (1 - BAND):
+        if line.y0 >= self.bottom - span:
             return "bottom"
         return None
 
@@ -126,13 +133,16 @@ def read_page(page: pymupdf.Page) -> PageLayout:
         sizes[round(ln.size * 2) / 2] += len(ln.text)
     body_size = sizes.most_common(1)[0][0] if sizes else 0.0
     if len(chars) > 1:
-        main, n_main = chars.most_common(1)[0]
+        main = chars.most_common(1)[0][0]
         total = sum(chars.values())
         for ln, d in raw:
             if d != main and chars[d] < MARGIN_DIRECTION_SHARE * total:
                 ln.kind = "margin"
     _mark_line_numbers(lines)
     p = PageLayout(lines, rect.width, rect.height, body_size)
+    inner = [ln for ln in lines if ln.kind == "body"]
+    if inner:
+        p.top, p.bottom = min(ln.y0 for ln in inner), max(ln.y1 for ln in inner)
     if may_hold_tables(lines, _text_width(lines)):
         p.route = "tables"
         p.words = _words(tp, rot)
@@ -192,6 +202,11 @@ class DocumentLayout:
                 ln.kind = "header"
             elif small and where == "bottom" and _STAMP.search(ln.text):
                 ln.kind = "footer"
+        # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number
+        for ln in p.lines:
+            if ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text) and any(
+                    o.kind == "body" and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
+                ln.kind = "body"
         p.removed = Counter(ln.kind for ln in p.lines if ln.kind != "body")
 
 
