@@ -181,27 +181,46 @@ class DocumentLayout:
     def __init__(self, pages: list[PageLayout]):
         self.pages = pages
         counts: Counter = Counter()
+        at: Counter = Counter()  # (key, vertical position in 4-point steps): a running head keeps its place
         for p in pages:
-            counts.update({_key(ln.text) for ln in p.lines if ln.kind == "body" and p.band(ln)})
-        self.counts = counts
+            band = [ln for ln in p.lines if ln.kind == "body" and p.band(ln)]
+            counts.update({_key(ln.text) for ln in band})
+            at.update({(_key(ln.text), round((ln.y0 + ln.y1) / 8)) for ln in band})
+        self.counts, self.at = counts, at
         self.need = 2 if len(pages) <= 4 else MIN_REPEATS
         for p in pages:
             self._mark_bands(p)
 
     def _mark_bands(self, p: PageLayout) -> None:
-        for ln in _edge_lines(p):
-            where = p.band(ln)
-            small = p.body_size and ln.size < SMALL_FONT * p.body_size
-            key = _key(ln.text)
-            repeats = self.counts[key] if len(self.pages) > 1 and key else 0
-            if repeats >= self.need or (repeats >= 2 and where == "top"):
-                ln.kind = "header" if where == "top" else "footer"
-            elif _PAGE_NUMBER.fullmatch(ln.text):
-                ln.kind = "page_number"
-            elif small and where == "top" and len(ln.text.split()) <= 20:
-                ln.kind = "header"
-            elif small and where == "bottom" and _STAMP.search(ln.text):
-                ln.kind = "footer"
+        groups = _edge_groups(p)
+        tops = [g for g in groups if p.band(g[0]) == "top"]
+        bottoms = [g for g in groups if p.band(g[0]) == "bottom"]
+        outer = {id(ln) for g in tops[:1] + bottoms[-1:] for ln in g}
+        for g in groups:
+            # small fonts count only in the group at the page's very edge, and an inner group with cells side by side
+            # repeats only in the same place: a table's caption and header row in the band are small, and repeat
+            # (elsewhere on the page) where the table goes on over a page
+            cells = len({round((ln.y0 + ln.y1) / 2) for ln in g}) < len(g)
+            for ln in g:
+                where = p.band(ln)
+                edge = id(ln) in outer
+                small = edge and p.body_size and ln.size < SMALL_FONT * p.body_size
+                key = _key(ln.text)
+                if not key or len(self.pages) == 1:
+                    repeats = 0
+                elif edge or not cells:
+                    repeats = self.counts[key]
+                else:  # an inner row of cells repeats as a running head only in the same place
+                    b = round((ln.y0 + ln.y1) / 8)
+                    repeats = max(self.at[(key, b + d)] for d in (-1, 0, 1))
+                if repeats >= self.need or (repeats >= 2 and where == "top"):
+                    ln.kind = "header" if where == "top" else "footer"
+                elif _PAGE_NUMBER.fullmatch(ln.text):
+                    ln.kind = "page_number"
+                elif small and where == "top" and len(ln.text.split()) <= 20:
+                    ln.kind = "header"
+                elif small and where == "bottom" and _STAMP.search(ln.text):
+                    ln.kind = "footer"
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number
         for ln in p.lines:
             if ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text) and any(
@@ -210,18 +229,18 @@ class DocumentLayout:
         p.removed = Counter(ln.kind for ln in p.lines if ln.kind != "body")
 
 
-def _edge_lines(p: PageLayout) -> list[Line]:
-    """Body lines in groups that lie wholly inside a margin band. Lines are grouped top to bottom while each starts
-    less than its own height below the group, so a paragraph or table running into a band is not a candidate,
-    while a running head, a page number or a footer set apart by white space is."""
+def _edge_groups(p: PageLayout) -> list[list[Line]]:
+    """Groups of body lines that lie wholly inside a margin band, top to bottom. Lines are grouped top to bottom
+    while each starts less than its own height below the group, so a paragraph or table running into a band is not
+    a candidate, while a running head, a page number or a footer set apart by white space is."""
     body = sorted((ln for ln in p.lines if ln.kind == "body"), key=lambda ln: ln.y0)
-    out: list[Line] = []
+    out: list[list[Line]] = []
     group: list[Line] = []
     bottom = -1e9
     for ln in body + [None]:
         if ln is None or ln.y0 - bottom >= max(ln.y1 - ln.y0, 1.0):
             if group and all(p.band(g) == p.band(group[0]) is not None for g in group):
-                out += group
+                out.append(group)
             group, bottom = [], -1e9
             if ln is None:
                 break
