@@ -14,8 +14,9 @@ Per document, in two passes (``DocumentLayout``):
    its text with digits masked ("chapter # introduction #") recurs in the bands of several pages
    (``repeated``; FinePDFs removes lines repeated across pages the same way), when it reads as a page
    number ("12", "- 12 -", "Page 3 of 9", "xii"), or, on any page, when it is a small-font line at the
-   very top set apart from the body (a journal's running head on a one-page PDF) or a small-font stamp
-   at the very bottom (copyright, "Downloaded from", a DOI or URL).
+   very top set apart from the body (a journal's running head on a one-page PDF), a small-font stamp
+   at the very bottom (copyright, "Preprint. Under review."), or in a group of up to ``STAMP_LINES``
+   lines at the very top or bottom with a stamp in it (a repository's cover line with its URL or DOI).
 
 What is left is ordered by ``ocr.textlayer.order_blocks`` (the XY-cut over blocks: two columns read
 column by column). Lines of a block are joined by spaces (one paragraph per block), a word hyphenated
@@ -48,11 +49,22 @@ _PAGE_NUMBER = re.compile(
     r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*)?"
     r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*\d{1,4})?[\W_]*", re.I)  # roman: front matter
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
-                    r"licen[cs]e|published by|journal homepage)", re.I)
+                    r"licen[cs]e|published by|journal homepage|preprint|under review|erschienen in)", re.I)
+STAMP_LINES = 4  # an edge group of at most this many lines, none in a title's size, with a stamp in it, is one
 _DIGITS = re.compile(r"\d+")
 _NUMBER = re.compile(r"[-+\u2212(]?[\d.,%$\u20ac\u00a3]*\d[\d.,%)]*")
 _LEADER = re.compile(r"(?:\. ?){4,}")  # dot leaders of tables of contents and price lists
 _SPACE = re.compile(r"\s+")
+# TeX-made layers write an accent as a spacing character after its letter ("Ste\u00b4phane")
+_SPACING_ACCENT = re.compile(r"(?<=[A-Za-z])[\u00b4\u00a8\u02c6\u02dc\u02c7](?=[a-z]|[\s,.;:)]|$)")
+_COMBINING = {"\u00b4": "\u0301", "\u00a8": "\u0308", "\u02c6": "\u0302", "\u02dc": "\u0303", "\u02c7": "\u030c"}
+
+
+def _accents(text: str) -> str:
+    """"Ste\u00b4phane" -> "St\u00e9phane": a spacing accent after a letter inside a word combined with it."""
+    import unicodedata
+
+    return unicodedata.normalize("NFC", _SPACING_ACCENT.sub(lambda m: _COMBINING[m.group(0)], text))
 
 
 @dataclass(slots=True)
@@ -107,6 +119,8 @@ def read_page(page: pymupdf.Page) -> PageLayout:
         for ln in b["lines"]:
             spans = [s for s in ln["spans"] if s["text"]]
             text = _LEADER.sub(" ", "".join(s["text"] for s in spans)).strip()
+            if _SPACING_ACCENT.search(text):
+                text = _accents(text)
             if not text:
                 continue  # blank, or only leader dots (a rule drawn with full stops)
             x0, y0, x1, y1 = ln["bbox"]
@@ -196,6 +210,12 @@ class DocumentLayout:
         tops = [g for g in groups if p.band(g[0]) == "top"]
         bottoms = [g for g in groups if p.band(g[0]) == "bottom"]
         outer = {id(ln) for g in tops[:1] + bottoms[-1:] for ln in g}
+        for g in tops[:1] + bottoms[-1:]:
+            # a repository's or publisher's stamp at the very top or bottom (a URL, a DOI, "Downloaded from")
+            if len(g) <= STAMP_LINES and all(ln.size <= 1.2 * p.body_size for ln in g) and any(
+                    _STAMP.search(ln.text) for ln in g):
+                for ln in g:
+                    ln.kind = "header" if p.band(ln) == "top" else "footer"
         for g in groups:
             # small fonts count only in the group at the page's very edge, and an inner group with cells side by side
             # repeats only in the same place: a table's caption and header row in the band are small, and repeat
@@ -205,6 +225,8 @@ class DocumentLayout:
                 where = p.band(ln)
                 edge = id(ln) in outer
                 small = edge and p.body_size and ln.size < SMALL_FONT * p.body_size
+                if ln.kind != "body":
+                    continue
                 key = _key(ln.text)
                 if not key or len(self.pages) == 1:
                     repeats = 0

@@ -125,6 +125,15 @@ def test_one_page_paper_journal_header_and_margin_stamp_removed():
     assert page.removed.get("margin") == 1
 
 
+def test_repository_stamps_removed_and_tex_accents_combined():
+    """load_v_error.pdf page 1: a repository's cover lines at the very top and bottom (its URL, "Erschienen in")
+    are stamps; the TeX layer writes "Ste\u00b4phane", which reads as "St\u00e9phane"."""
+    text = _pages("olmocr-gnarly/load_v_error.pdf")[0].text
+    assert "Konstanzer Online-Publikations-System" not in text and "Erschienen in" not in text
+    assert "St\u00e9phane Douady" in text and "Universit\u00e9 Paris-Diderot" in text
+    assert "Coupled ultradian growth and curvature" in text
+
+
 def test_table_as_markdown():
     """lots_of_sci_tables.pdf page 2: a substance / limit table becomes a markdown table with its rows intact."""
     page = _pages("olmocr-gnarly/lots_of_sci_tables.pdf")[1]
