@@ -101,24 +101,28 @@ class QualityModel:
             return np.zeros(0, dtype=np.float64)
         prep = self.meta["preprocessing"]
         xs = [preprocess(t or "", prep["max_chars"], prep["lower"]) for t in texts]
-        m = self.model
-        if self.meta["kind"] == "linear":
-            if self.meta["task"] == "classify":
-                return m.predict_proba(xs)[:, 1].astype(np.float64)
-            return m.predict(xs).astype(np.float64)
-        if self.meta["task"] == "classify":  # two classes: P(1) from the top label alone
-            labels, probs = m.predict(xs, k=1, threshold=0.0)
-            out = np.array([p[0] if lab[0] == "__label__1" else 1.0 - p[0] for lab, p in zip(labels, probs)],
-                           dtype=np.float64)
-            return np.clip(out, 0.0, 1.0)
-        # regress: expected class (FineWeb-Edu style), over all classes, probabilities renormalised
-        labels, probs = m.predict(xs, k=-1, threshold=0.0)
-        value = {lab: float(lab.removeprefix("__label__")) for lab in m.labels}
-        out = np.empty(len(xs), dtype=np.float64)
-        for i, (ls, ps) in enumerate(zip(labels, probs)):
-            ps = np.clip(np.asarray(ps, dtype=np.float64), 0.0, 1.0)
-            out[i] = ps @ np.array([value[lab] for lab in ls]) / max(ps.sum(), 1e-12)
-        return out
+        return model_scores(self.model, self.meta["kind"], self.meta["task"], xs)
+
+
+def model_scores(m, kind: str, task: str, xs: list[str]) -> np.ndarray:
+    """Scores of preprocessed texts by a loaded model (``kind`` fasttext | linear, ``task`` classify | regress)."""
+    if kind == "linear":
+        if task == "classify":
+            return m.predict_proba(xs)[:, 1].astype(np.float64)
+        return m.predict(xs).astype(np.float64)
+    if task == "classify":  # two classes: P(1) from the top label alone
+        labels, probs = m.predict(xs, k=1, threshold=0.0)
+        out = np.array([p[0] if lab[0] == "__label__1" else 1.0 - p[0] for lab, p in zip(labels, probs)],
+                       dtype=np.float64)
+        return np.clip(out, 0.0, 1.0)
+    # regress: expected class (FineWeb-Edu style), over all classes, probabilities renormalised
+    labels, probs = m.predict(xs, k=-1, threshold=0.0)
+    value = {lab: float(lab.removeprefix("__label__")) for lab in m.labels}
+    out = np.empty(len(xs), dtype=np.float64)
+    for i, (ls, ps) in enumerate(zip(labels, probs)):
+        ps = np.clip(np.asarray(ps, dtype=np.float64), 0.0, 1.0)
+        out[i] = ps @ np.array([value[lab] for lab in ls]) / max(ps.sum(), 1e-12)
+    return out
 
 
 @register("quality_score_v1")

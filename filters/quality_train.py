@@ -15,6 +15,19 @@ ROC AUC 0.980 lower-cased against 0.978 as is; Stack Exchange vote Spearman 0.36
 model lower-cases in its vectoriser and adds one feature, log(1 + characters), because TF-IDF rows have
 unit norm and length alone ranks Stack Exchange answers by votes at Spearman 0.40.
 
+Hyperparameters are chosen by validation, not fixed (``tune``, on by default): a fifth of the training documents
+(by :func:`pipeline.holdout.in_holdout` with another salt) is a validation set; every candidate of a small
+seeded grid (``FASTTEXT_GRID``, ``LINEAR_GRID`` / ``LINEAR_REGRESS_GRID``) is fitted on the rest and scored on it
+(ROC AUC, or Spearman for graded labels); the best is refitted on all training documents. Class imbalance is
+a grid dimension: fastText ``balance`` oversamples the minority class, the linear model's ``class_weight``
+reweights it. For graded labels the linear model may add raw n-gram counts beside TF-IDF (``counts``): unit-norm
+TF-IDF blurs how often a word occurs. The grid, every candidate's validation score and the choice are in
+``meta.json`` (``selection``). Hyperparameters given explicitly are not searched. Measured in
+``tests/bench/bench_quality.py`` against default fastText and a plain TF-IDF logistic regression.
+
+A held-out ROC AUC below ``WEAK_AUC`` (or Spearman below ``WEAK_SPEARMAN``) is reported as a warning in
+``metrics.json`` and by the command: such a model ranks documents barely better than chance.
+
 Honest evaluation: a document is held out by :func:`pipeline.holdout.in_holdout` (a hash of seed and id),
 so the split depends on neither file order nor text, and held-out documents never reach the trainer.
 ``metrics.json`` (:func:`classify_metrics`, :func:`regress_metrics`) is computed on the held-out part only.
@@ -43,10 +56,19 @@ from pipeline.warc import resolve_inputs
 MODELS = ("fasttext", "linear")
 THRESHOLDS = tuple(round(0.1 * i, 1) for i in range(1, 10))
 TOP_FRACTIONS = (0.1, 0.2)
-# lr 0.5 measured against 0.1 (20% held out): SMS ROC AUC 0.980 vs 0.976, Stack Exchange votes Spearman 0.36 vs
-# 0.11. dim 64 x 200,000 buckets: 51 MB of bucket rows plus 256 bytes a vocabulary word (72 MB for the pair set).
-FASTTEXT_DEFAULTS = dict(lr=0.5, epoch=20, wordNgrams=2, dim=64, bucket=200_000, minCount=1, loss="softmax")
-LINEAR_DEFAULTS = dict(C=4.0, alpha=1.0, n_features=2**20, ngram_max=2, class_weight=None, length_feature=True)
+# The base values (used as they are with tune off, or as the grid's fixed part): fastText's own lr and epoch,
+# DCLM's word bigrams. dim 64 x 200,000 buckets: 51 MB of bucket rows plus 256 bytes a vocabulary word.
+FASTTEXT_DEFAULTS = dict(lr=0.1, epoch=5, wordNgrams=2, dim=64, bucket=200_000, minCount=1, loss="softmax",
+                         balance=False)
+LINEAR_DEFAULTS = dict(C=1.0, alpha=1.0, n_features=2**20, ngram_max=2, class_weight=None, length_feature=True,
+                       counts=False)
+FASTTEXT_GRID = dict(lr=[0.1, 0.5], epoch=[5, 25], wordNgrams=[1, 2], balance=[False, True])
+LINEAR_GRID = dict(C=[0.25, 1.0, 4.0, 16.0], class_weight=[None, "balanced"])
+LINEAR_REGRESS_GRID = dict(alpha=[0.3, 1.0, 3.0, 10.0], counts=[False, True])
+VALIDATION = 0.2  # of the training documents, for choosing hyperparameters
+MIN_TUNE_DOCS = 50  # fewer training documents than this: no validation split, the base values
+WEAK_AUC = 0.6
+WEAK_SPEARMAN = 0.2
 
 
 # ---------------------------------------------------------------- reading labelled documents and the split
@@ -153,6 +175,7 @@ def train(
     seed: int = 0,
     max_docs: int | None = None,
     positive_value: str | None = None,
+    tune: bool = True,
     **hyper,
 ) -> dict:
     """Train a quality model into ``output`` (model file, meta.json, metrics.json, calibration.png); return the metrics.
@@ -161,7 +184,8 @@ def train(
     ``label_field`` and ``positive_value``. Regression: ``input`` with a numeric ``label_field``.
     ``hyper`` overrides the model's defaults (FASTTEXT_DEFAULTS / LINEAR_DEFAULTS, plus ``max_chars``,
     ``lower`` and, for regression, ``cut``: the label at or above which a document counts as good in the
-    binary metrics). ``max_docs`` caps documents read per label set.
+    binary metrics). ``max_docs`` caps documents read per label set. ``tune``: choose the hyperparameters not
+    given in ``hyper`` by validation (see the module docstring).
     """
     if model not in MODELS:
         raise ConfigError(f"unknown model type {model!r}; valid: {', '.join(MODELS)}")
@@ -201,6 +225,8 @@ def train(
     out.mkdir(parents=True, exist_ok=True)
     prep = {"max_chars": hp.pop("max_chars"), "lower": hp.pop("lower"), "newlines": "to spaces"}
     x_train = [preprocess(d["text"], prep["max_chars"], prep["lower"]) for d in train_docs]
+    selection = _select(model, task, train_docs, x_train, hp, set(hyper), seed) if tune else {"tuned": False}
+    hp.update(selection.get("chosen", {}))
     if model == "fasttext":
         model_file = out / "model.bin"
         extra = _train_fasttext(x_train, y_train, task, hp, seed, model_file)
@@ -219,6 +245,7 @@ def train(
         "seed": seed,
         "text_field": text_field,
         "hyperparameters": {**hp, **extra},
+        "selection": selection,
         "versions": _versions(),
         "model_file": model_file.name,
         "model_sha256": file_sha256(model_file),
@@ -245,6 +272,7 @@ def train(
     # Exact duplicates across the split (e.g. repeated SMS) flatter the scores: report both.
     metrics = {"task": task, "model": model, "n_train": len(train_docs), "n_holdout": len(held),
                "holdout_texts_also_in_train": int(seen.sum()), "unseen_text": unseen, **metrics}
+    metrics["warnings"] = _weak(metrics, len(held))
     (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     calibration_plot(out / "calibration.png", task, y_held, p_held, metrics)
     return metrics
@@ -284,7 +312,14 @@ def _train_fasttext_here(texts, y, task, hp, seed, model_file: Path) -> dict:
         if len(labels["classes"]) < 2:
             raise ConfigError("regression with fasttext: rounded labels form a single class; use --model linear")
     rng = np.random.default_rng(seed)  # fastText reads the file in order: shuffle so classes interleave
-    order = rng.permutation(len(texts))
+    hp = dict(hp)
+    order = np.arange(len(texts))
+    if hp.pop("balance", False) and task == "classify":  # oversample every class to the largest one's count
+        sizes = np.bincount(classes)
+        order = np.concatenate([rng.choice(np.flatnonzero(classes == c), size=int(sizes.max()),
+                                           replace=int(sizes.max()) > n) if n else np.array([], dtype=int)
+                                for c, n in enumerate(sizes)])
+    order = rng.permutation(order)
     lr = lr0 = float(hp["lr"])
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "train.txt")
@@ -335,27 +370,148 @@ def _fresh_pages_for_large_allocations() -> None:
         pass
 
 
-def _train_linear(texts, y, task, hp, seed, model_file: Path) -> dict:
-    import joblib
+def _fit_linear(texts, y, task, hp, seed):
     from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
     from sklearn.linear_model import LogisticRegression, Ridge
     from sklearn.pipeline import make_pipeline, make_union
     from sklearn.preprocessing import FunctionTransformer
 
-    vec = HashingVectorizer(n_features=int(hp["n_features"]), ngram_range=(1, int(hp["ngram_max"])),
-                            alternate_sign=False, norm=None, lowercase=True)
+    def hashing():
+        return HashingVectorizer(n_features=int(hp["n_features"]), ngram_range=(1, int(hp["ngram_max"])),
+                                 alternate_sign=False, norm=None, lowercase=True)
+
     if task == "classify":
         est = LogisticRegression(C=float(hp["C"]), max_iter=2000, class_weight=hp["class_weight"],
                                  random_state=seed, solver="liblinear")
     else:
         est = Ridge(alpha=float(hp["alpha"]), random_state=seed)
-    features = make_pipeline(vec, TfidfTransformer(sublinear_tf=True))
+    parts = [make_pipeline(hashing(), TfidfTransformer(sublinear_tf=True))]
+    if hp.get("counts"):  # raw n-gram counts: how often a word occurs, which unit-norm TF-IDF blurs
+        parts.append(hashing())
     if hp["length_feature"]:  # TF-IDF rows have unit norm, so length is otherwise invisible to the model
-        features = make_union(features, FunctionTransformer(_log_length, accept_sparse=True))
+        parts.append(FunctionTransformer(_log_length, accept_sparse=True))
+    features = parts[0] if len(parts) == 1 else make_union(*parts)
     pipe = make_pipeline(features, est)
     pipe.fit(texts, y)
-    joblib.dump(pipe, model_file)
+    return pipe
+
+
+def _train_linear(texts, y, task, hp, seed, model_file: Path) -> dict:
+    import joblib
+
+    joblib.dump(_fit_linear(texts, y, task, hp, seed), model_file)
     return {}
+
+
+# ---------------------------------------------------------------- choosing hyperparameters by validation
+
+
+def _candidates(model: str, task: str, fixed: set[str]) -> list[dict]:
+    """Every combination of the grid's values, keys given explicitly left out."""
+    import itertools
+
+    grid = FASTTEXT_GRID if model == "fasttext" else (LINEAR_GRID if task == "classify" else LINEAR_REGRESS_GRID)
+    grid = {k: v for k, v in grid.items() if k not in fixed and not (k == "balance" and task != "classify")}
+    return [dict(zip(grid, values)) for values in itertools.product(*grid.values())] if grid else []
+
+
+def _select(model, task, train_docs, x_train, hp, fixed, seed) -> dict:
+    """Fit each candidate on four fifths of the training documents, score it on the fifth left, return the record
+    (grid, each candidate's validation score, the chosen values). Skipped, and said why, when the training set is
+    too small or the validation part lacks a class."""
+    cands = _candidates(model, task, fixed)
+    if not cands:
+        return {"tuned": False, "why": "every searched hyperparameter was given"}
+    if len(train_docs) < MIN_TUNE_DOCS:
+        return {"tuned": False, "why": f"fewer than {MIN_TUNE_DOCS} training documents"}
+    in_val = np.array([in_holdout(f"validation:{d['id']}", seed=seed, fraction=VALIDATION) for d in train_docs])
+    y = np.array([d["label"] for d in train_docs])
+    if task == "classify" and (len(np.unique(y[in_val])) < 2 or len(np.unique(y[~in_val])) < 2):
+        return {"tuned": False, "why": "the validation split lacks a class"}
+    if task == "regress" and (np.std(y[in_val]) == 0 or np.unique(y[~in_val]).size < 2):
+        return {"tuned": False, "why": "the validation split has constant labels"}
+    x_fit = [x for x, v in zip(x_train, in_val) if not v]
+    x_val = [x for x, v in zip(x_train, in_val) if v]
+    args = (x_fit, y[~in_val], x_val, y[in_val], task, [{**hp, **c} for c in cands], seed)
+    if model == "fasttext":
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn")) as pool:
+            scores = pool.submit(_validate_fasttext, *args).result()
+    else:
+        scores = _validate_linear(*args)
+    # the best ranking score, rounded to 3 places; ties go to the smaller squared error (better calibrated)
+    best = max(range(len(cands)), key=lambda i: (round(scores[i][0], 3), -scores[i][1], -i) if scores[i] else
+               (-np.inf, 0.0, -i))
+    metric, error = ("roc_auc", "brier") if task == "classify" else ("spearman", "mse")
+
+    def rec(sc):
+        return {metric: None, error: None} if sc is None else {metric: round(sc[0], 4), error: round(sc[1], 4)}
+
+    return {"tuned": True, "metric": metric, "tie_breaker": error, "fit_docs": len(x_fit),
+            "validation_docs": len(x_val), "seed": seed,
+            "candidates": [{**c, **rec(sc)} for c, sc in zip(cands, scores)],
+            "chosen": cands[best], "chosen_score": rec(scores[best])}
+
+
+def _validation_score(task: str, y: np.ndarray, p: np.ndarray) -> tuple[float, float] | None:
+    """(ranking score: ROC AUC or Spearman, squared error: Brier score or MSE, the tie-breaker), or None."""
+    if not np.all(np.isfinite(p)):
+        return None
+    err = float(np.mean((p - y) ** 2))
+    if task == "classify":
+        from sklearn.metrics import roc_auc_score
+
+        return float(roc_auc_score(y.astype(int), p)), err
+    from scipy.stats import spearmanr
+
+    return (float(spearmanr(y, p).statistic), err) if np.std(p) > 0 else None
+
+
+def _validate_fasttext(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[float | None]:
+    """Runs in one fresh process (see _train_fasttext): each candidate trained and scored on the validation texts."""
+    import fasttext
+
+    from filters.quality import model_scores
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i, hp in enumerate(candidates):
+            path = Path(tmp) / f"candidate{i}.bin"
+            try:
+                _train_fasttext_here(x_fit, y_fit, task, hp, seed, path)
+            except (ConfigError, WinnowError):
+                out.append(None)
+                continue
+            out.append(_validation_score(task, y_val, model_scores(fasttext.load_model(str(path)), "fasttext", task,
+                                                                   x_val)))
+            path.unlink()
+    return out
+
+
+def _validate_linear(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[float | None]:
+    from filters.quality import model_scores
+
+    out = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for hp in candidates:
+            path = Path(tmp) / "candidate.joblib"
+            pipe = _fit_linear(x_fit, y_fit, task, hp, seed)
+            out.append(_validation_score(task, y_val, model_scores(pipe, "linear", task, x_val)))
+            path.unlink(missing_ok=True)
+    return out
+
+
+def _weak(metrics: dict, n_held: int) -> list[str]:
+    """Warnings for a model that ranks held-out documents barely better than chance."""
+    if metrics["task"] == "classify" and metrics.get("roc_auc") is not None and metrics["roc_auc"] < WEAK_AUC:
+        return [f"held-out ROC AUC {metrics['roc_auc']:.3f} on {n_held} documents is near chance (below {WEAK_AUC}):"
+                " the labels may not be learnable from the text, or there are too few of them"]
+    if metrics["task"] == "regress" and metrics.get("spearman") is not None and metrics["spearman"] < WEAK_SPEARMAN:
+        return [f"held-out Spearman {metrics['spearman']:.3f} on {n_held} documents is near chance (below "
+                f"{WEAK_SPEARMAN}): the grades may not be learnable from the text, or there are too few of them"]
+    return []
 
 
 # ---------------------------------------------------------------- held-out metrics

@@ -183,7 +183,7 @@ def _cmd_apply(args: argparse.Namespace) -> int:
 
 
 _TRAIN_KEYS = ("positive", "negative", "input", "label_field", "positive_value", "output", "model", "text_field",
-               "holdout", "seed", "max_docs", "hyper")
+               "holdout", "seed", "max_docs", "tune", "hyper")
 
 
 def _cmd_quality_train(args: argparse.Namespace) -> int:
@@ -212,9 +212,18 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
         raise ConfigError("quality train: --output MODEL_DIR is required (or `output:` in --config)")
     hyper = opts.pop("hyper", None) or {}
     metrics = train(**opts, **hyper)
+    meta = json.loads((Path(opts["output"]) / "meta.json").read_text())
+    sel = meta["selection"]
+    if sel.get("tuned"):
+        print(f"hyperparameters chosen on {sel['validation_docs']} validation documents from {len(sel['candidates'])} "
+              f"candidates: {json.dumps(sel['chosen'])} ({sel['metric']} {sel['chosen_score'][sel['metric']]})")
+    else:
+        print(f"hyperparameters not searched: {sel.get('why', 'tune is off')}")
     headline = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()
                 if not isinstance(v, (dict, list)) and v is not None}
     print("held-out evaluation: " + ", ".join(f"{k} {v}" for k, v in headline.items()))
+    for w in metrics.get("warnings", []):
+        print(f"winnow: warning: {w}", file=sys.stderr)
     print(f"model, meta.json, metrics.json (all metrics) and calibration.png in {opts['output']}/")
     return 0
 
@@ -409,6 +418,8 @@ def build_parser() -> argparse.ArgumentParser:
     qt.add_argument("--holdout", type=float, help="held-out fraction for evaluation (default 0.1)")
     qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
     qt.add_argument("--max-docs", dest="max_docs", type=int, help="read at most N documents per label set")
+    qt.add_argument("--no-tune", dest="tune", action="store_const", const=False,
+                    help="use the base hyperparameters instead of choosing them on a validation split")
     qt.set_defaults(func=_cmd_quality_train)
     qs = qsub.add_parser("score", help="write a quality_<name> score into every document (drops nothing)",
                          description="Score existing documents with a trained model (quality_score_v1): every "
