@@ -82,6 +82,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_extract.py
 	$(PY) tests/bench/bench_dedup.py
 	$(PY) tests/bench/bench_quality.py
+	$(PY) tests/bench/bench_labels.py
 	$(PY) tests/bench/bench_mix.py
 	$(PY) tests/bench/bench_pii.py
 	$(PY) tests/bench/bench_pdf.py

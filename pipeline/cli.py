@@ -228,6 +228,24 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_quality_annotate(args: argparse.Namespace) -> int:
+    from filters.annotate import annotate
+
+    stats = annotate(args.input, args.endpoint, args.model, args.output, prompt=args.prompt, sample=args.sample,
+                     concurrency=args.concurrency, seed=args.seed, api_key_env=args.api_key_env,
+                     max_chars=args.max_chars, retries=args.retries, timeout=args.timeout)
+    failed = ", ".join(f"{k} {v}" for k, v in sorted(stats["failed"].items())) or "none"
+    print(f"annotate: {stats['sampled']} documents: {stats['annotated']} annotated now ({stats['scored']} scored, "
+          f"{stats['unparseable']} without a score in the answer), {stats['already_annotated']} already annotated, "
+          f"failed: {failed}; {stats['duplicate_id']} duplicate ids skipped")
+    print(f"annotations in {args.output}/annotations/, counts in {args.output}/stats.json; train with: winnow quality "
+          f"train --input '{args.output}/annotations/*.parquet' --label-field score --output MODEL_DIR")
+    if stats["failed_total"]:
+        print(f"winnow: warning: {stats['failed_total']} documents failed after retries; run the same command again "
+              "to retry them", file=sys.stderr)
+    return 0
+
+
 def _cmd_quality_score(args: argparse.Namespace) -> int:
     params = {"model": args.model} | ({"name": args.name} if args.name else {})
     cfg = _adhoc_config("quality_score", args.input, args.output, [{"quality_score_v1": params}], args.tasks, args.workers)
@@ -400,7 +418,7 @@ def build_parser() -> argparse.ArgumentParser:
                         description="Model-based quality: `quality train` fits a fastText or linear classifier "
                         "(or a regressor for graded labels) and evaluates it on a held-out split; `quality score` "
                         "writes its score as a quality_<name> column without dropping anything.")
-    qsub = qp.add_subparsers(dest="quality_command", metavar="{train,score}", required=True)
+    qsub = qp.add_subparsers(dest="quality_command", metavar="{train,score,annotate}", required=True)
     qt = qsub.add_parser(
         "train", help="train a classifier (or a regressor for graded labels) and evaluate it on a held-out split",
         description="Train on labelled documents (parquet or jsonl). Writes MODEL_DIR/model.*, meta.json, "
@@ -428,6 +446,27 @@ def build_parser() -> argparse.ArgumentParser:
     qs.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory written by `winnow quality train`")
     qs.add_argument("--name", help="column suffix (default: the model directory's name)")
     qs.set_defaults(func=_cmd_quality_score)
+
+    qa = qsub.add_parser(
+        "annotate", help="label documents with an LLM through an OpenAI-compatible endpoint (FineWeb-Edu prompt)",
+        description="Send each document to an OpenAI-compatible /chat/completions endpoint with FineWeb-Edu's 0-5 "
+        "educational-value prompt (or --prompt FILE with {text}), parse 'score: N', and write DIR/annotations/*.parquet "
+        "(id, text, score, answer, model, prompt) and DIR/stats.json. Retries 429/5xx with backoff; resumable: a rerun "
+        "sends nothing for documents already annotated. The API key is read from --api-key-env (never written).")
+    qa.add_argument("input", nargs="+", metavar="INPUT_GLOB", help="documents (parquet or jsonl) with a text field")
+    qa.add_argument("--endpoint", required=True, help="e.g. http://127.0.0.1:8000/v1 (vLLM, SGLang, llama.cpp)")
+    qa.add_argument("--model", required=True, help="model name at that endpoint")
+    qa.add_argument("--output", required=True, metavar="DIR")
+    qa.add_argument("--prompt", default="fineweb_edu", help="fineweb_edu (default) or a prompt file holding {text}")
+    qa.add_argument("--sample", type=int, help="annotate N documents chosen by a seeded hash of their ids")
+    qa.add_argument("--concurrency", type=int, default=8, help="requests in flight at most (default 8)")
+    qa.add_argument("--seed", type=int, default=0, help="seed of --sample (default 0)")
+    qa.add_argument("--api-key-env", dest="api_key_env", default="OPENAI_API_KEY",
+                    help="environment variable holding the API key (default OPENAI_API_KEY; unset: no key sent)")
+    qa.add_argument("--max-chars", dest="max_chars", type=int, default=10_000, help="characters of a document sent")
+    qa.add_argument("--retries", type=int, default=4, help="retries after a 429, 5xx or connection error (default 4)")
+    qa.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
+    qa.set_defaults(func=_cmd_quality_annotate)
 
     mx = sub.add_parser(
         "mix", help="choose a data mix: proxy runs on sampled mixtures, a fitted law, the optimum (RegMix style)",

@@ -1,0 +1,95 @@
+"""A small OpenAI-compatible chat server on 127.0.0.1 for the annotation tests (not a mock of our client: a real
+HTTP server the client talks to over a socket).
+
+It grades a document by a rule: the number of ``SUBJECT_WORDS`` in the extract, capped at 5, answered in
+FineWeb-Edu's format ("... Educational score: N"). Markers in a document's text make it misbehave: ``FAIL500``
+(HTTP 500 on the first two attempts), ``FAIL429`` (429 with Retry-After: 0 on the first attempt), ``ALWAYS500``,
+``BAD400`` (400, not retried), ``NOSCORE`` (an answer without a score). It records every request (which document,
+the Authorization header) and the most requests it had in flight at once.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SUBJECT_WORDS = ("telescope", "glacier", "violin", "enzyme", "harbor", "lantern", "orchid", "satellite")
+_DOC = re.compile(r"The extract:\n(.*)\n\nAfter examining the extract", re.S)
+_ID = re.compile(r"\bDOC(\d+)\b")
+
+
+def grade(text: str) -> int:
+    words = re.findall(r"[a-z]+", text.lower())
+    return min(5, sum(1 for w in words if w in SUBJECT_WORDS))
+
+
+class FakeLLM:
+    def __init__(self, delay: float = 0.01):
+        self.delay = delay
+        self.lock = threading.Lock()
+        self.requests: list[dict] = []  # {"doc": DOC id or None, "auth": header}
+        self.attempts: dict[str, int] = {}
+        self.in_flight = 0
+        self.max_in_flight = 0
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
+                prompt = body["messages"][0]["content"]
+                m = _DOC.search(prompt)
+                text = m.group(1) if m else prompt
+                ident = _ID.search(text)
+                doc = ident.group(0) if ident else None
+                with server.lock:
+                    server.requests.append({"doc": doc, "auth": self.headers.get("Authorization")})
+                    n = server.attempts[text] = server.attempts.get(text, 0) + 1
+                    server.in_flight += 1
+                    server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                try:
+                    time.sleep(server.delay)
+                    if "ALWAYS500" in text or ("FAIL500" in text and n <= 2):
+                        return self._send(500, {"error": "boom"})
+                    if "FAIL429" in text and n == 1:
+                        return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
+                    if "BAD400" in text:
+                        return self._send(400, {"error": "bad request"})
+                    answer = ("The extract is short." if "NOSCORE" in text else
+                              f"The extract mentions a few subjects. Educational score: {grade(text)}")
+                    self._send(200, {"choices": [{"message": {"role": "assistant", "content": answer}}]})
+                finally:
+                    with server.lock:
+                        server.in_flight -= 1
+
+            def _send(self, code, payload, headers=None):
+                data = json.dumps(payload).encode()
+                self.send_response(code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                for k, v in (headers or {}).items():
+                    self.send_header(k, v)
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> "FakeLLM":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def docs_requested(self) -> list[str]:
+        with self.lock:
+            return [r["doc"] for r in self.requests]
