@@ -29,6 +29,7 @@ STAGE_MODULES = (
     "filters.badwords",
     "filters.decontam",
     "filters.dedup",
+    "filters.ensemble",
     "filters.heuristics",
     "filters.langid",
     "filters.license",
