@@ -63,7 +63,7 @@ FASTTEXT_DEFAULTS = dict(lr=0.1, epoch=5, wordNgrams=2, dim=64, bucket=200_000, 
 LINEAR_DEFAULTS = dict(C=1.0, alpha=1.0, n_features=2**20, ngram_max=2, class_weight=None, length_feature=True,
                        counts=False)
 FASTTEXT_GRID = dict(lr=[0.1, 0.5], epoch=[5, 25], wordNgrams=[1, 2], balance=[False, True])
-LINEAR_GRID = dict(C=[0.25, 1.0, 4.0, 16.0], class_weight=[None, "balanced"], ngram_max=[1, 2])
+LINEAR_GRID = dict(C=[0.25, 1.0, 4.0, 16.0], class_weight=[None, "balanced"])
 LINEAR_REGRESS_GRID = dict(alpha=[0.3, 1.0, 3.0, 10.0], counts=[False, True])
 VALIDATION = 0.2  # of the training documents, for choosing hyperparameters
 MIN_TUNE_DOCS = 50  # fewer training documents than this: no validation split, the base values
@@ -382,7 +382,8 @@ def _fit_linear(texts, y, task, hp, seed):
 
     if task == "classify":
         est = LogisticRegression(C=float(hp["C"]), max_iter=2000, class_weight=hp["class_weight"],
-                                 random_state=seed, solver="liblinear")
+                                 random_state=seed, solver="lbfgs")  # lbfgs leaves the intercept
+        # unpenalised (liblinear penalises it, and the log-length feature then stood in for it with a negative weight)
     else:
         est = Ridge(alpha=float(hp["alpha"]), random_state=seed)
     parts = [make_pipeline(hashing(), TfidfTransformer(sublinear_tf=True))]

@@ -33,7 +33,7 @@ def test_selection_is_recorded_and_user_values_are_not_searched(tmp_path):
     train(str(tmp_path / "m2"), positive=[pos], negative=[neg], model="linear", holdout=0.2, C=2.0)
     meta = json.loads((tmp_path / "m2" / "meta.json").read_text())
     assert meta["hyperparameters"]["C"] == 2.0 and all("C" not in c for c in meta["selection"]["candidates"])
-    assert len(meta["selection"]["candidates"]) == len(LINEAR_GRID["class_weight"]) * len(LINEAR_GRID["ngram_max"])
+    assert len(meta["selection"]["candidates"]) == len(LINEAR_GRID["class_weight"])
     train(str(tmp_path / "m3"), positive=[pos], negative=[neg], model="linear", holdout=0.2, tune=False)
     assert json.loads((tmp_path / "m3" / "meta.json").read_text())["selection"] == {"tuned": False}
 

@@ -52,10 +52,12 @@ def _winnow(train_rows, test_texts, model: str, tmp: Path, task_field="label", t
     from filters.quality_train import train
 
     src = tmp / f"train-{model}-{tune}.jsonl"
-    src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"], "label": r["label"]}) + "\n"
-                           for r in train_rows))
+    graded = task_field == "score"
+    src.write_text("".join(json.dumps({"id": r["id"], "text": r["text"], "label": r["label"] if graded else
+                                       ("good" if r["label"] else "bad")}) + "\n" for r in train_rows))
     out = tmp / f"model-{model}-{tune}"
-    train(str(out), input=[str(src)], label_field="label", model=model, holdout=0.0, tune=tune)
+    train(str(out), input=[str(src)], label_field="label", positive_value=None if graded else "good", model=model,
+          holdout=0.0, tune=tune)
     return QualityModel(str(out)).score(test_texts)
 
 
@@ -159,7 +161,7 @@ def planted(tmp: Path) -> None:
     train_rows, test_rows = rows[:1200], rows[1200:]
     out = {}
     for tune in (True, False):
-        p = _winnow(train_rows, [r["text"] for r in test_rows], "linear", tmp, tune=tune)
+        p = _winnow(train_rows, [r["text"] for r in test_rows], "linear", tmp, task_field="score", tune=tune)
         out[tune] = float(spearmanr([r["label"] for r in test_rows], p).statistic)
     print(f"graded rule (0-8 planted subject words in {len(rows)} real documents; train 1200, test 400): Spearman "
           f"winnow linear {out[True]:.3f} (hyperparameters chosen), {out[False]:.3f} (base values, TF-IDF only); "
