@@ -162,6 +162,14 @@ class Client:
         raise last
 
 
+def _public(url: str) -> str:
+    """The URL without user info or query (where some hosted APIs put a key), for the stats file."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.hostname + (f":{parts.port}" if parts.port else ""), parts.path, "", ""))
+
+
 def _done_ids(out: Path) -> set[str]:
     ids: set[str] = set()
     for part in sorted((out / "annotations").glob("part-*.parquet")):
@@ -285,5 +293,5 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
         from pipeline.atomic import atomic_write_json
 
         atomic_write_json(out / "stats.json", {**stats, "model": model, "prompt": name, "prompt_sha256": sha,
-                                               "endpoint": client.url, "sample_seed": seed})
+                                               "endpoint": _public(client.url), "sample_seed": seed})
     return stats
