@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-from array import array
 from pathlib import Path
 
 import numpy as np
@@ -27,8 +26,8 @@ import pyarrow as pa
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
-from filters.threshold import _save, _score
-from pipeline.atomic import atomic_write, atomic_write_json
+from filters.threshold import KeyRows, _score
+from pipeline.atomic import atomic_write_json
 from pipeline.errors import ConfigError
 from pipeline.stage import Barrier, Column, register
 
@@ -73,7 +72,11 @@ class QualityEnsemble(Barrier):
         return tuple(c for c in self.score_columns if c.startswith("quality_"))
 
     def key_step(self) -> PipelineStep:
-        return _EnsembleKeys(self)
+        """(tokens, score per column) per document."""
+        def row(doc):
+            return (_tokens(doc), *(math.nan if (v := _score(doc, c)) is None else v for c in self.score_columns))
+
+        return KeyRows(self, row, len(self.score_columns) + 1)
 
     def cluster(self, tasks: int) -> dict:
         """Each score's token-weighted quantile edges (buckets - 1 of them) over every task's documents."""
@@ -115,27 +118,3 @@ class QualityEnsemble(Barrier):
         b = [self.bucket(c, _score(doc, c)) for c in self.score_columns]
         doc.metadata[self.column] = float(max(b) if self.combine == "max" else sum(b) / len(b))
         return True
-
-
-class _EnsembleKeys(PipelineStep):
-    """Barrier phase 1: (tokens, score per column) for every document of this task."""
-
-    type = "quality"
-
-    def __init__(self, stage: QualityEnsemble):
-        self.name = f"{stage.stage_name}:keys"
-        super().__init__()
-        self.stage = stage
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def run(self, data, rank: int = 0, world_size: int = 1):
-        values = array("d")
-        cols = self.stage.score_columns
-        for doc in data:
-            values.append(_tokens(doc))
-            values.extend(math.nan if (s := _score(doc, c)) is None else s for c in cols)
-            yield doc
-        rows = np.frombuffer(values, dtype=np.float64).reshape(-1, len(cols) + 1)
-        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: _save(tmp, rows))

@@ -470,7 +470,7 @@ def _validation_score(task: str, y: np.ndarray, p: np.ndarray) -> tuple[float, f
     return (float(spearmanr(y, p).statistic), err) if np.std(p) > 0 else None
 
 
-def _validate_fasttext(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[float | None]:
+def _validate_fasttext(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[tuple[float, float] | None]:
     """Runs in one fresh process (see _train_fasttext): each candidate trained and scored on the validation texts."""
     import fasttext
 
@@ -491,17 +491,11 @@ def _validate_fasttext(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> li
     return out
 
 
-def _validate_linear(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[float | None]:
+def _validate_linear(x_fit, y_fit, x_val, y_val, task, candidates, seed) -> list[tuple[float, float] | None]:
     from filters.quality import model_scores
 
-    out = []
-    with tempfile.TemporaryDirectory() as tmp:
-        for hp in candidates:
-            path = Path(tmp) / "candidate.joblib"
-            pipe = _fit_linear(x_fit, y_fit, task, hp, seed)
-            out.append(_validation_score(task, y_val, model_scores(pipe, "linear", task, x_val)))
-            path.unlink(missing_ok=True)
-    return out
+    return [_validation_score(task, y_val, model_scores(_fit_linear(x_fit, y_fit, task, hp, seed), "linear", task,
+                                                        x_val)) for hp in candidates]
 
 
 def _weak(metrics: dict, n_held: int) -> list[str]:

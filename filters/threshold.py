@@ -72,7 +72,12 @@ class ScoreFilter(Barrier):
 
     # -- barrier phases (top_fraction) -----------------------------------------------------------------
     def key_step(self) -> PipelineStep:
-        return _ScoreWriter(self)
+        """(score, id hash) per document: 16 bytes each."""
+        def row(doc):
+            score = _score(doc, self.score_column)
+            return (math.nan if score is None else score, float(_id_hash(doc.id)))
+
+        return KeyRows(self, row, 2)
 
     def cluster(self, tasks: int) -> dict:
         """Find the cut: the top ``top_fraction`` of documents with a score, by (score, id hash)."""
@@ -114,27 +119,27 @@ def _id_hash(doc_id: str) -> int:
     return xxhash.xxh64_intdigest(doc_id) >> 11  # 53 bits: exact in a float64
 
 
-class _ScoreWriter(PipelineStep):
-    """Barrier phase 1 for top_fraction: record (score, id hash) per document of this task."""
+class KeyRows(PipelineStep):
+    """Barrier phase 1, shared by barriers that decide on per-document numbers: ``row(doc)`` (a tuple of floats of
+    a fixed width) for every document of this task, saved as ``workdir/scores/<rank>.npy`` (one row a document)."""
 
     type = "threshold"
 
-    def __init__(self, stage: ScoreFilter):
+    def __init__(self, stage: Barrier, row, width: int):
         self.name = f"{stage.stage_name}:keys"
         super().__init__()
-        self.stage = stage
+        self.stage, self.row, self.width = stage, row, width
 
     def __repr__(self) -> str:
         return self.name
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        values = array("d")  # flat (score, id hash) pairs: 16 bytes a document
+        values = array("d")  # flat rows: 8 bytes a number
         for doc in data:
-            score = _score(doc, self.stage.score_column)
-            values.extend((math.nan if score is None else score, float(_id_hash(doc.id))))
+            values.extend(self.row(doc))
             yield doc
-        pairs = np.frombuffer(values, dtype=np.float64).reshape(-1, 2)
-        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: _save(tmp, pairs))
+        rows = np.frombuffer(values, dtype=np.float64).reshape(-1, self.width)
+        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: _save(tmp, rows))
 
 
 def _save(path: Path, array: np.ndarray) -> None:
