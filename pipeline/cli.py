@@ -436,6 +436,8 @@ def build_parser() -> argparse.ArgumentParser:
     qt.add_argument("--holdout", type=float, help="held-out fraction for evaluation (default 0.1)")
     qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
     qt.add_argument("--max-docs", dest="max_docs", type=int, help="read at most N documents per label set")
+    qt.add_argument("--tune", dest="tune", action="store_const", const=True,
+                    help="choose hyperparameters on a validation split (default for linear; fasttext: on request)")
     qt.add_argument("--no-tune", dest="tune", action="store_const", const=False,
                     help="use the base hyperparameters instead of choosing them on a validation split")
     qt.set_defaults(func=_cmd_quality_train)

@@ -76,7 +76,8 @@ def test_fasttext_balance_is_searched_for_imbalanced_classes(tmp_path):
     neg = [{"id": f"n{i}", "text": json.loads(line)["text"], "label": "bad"}
            for i, line in enumerate((ROOT / "configs" / "data" / "quality_negative.jsonl").open())]
     src = _write(tmp_path / "imb.jsonl", pos + neg)
-    train(str(tmp_path / "ft"), input=[src], label_field="label", positive_value="good", model="fasttext", holdout=0.2)
+    train(str(tmp_path / "ft"), input=[src], label_field="label", positive_value="good", model="fasttext", holdout=0.2,
+          tune=True)
     sel = json.loads((tmp_path / "ft" / "meta.json").read_text())["selection"]
     assert sel["tuned"] and {c["balance"] for c in sel["candidates"]} == {False, True}
     assert len(sel["candidates"]) == 16 and all(c["roc_auc"] is not None for c in sel["candidates"])

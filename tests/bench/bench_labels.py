@@ -48,6 +48,7 @@ def _auc(y, p) -> float:
 
 
 def _winnow(train_rows, test_texts, model: str, tmp: Path, task_field="label", tune=True) -> np.ndarray:
+    """Winnow's model with hyperparameters chosen by validation (fastText: ``--tune``, on request)."""
     from filters.quality import QualityModel
     from filters.quality_train import train
 
