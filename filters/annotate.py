@@ -9,8 +9,8 @@ answer. The default prompt is FineWeb-Edu's published additive 0-5 educational-v
 Output ``DIR/annotations/part-*.parquet``: ``id``, ``text``, ``score`` (float64; null when the answer has no
 score), ``answer`` (the model's raw answer), ``model``, ``prompt`` (its name), ``prompt_sha256``, ``attempts``.
 ``DIR/stats.json`` counts every document: ``annotated`` (``scored`` + ``unparseable``), ``already_annotated``
-(earlier runs), ``failed`` by reason (``http_<status>``, ``connection``, ``timeout``, ``bad_response``), and
-``duplicate_id``. Then ``winnow quality train --input 'DIR/annotations/*.parquet' --label-field score`` trains a
+(earlier runs), ``failed`` by reason (``http_<status>``, ``connection``, ``timeout``, ``bad_response``),
+``duplicate_id``, ``no_text`` (a row whose text is not a string) and, with ``sample``, ``sampled``. Then ``winnow quality train --input 'DIR/annotations/*.parquet' --label-field score`` trains a
 classifier on them (rows with a null score are skipped).
 
 Requests: HTTP 429, 5xx, timeouts and refused connections are retried with exponential backoff (honouring a
@@ -26,6 +26,7 @@ log line.
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import os
 import random
@@ -209,21 +210,47 @@ class _Parts:
         self.rows = []
 
 
-def _sample(docs: list[tuple[str, str]], n: int | None, seed: int) -> list[tuple[str, str]]:
-    """``n`` documents chosen by a hash of seed and id (the same ones on every rerun), in input order."""
-    if n is None or n >= len(docs):
-        return docs
-    keep = set(sorted(range(len(docs)), key=lambda i: xxhash.xxh64_intdigest(f"{seed}:{docs[i][0]}"))[:n])
-    return [d for i, d in enumerate(docs) if i in keep]
+def _documents(inputs: list[str]):
+    """(id, text or None where it is not a string) of every document, streamed file by file in sorted order; a
+    file without any document is a ConfigError naming it (as ``winnow quality train`` reads its input)."""
+    from pipeline.readers import DocumentReader
+    from pipeline.warc import resolve_inputs
+
+    files = resolve_inputs(inputs)
+    reader = DocumentReader(files)
+    for path in files:
+        n = 0
+        for doc in reader.read_file(path):
+            n += 1
+            yield doc.id, doc.text if isinstance(doc.text, str) else None
+        if not n:
+            raise ConfigError(f"{path}: no documents (the file is empty, or no row has a string 'text' field)")
+
+
+def _sample_ids(inputs: list[str], n: int, seed: int) -> set[str]:
+    """The ``n`` distinct ids with the smallest xxh64(seed:id): the same ones on every rerun, whatever the order.
+    One pass over the input holding ``n`` ids, not the documents."""
+    heap: list[tuple[int, str]] = []  # (-hash, id): the largest kept hash on top
+    seen: set[str] = set()
+    for doc_id, text in _documents(inputs):
+        if text is None or doc_id in seen:
+            continue
+        seen.add(doc_id)
+        item = (-xxhash.xxh64_intdigest(f"{seed}:{doc_id}"), doc_id)
+        if len(heap) < n:
+            heapq.heappush(heap, item)
+        elif item > heap[0]:
+            heapq.heapreplace(heap, item)
+    return {doc_id for _, doc_id in heap}
 
 
 def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: str = "fineweb_edu",
              sample: int | None = None, concurrency: int = 8, seed: int = 0, api_key_env: str = "OPENAI_API_KEY",
              max_chars: int = MAX_CHARS, retries: int = 4, timeout: float = 120.0, backoff: float = 0.5,
              flush_every: int = 32, progress=sys.stderr) -> dict:
-    """Annotate documents (see the module docstring); returns the run's stats (also in ``DIR/stats.json``)."""
-    from filters.quality_train import read_labelled
-
+    """Annotate documents (see the module docstring); returns the run's stats (also in ``DIR/stats.json``).
+    The input is streamed (with ``sample``, read twice: the sample's ids first), so its size is not bounded by
+    memory; only ids are held."""
     if concurrency < 1:
         raise ConfigError(f"--concurrency: expected 1 or more, got {concurrency}")
     if sample is not None and sample < 1:
@@ -234,22 +261,30 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
     client = Client(chat_url(endpoint), model, os.environ.get(api_key_env) or None, timeout=timeout,
                     retries=retries, backoff=backoff)
     out = Path(output)
-    docs, _ = read_labelled(inputs)
-    seen: set[str] = set()
-    unique: list[tuple[str, str]] = []
-    stats = {"documents": len(docs), "duplicate_id": 0, "already_annotated": 0, "annotated": 0, "scored": 0,
-             "unparseable": 0, "failed": {}, "requests": 0}
-    for d in docs:
-        if d["id"] in seen:
-            stats["duplicate_id"] += 1
-            continue
-        seen.add(d["id"])
-        unique.append((d["id"], d["text"]))
-    chosen = _sample(unique, sample, seed)
-    stats["sampled"] = len(chosen)
+    chosen = _sample_ids(inputs, sample, seed) if sample is not None else None
     done = _done_ids(out)
-    todo = [d for d in chosen if d[0] not in done]
-    stats["already_annotated"] = len(chosen) - len(todo)
+    stats = {"documents": 0, "no_text": 0, "duplicate_id": 0, "sampled": 0, "already_annotated": 0, "annotated": 0, "scored": 0,
+             "unparseable": 0, "failed": {}, "requests": 0}
+
+    def todo():  # streamed: the documents are read as requests are sent, never all held at once
+        seen: set[str] = set()
+        for doc_id, text in _documents(inputs):
+            stats["documents"] += 1
+            if text is None:
+                stats["no_text"] += 1
+                continue
+            if doc_id in seen:
+                stats["duplicate_id"] += 1
+                continue
+            seen.add(doc_id)
+            if chosen is not None and doc_id not in chosen:
+                continue
+            stats["sampled"] += 1
+            if doc_id in done:
+                stats["already_annotated"] += 1
+                continue
+            yield doc_id, text
+
     sha = hashlib.sha256(template.encode()).hexdigest()
     parts = _Parts(out, flush_every)
     last_report = time.monotonic()
@@ -261,7 +296,7 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
     try:
         with ThreadPoolExecutor(max_workers=concurrency) as pool:
             pending = set()
-            it = iter(todo)
+            it = todo()
             while True:
                 while len(pending) < 2 * concurrency:  # bounded: at most `concurrency` requests in flight
                     nxt = next(it, None)
@@ -285,7 +320,7 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
                                "prompt": name, "prompt_sha256": sha, "attempts": attempts})
                 if progress is not None and time.monotonic() - last_report > 5:
                     last_report = time.monotonic()
-                    print(f"annotate: {stats['annotated']}/{len(todo)} annotated, "
+                    print(f"annotate: {stats['documents']} documents read, {stats['annotated']} annotated, "
                           f"{sum(stats['failed'].values())} failed", file=progress, flush=True)
     finally:
         parts.flush()

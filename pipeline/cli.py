@@ -215,8 +215,9 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
     meta = json.loads((Path(opts["output"]) / "meta.json").read_text())
     sel = meta["selection"]
     if sel.get("tuned"):
-        print(f"hyperparameters chosen on {sel['validation_docs']} validation documents from {len(sel['candidates'])} "
-              f"candidates: {json.dumps(sel['chosen'])} ({sel['metric']} {sel['chosen_score'][sel['metric']]})")
+        print(f"hyperparameters chosen by {sel['folds']}-fold validation ({sel['validation_docs']} validation "
+              f"documents) from {len(sel['candidates'])} candidates: {json.dumps(sel['chosen'])} (mean "
+              f"{sel['metric']} {sel['chosen_score'][sel['metric']]})")
     else:
         print(f"hyperparameters not searched: {sel.get('why', 'tune is off')}")
     headline = {k: (round(v, 4) if isinstance(v, float) else v) for k, v in metrics.items()
@@ -437,9 +438,9 @@ def build_parser() -> argparse.ArgumentParser:
     qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
     qt.add_argument("--max-docs", dest="max_docs", type=int, help="read at most N documents per label set")
     qt.add_argument("--tune", dest="tune", action="store_const", const=True,
-                    help="choose hyperparameters on a validation split (default for linear; fasttext: on request)")
+                    help="choose hyperparameters by 3-fold cross-validation on the training documents (the default)")
     qt.add_argument("--no-tune", dest="tune", action="store_const", const=False,
-                    help="use the base hyperparameters instead of choosing them on a validation split")
+                    help="use the base hyperparameters instead of choosing them by cross-validation")
     qt.set_defaults(func=_cmd_quality_train)
     qs = qsub.add_parser("score", help="write a quality_<name> score into every document (drops nothing)",
                          description="Score existing documents with a trained model (quality_score_v1): every "

@@ -143,3 +143,21 @@ def test_a_model_trained_on_the_annotations_ranks_held_out_documents_by_the_rule
     metrics = train(str(tmp_path / "model"), input=[str(out / "annotations" / "*.parquet")], label_field="score",
                     model="linear", holdout=0.25)
     assert metrics["task"] == "regress" and metrics["spearman"] >= 0.7, metrics["spearman"]
+
+
+def test_sample_is_the_same_documents_whatever_the_file_order(tmp_path):
+    rows = _docs(tmp_path / "docs.jsonl", 30, duplicate=True)
+    shuffled = tmp_path / "other" / "docs.jsonl"
+    shuffled.parent.mkdir()
+    mixed = rows[:]
+    random.Random(3).shuffle(mixed)
+    shuffled.write_text("".join(json.dumps(r) + "\n" for r in mixed))
+    with FakeLLM() as llm:
+        a = annotate([str(tmp_path / "docs.jsonl")], llm.url, "m", str(tmp_path / "a"), sample=7, progress=None)
+        b = annotate([str(shuffled)], llm.url, "m", str(tmp_path / "b"), sample=7, progress=None)
+        again = annotate([str(tmp_path / "docs.jsonl")], llm.url, "m", str(tmp_path / "a"), sample=7, progress=None)
+        n_requests = len(llm.requests)
+    ids_a = {r["id"] for r in _annotations(tmp_path / "a")}
+    assert len(ids_a) == 7 and ids_a == {r["id"] for r in _annotations(tmp_path / "b")}
+    assert a["documents"] == 31 and a["duplicate_id"] == 1 and a["sampled"] == 7 and a["annotated"] == 7
+    assert b["sampled"] == 7 and again["already_annotated"] == 7 and again["requests"] == 0 and n_requests == 14

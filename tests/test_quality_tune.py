@@ -40,15 +40,15 @@ def test_selection_is_recorded_and_user_values_are_not_searched(tmp_path):
 
 def test_near_chance_labels_are_a_loud_warning(tmp_path, capsys):
     rng = random.Random(0)
-    rows = [{"id": f"r{i}", "text": BASE[i % len(BASE)], "label": rng.choice(["good", "bad"])} for i in range(400)]
-    src = _write(tmp_path / "random.jsonl", rows)
-    m = train(str(tmp_path / "m"), input=[src], label_field="label", positive_value="good", model="linear", holdout=0.3)
+    rows = [{"id": f"r{i}", "text": BASE[i % len(BASE)], "label": rng.choice(["good", "bad"])} for i in range(600)]
+    src = _write(tmp_path / "random.jsonl", rows)  # random labels: ROC AUC on 300 held out is 0.5 +- 0.035
+    m = train(str(tmp_path / "m"), input=[src], label_field="label", positive_value="good", model="linear", holdout=0.5)
     assert m["roc_auc"] < 0.6 and m["warnings"] and "near chance" in m["warnings"][0]
     assert json.loads((tmp_path / "m" / "metrics.json").read_text())["warnings"] == m["warnings"]
     from pipeline.cli import main
 
     assert main(["quality", "train", "--input", src, "--label-field", "label", "--positive-value", "good",
-                 "--model", "linear", "--holdout", "0.3", "--output", str(tmp_path / "cli")]) == 0
+                 "--model", "linear", "--holdout", "0.5", "--output", str(tmp_path / "cli")]) == 0
     assert "winnow: warning: held-out ROC AUC" in capsys.readouterr().err
 
 
@@ -76,8 +76,23 @@ def test_fasttext_balance_is_searched_for_imbalanced_classes(tmp_path):
     neg = [{"id": f"n{i}", "text": json.loads(line)["text"], "label": "bad"}
            for i, line in enumerate((ROOT / "configs" / "data" / "quality_negative.jsonl").open())]
     src = _write(tmp_path / "imb.jsonl", pos + neg)
-    train(str(tmp_path / "ft"), input=[src], label_field="label", positive_value="good", model="fasttext", holdout=0.2,
-          tune=True)
-    sel = json.loads((tmp_path / "ft" / "meta.json").read_text())["selection"]
+    train(str(tmp_path / "ft"), input=[src], label_field="label", positive_value="good", model="fasttext", holdout=0.2)
+    meta = json.loads((tmp_path / "ft" / "meta.json").read_text())
+    sel = meta["selection"]
     assert sel["tuned"] and {c["balance"] for c in sel["candidates"]} == {False, True}
-    assert len(sel["candidates"]) == 16 and all(c["roc_auc"] is not None for c in sel["candidates"])
+    assert len(sel["candidates"]) == 8 and all(c["roc_auc"] is not None for c in sel["candidates"])
+    assert sel["folds"] == 3 and sel["validation_docs"] == meta["counts"]["train"]  # each validated once
+
+
+def test_folds_cover_every_document_once_and_follow_the_holdout_rule(monkeypatch):
+    import filters.quality_train as qt
+    from pipeline.holdout import in_holdout
+
+    docs = [{"id": f"d{i}"} for i in range(3000)]
+    fold, evaluated = qt._folds(docs, seed=4)
+    assert evaluated == [0, 1, 2] and set(fold) == {0, 1, 2}
+    assert all(800 < (fold == k).sum() < 1200 for k in range(3))
+    monkeypatch.setattr(qt, "CV_MAX_DOCS", 1000)  # a large set: one validation fifth, the holdout rule's
+    fold, evaluated = qt._folds(docs, seed=4)
+    assert evaluated == [0]
+    assert [f == 0 for f in fold] == [in_holdout(f"validation:{d['id']}", seed=4, fraction=0.2) for d in docs]

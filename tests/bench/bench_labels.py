@@ -48,7 +48,8 @@ def _auc(y, p) -> float:
 
 
 def _winnow(train_rows, test_texts, model: str, tmp: Path, task_field="label", tune=True) -> np.ndarray:
-    """Winnow's model with hyperparameters chosen by validation (fastText: ``--tune``, on request)."""
+    """Winnow's model with hyperparameters chosen by cross-validation (the default) or, ``tune=False``, its base
+    values."""
     from filters.quality import QualityModel
     from filters.quality_train import train
 
