@@ -39,6 +39,18 @@ not text, and absent or formatted differently in copies), HumanEval's ``test``
 harness (boilerplate shared by every item, not what a model is asked to
 produce) and ``entry_point`` (one word).
 
+Template contamination (``template``: ``auto`` by default, ``on``, ``off``): a benchmark item rewritten with
+other numbers, names or amounts ("almost identical problems") shares few exact 13-grams with the original. Items
+that hold a number (``auto``; every item with ``on``) are also indexed as templates (:func:`template_words`):
+numbers (digit words and number words) become ``#`` and capitalised words ``@``, and a template 13-gram is kept
+only when it holds at least one and at most ``ngram // 2`` placeholders, so at least 7 literal words must agree
+in their places. A document matched by templates only is dropped with reason ``decontam_template`` (stat
+``template_<benchmark>``), apart from exact matches (``decontam_contaminated``); ``decontam_match`` says which.
+Measured: 200 GSM8K items with every number and number word changed and every name swapped, planted in real
+documents: 200/200 questions and 200/200 question-plus-solution copies removed (without templates 107 and 130);
+0 of the 20,048 clean documents of ``../shared/data/domains`` removed; one process, 1,363 against 1,696
+documents per CPU-second with templates off (same run, all the domains' documents).
+
 ``decontam_v1`` in ``mode: drop`` (default) drops a contaminated document with
 reason ``decontam_contaminated`` (so it lands in ``removed/``); in ``mode: mask``
 the document keeps its place and each matching span of its original text
@@ -149,6 +161,33 @@ def normalize_words(text: str) -> list[str]:
 
 
 # --- benchmark files ----------------------------------------------------------------------------------------------
+
+
+# Template matching: a number becomes NUMBER and a capitalised word NAME, so an item rewritten with other numbers
+# and names ("Natalia sold 48 clips in April" -> "Maria sold 52 clips in May") still matches. Neither can be a
+# normalised word (words are letters, digits and marks only).
+NUMBER, NAME = "#", "@"
+
+
+_NUMBER_WORDS = frozenset(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen sixteen "
+    "seventeen eighteen nineteen twenty thirty forty fifty sixty seventy eighty ninety hundred thousand million "
+    "billion".split())
+
+
+def _shape(word: str, text: str, start: int) -> str:
+    """A normalised word as template matching sees it: NUMBER (it starts or ends with a digit, or is a number
+    word: "three" -> "five"), NAME (its first character in ``text`` is upper case), or the word itself."""
+    if word[0].isdigit() or word[-1].isdigit() or word in _NUMBER_WORDS:
+        return NUMBER
+    if text[start].isupper():
+        return NAME
+    return word
+
+
+def template_words(text: str) -> list[str]:
+    """The normalised words of ``text`` with numbers as NUMBER and capitalised words as NAME."""
+    return [_shape(w, text, start) for w, start, _ in iter_words(text)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -437,11 +476,19 @@ def load_benchmarks(paths: list[str]) -> list[BenchmarkItem]:
 class DecontamIndex:
     """Hashes of every benchmark n-gram -> the first item containing it, and the lookup over a document's words."""
 
-    def __init__(self, items: list[BenchmarkItem], ngram: int = 13, min_item_words: int = 8):
+    def __init__(self, items: list[BenchmarkItem], ngram: int = 13, min_item_words: int = 8,
+                 template: str = "auto", template_max_shapes: int | None = None):
         self.ngram = ngram
         self.min_item_words = min_item_words
         self.items = items
         self.grams: dict[int, int] = {}  # ngram_hash -> index into items
+        # Template n-grams (see template_words) of items that hold a number (template "auto") or of every item
+        # ("on"): only windows with at least one NUMBER/NAME (the others are in grams already) and at most
+        # template_max_shapes of them, so at least ngram - max literal words in their places must agree.
+        self.template = template
+        self.template_max_shapes = ngram // 2 if template_max_shapes is None else template_max_shapes
+        self.tgrams: dict[int, int] = {}
+        self.tvocab: set[str] = {NUMBER, NAME}
         # Items shorter than ngram are matched whole: per length k, the first words of such items, so a
         # k-gram is only hashed where it can start one.
         self.short_heads: dict[int, set[str]] = {}
@@ -466,17 +513,45 @@ class DecontamIndex:
             for w in islice(words, ngram - 1, None):
                 window.append(w)
                 self.grams.setdefault(ngram_hash(" ".join(window)), i)
+            if template == "on" or (template == "auto" and any(w[0].isdigit() for w in words)):
+                self._add_template(i, template_words(item.text))
+        self.template_items = len(set(self.tgrams.values()))
         self._short = sorted(self.short_heads.items())
+
+    def _add_template(self, i: int, shapes: list[str]) -> None:
+        n, most = self.ngram, self.template_max_shapes
+        for k in range(len(shapes) - n + 1):
+            window = shapes[k:k + n]
+            placeholders = sum(1 for w in window if w in (NUMBER, NAME))
+            if 0 < placeholders <= most:
+                self.tgrams.setdefault(ngram_hash(" ".join(window)), i)
+                self.tvocab.update(window)
 
     def __len__(self) -> int:
         return len(self.grams)
 
-    def matches(self, text: str) -> Iterator[tuple[int, int, int]]:
-        """(item index, start char, end char) of every indexed n-gram in ``text``, streaming over its words."""
+    def matches(self, text: str) -> Iterator[tuple[int, int, int, bool]]:
+        """(item index, start char, end char, template) of every indexed n-gram in ``text``, streaming over its
+        words once; ``template`` is True for a match of a template n-gram only (numbers and names aside)."""
         n, grams, short, vocab = self.ngram, self.grams, self._short, self.vocab
+        tgrams, tvocab = self.tgrams, self.tvocab
         words: deque[str] = deque(maxlen=n)
         starts: deque[int] = deque(maxlen=n)
+        shapes: deque[str] = deque(maxlen=n)
+        tstarts: deque[int] = deque(maxlen=n)
         for w, start, end in iter_words(text):
+            if tgrams:
+                shape = _shape(w, text, start)
+                if shape in tvocab:
+                    shapes.append(shape)
+                    tstarts.append(start)
+                    if len(shapes) == n:
+                        hit = tgrams.get(ngram_hash(" ".join(shapes)))
+                        if hit is not None:
+                            yield hit, tstarts[0], end, True
+                elif shapes:
+                    shapes.clear()
+                    tstarts.clear()
             if w not in vocab:
                 if words:
                     words.clear()
@@ -488,14 +563,14 @@ class DecontamIndex:
             if size == n:
                 hit = grams.get(ngram_hash(" ".join(words)))
                 if hit is not None:
-                    yield hit, starts[0], end
+                    yield hit, starts[0], end, False
             for k, heads in short:
                 if k > size:
                     break
                 if words[size - k] in heads:
                     hit = grams.get(ngram_hash(" ".join(islice(words, size - k, size))))
                     if hit is not None:
-                        yield hit, starts[size - k], end
+                        yield hit, starts[size - k], end, False
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -509,6 +584,7 @@ def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 _MODES = ("drop", "mask")
+_TEMPLATE = ("auto", "on", "off")
 
 
 @register("decontam_v1")
@@ -525,12 +601,16 @@ class Decontaminate(Stage):
     ``force``: index JSON/parquet files whose records hold only plain text (no
     question/choices/answer field); without it such a file is an error, since
     it is most likely training data given as a benchmark by mistake.
+    ``template``: ``auto`` (items holding a number), ``on`` or ``off``: also match
+    items rewritten with other numbers and names (reason ``decontam_template``;
+    see the module docstring).
     """
 
     columns = (
         Column("decontam_benchmark", pa.string(), "benchmark whose item shares the most n-grams with the document"),
         Column("decontam_item", pa.string(), "id of that benchmark item"),
         Column("decontam_ngrams", pa.int64(), "n-grams the document shares with benchmark items"),
+        Column("decontam_match", pa.string(), "exact (normalised n-grams) or template (numbers and names aside)"),
     )
 
     name = "decontam"
@@ -543,9 +623,15 @@ class Decontaminate(Stage):
         min_item_words: int = 8,
         mask: str = "[MASKED]",
         force: bool = False,
+        template: str | bool = "auto",
         exclusion_writer=None,
     ):
         super().__init__(exclusion_writer)
+        template = {True: "on", False: "off"}.get(template, template)
+        if template not in _TEMPLATE:
+            raise ConfigError(f"stages.decontam_v1.template: {template!r} is not one of {', '.join(_TEMPLATE)} "
+                              "(or true/false)")
+        self.template = template
         if mode not in _MODES:
             raise ConfigError(f"stages.decontam_v1.mode: {mode!r} is not one of {', '.join(_MODES)}")
         if not isinstance(ngram, int) or ngram < 1:
@@ -575,33 +661,37 @@ class Decontaminate(Stage):
     def index(self) -> DecontamIndex:
         if self._index is None:
             items = [it for name, path in self.benchmark_files for it in load_benchmark_file(name, path)]
-            self._index = DecontamIndex(items, self.ngram, self.min_item_words)
+            self._index = DecontamIndex(items, self.ngram, self.min_item_words, self.template)
             logger.info(
                 f"decontam: {len(self._index)} {self.ngram}-grams from {len(items)} benchmark items "
                 f"({dict(self._index.items_per_benchmark)}); {self._index.short_items} matched whole, "
-                f"{self._index.skipped_items} under {self.min_item_words} words not indexed"
+                f"{self._index.skipped_items} under {self.min_item_words} words not indexed; "
+                f"{len(self._index.tgrams)} template {self.ngram}-grams of {self._index.template_items} items"
             )
         return self._index
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         index = self.index
         text = doc.text or ""
-        hits = Counter()
+        hits, thits = Counter(), Counter()
         spans: list[tuple[int, int]] = []
         want_spans = self.mode == "mask"
-        for item, start, end in index.matches(text):
-            hits[item] += 1
+        for item, start, end, template in index.matches(text):
+            (thits if template else hits)[item] += 1
             if want_spans:
                 spans.append((start, end))
-        if not hits:
+        if not hits and not thits:
             return True
-        top = index.items[hits.most_common(1)[0][0]]
+        kind = "contaminated" if hits else "template"  # an exact match wins: it is the stronger evidence
+        found = hits or thits
+        top = index.items[found.most_common(1)[0][0]]
         doc.metadata["decontam_benchmark"] = top.benchmark
         doc.metadata["decontam_item"] = top.item_id
-        doc.metadata["decontam_ngrams"] = sum(hits.values())
-        self.stat_update(f"contaminated_{top.benchmark}")
+        doc.metadata["decontam_ngrams"] = sum(found.values())
+        doc.metadata["decontam_match"] = "exact" if hits else "template"
+        self.stat_update(f"{kind}_{top.benchmark}")
         if self.mode == "drop":
-            return self.drop("contaminated")
+            return self.drop(kind)
         merged = _merge(spans)
         self.stat_update("masked_spans", value=len(merged))
         pieces, pos = [], 0

@@ -162,7 +162,8 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
 
 
 def _cmd_decontam(args: argparse.Namespace) -> int:
-    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode, "force": args.force}
+    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode, "force": args.force,
+              "template": args.template}
     cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
@@ -404,6 +405,9 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--mode", choices=["drop", "mask"], default="drop")
     dc.add_argument("--force", action="store_true",
                     help="index files that hold only plain text (no question/answer fields) as benchmarks")
+    dc.add_argument("--template", choices=["auto", "on", "off"], default="auto",
+                    help="also match items rewritten with other numbers and names (reason decontam_template): "
+                    "auto (default) for items that hold a number, on for every item, off")
     dc.set_defaults(func=_cmd_decontam)
 
     ap = sub.add_parser("apply", help="run any one registered stage on existing documents",
