@@ -51,7 +51,7 @@ def test_columns_are_the_contract_with_nulls(demo_run):
     docs = pq.read_table(next((out / "documents").glob("*.parquet")))
     # the core, then the columns the demo's stages declare, in stage order (license_v1, dedup, decontam, pii,
     # the demo classifier); score_filter_v1 reads quality_demo
-    declared = ["license_source", "dup_of", "decontam_benchmark", "decontam_item", "decontam_ngrams",
+    declared = ["license_source", "dup_of", "decontam_benchmark", "decontam_item", "decontam_ngrams", "decontam_match",
                 "pii_email", "pii_phone", "pii_ip", "pii_card", "quality_demo"]
     assert docs.schema.names == [c for c, _ in DOC_COLUMNS] + declared
     assert str(docs.schema.field("pii_email").type) == "int64" and str(docs.schema.field("quality_demo").type) == "double"
