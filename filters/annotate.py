@@ -44,6 +44,7 @@ import pyarrow.parquet as pq
 import xxhash
 
 from pipeline.errors import ConfigError
+from pipeline.urls import chat_url
 
 FINEWEB_EDU_PROMPT = """Below is an extract from a web page. Evaluate whether the page has a high educational \
 value and could be useful in an educational setting for teaching from primary school to grade school levels using \
@@ -98,14 +99,6 @@ def load_prompt(spec: str) -> tuple[str, str]:
     if "{text}" not in template:
         raise ConfigError(f"--prompt {spec}: the file has no {{text}} placeholder for the document")
     return path.stem, template
-
-
-def chat_url(endpoint: str) -> str:
-    """``http://host:8000/v1`` (or the full ``.../chat/completions``) -> the chat completions URL."""
-    if not re.match(r"https?://", endpoint):
-        raise ConfigError(f"--endpoint: {endpoint!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
-    e = endpoint.rstrip("/")
-    return e if e.endswith("/chat/completions") else e + "/chat/completions"
 
 
 class RequestFailed(Exception):
@@ -211,20 +204,10 @@ class _Parts:
 
 
 def _documents(inputs: list[str]):
-    """(id, text or None where it is not a string) of every document, streamed file by file in sorted order; a
-    file without any document is a ConfigError naming it (as ``winnow quality train`` reads its input)."""
-    from pipeline.readers import DocumentReader
-    from pipeline.warc import resolve_inputs
+    """(id, text or None) of every input document, streamed (:func:`filters.quality_train.iter_texts`)."""
+    from filters.quality_train import iter_texts
 
-    files = resolve_inputs(inputs)
-    reader = DocumentReader(files)
-    for path in files:
-        n = 0
-        for doc in reader.read_file(path):
-            n += 1
-            yield doc.id, doc.text if isinstance(doc.text, str) else None
-        if not n:
-            raise ConfigError(f"{path}: no documents (the file is empty, or no row has a string 'text' field)")
+    return ((doc.id, text) for _, doc, text in iter_texts(inputs))
 
 
 def _sample_ids(inputs: list[str], n: int, seed: int) -> set[str]:

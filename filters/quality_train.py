@@ -51,7 +51,7 @@ from filters.quality import MAX_CHARS, QualityModel, _log_length, file_sha256, n
 from filters.quality_plots import calibration_plot
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.holdout import RULE as HOLDOUT_RULE
-from pipeline.holdout import in_holdout
+from pipeline.holdout import fold_of, in_holdout
 from pipeline.readers import DocumentReader
 from pipeline.warc import resolve_inputs
 
@@ -98,32 +98,42 @@ def read_labelled(
     which no document has the field is a ConfigError naming file and field; single documents without it
     (or, with ``label_field``, without a label) are skipped. ``max_docs`` stops reading after that many.
     """
-    files = resolve_inputs(globs)
-    reader = DocumentReader(files)
     out: list[dict] = []
     sizes: dict[str, int] = {}
+    for path, doc, text in iter_texts(globs, text_field):
+        if path not in sizes:
+            sizes[path] = _size(path)
+        if text is None:
+            continue
+        item = {"id": doc.id, "text": text}
+        if label_field is not None:
+            if doc.metadata.get(label_field) is None:
+                continue
+            item["label"] = doc.metadata[label_field]
+        out.append(item)
+        if max_docs is not None and len(out) >= max_docs:
+            return out, sizes
+    return out, sizes
+
+
+def iter_texts(globs: list[str], text_field: str = "text"):
+    """(file, document, its training text or None where the field is not a string) of every document, streamed
+    file by file in sorted order. A file with no documents, or in which no document has the field, is a
+    ConfigError naming file and field (raised when the reader reaches its end)."""
+    files = resolve_inputs(globs)
+    reader = DocumentReader(files)
     for path in files:
-        sizes[path] = _size(path)
         n_docs = n_text = 0
         for doc in reader.read_file(path):
             n_docs += 1
             text = doc.text if text_field == "text" else doc.metadata.get(text_field)
-            if not isinstance(text, str):
-                continue
-            n_text += 1
-            item = {"id": doc.id, "text": text}
-            if label_field is not None:
-                if doc.metadata.get(label_field) is None:
-                    continue
-                item["label"] = doc.metadata[label_field]
-            out.append(item)
-            if max_docs is not None and len(out) >= max_docs:
-                return out, sizes
+            text = text if isinstance(text, str) else None
+            n_text += text is not None
+            yield path, doc, text
         if not n_docs:
             raise ConfigError(f"{path}: no documents (the file is empty, or no row has a string 'text' field)")
         if not n_text:
             raise ConfigError(f"{path}: no document has the text field {text_field!r} (set --text-field)")
-    return out, sizes
 
 
 def _size(path: str) -> int:
@@ -425,11 +435,11 @@ def _candidates(model: str, task: str, fixed: set[str]) -> list[dict]:
 def _folds(train_docs: list[dict], seed: int) -> tuple[np.ndarray, list[int]]:
     """(each document's validation fold, the folds evaluated): ``CV_FOLDS`` folds, all evaluated, for up to
     ``CV_MAX_DOCS`` training documents; above that one fifth (fold 0 of 5), as training a grid K times over
-    costs more than it helps there. The fold reads only the id and seed (xxh64, as
-    :func:`pipeline.holdout.in_holdout`: fold 0 of 5 is ``in_holdout(f"validation:{id}", fraction=0.2)``)."""
+    costs more than it helps there. The fold reads only the id and seed (:func:`pipeline.holdout.fold_of` of
+    ``validation:<id>``, a salt apart from the held-out split)."""
     small = len(train_docs) <= CV_MAX_DOCS
     k = CV_FOLDS if small else round(1 / VALIDATION)
-    fold = np.array([xxhash.xxh64_intdigest(f"{seed}:validation:{d['id']}") * k >> 64 for d in train_docs])
+    fold = np.array([fold_of(f"validation:{d['id']}", seed=seed, folds=k) for d in train_docs])
     return fold, list(range(k)) if small else [0]
 
 

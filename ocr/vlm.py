@@ -27,6 +27,8 @@ import time
 import urllib.error
 import urllib.request
 
+from pipeline.urls import chat_url
+
 PROMPT = (
     "Attached is one page of a document that you must process. Just return the plain text representation of "
     "this document as if you were reading it naturally. Convert equations to LaTeX and tables to HTML.\n"
@@ -40,16 +42,6 @@ _FRONT = re.compile(r"\A\s*---\s*\n(.*?)\n---\s*\n?", re.DOTALL)
 
 class VlmError(RuntimeError):
     """The endpoint did not give a usable answer after the retries."""
-
-
-def chat_url(url: str) -> str:
-    """``http://host:8000``, ``.../v1`` or ``.../v1/chat/completions`` -> the chat completions URL."""
-    url = url.rstrip("/")
-    if url.endswith("/chat/completions"):
-        return url
-    if url.endswith("/v1"):
-        return url + "/chat/completions"
-    return url + "/v1/chat/completions"
 
 
 def parse_reply(content: str) -> tuple[str, dict]:

@@ -34,3 +34,9 @@ def in_holdout(doc_id: str, *, seed: int, fraction: float) -> bool:
     without any error.
     """
     return xxhash.xxh64_intdigest(f"{seed}:{doc_id}") < fraction * 2**64
+
+
+def fold_of(doc_id: str, *, seed: int, folds: int) -> int:
+    """Which of ``folds`` equal hash ranges ``doc_id`` falls in under ``seed`` (0..folds-1), by the same hash as
+    :func:`in_holdout`: fold 0 of 5 is exactly ``in_holdout(doc_id, seed=seed, fraction=0.2)``'s held-out part."""
+    return xxhash.xxh64_intdigest(f"{seed}:{doc_id}") * folds >> 64

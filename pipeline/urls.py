@@ -40,3 +40,16 @@ def url_key(url: str | None) -> str | None:
     url = _SCHEME.sub("", url.strip().split("#", 1)[0])
     host, sep, rest = url.partition("/")
     return ((normalise_host(host) or "") + sep + rest).rstrip("/") or None
+
+
+def chat_url(endpoint: str) -> str:
+    """An OpenAI-compatible server's address -> its chat completions URL: ``http://host:8000``, ``.../v1`` or the
+    full ``.../v1/chat/completions``. A ConfigError when it is not an http(s) URL."""
+    from pipeline.errors import ConfigError
+
+    if not re.match(r"https?://", endpoint):
+        raise ConfigError(f"endpoint {endpoint!r} is not an http(s) URL (e.g. http://127.0.0.1:8000/v1)")
+    url = endpoint.rstrip("/")
+    if url.endswith("/chat/completions"):
+        return url
+    return url + ("/chat/completions" if url.endswith("/v1") else "/v1/chat/completions")

@@ -14,7 +14,8 @@ import time
 import pyarrow.parquet as pq
 import pytest
 
-from filters.annotate import annotate, chat_url, load_prompt, parse_score
+from filters.annotate import annotate, load_prompt, parse_score
+from pipeline.urls import chat_url
 from pipeline.errors import ConfigError
 from tests.conftest import ROOT
 from tests.fake_llm import SUBJECT_WORDS, FakeLLM, grade

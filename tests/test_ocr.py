@@ -19,7 +19,8 @@ from ocr.extract import PageExtractor, PdfOptions, parse_pages
 from ocr.metrics import cer, levenshtein, normalise
 from ocr.textlayer import find_gutters, page_blocks, page_text
 from ocr.triage import plausibility, triage_page, triage_text
-from ocr.vlm import VlmClient, VlmError, chat_url, parse_reply
+from ocr.vlm import VlmClient, VlmError, parse_reply
+from pipeline.urls import chat_url
 from tests.conftest import shared_data
 
 
