@@ -1,46 +1,35 @@
-"""HTML -> main text: trafilatura's own extractor in balanced mode, without its fallback chain.
+"""HTML -> main text: one lxml parse and a learned keep/drop per text block, trafilatura where that cannot decide.
 
-Choice, by measurement (tests/bench/bench_extract.py and the candidates below;
-2-CPU dev box, one process, same pages for every candidate, ``time.process_time``).
-"Snippet" is trafilatura's own evaluation: on 82 pages of ``trafilatura-eval/cache``
-with ground-truth snippets from its ``tests/evaldata.py``, a kept 'with' snippet is
-a TP, a missed one an FN, a kept 'without' snippet an FP. "Agree" is the 4-gram
-shingle F1 against the reference's output on 200 ``trafilatura-eval/eval`` pages
-(closeness to the reference, not correctness: no human text exists for those).
-"Reference" is how datatrove calls trafilatura:
-``extract(html, favor_precision=True, include_comments=False, deduplicate=True)``.
+``html_to_text(html, url)`` is the entry point. Its default path is :mod:`pipeline.extract_dom`:
+the page is parsed once, cut into text segments at block boundaries, and a small gradient-boosted
+tree model over cheap structural features (link density, tag, boilerplate/content class words of
+the ancestors, the densest text container, neighbours...) keeps or drops each one. The model is
+trained by :mod:`pipeline.extract_train` on the 990 real pages of the shared trafilatura evaluation
+set, labelled by their human ``with``/``without`` snippets, with trafilatura's own output as a weak
+teacher for the other segments. Pages lxml cannot parse, and pages with text of which the model
+keeps nothing, go to trafilatura (1 of 990 pages). ``extractor="trafilatura"`` uses trafilatura
+alone, configured as before (balanced mode without its readability/jusText fallback chain).
 
-    candidate                                  snippet P/R/F1       agree  pages/CPU-s  vs ref
-    datatrove reference (with fallbacks)       0.933/0.899/0.916    1.000      60-68    1.0x
-    no_fallback, balanced        <- chosen     0.913/0.917/0.915    0.925    137-179    2.3-2.6x
-    no_fallback, favor_precision               0.918/0.876/0.897    0.954    128-159    2.2x
-    no_fallback, favor_recall                  0.905/0.917/0.911      -        173      2.5x
-    trafilatura defaults (with fallbacks)      0.932/0.936/0.934    0.963      83-107   1.4-1.6x
-    no_fallback, then the full reference where
-      a resiliparse length check says the
-      fallback would matter ("gated hybrid")   0.928/0.885/0.906    0.988     89-108    1.5x
-    resiliparse main_content=True              0.694/0.894/0.782    0.791    860-900     14x
-    resiliparse main_content, no comments,
-      block formatting, no post meta           0.771/0.881/0.822    0.823  1020-1060     16x
-    same + CSS skip-list built from
-      trafilatura's discard XPaths             0.807/0.748/0.776    0.787    760-830     12x
+Measured (tests/bench/bench_extract.py: the 990 pages, one process, ``time.process_time``, two
+alternating rounds; snippet P/R/F1 as trafilatura's evaluation counts it, shingle the same over the
+snippets' word 4-grams; the model's scores are 5-fold cross-validated with folds by page, its
+in-sample scores are higher and not quoted):
 
-Why this one: it matches the reference's snippet F1 (0.915 against 0.916: a
-little less precision, more recall) at 2.3-2.6x its speed. Most of the
-reference's cost is readability-lxml and jusText, which it runs on every page
-though they rarely change the result; of what is left, about a third is
-trafilatura's XPath pruning and an eighth lxml parsing. Resiliparse is 14-16x
-faster but keeps boilerplate (snippet precision 0.69-0.81 against 0.93) and
-neither its options, a CSS skip-list nor line filtering closed the gap.
-Pre-cleaning the DOM with resiliparse before trafilatura made it slower, and a
-regex pre-strip of scripts and styles saved nothing. The issue's target (F1 0.95
-at 3x) is not met by the extractor alone; the pipeline reaches its 3x by not
-extracting pages that cannot survive (``langid_prefilter_v1``).
+    candidate                                pages/CPU-s  vs defaults  snippet P/R/F1      shingle P/R/F1
+    trafilatura.extract, defaults                  45.0       1.00x    0.894/0.930/0.911   0.903/0.933/0.918
+    datatrove's Trafilatura block (precision)      32.7       0.73x    0.920/0.907/0.914   0.932/0.915/0.923
+    extractor="trafilatura" (no fallbacks)         69.3       1.54x    0.900/0.913/0.907   0.906/0.919/0.912
+    extractor="model" (default)                    94.2       2.10x    0.918/0.933/0.925   0.925/0.946/0.935
 
-``deduplicate`` is off here: trafilatura's dedup is a process-global LRU cache
-of text segments, so with it a page's output depends on which pages that worker
-processed before (the reference's snippet F1 moved by 0.002 between runs
-for this reason). Turning it off left snippet F1 unchanged. Repeated
+Where the model path's time goes (per page): lxml parse 1.4 ms, the walk 3-4 ms, features 2.5 ms,
+the trees 0.5 ms. Tried and measured before this design: resiliparse's main-content text (14x the
+reference's speed, snippet precision 0.69-0.81), a CSS skip-list of trafilatura's discard XPaths on
+it (F1 0.78), pruning subtrees by boilerplate class words (F1 0.63: WordPress puts ``tag-*`` and
+``has-sidebar`` classes on the article's own container, so outright pruning loses the article; the
+model uses those words as evidence instead).
+
+``deduplicate`` is off for trafilatura: its dedup is a process-global LRU cache of text segments,
+so with it a page's output depends on which pages that worker processed before. Repeated
 boilerplate across pages is for the dedup stages to remove.
 """
 
@@ -50,11 +39,16 @@ import logging
 import re
 
 
+from lxml import etree
+
 from pipeline.encoding import decode_html
 
 # Above this many characters a page is almost never an article, and lxml plus
 # trafilatura's XPath passes grow superlinearly on it. Cut rather than stall a worker.
 MAX_HTML_CHARS = 5_000_000
+
+# A page with this much visible text of which the model keeps nothing goes to trafilatura.
+FALLBACK_MIN_CHARS = 500
 
 # Share of NUL and other C0 control characters (not tab/LF/CR) in a sample above
 # which the input is treated as binary (image, PDF, archive) and not HTML.
@@ -73,22 +67,55 @@ def _looks_binary(text: str) -> bool:
     return bool(sample) and len(_CONTROL_RE.findall(sample)) / len(sample) > _BINARY_CONTROL_SHARE
 
 
-def html_to_text(html: str | bytes, url: str | None = None) -> str:
+EXTRACTORS = ("model", "trafilatura")
+
+
+def html_to_text(html: str | bytes, url: str | None = None, extractor: str = "model") -> str:
     """Main text of an HTML page, or ``""`` when there is none.
+
+    ``extractor``: ``model`` (default) is :mod:`pipeline.extract_dom`, one lxml parse and a
+    learned keep/drop decision per text block; pages it cannot parse, or where it keeps nothing of
+    a page with text, go to trafilatura. ``trafilatura`` is trafilatura alone, as configured above.
 
     Bytes are decoded by :func:`pipeline.encoding.decode_html` (BOM, meta charset,
     UTF-8, uchardet guess, then replacement characters). Binary data, markup without
-    text and pages trafilatura rejects give ``""`` (the stage drops them as
+    text and pages both reject give ``""`` (the stage drops them as
     ``extract_html_empty``); trafilatura catches its own parse errors and timeouts.
     Anything else is a bug and raises, so the task fails and a rerun resumes it.
     """
+    if extractor not in EXTRACTORS:
+        raise ValueError(f"extractor {extractor!r} is not one of {', '.join(EXTRACTORS)}")
     if isinstance(html, (bytes, bytearray, memoryview)):
         html, _ = decode_html(bytes(html))
     if not isinstance(html, str) or not html.strip() or _looks_binary(html):
         return ""
     # lxml rejects NUL characters in str input; they are never content.
     html = html[:MAX_HTML_CHARS].replace("\x00", "")
+    if extractor == "model":
+        text = model_text(html)
+        if text is not None:
+            return text
+    return trafilatura_text(html, url)
 
+
+def model_text(html: str) -> str | None:
+    """The fast path's text, or None where trafilatura should decide (unparsable page, or nothing kept of
+    a page with at least ``FALLBACK_MIN_CHARS`` characters of visible text)."""
+    from pipeline import extract_dom
+
+    try:
+        segs = extract_dom.segments(html)
+    except (ValueError, etree.LxmlError):
+        return None
+    if not segs:
+        return ""
+    text = extract_dom.decide(segs)
+    if not text and sum(len(s[1]) for s in segs) >= FALLBACK_MIN_CHARS:
+        return None
+    return text
+
+
+def trafilatura_text(html: str, url: str | None = None) -> str:
     import trafilatura  # imported here so importing this module stays cheap
 
     text = trafilatura.extract(
@@ -100,4 +127,3 @@ def html_to_text(html: str | bytes, url: str | None = None) -> str:
         deduplicate=False,  # process-global state; see module docstring
     )
     return text.strip() if text else ""
-

@@ -227,12 +227,13 @@ def _timing(rd: RunData) -> str:
         cpu_total = sum(st.cpu_seconds or 0.0 for st in timed)
         wall_total = sum(st.seconds or 0.0 for st in timed)
         rows = [(st.stage, st.n_in, st.seconds, st.cpu_seconds,
+                 st.cpu_ms_per_doc,
                  round(st.n_in / st.seconds, 1) if st.seconds else None, _cell_num(_pct(st.cpu_seconds, cpu_total)))
                 for st in timed]
         rows.append((_cell_html("<strong>all stages</strong>"), None, round(wall_total, 3), round(cpu_total, 3), None,
-                     _cell_num(_pct(cpu_total, cpu_total))))
-        parts.append(_table(["stage", "documents in", "wall seconds", "CPU seconds", "documents / wall second",
-                             "% of stage CPU"], rows, table_id="table-timing"))
+                     None, _cell_num(_pct(cpu_total, cpu_total))))
+        parts.append(_table(["stage", "documents in", "wall seconds", "CPU seconds", "CPU ms / document",
+                             "documents / wall second", "% of stage CPU"], rows, table_id="table-timing"))
         parts.append(_note("Time inside each stage, summed over tasks (the reader's entry has no CPU figure). "
                            "The jobs' totals below also count reading, writing and starting the task processes."))
     if t.jobs:

@@ -102,6 +102,7 @@ class StageTiming:
     n_in: int
     seconds: float | None  # wall time inside the stage, summed over tasks
     cpu_seconds: float | None  # CPU time inside the stage (absent for the reader)
+    cpu_ms_per_doc: float | None = None  # that CPU time per document entering the stage
 
 
 @dataclass
@@ -122,7 +123,8 @@ def funnel(stats: dict) -> list[tuple[str, int, int, dict[str, int]]]:
 
 def timings(stats: dict) -> Timings | None:
     """Per-stage, per-job and run seconds from stats.json; ``None`` for an old run that recorded none."""
-    stages = [StageTiming(st.get("stage", "?"), st.get("in", 0), st.get("seconds"), st.get("cpu_seconds"))
+    stages = [StageTiming(st.get("stage", "?"), st.get("in", 0), st.get("seconds"), st.get("cpu_seconds"),
+                          st.get("cpu_ms_per_doc"))
               for st in stats.get("stages") or []]
     jobs = [(name, j.get("tasks"), j.get("cpu_seconds"), j.get("wall_seconds"))
             for name, j in (stats.get("jobs") or {}).items() if isinstance(j, dict)]

@@ -5,7 +5,8 @@ documents, by why), ``removed`` (documents a stage dropped, by reason) and
 ``kept``; ``input == kept + removed + skipped`` always holds and is recorded as
 ``conserved``. ``stages`` lists, in pipeline order, each stage's ``in``,
 ``kept``, ``dropped`` by reason, ``seconds`` (wall time inside the stage, summed over tasks) and
-``cpu_seconds`` (CPU time inside it). ``jobs`` gives each datatrove job's CPU seconds (every successful task's
+``cpu_seconds`` (CPU time inside it) and ``cpu_ms_per_doc`` (that CPU time per document entering the stage:
+where a run's time goes). ``jobs`` gives each datatrove job's CPU seconds (every successful task's
 whole process, readers and writers included) and wall seconds (while some task of it ran), and ``run``
 their sums: the run's CPU and wall seconds whatever the executor (``job_timings`` says what is not counted).
 """
@@ -110,6 +111,7 @@ def aggregate_stats(layout, n_phases: int, tasks: int) -> dict:
                     "dropped_by_reason": dropped,
                     "seconds": round(seconds, 3),
                     "cpu_seconds": round(c.get("cpu_seconds", 0.0), 3),
+                    "cpu_ms_per_doc": round(1000 * c.get("cpu_seconds", 0.0) / c["total"], 3) if c["total"] else None,
                 })
     n_skipped, n_removed = sum(skipped.values()), sum(removed.values())
     return {

@@ -104,15 +104,24 @@ def test_a_charset_label_that_fails_with_unicode_error_falls_back_and_keeps_the_
     assert decode_html(page) == (page.decode("utf-8"), "utf-8")
 
 
-def test_unexpected_errors_are_not_swallowed(monkeypatch):
+@pytest.mark.parametrize("extractor", ["model", "trafilatura"])
+def test_unexpected_errors_are_not_swallowed(monkeypatch, extractor):
     import trafilatura
+
+    from pipeline import extract_dom
 
     def broken(*args, **kwargs):
         raise KeyError("a bug in the extractor")
 
     monkeypatch.setattr(trafilatura, "extract", broken)
+    monkeypatch.setattr(extract_dom, "features", broken)
     with pytest.raises(KeyError, match="a bug in the extractor"):
-        html_to_text(_article_page())
+        html_to_text(_article_page(), extractor=extractor)
+
+
+def test_unknown_extractor_is_an_error():
+    with pytest.raises(ValueError, match="not one of model, trafilatura"):
+        html_to_text(_article_page(), extractor="readability")
 
 
 def test_non_html_types_return_empty():

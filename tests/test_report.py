@@ -142,8 +142,12 @@ def test_timing_per_stage_job_and_run(demo_out, demo_report):
     table = _table(page, "table-timing")
     for st in stats["stages"]:
         cpu = _fmt(st["cpu_seconds"]) if "cpu_seconds" in st else "–"  # the reader has no CPU figure
+        per_doc = _fmt(st["cpu_ms_per_doc"]) if st.get("cpu_ms_per_doc") is not None else "–"
+        if "cpu_seconds" in st and st["in"]:
+            # cpu_seconds is rounded to 1 ms in stats.json, the per-document figure is not
+            assert abs(st["cpu_ms_per_doc"] - 1000 * st["cpu_seconds"] / st["in"]) <= 0.5 / st["in"] + 1e-3
         assert (f'<td>{st["stage"]}</td><td class="num">{st["in"]:,}</td><td class="num">{_fmt(st["seconds"])}</td>'
-                f'<td class="num">{cpu}</td>') in table, st["stage"]
+                f'<td class="num">{cpu}</td><td class="num">{per_doc}</td>') in table, st["stage"]
     total_cpu = round(sum(st.get("cpu_seconds", 0.0) for st in stats["stages"]), 3)
     assert re.search(rf'<strong>all stages</strong></td><td class="num">–</td><td class="num">[^<]+</td>'
                      rf'<td class="num">{re.escape(_fmt(total_cpu))}</td>', table)

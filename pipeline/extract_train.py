@@ -1,0 +1,208 @@
+"""Train the segment model of :mod:`pipeline.extract_dom` and measure it by page-grouped cross-validation.
+
+    python -m pipeline.extract_train [--data ../shared/data/web/trafilatura-eval] [--out pipeline/extract_model.json]
+
+Data: the real pages of trafilatura's evaluation set, each with snippets a main-text extractor must
+keep (``with``) and must drop (``without``), listed in ``evaldata.json``. Labels per segment: a
+segment holding a ``with`` snippet is main text, one holding a ``without`` snippet is not (weight
+1); every other segment takes trafilatura's verdict (full ``extract`` with its fallbacks: is the
+segment's text in its output?) at weight ``TEACHER_WEIGHT``, so the model learns the page
+structure from trafilatura and the hard cases from the human snippets.
+
+It prints the 5-fold cross-validated scores (folds by page, so no page is scored by a model that
+saw it) next to trafilatura's on the same pages, then fits on every page and writes the trees as
+JSON. Scores: snippet P/R/F1 as trafilatura's evaluation counts them (a kept ``with`` snippet is a
+TP, a missed one an FN, a kept ``without`` one an FP) and the same over the snippets' word 4-gram
+shingles.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+import zlib
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DATA = ROOT.parent / "shared" / "data" / "web" / "trafilatura-eval"
+TEACHER_WEIGHT = 0.05
+FOLDS = 5
+PARAMS = dict(max_iter=80, learning_rate=0.2, max_depth=6, max_leaf_nodes=31, random_state=0)
+
+_WS = re.compile(r"\s+")
+_WORD = re.compile(r"\w+")
+
+
+def norm(text: str) -> str:
+    return _WS.sub(" ", text or "").strip()
+
+
+def _grams(tokens: list[str], n: int = 4) -> set[tuple[str, ...]]:
+    if len(tokens) < n:
+        return {tuple(tokens)} if tokens else set()
+    return {tuple(tokens[i : i + n]) for i in range(len(tokens) - n + 1)}
+
+
+def _prf(tp: int, fn: int, fp: int) -> tuple[float, float, float]:
+    p = tp / (tp + fp) if tp + fp else 0.0
+    r = tp / (tp + fn) if tp + fn else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def evaluate(outputs: list[str], pages: list[dict]) -> dict[str, tuple[float, float, float]]:
+    """Snippet and 4-gram-shingle precision/recall/F1 of ``outputs`` against the pages' with/without snippets."""
+    snip = [0, 0, 0]
+    shin = [0, 0, 0]
+    for out, page in zip(outputs, pages):
+        text = norm(out)
+        tokens = _WORD.findall(text.lower())
+        have: dict[int, set] = {}
+
+        def present(gram: tuple[str, ...]) -> bool:
+            n = min(len(gram), 4)
+            if n not in have:
+                have[n] = _grams(tokens, n)
+            return gram in have[n]
+
+        for kind, snippets in (("with", page.get("with", [])), ("without", page.get("without", []))):
+            for s in snippets:
+                found = norm(s) in text
+                if kind == "with":
+                    snip[0 if found else 1] += 1
+                elif found:
+                    snip[2] += 1
+                for g in _grams(_WORD.findall(s.lower())):
+                    hit = present(g)
+                    if kind == "with":
+                        shin[0 if hit else 1] += 1
+                    elif hit:
+                        shin[2] += 1
+    return {"snippet": _prf(*snip), "shingle": _prf(*shin)}
+
+
+def load_pages(data: Path) -> list[dict]:
+    """``evaldata.json``'s pages that have their HTML file, each with ``url``, ``html``, ``with``, ``without``."""
+    from pipeline.encoding import decode_html
+
+    index = data / "evaldata.json"
+    if not index.is_file():
+        raise FileNotFoundError(f"{index}: not found (the shared trafilatura evaluation pages)")
+    pages = []
+    for url, item in json.loads(index.read_text()).items():
+        for sub in ("cache", "eval"):
+            path = data / sub / f"{item['file']}.gz"
+            if path.is_file():
+                html = decode_html(gzip.decompress(path.read_bytes()))[0]
+                pages.append({"url": url, "html": html, "with": item.get("with", []),
+                              "without": item.get("without", [])})
+                break
+    return pages
+
+
+def fold_of(url: str) -> int:
+    return zlib.crc32(url.encode()) % FOLDS
+
+
+def dataset(pages: list[dict], teacher: list[str]):
+    """Features, labels, weights, page index of every segment, and each page's segment texts."""
+    from pipeline.extract_dom import N_FEATURES, features, segments
+
+    X, y, w, where, texts = [], [], [], [], []
+    for i, (page, ref) in enumerate(zip(pages, teacher)):
+        try:
+            segs = segments(page["html"])
+        except Exception:
+            segs = []
+        texts.append([s[1] for s in segs])
+        if not segs:
+            continue
+        X.append(features(segs))
+        ref = norm(ref)
+        keep = [norm(s) for s in page["with"] if norm(s)]
+        drop = [norm(s) for s in page["without"] if norm(s)]
+        for _, text, _, _ in segs:
+            if any(s in text for s in keep):
+                y.append(1), w.append(1.0)
+            elif any(s in text for s in drop):
+                y.append(0), w.append(1.0)
+            else:
+                y.append(1 if len(text) >= 10 and text in ref else 0), w.append(TEACHER_WEIGHT)
+            where.append(i)
+    X = np.vstack(X) if X else np.zeros((0, N_FEATURES))
+    return X, np.array(y), np.array(w), np.array(where), texts
+
+
+def export(clf) -> dict:
+    """The fitted HistGradientBoostingClassifier's trees as plain lists (see extract_dom.TreeModel)."""
+    trees, depth = [], 0
+    for (pred,) in clf._predictors:
+        nodes = pred.nodes
+        leaf = nodes["is_leaf"].astype(bool)
+        trees.append({
+            "feature": nodes["feature_idx"].astype(int).tolist(),
+            "threshold": [float(t) for t in nodes["num_threshold"]],
+            "left": np.where(leaf, -1, nodes["left"].astype(np.int64)).tolist(),
+            "right": np.where(leaf, -1, nodes["right"].astype(np.int64)).tolist(),
+            "value": [float(v) for v in nodes["value"]],
+        })
+        depth = max(depth, int(nodes["depth"].max()))
+    from pipeline.extract_dom import N_FEATURES
+
+    return {"n_features": N_FEATURES, "baseline": float(np.ravel(clf._baseline_prediction)[0]),
+            "max_depth": depth, "params": PARAMS, "trees": trees}
+
+
+def _outputs(texts, where_prob):
+    return ["\n".join(t for t, keep in zip(ts, ks) if keep) for ts, ks in zip(texts, where_prob)]
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data", type=Path, default=DEFAULT_DATA, help="folder with evaldata.json, cache/, eval/")
+    ap.add_argument("--out", type=Path, default=Path(__file__).with_name("extract_model.json"))
+    ap.add_argument("--no-write", action="store_true", help="cross-validate only")
+    args = ap.parse_args(argv)
+    import logging
+
+    import trafilatura
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from pipeline.extract_dom import THRESHOLD
+
+    logging.getLogger("trafilatura").setLevel(logging.CRITICAL)
+    pages = load_pages(args.data)
+    print(f"{len(pages)} pages from {args.data}", flush=True)
+    teacher = [trafilatura.extract(p["html"], url=p["url"]) or "" for p in pages]
+    X, y, w, where, texts = dataset(pages, teacher)
+    print(f"{len(y)} segments, {int(y.sum())} labelled main text", flush=True)
+    folds = np.array([fold_of(pages[i]["url"]) for i in where])
+    prob = np.zeros(len(y))
+    for k in range(FOLDS):
+        test = folds == k
+        clf = HistGradientBoostingClassifier(**PARAMS).fit(X[~test], y[~test], sample_weight=w[~test])
+        prob[test] = clf.predict_proba(X[test])[:, 1]
+    kept: list[list[bool]] = [[] for _ in pages]
+    for i, p in zip(where, prob):
+        kept[i].append(p >= THRESHOLD)
+    cv = evaluate(_outputs(texts, kept), pages)
+    ref = evaluate(teacher, pages)
+    for name, scores in (("trafilatura.extract (teacher)", ref), (f"{FOLDS}-fold cross-validated model", cv)):
+        print(f"{name:34s} snippet P/R/F1 {'/'.join(f'{v:.3f}' for v in scores['snippet'])}   "
+              f"shingle {'/'.join(f'{v:.3f}' for v in scores['shingle'])}")
+    if args.no_write:
+        return 0
+    clf = HistGradientBoostingClassifier(**PARAMS).fit(X, y, sample_weight=w)
+    spec = export(clf)
+    spec["trained_on"] = {"pages": len(pages), "segments": int(len(y)), "cv": cv}
+    args.out.write_text(json.dumps(spec, separators=(",", ":")))
+    print(f"wrote {args.out} ({len(spec['trees'])} trees, depth {spec['max_depth']})")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

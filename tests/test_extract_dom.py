@@ -1,0 +1,100 @@
+"""Tests for pipeline.extract_dom (the model path of html_to_text) and its trainer's export."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline import extract, extract_dom
+from pipeline.extract_step import ExtractHTML
+from tests.conftest import shared_data
+
+
+def _texts(html: str) -> list[str]:
+    return [s[1] for s in extract_dom.segments(html)]
+
+
+def test_segments_are_the_visible_text_in_page_order():
+    html = ("<html><head><title>T</title><style>p{}</style></head><body>"
+            "<div>first <b>bold</b> words<p>inner paragraph</p>after the paragraph</div>"
+            "<script>var hidden = 1;</script><p hidden>not shown</p><div style='display: none'>nor this</div>"
+            "<span aria-hidden='true'>icon</span><p>line one<br>line two</p><ul><li>item a</li><li>item b</li></ul>"
+            "</body></html>")
+    assert _texts(html) == ["first bold words", "inner paragraph", "after the paragraph", "line one line two",
+                            "item a", "item b"]
+
+
+def test_link_characters_are_counted():
+    (seg,) = extract_dom.segments("<html><body><p>read <a href='/x'>this link</a> now</p></body></html>")
+    _, text, link, _ = seg
+    assert text == "read this link now" and link == len("this link")
+
+
+def test_xml_declared_pages_parse():
+    html = '<?xml version="1.0" encoding="utf-8"?><html><body><p>declared as XML with an encoding</p></body></html>'
+    assert _texts(html) == ["declared as XML with an encoding"]
+
+
+def test_tree_model_matches_scikit_learn():
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from pipeline.extract_train import export
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3000, extract_dom.N_FEATURES))
+    y = (X[:, 1] + X[:, 2] * X[:, 3] > 0.3).astype(int)
+    clf = HistGradientBoostingClassifier(max_iter=30, max_depth=5, random_state=0).fit(X, y)
+    ours = extract_dom.TreeModel(export(clf)).predict(X[:500])
+    assert np.allclose(ours, clf.predict_proba(X[:500])[:, 1], atol=1e-9)
+
+
+def test_model_built_for_other_features_is_refused():
+    spec = json.loads(extract_dom.MODEL_PATH.read_text())
+    spec["n_features"] = extract_dom.N_FEATURES + 1
+    with pytest.raises(ValueError, match="retrain with python -m pipeline.extract_train"):
+        extract_dom.TreeModel(spec)
+
+
+def test_shipped_model_beat_trafilatura_when_cross_validated():
+    # the trainer records its page-grouped cross-validated scores in the model file: a retrained model that
+    # scores below 0.92 snippet F1 (trafilatura's own extract: 0.911 on the same pages) must not ship
+    cv = json.loads(extract_dom.MODEL_PATH.read_text())["trained_on"]["cv"]
+    assert cv["snippet"][2] >= 0.92 and cv["shingle"][2] >= 0.93
+
+
+def test_nothing_kept_of_a_page_with_text_goes_to_trafilatura(monkeypatch):
+    page = "<html><body><article>" + "<p>A sentence of the article that trafilatura keeps, with words.</p>" * 20
+    page += "</article></body></html>"
+    monkeypatch.setattr(extract_dom, "decide", lambda segs: "")
+    assert extract.model_text(page) is None
+    assert "trafilatura keeps" in extract.html_to_text(page)
+
+
+def test_unparsable_page_goes_to_trafilatura(monkeypatch):
+    def broken(html):
+        raise ValueError("lxml could not parse")
+
+    monkeypatch.setattr(extract_dom, "segments", broken)
+    assert extract.model_text("<p>x</p>") is None
+
+
+def test_stage_refuses_an_unknown_extractor():
+    from pipeline.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="extract_html_v1.extractor"):
+        ExtractHTML(extractor="readability")
+
+
+def test_real_pages_beat_trafilatura_on_snippets():
+    # in-sample for the shipped model (it was trained on these pages), so the bar is above trafilatura by a
+    # margin; the cross-validated score is checked above
+    import trafilatura
+
+    from pipeline.extract_train import evaluate, load_pages
+
+    pages = load_pages(shared_data("web", "trafilatura-eval"))[:200]
+    ours = evaluate([extract.html_to_text(p["html"], p["url"]) for p in pages], pages)
+    ref = evaluate([trafilatura.extract(p["html"], url=p["url"]) or "" for p in pages], pages)
+    assert ours["snippet"][2] > ref["snippet"][2] and ours["shingle"][2] > ref["shingle"][2]
