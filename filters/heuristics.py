@@ -14,6 +14,8 @@ word counts are tokens from ``filters.textstats.tokenize_words``.
 
 from __future__ import annotations
 
+from bisect import bisect_right
+
 import re
 from collections import Counter
 from itertools import islice
@@ -107,15 +109,53 @@ class GopherRepetition(Stage):
             if gram_chars * count / n_chars > frac:
                 return self.drop(f"top_{n}_gram")
 
+        unique_from = None  # an n at which no n-gram repeats: no longer n-gram repeats either
         for n, frac in self.dup_n_grams:
-            if self._dup_ngram_chars(ids, lens, n) / n_chars > frac:
+            if unique_from is not None and n >= unique_from:
+                continue
+            chars = self._dup_ngram_chars(ids, lens, n)
+            if chars is None:
+                unique_from = n if unique_from is None else min(unique_from, n)
+            elif chars / n_chars > frac:
                 return self.drop(f"duplicated_{n}_n_grams")
         return True
 
     @staticmethod
-    def _dup_ngram_chars(ids: list[int], lens: list[int], n: int) -> int:
+    def _dup_ngram_chars(ids: list[int], lens: list[int], n: int) -> int | None:
         """Characters (words joined without spaces) inside n-grams already seen; skips past each repeat
-        so overlapping repeats count once, as Gopher's reference does."""
+        so overlapping repeats count once, as Gopher's reference does. ``None`` when no n-gram repeats.
+
+        Same result as walking every position with a set of the grams seen (``_dup_ngram_chars_walk``),
+        but only positions whose gram occurred earlier are visited in Python: the first occurrences come
+        from one dict built in C, and a gram counts as seen at a repeat unless every earlier occurrence lay
+        inside a skipped window."""
+        grams = list(_ngrams(ids, n))
+        m = len(grams)
+        first = dict(zip(reversed(grams), range(m - 1, -1, -1)))  # gram -> its first position
+        if len(first) == m:
+            return None
+        repeats = [i for i, j in enumerate(map(first.__getitem__, grams)) if j != i]
+        window_starts: list[int] = []  # skipped windows [start, start + n - 1), in increasing order
+        seen_at_repeats: set = set()  # grams of repeat positions that were visited (not skipped)
+        chars = skip_until = 0
+        for idx in repeats:
+            if idx < skip_until:
+                continue
+            g = grams[idx]
+            j = first[g]
+            k = bisect_right(window_starts, j) - 1
+            first_skipped = k >= 0 and j < window_starts[k] + n - 1
+            if not first_skipped or g in seen_at_repeats:
+                chars += sum(lens[idx : idx + n])
+                skip_until = idx + n
+                window_starts.append(idx + 1)
+            else:
+                seen_at_repeats.add(g)
+        return chars
+
+    @staticmethod
+    def _dup_ngram_chars_walk(ids: list[int], lens: list[int], n: int) -> int:
+        """The reference walk over every position (kept for the equivalence test)."""
         grams = list(_ngrams(ids, n))
         seen: set[tuple[int, ...]] = set()
         chars = idx = 0

@@ -194,3 +194,21 @@ def test_unique_words_column_lands_in_the_output_typed(tmp_path):
     table = pq.read_table(tmp_path / "o" / "documents")
     assert str(table.schema.field("unique_word_frac").type) == "double"
     assert dict(zip(table.column("id").to_pylist(), table.column("unique_word_frac").to_pylist()))["d1"] == 0.25
+
+
+def test_duplicated_ngram_count_matches_the_reference_walk():
+    # the fast count visits only repeated positions; it must equal the walk over every position (Gopher's
+    # reference semantics: skip past each repeat, so overlapping repeats count once) on any input
+    import random
+
+    from filters.heuristics import GopherRepetition
+
+    rng = random.Random(0)
+    for _ in range(5000):
+        size = rng.randint(0, 60)
+        ids = [rng.randrange(rng.randint(1, 6)) for _ in range(size)]
+        lens = [rng.randint(1, 9) for _ in range(size)]
+        for n in (2, 5, 7):
+            fast = GopherRepetition._dup_ngram_chars(ids, lens, n)
+            assert (fast or 0) == GopherRepetition._dup_ngram_chars_walk(ids, lens, n), (ids, n)
+            assert (fast is None) == (len(set(zip(*(ids[i:] for i in range(n))))) == max(size - n + 1, 0))
