@@ -316,11 +316,6 @@ def model() -> TreeModel:
     return TreeModel(json.loads(MODEL_PATH.read_text()))
 
 
-def main_text(html: str) -> str:
-    """The kept segments of ``html``, one per line (``""`` when none is kept); raises on unparsable input."""
-    return decide(segments(html))
-
-
 def decide(segs: list[tuple[_Block, str, int, int]]) -> str:
     """The segments the model keeps, one per line."""
     if not segs:
