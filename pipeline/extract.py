@@ -47,8 +47,6 @@ from pipeline.encoding import decode_html
 # trafilatura's XPath passes grow superlinearly on it. Cut rather than stall a worker.
 MAX_HTML_CHARS = 5_000_000
 
-# A page with this much visible text of which the model keeps nothing goes to trafilatura.
-FALLBACK_MIN_CHARS = 500
 
 # Share of NUL and other C0 control characters (not tab/LF/CR) in a sample above
 # which the input is treated as binary (image, PDF, archive) and not HTML.
@@ -99,8 +97,8 @@ def html_to_text(html: str | bytes, url: str | None = None, extractor: str = "mo
 
 
 def model_text(html: str) -> str | None:
-    """The fast path's text, or None where trafilatura should decide (unparsable page, or nothing kept of
-    a page with at least ``FALLBACK_MIN_CHARS`` characters of visible text)."""
+    """The fast path's text, or None where trafilatura should decide (an unparsable page, or a page with
+    visible text of which the model keeps nothing: short pages, text straight in the body)."""
     from pipeline import extract_dom
 
     try:
@@ -110,7 +108,7 @@ def model_text(html: str) -> str | None:
     if not segs:
         return ""
     text = extract_dom.decide(segs)
-    if not text and sum(len(s[1]) for s in segs) >= FALLBACK_MIN_CHARS:
+    if not text:
         return None
     return text
 

@@ -128,6 +128,8 @@ def segments(html: str) -> list[tuple[_Block, str, int, int]]:
         tag = el.tag
         if event == "start":
             if el is body:
+                if el.text:
+                    raw[-1][1].append(el.text)
                 continue
             if tag in SKIP or (tag in _MAY_HIDE and _hidden(el)):
                 walker.skip_subtree()

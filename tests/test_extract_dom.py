@@ -26,6 +26,14 @@ def test_segments_are_the_visible_text_in_page_order():
                             "item a", "item b"]
 
 
+def test_text_directly_in_body_is_kept():
+    html = "<html><body>Plain page text straight in the body.<p>and a paragraph</p>after it</body></html>"
+    assert _texts(html) == ["Plain page text straight in the body.", "and a paragraph", "after it"]
+    # a short page of which the model keeps nothing goes to trafilatura rather than coming back empty
+    short = "<html><body>Just some text written directly in the body of an old page, with a sentence.</body></html>"
+    assert extract.html_to_text(short) == "Just some text written directly in the body of an old page, with a sentence."
+
+
 def test_link_characters_are_counted():
     (seg,) = extract_dom.segments("<html><body><p>read <a href='/x'>this link</a> now</p></body></html>")
     _, text, link, _ = seg
