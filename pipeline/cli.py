@@ -94,14 +94,43 @@ def _run_header(cfg, jobs) -> str:
             f"{cfg.input.format}), {jobs.tasks} task(s) on {where}, {len(cfg.stages)} stages -> {jobs.layout.out}")
 
 
+_FORK_GUARD = []
+
+
+def _guard_forks_from_ctrl_c() -> None:
+    """Hold SIGINT back while a fork runs the at-fork hooks of the modules imported so far.
+
+    Libraries keep state across fork in such hooks (filelock 4 pins its locks there); a KeyboardInterrupt
+    raised half-way through one leaves that state broken, and the other hooks then fail with tracebacks.
+    Hooks run "before" in reverse order of registration and "after" in order, so hooks registered after
+    every library imported so far block SIGINT first and unblock it last; a Ctrl-C in between waits
+    until the fork is done, then interrupts as usual. Installed once per process."""
+    import os
+    import signal
+
+    if _FORK_GUARD or not hasattr(os, "register_at_fork"):
+        return
+    _FORK_GUARD.append(True)
+
+    def block():
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+    def unblock():
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+    os.register_at_fork(before=block, after_in_parent=unblock, after_in_child=unblock)
+
+
 def _interruptible(fn, *args):
     """``fn(*args)``, stopped by Ctrl-C with a KeyboardInterrupt (the CLI prints one line for it).
 
     A SIGINT that lands while Python runs a finalizer or an at-fork hook (a pool or manager starting or
     stopping between two jobs) cannot raise there: Python reports it as "Exception ignored" and goes on.
-    Such a report is silenced and the interrupt raised again 10 ms later, at an ordinary point."""
+    Such a report is silenced and the interrupt raised again 10 ms later, at an ordinary point; forks
+    hold SIGINT back until their hooks are done (``_guard_forks_from_ctrl_c``)."""
     import signal
 
+    _guard_forks_from_ctrl_c()
     hit = []
 
     def on_sigint(signum, frame):

@@ -135,3 +135,42 @@ def test_changing_the_task_count_of_a_started_run_is_refused(inputs, tmp_path):
     run(cfg)
     with pytest.raises(ConfigError, match="started with 2 task"):
         run(cfg.with_overrides(tasks=4))
+
+
+FORK_SCRIPT = r"""
+import os, signal, sys, time
+done = []
+
+def slow_hook():  # a library's at-fork hook, hit by Ctrl-C half-way (filelock 4 keeps state this way)
+    os.kill(os.getpid(), signal.SIGINT)
+    end = time.monotonic() + 0.2
+    while time.monotonic() < end:
+        pass
+    done.append(True)
+
+os.register_at_fork(before=slow_hook)
+from pipeline.cli import _interruptible
+
+def fork_once():
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    end = time.monotonic() + 2  # the held-back Ctrl-C lands here, outside the hook
+    while time.monotonic() < end:
+        pass
+
+try:
+    _interruptible(fork_once)
+except KeyboardInterrupt:
+    print("interrupted", "hook finished" if done else "hook cut short")
+"""
+
+
+def test_ctrl_c_during_a_fork_waits_for_the_at_fork_hooks():
+    """A Ctrl-C that lands while a library's at-fork hook runs (a pool or manager starting) is held back
+    until the fork is done: the hook finishes, nothing prints a traceback, and the run is interrupted."""
+    proc = subprocess.run([sys.executable, "-c", FORK_SCRIPT], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert proc.stdout.strip() == "interrupted hook finished", proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
