@@ -88,13 +88,13 @@ def parse_score(answer: str) -> float | None:
     return float(found[-1]) if found else None
 
 
-def load_prompt(spec: str) -> tuple[str, str]:
-    """(name, template) for a built-in prompt name or a prompt file holding ``{text}``."""
-    if spec in PROMPTS:
-        return spec, PROMPTS[spec]
+def load_prompt(spec: str, prompts: dict[str, str] = PROMPTS) -> tuple[str, str]:
+    """(name, template) for a built-in prompt name (of ``prompts``) or a prompt file holding ``{text}``."""
+    if spec in prompts:
+        return spec, prompts[spec]
     path = Path(spec)
     if not path.is_file():
-        raise ConfigError(f"--prompt: {spec!r} is neither a built-in prompt ({', '.join(PROMPTS)}) nor a file")
+        raise ConfigError(f"--prompt: {spec!r} is neither a built-in prompt ({', '.join(prompts)}) nor a file")
     template = path.read_text(encoding="utf-8")
     if "{text}" not in template:
         raise ConfigError(f"--prompt {spec}: the file has no {{text}} placeholder for the document")
@@ -121,6 +121,11 @@ class Client:
     sleep: object = time.sleep
 
     def ask(self, prompt: str) -> tuple[str, int]:
+        answer, _, attempts = self.complete(prompt)
+        return answer, attempts
+
+    def complete(self, prompt: str) -> tuple[str, str | None, int]:
+        """(answer, finish_reason, attempts); ``finish_reason`` is ``length`` where ``max_tokens`` cut it off."""
         body = json.dumps({"model": self.model, "messages": [{"role": "user", "content": prompt}],
                            "temperature": 0, "max_tokens": self.max_tokens}).encode()
         headers = {"Content-Type": "application/json"}
@@ -134,8 +139,9 @@ class Client:
                 with urllib.request.urlopen(req, timeout=self.timeout) as resp:
                     payload = json.loads(resp.read().decode("utf-8"))
                 try:
-                    return payload["choices"][0]["message"]["content"] or "", attempt
-                except (KeyError, IndexError, TypeError):
+                    choice = payload["choices"][0]
+                    return choice["message"]["content"] or "", choice.get("finish_reason"), attempt
+                except (KeyError, IndexError, TypeError, AttributeError):
                     raise RequestFailed("bad_response", f"no choices[0].message.content in {str(payload)[:200]}")
             except urllib.error.HTTPError as e:
                 last = RequestFailed(f"http_{e.code}", f"HTTP {e.code} {e.reason}")

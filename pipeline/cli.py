@@ -16,6 +16,7 @@ examples:
   winnow run configs/cc.yaml --input 'data/*.warc.gz' --output out/cc --tasks 8 --workers 2
   winnow dedup 'out/cc/documents/*.parquet' --output out/cc-dedup --method minhash
   winnow decontam 'out/cc-dedup/documents/*.parquet' --benchmarks benchmarks/ --output out/cc-clean
+  winnow rephrase 'out/cc-clean/documents/*.parquet' --endpoint http://localhost:8000/v1 --model M --output out/wrap
   winnow quality train --config configs/quality_train.yaml
   winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
   winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
@@ -194,6 +195,14 @@ def _cmd_decontam(args: argparse.Namespace) -> int:
     params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode, "force": args.force,
               "template": args.template}
     cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
+    return _run_and_report(cfg, args.overwrite)
+
+
+def _cmd_rephrase(args: argparse.Namespace) -> int:
+    params = {"endpoint": args.endpoint, "model": args.model, "prompt": args.prompt, "concurrency": args.concurrency,
+              "max_output_tokens": args.max_output_tokens, "chunk_chars": args.chunk_chars,
+              "api_key_env": args.api_key_env}
+    cfg = _adhoc_config("rephrase", args.input, args.output, [{"rephrase_v1": params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -438,6 +447,28 @@ def build_parser() -> argparse.ArgumentParser:
                     help="also match items rewritten with other numbers and names (reason decontam_template): "
                     "auto (default) for items that hold a number, on for every item, off")
     dc.set_defaults(func=_cmd_decontam)
+
+    rp = sub.add_parser("rephrase", help="rewrite documents with an LLM (WRAP / Nemotron-CC synthetic rephrasing)",
+                        description="Send each document (or each chunk of a long one) with a rephrasing prompt to an "
+                        "OpenAI-compatible endpoint; the answers are documents (rephrase_of = the source id, the "
+                        "source's columns kept). Failed, empty, truncated or echoed answers go to removed/. Killed "
+                        "and run again, it sends no request for an answer it already has. The API key is read "
+                        "from --api-key-env (never written).")
+    common(rp, "rephrase")
+    rp.add_argument("--endpoint", required=True, metavar="URL",
+                    help="OpenAI-compatible API base, e.g. http://localhost:8000/v1 (vLLM, SGLang, llama.cpp)")
+    rp.add_argument("--model", required=True, help="model name the endpoint serves")
+    rp.add_argument("--prompt", default="wikipedia", metavar="NAME|FILE",
+                    help="wikipedia (default: encyclopedic prose), qa (question-answer pairs), summary (distilled "
+                    "knowledge), or a file with {text} where the chunk goes")
+    rp.add_argument("--concurrency", type=int, default=8, metavar="K", help="requests in flight per task (default 8)")
+    rp.add_argument("--max-output-tokens", type=int, default=2048, metavar="N",
+                    help="answer limit per chunk; an answer cut off there is removed (rephrase_truncated)")
+    rp.add_argument("--chunk-chars", type=int, default=6000, metavar="N",
+                    help="longer documents are sent in chunks of paragraphs up to N characters (default 6000)")
+    rp.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
+                    help="environment variable holding the API key (default OPENAI_API_KEY)")
+    rp.set_defaults(func=_cmd_rephrase)
 
     ap = sub.add_parser("apply", help="run any one registered stage on existing documents",
                         description="Run one stage (see `winnow stages`) on existing documents, e.g. "

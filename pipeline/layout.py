@@ -7,6 +7,7 @@
     OUT/shards/<rank>.jsonl.zst           optional training shards
     OUT/work/<phase>/<rank>.parquet       documents between phases (before a barrier)
     OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions
+    OUT/work/cache_<stage>/               a stage's answers from an endpoint, kept across reruns (rephrase_v1)
     OUT/logs/<job>/                       datatrove's per-task logs, stats and completion markers
     OUT/logs/winnow_config_hash           the config an unfinished run was started with
     OUT/logs/winnow_tasks                 its task count (a resume must use the same)
@@ -72,6 +73,10 @@ class RunLayout:
     def barrier_dir(self, phase: int, stage: str) -> Path:
         """Keys and decisions of the barrier stage ``stage`` that ends phase ``phase``."""
         return self.out / "work" / f"{phase}_{stage}"
+
+    def stage_cache(self, stage: str) -> Path:
+        """What a stage that calls an endpoint has been answered so far (``rephrase_v1``): a rerun reads it."""
+        return self.out / "work" / f"cache_{stage}"
 
     @staticmethod
     def barrier_done(workdir: str | Path) -> Path:

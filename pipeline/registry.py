@@ -36,6 +36,7 @@ STAGE_MODULES = (
     "filters.optout",
     "filters.pii",
     "filters.quality",
+    "filters.rephrase",
     "filters.threshold",
     "ocr.quality",
     "pipeline.extract_step",

@@ -73,6 +73,8 @@ def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
     for sc, step in zip(cfg.stages, steps):
         if isinstance(step, Stage):
             step.exclusion_writer = RemovedWriter(str(layout.removed), sc.name, columns, cfg.tokenizer)
+        if hasattr(step, "cache_dir"):
+            step.cache_dir = str(layout.stage_cache(sc.name))
     phases = [Phase()]
     for stage_cfg, step in zip(cfg.stages, steps):
         if step.is_barrier:

@@ -112,6 +112,8 @@ def aggregate_stats(layout, n_phases: int, tasks: int) -> dict:
                     "seconds": round(seconds, 3),
                     "cpu_seconds": round(c.get("cpu_seconds", 0.0), 3),
                     "cpu_ms_per_doc": round(1000 * c.get("cpu_seconds", 0.0) / c["total"], 3) if c["total"] else None,
+                    **({"counts": counts} if (counts := {k.removeprefix("count_"): v for k, v in sorted(c.items())
+                                                         if k.startswith("count_")}) else {}),
                 })
     n_skipped, n_removed = sum(skipped.values()), sum(removed.values())
     return {

@@ -1,11 +1,16 @@
 """A small OpenAI-compatible chat server on 127.0.0.1 for the annotation tests (not a mock of our client: a real
 HTTP server the client talks to over a socket).
 
-It grades a document by a rule: the number of ``SUBJECT_WORDS`` in the extract, capped at 5, answered in
+Annotation prompts: it grades a document by a rule: the number of ``SUBJECT_WORDS`` in the extract, capped at 5, answered in
 FineWeb-Edu's format ("... Educational score: N"). Markers in a document's text make it misbehave: ``FAIL500``
 (HTTP 500 on the first two attempts), ``FAIL429`` (429 with Retry-After: 0 on the first attempt), ``ALWAYS500``,
 ``BAD400`` (400, not retried), ``NOSCORE`` (an answer without a score). It records every request (which document,
 the Authorization header) and the most requests it had in flight at once.
+
+Rephrasing prompts (``filters.rephrase``, the chunk after "Text:"): the answer is the chunk rewritten by a rule
+(:func:`rewrite`: each line's words in reverse order, prefixed "In other words:"), so no 8-gram of it is copied.
+Markers: ``EMPTYANSWER`` (a blank answer), ``TRUNCATE`` (``finish_reason: length``), ``ECHO`` (the prompt itself
+as the answer), and the HTTP markers above. ``port`` restarts a server where a stopped one listened.
 """
 
 from __future__ import annotations
@@ -19,6 +24,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 SUBJECT_WORDS = ("telescope", "glacier", "violin", "enzyme", "harbor", "lantern", "orchid", "satellite")
 _DOC = re.compile(r"The extract:\n(.*)\n\nAfter examining the extract", re.S)
 _ID = re.compile(r"\bDOC(\d+)\b")
+_CHUNK = re.compile(r"\nText:\n(.*)\n$", re.S)
+
+
+def rewrite(chunk: str) -> str:
+    """The fake model's rephrasing of a chunk (tests check the output against it)."""
+    return "\n".join("In other words: " + " ".join(reversed(line.split())) if line.strip() else ""
+                     for line in chunk.split("\n"))
 
 
 def grade(text: str) -> int:
@@ -27,7 +39,7 @@ def grade(text: str) -> int:
 
 
 class FakeLLM:
-    def __init__(self, delay: float = 0.01):
+    def __init__(self, delay: float = 0.01, port: int = 0):
         self.delay = delay
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # {"doc": DOC id or None, "auth": header}
@@ -44,7 +56,8 @@ class FakeLLM:
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
                 prompt = body["messages"][0]["content"]
                 m = _DOC.search(prompt)
-                text = m.group(1) if m else prompt
+                chunk = _CHUNK.search(prompt)
+                text = m.group(1) if m else chunk.group(1) if chunk else prompt
                 ident = _ID.search(text)
                 doc = ident.group(0) if ident else None
                 with server.lock:
@@ -60,9 +73,15 @@ class FakeLLM:
                         return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
                     if "BAD400" in text:
                         return self._send(400, {"error": "bad request"})
-                    answer = ("The extract is short." if "NOSCORE" in text else
-                              f"The extract mentions a few subjects. Educational score: {grade(text)}")
-                    self._send(200, {"choices": [{"message": {"role": "assistant", "content": answer}}]})
+                    finish = "stop"
+                    if chunk:
+                        answer = ("" if "EMPTYANSWER" in text else prompt if "ECHO" in text else rewrite(text))
+                        finish = "length" if "TRUNCATE" in text else "stop"
+                    else:
+                        answer = ("The extract is short." if "NOSCORE" in text else
+                                  f"The extract mentions a few subjects. Educational score: {grade(text)}")
+                    self._send(200, {"choices": [{"message": {"role": "assistant", "content": answer},
+                                                  "finish_reason": finish}]})
                 finally:
                     with server.lock:
                         server.in_flight -= 1
@@ -77,9 +96,10 @@ class FakeLLM:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.port = self.httpd.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self) -> "FakeLLM":
