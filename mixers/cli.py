@@ -9,6 +9,7 @@ from __future__ import annotations
 from mixers.config import load_mix_config
 from mixers.materialise import materialise
 from mixers.mix import run_mix
+from mixers.schedule import materialise_schedule
 
 
 def mix_command(config_path: str, output: str | None = None, sources: list[str] | None = None,
@@ -70,4 +71,22 @@ def materialise_command(weights_json: str, sources: list[str], tokens: int, outp
     print(f"{'source':<{width}}  weight  actual  epochs  max_epochs")
     for s, r in m["sources"].items():
         print(f"{s:<{width}}  {r['weight']:6.3f}  {r['fraction']:6.3f}  {r['epochs']:6.2f}  {r['max_epochs']:g}")
+    return 0
+
+
+def schedule_command(schedule: str, output: str) -> int:
+    """``winnow materialise --schedule S.yaml --output DIR``"""
+    m = materialise_schedule(schedule, output)
+    print(f"wrote {m['tokens']:,} {m['tokenizer']} tokens in {len(m['phases'])} phases to {output} "
+          f"(longest document {m['longest_document_tokens']:,})")
+    width = max(len(s) for s in m["sources"])
+    print(f"{'phase':<12} {'source':<{width}}  weight  actual      tokens  documents  pool_docs  epochs")
+    for name, ph in m["phases"].items():
+        for s, r in ph["sources"].items():
+            print(f"{name:<12} {s:<{width}}  {r['weight']:6.3f}  {r['fraction']:6.3f}  {r['tokens']:>10,}  "
+                  f"{r['documents']:>9,}  {r['pool_documents']:>9,}  {r['epochs']:6.2f}"
+                  + (f"  where {r['where']}" if r["where"] else ""))
+    for s, r in m["sources"].items():
+        print(f"{'all phases':<12} {s:<{width}}  epochs {r['epochs']:.2f} of max {r['max_epochs']:g}, a document "
+              f"used at most {r['max_uses_of_a_document']} times")
     return 0

@@ -85,3 +85,35 @@ def fingerprint(files: list[str]) -> list[tuple[str, int]]:
 
 def text_hashes(c: Corpus) -> set[int]:
     return {xxhash.xxh64_intdigest(b) for b in c.blobs}
+
+
+def where_mask(corpus: Corpus, predicate: str, where: str) -> np.ndarray:
+    """Which of ``corpus``'s documents (read with ``keep_docs``) satisfy a DuckDB SQL ``predicate`` over their
+    columns (``id`` and every column of the source files, e.g. ``quality_dclm >= 0.9``). The documents are the
+    table ``documents``, so a predicate may compare with the whole source:
+    ``quality_dclm >= (select quantile_cont(quality_dclm, 0.9) from documents)`` keeps the top tenth.
+    A document for which the predicate is null is not selected."""
+    import duckdb
+    import pyarrow as pa
+
+    keys = sorted({k for d in corpus.docs for k in d.metadata} - {"id", "text"})
+    columns = {"id": pa.array(corpus.ids, pa.string()), "_row": pa.array(range(len(corpus.docs)), pa.int64())}
+    for k in keys:
+        values = [d.metadata.get(k) for d in corpus.docs]
+        try:
+            columns[k] = pa.array(values)
+        except (pa.ArrowInvalid, pa.ArrowTypeError):  # mixed types across files: compare as text
+            columns[k] = pa.array([None if v is None else str(v) for v in values], pa.string())
+    con = duckdb.connect()
+    con.register("documents", pa.table(columns))
+    try:
+        rows = con.execute(f"select _row from documents where ({predicate})").fetchall()
+    except duckdb.Error as e:
+        first = str(e).strip().splitlines()[0]
+        raise ConfigError(f"{where}: {predicate!r} is not a predicate over the source's columns ({first}); "
+                          f"columns: {', '.join(['id'] + keys)}") from None
+    finally:
+        con.close()
+    mask = np.zeros(len(corpus.docs), bool)
+    mask[[r[0] for r in rows]] = True
+    return mask

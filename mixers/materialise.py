@@ -69,17 +69,26 @@ def load_weights(path: str) -> dict:
     return w
 
 
+def source_rng(seed: int, source: str, *more: int) -> np.random.Generator:
+    return np.random.default_rng([seed, int(hashlib.sha256(source.encode()).hexdigest()[:8], 16), *more])
+
+
 def select(tokens: dict[str, np.ndarray], weights: dict[str, float], caps: dict[str, float], n: int,
-           max_epochs: dict[str, float], seed: int) -> dict[str, list[tuple[int, int]]]:
-    """(document index, pass) per source: shares of ``n`` tokens, whole documents, within the caps."""
+           max_epochs: dict[str, float], seed: int, streams: dict[str, list[tuple[int, int]]] | None = None
+           ) -> dict[str, list[tuple[int, int]]]:
+    """(document index, pass) per source: shares of ``n`` tokens, whole documents, within the caps.
+    ``streams``: each source's documents in the order to take them, as (index, pass); by default every
+    document in a seeded order, pass after pass up to ``ceil(max_epochs)``."""
     names = [s for s in weights if weights[s] > 0]
     quota = {s: weights[s] * n for s in names}
-    streams, pos, cum = {}, {s: 0 for s in names}, {s: 0 for s in names}
-    for s in names:
-        rng = np.random.default_rng([seed, int(hashlib.sha256(s.encode()).hexdigest()[:8], 16)])
-        passes = max(1, math.ceil(max_epochs[s]))
-        streams[s] = [(int(i), e) for e in range(passes) for i in rng.permutation(len(tokens[s]))
-                      if tokens[s][i] > 0]
+    pos, cum = {s: 0 for s in names}, {s: 0 for s in names}
+    if streams is None:
+        streams = {}
+        for s in names:
+            rng = source_rng(seed, s)
+            passes = max(1, math.ceil(max_epochs[s]))
+            streams[s] = [(int(i), e) for e in range(passes) for i in rng.permutation(len(tokens[s]))
+                          if tokens[s][i] > 0]
     taken: dict[str, list[tuple[int, int]]] = {s: [] for s in names}
 
     def nxt(s):
@@ -155,14 +164,41 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
                           "whole documents")
 
     out = Path(output)
-    _clear_previous(out)
+    clear_previous(out)
+    # the sources' own columns stay columns (lossless chaining), as in every command that writes documents
+    extra = input_columns([f for c in corpora.values() for f in c.files])
+    order = [(s, i, e) for s in taken for i, e in taken[s]]
+    files = write_set(out, order, corpora, toks, extra, tokenizer, seed, shard_docs)
+    per_source = {}
+    for s in corpora:
+        t = sum(int(toks[s][i]) for i, _ in taken[s])
+        per_source[s] = {
+            "weight": weights[s], "tokens": t, "fraction": t / total, "documents": len(taken[s]),
+            "available_tokens": avail[s], "epochs": t / avail[s], "max_epochs": max_epochs[s],
+            "max_passes_of_a_document": 1 + max((e for _, e in taken[s]), default=-1),
+            "inputs": fingerprint(corpora[s].files),
+        }
+    manifest = {
+        "kind": _KIND, "weights_json": str(weights_json),
+        "weights_sha256": hashlib.sha256(Path(weights_json).read_bytes()).hexdigest(),
+        "tokens_requested": tokens, "tokens": total, "documents": len(order),
+        "within_one_document": abs(total - tokens) <= longest, "longest_document_tokens": longest,
+        "tokenizer": tokenizer, "seed": seed, "sources": per_source,
+        "holdout_excluded": holdout, "files": files, "seconds": round(time.perf_counter() - t0, 3),
+    }
+    atomic_write_json(RunLayout(out).manifest, manifest)
+    return manifest
+
+
+def write_set(out: Path, order: list[tuple[str, int, int]], corpora: dict, toks: dict, extra, tokenizer: str,
+              seed: int, shard_docs: int = SHARD_DOCS) -> list[str]:
+    """The documents ``order`` names ((source, index, pass)), shuffled, as ``out/documents/NNNNN.parquet`` and
+    ``out/shards/NNNNN.jsonl.zst``; returns the files written, relative to ``out``. A document's pass ``e`` > 0
+    gets the id ``<id>#pass<e>``, so every id is unique."""
     layout = RunLayout(out)
     layout.documents.mkdir(parents=True, exist_ok=True)
     layout.shards.mkdir(parents=True, exist_ok=True)
-    order = [(s, i, e) for s in taken for i, e in taken[s]]
     perm = np.random.default_rng([seed, 1]).permutation(len(order))
-    # the sources' own columns stay columns (lossless chaining), as in every command that writes documents
-    extra = input_columns([f for c in corpora.values() for f in c.files])
     files = []
     cctx = zstandard.ZstdCompressor(level=3)
     for k, start in enumerate(range(0, len(order), shard_docs)):
@@ -183,41 +219,26 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
         write_documents_file(layout.documents / f"{name}.parquet", docs, extra, tokenizer)
         atomic_write(layout.shards / f"{name}.jsonl.zst", cctx.compress(("\n".join(lines) + "\n").encode()))
         files += [f"documents/{name}.parquet", f"shards/{name}.jsonl.zst"]
-    per_source = {}
-    for s in corpora:
-        t = sum(int(toks[s][i]) for i, _ in taken[s])
-        per_source[s] = {
-            "weight": weights[s], "tokens": t, "fraction": t / total, "documents": len(taken[s]),
-            "available_tokens": avail[s], "epochs": t / avail[s], "max_epochs": max_epochs[s],
-            "max_passes_of_a_document": 1 + max((e for _, e in taken[s]), default=-1),
-            "inputs": fingerprint(corpora[s].files),
-        }
-    manifest = {
-        "kind": _KIND, "weights_json": str(weights_json),
-        "weights_sha256": hashlib.sha256(Path(weights_json).read_bytes()).hexdigest(),
-        "tokens_requested": tokens, "tokens": total, "documents": len(order),
-        "within_one_document": abs(total - tokens) <= longest, "longest_document_tokens": longest,
-        "tokenizer": tokenizer, "seed": seed, "sources": per_source,
-        "holdout_excluded": holdout, "files": files, "seconds": round(time.perf_counter() - t0, 3),
-    }
-    atomic_write_json(layout.manifest, manifest)
-    return manifest
+    return files
 
 
-def _clear_previous(out: Path) -> None:
-    """Remove an earlier materialisation's files; refuse to write over a directory that holds anything else."""
+def clear_previous(out: Path, kind: str = _KIND, subdirs: tuple[str, ...] = ("documents", "shards")) -> None:
+    """Remove an earlier materialisation's files (its manifest lists them); refuse to write over a directory
+    that holds anything else."""
     man = RunLayout(out).manifest
     if man.is_file():
         try:
             old = json.loads(man.read_text())
         except json.JSONDecodeError:
             old = {}
-        if old.get("kind") != _KIND:
+        if old.get("kind") != kind:
             raise ConfigError(f"--output {out}: holds another run's manifest; choose an empty directory")
         for f in old.get("files", []):
             (out / f).unlink(missing_ok=True)
         man.unlink()
-    for sub in ("documents", "shards"):
+    for sub in subdirs:
         d = out / sub
-        if d.is_dir() and any(p for p in d.iterdir() if not p.name.endswith((".part", ".tmp"))):  # .tmp: atomic_write's
+        if d.is_dir() and any(p for p in d.rglob("*") if p.is_file() and not p.name.endswith((".part", ".tmp"))):
             raise ConfigError(f"--output {out}: {sub}/ already holds files; choose an empty directory")
+
+

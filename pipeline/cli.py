@@ -21,6 +21,7 @@ examples:
   winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
   winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
   winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... --tokens 1000000000 --output out/train
+  winnow materialise --schedule configs/schedule_demo.yaml --output out/schedule   pretrain, then anneal
   winnow run configs/pdf.yaml --input 'papers/**/*.pdf' --output out/pdf
   winnow pdf paper.pdf --pages 1-3                   how each page is handled (text layer or OCR)
   winnow stages                                      list stages and their parameters
@@ -299,6 +300,19 @@ def _cmd_mix(args: argparse.Namespace) -> int:
 
 
 def _cmd_materialise(args: argparse.Namespace) -> int:
+    from pipeline.errors import ConfigError
+
+    if args.schedule:
+        if args.weights or args.source or args.tokens is not None:
+            raise ConfigError("--schedule: the schedule names the sources, weights and tokens of every phase; "
+                              "give no WEIGHTS_JSON, --source or --tokens with it")
+        from mixers.cli import schedule_command
+
+        return schedule_command(args.schedule, args.output)
+    missing = [n for n, v in (("WEIGHTS_JSON", args.weights), ("--source", args.source), ("--tokens", args.tokens))
+               if v is None]
+    if missing:
+        raise ConfigError(f"materialise: {', '.join(missing)} required (or --schedule S.yaml for phases)")
     from mixers.cli import materialise_command
 
     return materialise_command(args.weights, args.source, args.tokens, args.output, args.seed)
@@ -555,9 +569,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "until exactly --tokens tokens (the mix's tokenizer), repeating a source only up to its "
                         "epoch cap, shuffled with --seed. Writes OUT/documents/*.parquet (the output contract), "
                         "OUT/shards/*.jsonl.zst (Dolma-style) and OUT/manifest.json (tokens and epochs per source).")
-    mt.add_argument("weights", metavar="WEIGHTS_JSON", help="DIR/weights.json from `winnow mix`")
-    mt.add_argument("--source", action="append", required=True, metavar="NAME=GLOB", help="each source's documents")
-    mt.add_argument("--tokens", type=int, required=True, metavar="N", help="token budget (same tokenizer as the mix)")
+    mt.add_argument("weights", metavar="WEIGHTS_JSON", nargs="?", help="DIR/weights.json from `winnow mix`")
+    mt.add_argument("--source", action="append", metavar="NAME=GLOB", help="each source's documents")
+    mt.add_argument("--tokens", type=int, metavar="N", help="token budget (same tokenizer as the mix)")
+    mt.add_argument("--schedule", metavar="S.YAML", help="a schedule of phases instead (e.g. pretrain, then an anneal "
+                    "phase on the best data): writes OUT/<phase>/ for each and one manifest; see mixers/schedule.py")
     mt.add_argument("--output", required=True, metavar="OUT", help="OUT/documents/*.parquet, OUT/shards/*.jsonl.zst, manifest")
     mt.add_argument("--seed", type=int, default=0)
     mt.set_defaults(func=_cmd_materialise)
