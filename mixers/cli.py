@@ -35,6 +35,8 @@ def mix_command(config_path: str, output: str | None = None, sources: list[str] 
     for s in study.names:
         print(f"{s:<{width}}  {w['weights'][s]:6.3f}  {w['natural'][s]:7.3f}  {1 / len(study.names):7.3f}  "
               f"{w['bounds']['max'][s]:.3f}  {c['sources'][s]['binds'] or '-'}")
+    for s, pred in w.get("where", {}).items():
+        print(f"where                  {s}: {pred} ({w['available_tokens'][s]:,} tokens selected)")
     for line in c["summary"]:
         print(f"constraints            {line}")
     b = w["baselines"]

@@ -8,6 +8,9 @@ Shape (only ``sources`` and ``targets`` are required)::
     tokenizer: utf8_bytes_v1            # how tokens are counted (mixers.data.TOKENIZERS); offline
     sources:                            # name -> glob (or list of globs) of documents (parquet / jsonl[.gz|.zst])
       code: ../shared/data/domains/code_python_stdlib.jsonl.gz
+      best: {paths: 'out/cc/documents/*.parquet', where: "quality_dclm >= 0.9"}   # only the documents a SQL
+                                        # predicate over their columns selects (mixers.data.where_mask), as a
+                                        # schedule phase's `where` does: how `winnow mix` chooses anneal weights
     targets:                            # name -> held-out evaluation text, with a weight
       wiki: {paths: data/wiki/*.jsonl, weight: 0.5}
       code: {holdout_of: code, fraction: 0.1, weight: 0.5}   # a held-out split of a source, never trained on
@@ -68,6 +71,7 @@ class MixConfig:
     name: str
     sources: dict[str, tuple[str, ...]]
     targets: tuple[TargetConfig, ...]
+    where: dict[str, str] = field(default_factory=dict)  # source -> SQL predicate selecting its documents
     seed: int = 0
     output: str = "out/mix"
     tokenizer: str = "utf8_bytes_v1"
@@ -113,7 +117,8 @@ class MixConfig:
                 name, glob = _name_eq("--source", spec)
                 parsed.setdefault(name, ())
                 parsed[name] += (glob,)
-            cfg = replace(cfg, sources=parsed)
+            # a source's `where` stays with its name: --source gives other files for the same selection
+            cfg = replace(cfg, sources=parsed, where={k: v for k, v in cfg.where.items() if k in parsed})
         if targets:
             tgts = []
             for spec in targets:
@@ -214,7 +219,21 @@ def _parse(raw: Any) -> MixConfig:
     if tokenizer not in TOKENIZERS:
         raise ConfigError(f"tokenizer: unknown tokenizer {tokenizer!r}; valid tokenizers: {', '.join(TOKENIZERS)}")
 
-    sources = {str(k): _globs(f"sources.{k}", v) for k, v in checked_mapping("sources", raw.get("sources", {}), None).items()}
+    sources, where_of = {}, {}
+    for k, v in checked_mapping("sources", raw.get("sources", {}), None).items():
+        k = str(k)
+        if isinstance(v, dict):
+            v = checked_mapping(f"sources.{k}", v, ("paths", "where"))
+            if "paths" not in v:
+                raise ConfigError(f"sources.{k}: expected `paths` (a glob or a list of globs) with the `where`")
+            pred = v.get("where")
+            if pred is not None:
+                if not isinstance(pred, str) or not pred.strip():
+                    raise ConfigError(f"sources.{k}.where: expected a SQL predicate over the source's columns, "
+                                      f"e.g. 'quality_dclm >= 0.9', got {pred!r}")
+                where_of[k] = pred
+            v = v["paths"]
+        sources[k] = _globs(f"sources.{k}", v)
     targets = []
     for tname, spec in checked_mapping("targets", raw.get("targets", {}), None).items():
         where = f"targets.{tname}"
@@ -282,7 +301,7 @@ def _parse(raw: Any) -> MixConfig:
     val = checked_mapping("validate", raw.get("validate", {}), ("budget_multiplier", "seeds"))
 
     cfg = MixConfig(
-        name=name, sources=sources, targets=tuple(targets), seed=seed, output=output, tokenizer=tokenizer,
+        name=name, sources=sources, targets=tuple(targets), where=where_of, seed=seed, output=output, tokenizer=tokenizer,
         runs=runs, target_tokens=target_tokens, proxy=proxy, regression_models=tuple(models), folds=folds,
         optimiser=okind, candidates=positive_int("optimiser.candidates", opt.get("candidates", 100_000)),
         top_k=positive_int("optimiser.top_k", opt.get("top_k", 100)),

@@ -47,9 +47,11 @@ class Corpus:
 
 def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, where: str,
                 exclude: tuple[float, int] | None = None, keep: tuple[float, int] | None = None,
-                keep_docs: bool = False) -> Corpus:
-    """Read every document matched by ``globs``; ``exclude``/``keep`` = (fraction, seed) of a holdout split
-    (:func:`pipeline.holdout.in_holdout`): skip the held-out documents, or keep only them."""
+                keep_docs: bool = False, select: str | None = None) -> Corpus:
+    """Read every document with text matched by ``globs``. ``select``: a SQL predicate (:func:`where_mask`) that
+    the documents must satisfy, evaluated over all of them; then ``exclude``/``keep`` = (fraction, seed) of a
+    holdout split (:func:`pipeline.holdout.in_holdout`) skip the held-out documents, or keep only them. So a
+    predicate selects the same documents whichever part of the split is read (``quantile_cont`` included)."""
     try:
         files = resolve_inputs(list(globs))
     except ConfigError as e:
@@ -60,16 +62,26 @@ def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, w
     for doc in DocumentReader(files).run():
         if not doc.text:
             continue
-        if exclude is not None and in_holdout(doc.id, fraction=exclude[0], seed=exclude[1]):
-            continue
-        if keep is not None and not in_holdout(doc.id, fraction=keep[0], seed=keep[1]):
-            continue
         c.ids.append(doc.id)
         c.blobs.append(doc.text.encode("utf-8"))
         tokens.append(counter(doc.text))
-        if keep_docs:
+        if keep_docs or select is not None:
             c.docs.append(doc)
     c.tokens = np.asarray(tokens, dtype=np.int64)
+    rows = np.ones(len(c.ids), bool)
+    if select is not None:
+        rows &= where_mask(c, select, f"{where}.where")
+    for split, inside in ((exclude, False), (keep, True)):
+        if split is not None:
+            rows &= np.array([in_holdout(i, fraction=split[0], seed=split[1]) == inside for i in c.ids], bool)
+    if not rows.all():
+        idx = np.flatnonzero(rows)
+        c.ids = [c.ids[i] for i in idx]
+        c.blobs = [c.blobs[i] for i in idx]
+        c.docs = [c.docs[i] for i in idx] if c.docs else []
+        c.tokens = c.tokens[idx]
+    if not keep_docs:
+        c.docs = []
     return c
 
 

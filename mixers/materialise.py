@@ -8,7 +8,9 @@ filled from the sources furthest below their share, the last document being the 
 offer, so the total ends within one document of N (above N, unless the caps leave no more documents).
 
 Held-out target splits recorded in weights.json (``holdout``) are excluded: the training set never contains
-the text the mix was chosen on. Output (the run contract)::
+the text the mix was chosen on. A source that the mix config selected with ``where`` (weights.json ``where``)
+supplies only the documents that predicate selects, the ones the weights were chosen on. Output (the run
+contract)::
 
     OUT/documents/NNNNN.parquet   the output contract (pipeline.outputs); source = the mix's source name, n_tokens filled,
                                   metadata: source_original, mix_epoch (0 = first pass)
@@ -139,14 +141,17 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
                           "add --source NAME=GLOB for each")
     max_epochs = {s: float((wj.get("max_epochs") or {}).get(s, 4.0)) for s in weights}
     holdout = wj.get("holdout") or {}
+    chosen_on = wj.get("where") or {}  # the documents the mix was chosen on are the ones it is materialised from
     corpora = {}
     for s in weights:
         if weights[s] <= 0:
             continue
         ex = (holdout[s]["fraction"], holdout[s]["seed"]) if s in holdout else None
-        corpora[s] = read_corpus(s, globs[s], tokenizer, f"--source {s}", exclude=ex, keep_docs=True)
+        corpora[s] = read_corpus(s, globs[s], tokenizer, f"--source {s}", exclude=ex, keep_docs=True,
+                                 select=chosen_on.get(s))
         if corpora[s].n_tokens == 0:
-            raise ConfigError(f"--source {s}: no documents with text in {', '.join(corpora[s].files)}")
+            raise ConfigError(f"--source {s}: no documents with text in {', '.join(corpora[s].files)}"
+                              + (f" under where {chosen_on[s]!r} (from {weights_json})" if s in chosen_on else ""))
     avail = {s: c.n_tokens for s, c in corpora.items()}
     caps = {s: avail[s] * max_epochs[s] for s in corpora}
     over = [f"{s} needs {weights[s] * tokens:,.0f} > cap {caps[s]:,.0f} ({avail[s]:,} available x "
@@ -174,8 +179,8 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
         t = sum(int(toks[s][i]) for i, _ in taken[s])
         per_source[s] = {
             "weight": weights[s], "tokens": t, "fraction": t / total, "documents": len(taken[s]),
-            "available_tokens": avail[s], "epochs": t / avail[s], "max_epochs": max_epochs[s],
-            "max_passes_of_a_document": 1 + max((e for _, e in taken[s]), default=-1),
+            "available_tokens": avail[s], "where": chosen_on.get(s), "epochs": t / avail[s],
+            "max_epochs": max_epochs[s], "max_passes_of_a_document": 1 + max((e for _, e in taken[s]), default=-1),
             "inputs": fingerprint(corpora[s].files),
         }
     manifest = {

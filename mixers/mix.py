@@ -127,15 +127,16 @@ def prepare(cfg: MixConfig) -> Study:
     sources = {}
     for s in names:
         ex = (holdout_of[s], cfg.seed) if s in holdout_of else None
-        c = read_corpus(s, cfg.sources[s], cfg.tokenizer, f"sources.{s}", exclude=ex)
+        c = read_corpus(s, cfg.sources[s], cfg.tokenizer, f"sources.{s}", exclude=ex, select=cfg.where.get(s))
         if c.n_tokens == 0:
-            raise ConfigError(f"sources.{s}: no documents with text in {', '.join(c.files)}")
+            raise ConfigError(f"sources.{s}: no documents with text in {', '.join(c.files)}"
+                              + (f" under where {cfg.where[s]!r}" if s in cfg.where else ""))
         sources[s] = c
     dev, test, target_files = {}, {}, {}
     for t in cfg.targets:
         if t.holdout_of is not None:
             c = read_corpus(t.name, cfg.sources[t.holdout_of], cfg.tokenizer, f"targets.{t.name}",
-                            keep=(t.fraction, cfg.seed))
+                            keep=(t.fraction, cfg.seed), select=cfg.where.get(t.holdout_of))
         else:
             c = read_corpus(t.name, t.paths, cfg.tokenizer, f"targets.{t.name}")
             hashes = text_hashes(c)
@@ -175,6 +176,7 @@ def prepare(cfg: MixConfig) -> Study:
     setting = stable_hash({
         "version": VERSION, "proxy": [cfg.proxy.kind, cfg.proxy.params, budget], "tokenizer": cfg.tokenizer,
         "sources": {s: fingerprint(sources[s].files) for s in names}, "holdouts": holdouts,
+        **({"where": cfg.where} if cfg.where else {}),
         "targets": target_files, "eval_max_bytes": cfg.eval_max_bytes, "seed": cfg.seed,
     })
     return Study(cfg, names, sources, available, natural, lo, hi, max_epochs, target_tokens,
@@ -346,6 +348,7 @@ def choose_mix(study: Study, law: MixLaw, fit_report: dict, W: np.ndarray, losse
         "bounds": {"min": dict(zip(study.names, map(float, study.lo))),
                    "max": dict(zip(study.names, map(float, study.hi)))},
         "holdout": study.holdouts,
+        "where": dict(cfg.where),
         "proxy": {"kind": cfg.proxy.kind, "budget_tokens": cfg.proxy.budget_tokens, **cfg.proxy.params},
         "runs": len(W),
         "warnings": study.warnings + ([binds["warning"]] if binds["warning"] else []),

@@ -22,7 +22,11 @@ Epoch caps hold across the phases together: a document is used at most ``ceil(ma
 (one used in both phases counts twice, and its second use has the id ``<id>#pass1``), a source's tokens in all
 phases stay within ``available x max_epochs``, and each phase uses documents not used before first. A phase that
 cannot be filled under its predicate and the caps is an error that says how many tokens are available.
-Documents that a weights.json holds out (``holdout``: the text a mix was chosen on) are in no phase.
+Documents that a weights.json holds out (``holdout``: the text a mix was chosen on) are in no phase; a predicate
+is evaluated over all of a source's documents, held out or not (as ``winnow mix`` evaluates it), so a relative
+one (``quantile_cont``) means the same in both. A phase whose weights come from a weights.json that ``winnow mix``
+chose on selected documents (a mix config source with ``where``) takes that source's ``where`` too, unless the
+phase gives its own: that is how ``winnow mix`` chooses the anneal phase's weights.
 ``DIR/manifest.json`` records tokens, documents and epochs per source per phase and in total.
 """
 
@@ -42,6 +46,7 @@ from mixers.data import TOKENIZERS, fingerprint, read_corpus, where_mask
 from mixers.materialise import clear_previous, load_weights, select, source_rng, write_set
 from pipeline.atomic import atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
+from pipeline.holdout import in_holdout
 from pipeline.layout import RunLayout
 from pipeline.readers import input_columns
 
@@ -158,6 +163,8 @@ def load_schedule(path: str) -> Schedule:
         pred = ph.get("where") or {}
         if not isinstance(pred, dict) or not all(isinstance(v, str) and v.strip() for v in pred.values()):
             raise ConfigError(f"{where}.where: expected {{source: SQL predicate}}, e.g. {{crawl: 'quality_dclm >= 0.9'}}")
+        if wj is not None:  # weights chosen by a mix on selected documents apply to those documents
+            pred = {**{s: v for s, v in (wj.get("where") or {}).items() if weights.get(s, 0) > 0}, **pred}
         bad = sorted(s for s in pred if weights.get(s, 0) <= 0)
         if bad:
             raise ConfigError(f"{where}.where.{bad[0]}: the phase takes nothing from this source (weight 0 or absent)")
@@ -187,14 +194,17 @@ def materialise_schedule(path: str, output: str, shard_docs: int | None = None) 
     sch = load_schedule(path)
     used = sorted({s for ph in sch.phases for s in ph.weights})
     corpora, toks = {}, {}
+    train = {}
     for s in used:
+        # every document is read, so a predicate sees the same table as in `winnow mix` (read_corpus's select)
+        c = read_corpus(s, sch.sources[s], sch.tokenizer, f"{sch.path}: sources.{s}", keep_docs=True)
         h = sch.holdout.get(s)
-        c = read_corpus(s, sch.sources[s], sch.tokenizer, f"{sch.path}: sources.{s}",
-                        exclude=(h["fraction"], h["seed"]) if h else None, keep_docs=True)
-        if c.n_tokens == 0:
-            raise ConfigError(f"{sch.path}: sources.{s}: no documents with text in {', '.join(c.files) or 'no files'}")
+        train[s] = np.array([not (h and in_holdout(i, fraction=h["fraction"], seed=h["seed"])) for i in c.ids], bool)
+        if not c.tokens[train[s]].sum():
+            raise ConfigError(f"{sch.path}: sources.{s}: no documents with text in {', '.join(c.files) or 'no files'}"
+                              + (" outside the holdout" if h else ""))
         corpora[s], toks[s] = c, c.tokens
-    avail = {s: corpora[s].n_tokens for s in used}
+    avail = {s: int(toks[s][train[s]].sum()) for s in used}
     cap = {s: avail[s] * sch.max_epochs[s] for s in used}
     passes = {s: max(1, math.ceil(sch.max_epochs[s])) for s in used}
     uses = {s: np.zeros(len(toks[s]), np.int64) for s in used}
@@ -207,7 +217,7 @@ def materialise_schedule(path: str, output: str, shard_docs: int | None = None) 
     for k, ph in enumerate(sch.phases):
         streams, rooms, pools = {}, {}, {}
         for s in ph.weights:
-            mask = toks[s] > 0
+            mask = (toks[s] > 0) & train[s]
             if s in ph.where:
                 mask &= where_mask(corpora[s], ph.where[s], f"{sch.path}: phases.{ph.name}.where.{s}")
             pool = np.flatnonzero(mask)
@@ -253,7 +263,7 @@ def materialise_schedule(path: str, output: str, shard_docs: int | None = None) 
         "schedule_sha256": hashlib.sha256(Path(sch.path).read_bytes()).hexdigest(),
         "tokenizer": sch.tokenizer, "seed": sch.seed, "longest_document_tokens": longest,
         "tokens": sum(p["tokens"] for p in phases_out.values()), "phases": phases_out,
-        "sources": {s: {"available_tokens": avail[s], "available_documents": int(len(toks[s])),
+        "sources": {s: {"available_tokens": avail[s], "available_documents": int(train[s].sum()),
                         "tokens": spent[s], "epochs": spent[s] / avail[s], "max_epochs": sch.max_epochs[s],
                         "max_uses_of_a_document": int(uses[s].max()), "inputs": fingerprint(corpora[s].files)}
                     for s in used},

@@ -129,3 +129,69 @@ def test_schedule_errors_name_the_key(setup, capsys):
                                                       _schedule(tmp_path), "--output", str(tmp_path / "o")])
     assert "--source, --tokens required" in _error(capsys, ["materialise", str(tmp_path / "weights.json"),
                                                             "--output", str(tmp_path / "o")])
+
+
+def test_mix_chooses_the_anneal_weights_on_the_documents_a_where_selects(setup, capsys):
+    """A mix config source with `where` is studied on the selected documents only; weights.json records the
+    predicate, and `winnow materialise` and a schedule phase using that weights.json take the same selection."""
+    tmp_path, docs = setup
+    pred = "quality >= 0.6"
+    mix = {"name": "anneal", "output": str(tmp_path / "mix"), "seed": 0,
+           "sources": {"a": {"paths": str(tmp_path / "a.parquet"), "where": pred},
+                       "b": str(tmp_path / "b.parquet")},
+           "targets": {"a_held": {"holdout_of": "a", "fraction": 0.25}},
+           "runs": 6, "target_tokens": 30_000, "proxy": {"kind": "ngram_kn_v1", "budget_tokens": 10_000, "order": 3},
+           "regression": {"models": ["loglinear"], "folds": 3}, "optimiser": {"kind": "simulate", "candidates": 2000,
+                                                                            "top_k": 10},
+           "trust": {"min_spearman": -1.0, "max_distance": 1.0}, "eval_max_bytes": 10_000}
+    (tmp_path / "mix.yaml").write_text(yaml.safe_dump(mix))
+    assert main(["mix", str(tmp_path / "mix.yaml")]) == 0
+    assert f"a: {pred}" in capsys.readouterr().out
+    w = json.loads((tmp_path / "mix" / "weights.json").read_text())
+    selected = {i for i, d in docs["a"].items() if d["quality"] >= 0.6}
+    trained_on = {i for i in selected if not in_holdout(i, fraction=0.25, seed=0)}
+    assert w["where"] == {"a": pred}
+    assert w["available_tokens"]["a"] == sum(len(docs["a"][i]["text"].encode()) for i in trained_on)
+
+    # plain materialise: the predicate comes with the weights
+    out = tmp_path / "train"
+    assert main(["materialise", str(tmp_path / "mix" / "weights.json"), "--tokens", "20000", "--output", str(out),
+                 "--source", f"a={tmp_path / 'a.parquet'}", "--source", f"b={tmp_path / 'b.parquet'}"]) == 0
+    rows = pq.read_table(out / "documents").to_pylist()
+    assert {r["id"].split("#pass")[0] for r in rows if r["source"] == "a"} <= trained_on
+    assert json.loads((out / "manifest.json").read_text())["sources"]["a"]["where"] == pred
+
+    # a schedule: the anneal phase uses the mix's weights and so its selection; a phase's own where wins
+    phases = [{"name": "pretrain", "tokens": 20_000, "weights": {"a": 0.5, "b": 0.5}},
+              {"name": "anneal", "tokens": 10_000, "weights": str(tmp_path / "mix" / "weights.json")},
+              {"name": "last", "tokens": 2_000, "weights": str(tmp_path / "mix" / "weights.json"),
+               "where": {"a": "quality >= 0.9"}}]
+    sched = _schedule(tmp_path, phases=phases, max_epochs=3)
+    man = materialise_schedule(sched, str(tmp_path / "sched"))
+    assert man["phases"]["anneal"]["sources"]["a"]["where"] == pred
+    assert man["phases"]["last"]["sources"]["a"]["where"] == "quality >= 0.9"
+    used = {name: {r["id"].split("#pass")[0] for r in pq.read_table(tmp_path / "sched" / name / "documents").to_pylist()
+                   if r["source"] == "a"} for name in ("pretrain", "anneal", "last")}
+    assert used["anneal"] and used["anneal"] <= trained_on
+    assert used["last"] and all(docs["a"][i]["quality"] >= 0.9 for i in used["last"])
+    assert not used["pretrain"] <= selected  # the first phase, with a mapping of weights, takes every document
+
+
+def test_mix_source_where_errors_name_the_source(setup):
+    from mixers.config import parse_mix_config
+    from mixers.mix import prepare
+
+    tmp_path, _ = setup
+    base = {"sources": {"b": str(tmp_path / "b.parquet")}, "targets": {"t": {"holdout_of": "b"}}}
+    with pytest.raises(ConfigError, match=r"sources.a: expected `paths`"):
+        parse_mix_config({**base, "sources": {"a": {"where": "quality > 0.5"}}})
+    with pytest.raises(ConfigError, match=r"sources.a.where: expected a SQL predicate"):
+        parse_mix_config({**base, "sources": {"a": {"paths": "x", "where": 3}}})
+    cfg = parse_mix_config({**base, "sources": {"a": {"paths": str(tmp_path / "a.parquet"), "where": "qualty > 0.5"},
+                                                "b": str(tmp_path / "b.parquet")}})
+    with pytest.raises(ConfigError, match=r"sources.a.where: 'qualty > 0.5' is not a predicate.*columns: id, quality"):
+        prepare(cfg)
+    cfg = parse_mix_config({**base, "sources": {"a": {"paths": str(tmp_path / "a.parquet"), "where": "quality > 2"},
+                                                "b": str(tmp_path / "b.parquet")}})
+    with pytest.raises(ConfigError, match=r"sources.a: no documents with text .* under where 'quality > 2'"):
+        prepare(cfg)
