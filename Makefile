@@ -43,6 +43,7 @@ demo: setup ocr-deps
 	$(WINNOW) materialise out/mix_demo/weights.json --tokens 2000000 --output out/mix_demo/train \
 	  --source clean=configs/data/quality_positive.jsonl --source junk=configs/data/quality_negative.jsonl \
 	  --source 'crawl=out/demo/documents/*.parquet'
+	$(WINNOW) materialise --schedule configs/schedule_demo.yaml --output out/schedule_demo
 	$(WINNOW) pdf-demo out/demo-pdfs
 	$(WINNOW) run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf' --overwrite
 	@$(PY) -c "import time; print(f'make demo: done in {time.time() - float(open(\"out/.demo-started\").read()):.0f} s after setup; report: out/demo/report.html')"
