@@ -301,7 +301,8 @@ def _parse(raw: Any) -> MixConfig:
     val = checked_mapping("validate", raw.get("validate", {}), ("budget_multiplier", "seeds"))
 
     cfg = MixConfig(
-        name=name, sources=sources, targets=tuple(targets), where=where_of, seed=seed, output=output, tokenizer=tokenizer,
+        name=name, sources=sources, targets=tuple(targets), where=where_of, seed=seed, output=output,
+        tokenizer=tokenizer,
         runs=runs, target_tokens=target_tokens, proxy=proxy, regression_models=tuple(models), folds=folds,
         optimiser=okind, candidates=positive_int("optimiser.candidates", opt.get("candidates", 100_000)),
         top_k=positive_int("optimiser.top_k", opt.get("top_k", 100)),
