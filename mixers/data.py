@@ -71,9 +71,10 @@ def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, w
     rows = np.ones(len(c.ids), bool)
     if select is not None:
         rows &= where_mask(c, select, f"{where}.where")
-    for split, inside in ((exclude, False), (keep, True)):
-        if split is not None:
-            rows &= np.array([in_holdout(i, fraction=split[0], seed=split[1]) == inside for i in c.ids], bool)
+    if exclude is not None:
+        rows &= ~held_out(c.ids, *exclude)
+    if keep is not None:
+        rows &= held_out(c.ids, *keep)
     if not rows.all():
         idx = np.flatnonzero(rows)
         c.ids = [c.ids[i] for i in idx]
@@ -83,6 +84,11 @@ def read_corpus(name: str, globs: tuple[str, ...] | list[str], tokenizer: str, w
     if not keep_docs:
         c.docs = []
     return c
+
+
+def held_out(ids: list[str], fraction: float, seed: int) -> np.ndarray:
+    """Which of ``ids`` are in the holdout split (fraction, seed) of :func:`pipeline.holdout.in_holdout`."""
+    return np.array([in_holdout(i, fraction=fraction, seed=seed) for i in ids], bool)
 
 
 def fingerprint(files: list[str]) -> list[tuple[str, int]]:

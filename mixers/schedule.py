@@ -42,11 +42,10 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from mixers.data import TOKENIZERS, fingerprint, read_corpus, where_mask
+from mixers.data import TOKENIZERS, fingerprint, held_out, read_corpus, where_mask
 from mixers.materialise import clear_previous, load_weights, select, source_rng, write_set
 from pipeline.atomic import atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
-from pipeline.holdout import in_holdout
 from pipeline.layout import RunLayout
 from pipeline.readers import input_columns
 
@@ -199,7 +198,7 @@ def materialise_schedule(path: str, output: str, shard_docs: int | None = None) 
         # every document is read, so a predicate sees the same table as in `winnow mix` (read_corpus's select)
         c = read_corpus(s, sch.sources[s], sch.tokenizer, f"{sch.path}: sources.{s}", keep_docs=True)
         h = sch.holdout.get(s)
-        train[s] = np.array([not (h and in_holdout(i, fraction=h["fraction"], seed=h["seed"])) for i in c.ids], bool)
+        train[s] = ~held_out(c.ids, h["fraction"], h["seed"]) if h else np.ones(len(c.ids), bool)
         if not c.tokens[train[s]].sum():
             raise ConfigError(f"{sch.path}: sources.{s}: no documents with text in {', '.join(c.files) or 'no files'}"
                               + (" outside the holdout" if h else ""))
