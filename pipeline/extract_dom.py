@@ -1,13 +1,14 @@
-"""Main text by one parse: an lxml DOM cut into text blocks, each kept or dropped by a small learned model.
+"""Main text by one parse: the page cut into text blocks by lxml's parser, each kept or dropped by a learned model.
 
-This is the fast path of :func:`pipeline.extract.html_to_text`. One walk over the parsed page
-(``lxml.etree.iterwalk``, no Python recursion) cuts its visible text into *segments*: the text
+This is the fast path of :func:`pipeline.extract.html_to_text`. One pass of lxml's HTML parser with a
+parser target (SAX events, no tree built) cuts the page's visible text into *segments*: the text
 between two block-level boundaries (``p``, ``div``, ``li``, ``h2``, ``td``, ...), with the
 characters inside links counted. Scripts, styles, forms' controls and elements hidden by
-``hidden``/``aria-hidden``/``display:none`` are skipped. Each segment gets about fifty cheap
+``hidden``/``aria-hidden``/``display:none`` are skipped. Each segment gets about sixty cheap
 features: its length and link density, its block tag, how many of its block ancestors carry
 boilerplate class or id words (``footer``, ``sidebar``, ``share``, ``comment``...) or content
-words (``article``, ``post``, ``entry``...), whether it lies under ``nav``/``aside``/``footer``/
+words (``article``, ``post``, ``entry``...), the block's own such words and its depth, the text and
+link share of its block and its parent block, whether it lies under ``nav``/``aside``/``footer``/
 ``header``/``figure``/``article``, whether it lies in the densest text container of the page (a
 readability-style score: text of long, link-poor segments credited to their block parent and
 grandparent), its position, punctuation, digits, boilerplate phrases, repeats on the page, and
@@ -65,19 +66,17 @@ _BOILERPLATE_KEY = re.compile(
 )
 _CONTENT_KEY = re.compile(r"article|content|post|entry|story|(?<![a-z])main|(?<![a-z])text|body|blog|news|single|page")
 _HIDDEN_STYLE = re.compile(r"display:\s*none|visibility:\s*hidden")
-_BOILERPLATE_TEXT = re.compile(
+_BOILERPLATE_TEXT = re.compile(  # matched against lowercased text (IGNORECASE is 5x slower)
     r"impressum|datenschutz|kontakt|cookie|newsletter|log ?in|anmelden|registrier|teilen|share|copyright|"
     r"rights reserved|rechte vorbehalten|privacy|abonn|subscribe|read more|weiterlesen|kommentar|comment|"
-    r"follow|folge|werbung|advertis|anzeige|related|mehr zum thema|tags?:|sign up|download|app",
-    re.IGNORECASE,
+    r"follow|folge|werbung|advertis|anzeige|related|mehr zum thema|tags?:|sign up|download|app"
 )
 _DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
-_DIGIT = re.compile(r"\d")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 _END_PUNCT = frozenset('.!?:;"”»)')
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True, recover=True)
 
-N_FEATURES = 48
+N_FEATURES = 58
+_BITS = 1 << np.arange(_N_BITS)
 # Elements checked for hidden/aria-hidden/display:none (blocks and spans; an inline link hidden alone is rare).
 _MAY_HIDE = BLOCK | {"span"}
 
@@ -85,99 +84,136 @@ _MAY_HIDE = BLOCK | {"span"}
 class _Block:
     """A block element on the walk's stack: its tag, inherited counts and the segments it spans."""
 
-    __slots__ = ("tag", "boil", "cont", "bits", "parent", "start", "end")
+    __slots__ = ("tag", "boil", "cont", "bits", "parent", "start", "end", "own", "depth")
 
-    def __init__(self, tag, boil, cont, bits, parent, start):
+    def __init__(self, tag, boil, cont, bits, parent, start, own=0):
         self.tag, self.boil, self.cont, self.bits, self.parent, self.start = tag, boil, cont, bits, parent, start
         self.end = None
+        self.own = own  # this element's own class/id words: 1 boilerplate, 2 content
+        self.depth = parent.depth + 1 if parent is not None else 0
+
+
+_TOKEN_HITS: dict[str, int] = {}
 
 
 @lru_cache(maxsize=65536)
-def _key_hits(key: str) -> tuple[int, int]:
-    low = key.lower()
-    return (1 if _BOILERPLATE_KEY.search(low) else 0, 1 if _CONTENT_KEY.search(low) else 0)
+def _key_hits(key: str) -> int:
+    """1 if a class/id word of ``key`` is a boilerplate word, | 2 if one is a content word.
+
+    Per whitespace-separated token, each token's answer cached: class strings differ from page to page,
+    their tokens (``entry-content``, ``clearfix``) repeat. Neither pattern matches across whitespace, so
+    this is the patterns' answer on the whole string."""
+    hits = 0
+    for tok in key.split():
+        h = _TOKEN_HITS.get(tok)
+        if h is None:
+            low = tok.lower()
+            h = (1 if _BOILERPLATE_KEY.search(low) else 0) | (2 if _CONTENT_KEY.search(low) else 0)
+            if len(_TOKEN_HITS) >= 262_144:  # bounded: a crawl has unbounded class names
+                _TOKEN_HITS.clear()
+            _TOKEN_HITS[tok] = h
+        hits |= h
+    return hits
 
 
-def _hidden(el) -> bool:
-    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
-        return True
-    style = el.get("style")
-    return bool(style and "none" in style and _HIDDEN_STYLE.search(style))
+class _Walk:
+    """lxml parser target: the page's SAX events cut into raw segments, with no tree built.
+
+    ``raw`` holds [block, text parts, characters inside links] per segment: a segment starts at every
+    block element's start and end. ``skip`` counts the depth inside a skipped subtree (a ``SKIP`` tag, or
+    a block or span hidden by ``hidden``/``aria-hidden``/``display:none``); after ``</body>`` nothing counts."""
+
+    __slots__ = ("raw", "stack", "in_link", "skip", "done")
+
+    def __init__(self):
+        top = _Block("body", 0, 0, 0, None, 0)
+        self.stack = [top]
+        self.raw = [[top, [], 0]]
+        self.in_link = self.skip = 0
+        self.done = False
+
+    def start(self, tag, attrib):
+        if self.skip:
+            self.skip += 1
+            return
+        if self.done:
+            return
+        if tag in SKIP:
+            self.skip = 1
+            return
+        if tag in _MAY_HIDE and attrib:
+            if "hidden" in attrib or attrib.get("aria-hidden") == "true":
+                self.skip = 1
+                return
+            style = attrib.get("style")
+            if style and "none" in style and _HIDDEN_STYLE.search(style):
+                self.skip = 1
+                return
+        if tag == "a":
+            self.in_link += 1
+        elif tag in BLOCK:
+            if tag == "body":
+                return
+            parent = self.stack[-1]
+            boil, cont, bits = parent.boil, parent.cont, parent.bits | _ANCESTOR_BIT.get(tag, 0)
+            own = 0
+            if attrib:
+                cls, ident = attrib.get("class"), attrib.get("id")
+                if cls or ident:
+                    own = _key_hits(cls + " " + ident if cls and ident else cls or ident)
+                    boil += own & 1
+                    cont += own >> 1
+                if attrib.get("itemprop") == "articleBody":
+                    bits |= 256
+            block = _Block(tag, boil, cont, bits, parent, len(self.raw), own)
+            self.stack.append(block)
+            self.raw.append([block, [], 0])
+        elif tag == "br":
+            self.raw[-1][1].append("\n")
+
+    def end(self, tag):
+        if self.skip:
+            self.skip -= 1
+            return
+        if self.done:
+            return
+        if tag == "a":
+            self.in_link -= 1
+        elif tag in BLOCK:
+            if tag == "body":
+                self.done = True
+                return
+            if len(self.stack) > 1:
+                block = self.stack.pop()
+                block.end = len(self.raw)
+            self.raw.append([self.stack[-1], [], 0])
+
+    def data(self, text):
+        if self.skip or self.done:
+            return
+        seg = self.raw[-1]
+        seg[1].append(text)
+        if self.in_link:
+            seg[2] += len(text)
+
+    def close(self):
+        return self
 
 
 def segments(html: str) -> list[tuple[_Block, str, int, int]]:
-    """The page's visible text as (block, text, characters inside links, walk index), in page order.
+    """The page's visible text as (block, text, characters inside links, raw index), in page order.
 
-    Raises what lxml raises on input it cannot parse."""
+    One pass of lxml's HTML parser (libxml2, recovering from broken markup) with :class:`_Walk` as its
+    target: the same events a tree would be built from, without building it. Raises what lxml raises
+    on input it cannot parse."""
     if html.lstrip()[:5] == "<?xml":  # lxml refuses str input that declares an encoding
         html = _XML_DECL.sub("", html, 1)
-    root = etree.fromstring(html, _PARSER)
-    if root is None:
-        return []
-    body = root.find("body")
-    if body is None:
-        body = root
-    raw: list[list] = []  # [block, parts, link chars]
-    top = _Block("body", 0, 0, 0, None, 0)
-    stack = [top]
-    raw.append([top, [], 0])
-    in_link = 0
-    skipped = None
-    walker = etree.iterwalk(body, events=("start", "end"))
-    for event, el in walker:
-        tag = el.tag
-        if event == "start":
-            if el is body:
-                if el.text:
-                    raw[-1][1].append(el.text)
-                continue
-            if tag in SKIP or (tag in _MAY_HIDE and _hidden(el)):
-                walker.skip_subtree()
-                skipped = el
-                continue
-            if tag == "a":
-                in_link += 1
-            elif tag in BLOCK:
-                parent = stack[-1]
-                boil, cont, bits = parent.boil, parent.cont, parent.bits | _ANCESTOR_BIT.get(tag, 0)
-                cls, ident = el.get("class"), el.get("id")
-                if cls or ident:
-                    b, c = _key_hits(cls + " " + ident if cls and ident else cls or ident)
-                    boil += b
-                    cont += c
-                if el.get("itemprop") == "articleBody":
-                    bits |= 256
-                block = _Block(tag, boil, cont, bits, parent, len(raw))
-                stack.append(block)
-                raw.append([block, [], 0])
-            elif tag == "br":
-                raw[-1][1].append("\n")
-            text = el.text
-            if text:
-                seg = raw[-1]
-                seg[1].append(text)
-                if in_link:
-                    seg[2] += len(text)
-            continue
-        if el is body:
-            break
-        if el is skipped:
-            skipped = None
-        elif tag == "a":
-            in_link -= 1
-        elif tag in BLOCK:
-            block = stack.pop()
-            block.end = len(raw)
-            raw.append([stack[-1], [], 0])
-        tail = el.tail
-        if tail:
-            seg = raw[-1]
-            seg[1].append(tail)
-            if in_link:
-                seg[2] += len(tail)
-    top.end = len(raw)
+    walk = _Walk()
+    etree.fromstring(html, etree.HTMLParser(target=walk, remove_comments=True, remove_pis=True,
+                                            no_network=True, recover=True))
+    walk.stack[0].end = len(walk.raw)
     out = []
-    for i, (block, parts, link) in enumerate(raw):
+    for i, (block, parts, link) in enumerate(walk.raw):
         text = " ".join("".join(parts).split())
         if text:
             out.append((block, text, min(link, len(text)), i))
@@ -185,89 +221,117 @@ def segments(html: str) -> list[tuple[_Block, str, int, int]]:
 
 
 def features(segs: list[tuple[_Block, str, int, int]]) -> np.ndarray:
-    """One row of ``N_FEATURES`` floats per segment (see the module docstring)."""
+    """One row of ``N_FEATURES`` floats per segment (see the module docstring), column by column."""
     n = len(segs)
+    X = np.zeros((n, N_FEATURES))
+    if not n: return X
+    blocks = [s[0] for s in segs]
+    texts = [s[1] for s in segs]
+    size = np.array([len(t) for t in texts], dtype=np.float64)
+    link = np.array([s[2] for s in segs], dtype=np.float64)
+    at = np.array([s[3] for s in segs])
     # Densest container: long, link-poor segments credit their block parent and (half) grandparent.
+    # Also each block's (and its parent's) text and link characters, and each block's segment count.
     score: dict[_Block, float] = {}
-    for block, text, link, _ in segs:
-        size = len(text)
-        if size >= 40 and link < 0.3 * size:
-            v = size - link
+    chars: dict[_Block, list] = {}
+    for block, text, lk, _ in segs:
+        sz = len(text)
+        p = block.parent
+        for b in (block, p) if p is not None else (block,):
+            c = chars.get(b)
+            if c is None:
+                chars[b] = [sz, lk, 1]
+            else:
+                c[0] += sz
+                c[1] += lk
+                c[2] += 1
+        if sz >= 40 and lk < 0.3 * sz:
+            v = sz - lk
             score[block] = score.get(block, 0.0) + v
-            p = block.parent
             if p is not None:
                 score[p] = score.get(p, 0.0) + v
                 if p.parent is not None:
                     score[p.parent] = score.get(p.parent, 0.0) + v / 2
-    best = max(score, key=score.get) if score else None
-    lo, hi = (best.start, best.end) if best is not None else (0, -1)
+    # Character classes of all segments at once: code points of the texts joined by newlines (segment text
+    # has none), summed per segment. Digits and capitals are ASCII, Latin-1, Greek and Cyrillic ones.
+    cp = np.frombuffer("\n".join(texts).encode("utf-32-le"), dtype=np.uint32)
+    lens = np.array([len(t) for t in texts], dtype=np.intp)
+    starts = np.zeros(n, dtype=np.intp)
+    np.cumsum(lens[:-1] + 1, out=starts[1:])
+    per_seg = np.add.reduceat
+
+    def count(mask):
+        return per_seg(mask, starts).astype(np.float64)
+
+    words = count(cp == 32) + 1
+    upper = (((cp >= 65) & (cp <= 90)) | ((cp >= 0xC0) & (cp <= 0xDE) & (cp != 0xD7))
+             | ((cp >= 0x391) & (cp <= 0x3A9)) | ((cp >= 0x400) & (cp <= 0x42F)))
+    head = np.minimum(size, 100)
+    upper &= (np.arange(len(cp)) - np.repeat(starts, lens + 1)[: len(cp)]) < 100
+    ld = link / size
+    log_size = np.log1p(size)
+    X[:, 0] = 1.0
+    X[:, 1] = log_size
+    X[:, 2] = ld
+    X[:, 3] = ld * log_size
+    rows = np.arange(n)
+    X[rows, 4 + np.array([_TAG_GROUP.get(b.tag, 8) for b in blocks])] = 1.0
+    X[:, 13] = np.minimum([b.boil for b in blocks], 3)
+    X[:, 14] = np.minimum([b.cont for b in blocks], 3)
+    bits = np.array([b.bits for b in blocks])
+    X[:, 15:24] = (bits[:, None] & _BITS) > 0
+    X[:, 24] = [b.parent is None for b in blocks]
+    if score:
+        best = max(score, key=score.get)
+        X[:, 25] = (at >= best.start) & (at < best.end)
+    X[:, 26] = [t[-1] in _END_PUNCT for t in texts]
+    X[:, 27] = rows / n
+    X[:, 28] = count((cp == 44) | (cp == 46)) / words
+    X[:, 29] = ["©" in t or "opyright" in t for t in texts]
+    X[:, 30] = count(cp == 124) / words
+    X[:, 31] = count((cp >= 48) & (cp <= 57)) / size
+    X[:, 32] = np.log1p(words)
+    short = np.flatnonzero(size <= 200)
+    if len(short):
+        X[short, 33] = [_BOILERPLATE_TEXT.search(texts[i].lower()) is not None for i in short]
+        X[short, 34] = [_DATE.search(texts[i]) is not None for i in short]
     repeats: dict[str, int] = {}
-    for seg in segs:
-        repeats[seg[1]] = repeats.get(seg[1], 0) + 1
-    rows = []
-    first = last = None
-    zeros = [0.0] * N_FEATURES
-    for i, (block, text, link, at) in enumerate(segs):
-        size = len(text)
-        words = text.count(" ") + 1
-        f = zeros[:]
-        ld = link / size
-        log_size = math.log1p(size)
-        if lo <= at < hi:
-            if first is None:
-                first = i
-            last = i
-            f[25] = 1.0
-        f[0] = 1.0
-        f[1] = log_size
-        f[2] = ld
-        f[3] = ld * log_size
-        f[4 + _TAG_GROUP.get(block.tag, 8)] = 1.0  # 4..12
-        f[13] = min(block.boil, 3)
-        f[14] = min(block.cont, 3)
-        bits = block.bits
-        if bits:
-            for b in range(_N_BITS):  # 15..23
-                if bits >> b & 1:
-                    f[15 + b] = 1.0
-        if block.parent is None:
-            f[24] = 1.0  # the body's own text
-        if text[-1] in _END_PUNCT:
-            f[26] = 1.0
-        f[27] = i / n
-        f[28] = (text.count(",") + text.count(".")) / words
-        if "©" in text or "opyright" in text:
-            f[29] = 1.0
-        f[30] = text.count("|") / words
-        f[31] = len(_DIGIT.findall(text)) / size
-        f[32] = math.log1p(words)
-        if size <= 200:
-            if _BOILERPLATE_TEXT.search(text):
-                f[33] = 1.0
-            if _DATE.search(text):
-                f[34] = 1.0
-        f[35] = min(repeats[text], 5)
-        head = text[:100]
-        f[36] = sum(map(str.isupper, head)) / len(head)
-        rows.append(f)
-    X = np.array(rows) if rows else np.zeros((0, N_FEATURES))
-    if n:
-        # Neighbours: previous and next segment's size and link density, and how many of them are in the root.
-        X[1:, 37] = X[:-1, 1]
-        X[0, 38] = 1.0
-        X[1:, 38] = X[:-1, 2]
-        X[:-1, 39] = X[1:, 1]
-        X[-1, 40] = 1.0
-        X[:-1, 40] = X[1:, 2]
-        for src, dst in ((25, 41), (13, 42), (4, 43)):
-            X[1:, dst] += X[:-1, src]
-            X[:-1, dst] += X[1:, src]
-        if first is not None:
-            idx = np.arange(n)
-            X[:, 44] = idx < first
-            X[:, 45] = idx > last
-            X[:, 46] = np.where(X[:, 25] > 0, 0.0, np.minimum(np.abs(idx - first), np.abs(idx - last)) / n)
-        X[:, 47] = math.log1p(n)
+    for t in texts:
+        repeats[t] = repeats.get(t, 0) + 1
+    X[:, 35] = np.minimum([repeats[t] for t in texts], 5)
+    X[:, 36] = count(upper) / head
+    # Neighbours: previous and next segment's size and link density, and how many of them are in the root.
+    X[1:, 37] = X[:-1, 1]
+    X[0, 38] = 1.0
+    X[1:, 38] = X[:-1, 2]
+    X[:-1, 39] = X[1:, 1]
+    X[-1, 40] = 1.0
+    X[:-1, 40] = X[1:, 2]
+    for src, dst in ((25, 41), (13, 42), (4, 43)):
+        X[1:, dst] += X[:-1, src]
+        X[:-1, dst] += X[1:, src]
+    inroot = np.flatnonzero(X[:, 25])
+    if len(inroot):
+        first, last = inroot[0], inroot[-1]
+        X[:, 44] = rows < first
+        X[:, 45] = rows > last
+        X[:, 46] = np.where(X[:, 25] > 0, 0.0, np.minimum(np.abs(rows - first), np.abs(rows - last)) / n)
+    X[:, 47] = math.log1p(n)
+    # The block's own class/id words, its depth, and the text and link share of its block and its parent.
+    own = np.array([b.own for b in blocks])
+    X[:, 48] = own & 1
+    X[:, 49] = own >> 1 & 1
+    X[:, 50] = np.minimum([b.depth for b in blocks], 30)
+    mine = np.array([chars[b] for b in blocks], dtype=np.float64)
+    par = np.array([chars[b.parent if b.parent is not None else b] for b in blocks], dtype=np.float64)
+    total = size.sum()
+    X[:, 51] = np.log1p(par[:, 0])
+    X[:, 52] = par[:, 1] / par[:, 0]
+    X[:, 53] = par[:, 0] / total
+    X[:, 54] = size / total
+    X[:, 55] = np.minimum(mine[:, 2], 20)
+    X[:, 56] = np.log1p(mine[:, 0])
+    X[:, 57] = mine[:, 1] / mine[:, 0]
     return X
 
 

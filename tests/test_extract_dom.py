@@ -106,3 +106,46 @@ def test_real_pages_beat_trafilatura_on_snippets():
     ours = evaluate([extract.html_to_text(p["html"], p["url"]) for p in pages], pages)
     ref = evaluate([trafilatura.extract(p["html"], url=p["url"]) or "" for p in pages], pages)
     assert ours["snippet"][2] > ref["snippet"][2] and ours["shingle"][2] > ref["shingle"][2]
+
+
+def test_broken_markup_gives_the_text_libxml2s_tree_has():
+    # unclosed and stray tags, a second body: the parser target sees the events libxml2 builds its tree from,
+    # so the segments hold exactly the tree's text, in order, nothing doubled
+    from lxml import etree
+
+    html = ("<html><body><div><p>one<div>two</p></span>three</div><b>four<p>five</b></div>"
+            "<body class='x'><p>six</p><ul><li>seven<li>eight</ul></body></html>")
+    tree = etree.fromstring(html, etree.HTMLParser())
+    assert _texts(html) == ["one", "twothree", "four", "five", "six", "seven", "eight"]
+    assert "".join(_texts(html)) == "".join(tree.find("body").itertext())
+
+
+def test_block_own_and_inherited_class_words():
+    html = "<html><body><div class='sidebar widget'><p class='entry-content'>x</p></div><p>y</p></body></html>"
+    segs = extract_dom.segments(html)
+    inner = next(b for b, t, _, _ in segs if t == "x")
+    outer = inner.parent
+    assert (outer.own, outer.boil, outer.cont) == (1, 1, 0)  # boilerplate word on the div itself
+    assert (inner.own, inner.boil, inner.cont) == (2, 1, 1)  # content word of its own, boilerplate inherited
+    assert inner.depth == outer.depth + 1
+    plain = next(b for b, t, _, _ in segs if t == "y")
+    assert (plain.own, plain.boil, plain.cont) == (0, 0, 0)
+
+
+def test_class_word_answer_is_the_patterns_answer_on_the_whole_string():
+    for key in ("post-content clearfix", "site-header main-nav", "tags-list", "metadata", "meta x",
+                "MainContent", "  spaced   words ", "nothing-here"):
+        low = key.lower()
+        want = ((1 if extract_dom._BOILERPLATE_KEY.search(low) else 0)
+                | (2 if extract_dom._CONTENT_KEY.search(low) else 0))
+        assert extract_dom._key_hits(key) == want, key
+
+
+def test_character_class_features_per_segment():
+    segs = extract_dom.segments("<p>Hello, World. 12 ÄB</p><p>x|y</p><div>abc</div>")
+    X = extract_dom.features(segs)
+    assert [s[1] for s in segs] == ["Hello, World. 12 ÄB", "x|y", "abc"]
+    assert X[0, 28] == 2 / 4  # commas and periods per word
+    assert X[1, 30] == 1.0  # pipes per word
+    assert X[0, 31] == 2 / 19 and X[2, 31] == 0  # digits per character
+    assert X[0, 36] == 4 / 19  # capitals among the first 100 characters (H, W, Ä, B)
