@@ -1,8 +1,8 @@
 """HTML -> main text: one lxml parse and a learned keep/drop per text block, trafilatura where that cannot decide.
 
 ``html_to_text(html, url)`` is the entry point. Its default path is :mod:`pipeline.extract_dom`:
-the page is parsed once, cut into text segments at block boundaries, and a small gradient-boosted
-tree model over cheap structural features (link density, tag, boilerplate/content class words of
+the page goes once through lxml's parser (no tree built) and is cut into text segments at block
+boundaries, and a small gradient-boosted tree model over cheap structural features (link density, tag, boilerplate/content class words of
 the ancestors, the densest text container, neighbours...) keeps or drops each one. The model is
 trained by :mod:`pipeline.extract_train` on the 990 real pages of the shared trafilatura evaluation
 set, labelled by their human ``with``/``without`` snippets, with trafilatura's own output as a weak
@@ -13,20 +13,26 @@ alone, configured as before (balanced mode without its readability/jusText fallb
 Measured (tests/bench/bench_extract.py: the 990 pages, one process, ``time.process_time``, two
 alternating rounds; snippet P/R/F1 as trafilatura's evaluation counts it, shingle the same over the
 snippets' word 4-grams; the model's scores are 5-fold cross-validated with folds by page, its
-in-sample scores are higher and not quoted):
+in-sample scores are higher and not quoted; absolute speeds vary from day to day on a shared
+machine, the ratios in one run do not):
 
     candidate                                pages/CPU-s  vs defaults  snippet P/R/F1      shingle P/R/F1
-    trafilatura.extract, defaults                  45.0       1.00x    0.894/0.930/0.911   0.903/0.933/0.918
-    datatrove's Trafilatura block (precision)      32.7       0.73x    0.920/0.907/0.914   0.932/0.915/0.923
-    extractor="trafilatura" (no fallbacks)         69.3       1.54x    0.900/0.913/0.907   0.906/0.919/0.912
-    extractor="model" (default)                    94.2       2.10x    0.918/0.933/0.925   0.925/0.946/0.935
+    trafilatura.extract, defaults                  19.9       1.00x    0.894/0.930/0.911   0.903/0.933/0.918
+    datatrove's Trafilatura block (precision)      13.9       0.70x    0.920/0.907/0.914   0.932/0.915/0.923
+    extractor="trafilatura" (no fallbacks)         29.5       1.48x    0.900/0.913/0.907   0.906/0.919/0.912
+    extractor="model" (default)                    65.7       3.30x    0.920/0.936/0.928   0.924/0.948/0.936
 
-Where the model path's time goes (per page): lxml parse 1.4 ms, the walk 3-4 ms, features 2.5 ms,
-the trees 0.5 ms. Tried and measured before this design: resiliparse's main-content text (14x the
+Where the model path's time goes (per page, same run's machine): libxml2's parse about 3 ms, the
+parser target's Python callbacks about 3.5 ms (an average page has 840 elements), features 2.1 ms,
+the trees 1.0 ms. Building an lxml tree and walking it cost 2 ms a page more than the parser target;
+per-segment Python feature code (a case-insensitive regex above all) cost 2 ms more than the
+column-wise features. Tried and measured before this design: resiliparse's main-content text (14x the
 reference's speed, snippet precision 0.69-0.81), a CSS skip-list of trafilatura's discard XPaths on
 it (F1 0.78), pruning subtrees by boilerplate class words (F1 0.63: WordPress puts ``tag-*`` and
 ``has-sidebar`` classes on the article's own container, so outright pruning loses the article; the
-model uses those words as evidence instead).
+model uses those words as evidence instead). Tried on the model and not kept (cross-validated F1 within
+0.003 of the above): a second, stacked model over the neighbours' probabilities, stop-word density,
+weighting the labels by their snippets' shingle count, 200 trees.
 
 ``deduplicate`` is off for trafilatura: its dedup is a process-global LRU cache of text segments,
 so with it a page's output depends on which pages that worker processed before. Repeated
