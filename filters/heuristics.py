@@ -16,8 +16,9 @@ from __future__ import annotations
 
 from bisect import bisect_right
 
+import numpy as np
+
 import re
-from collections import Counter
 from itertools import islice
 
 import pyarrow as pa
@@ -45,6 +46,19 @@ def _dup_count(items: list[str]) -> tuple[int, int]:
 
 def _ngrams(ids: list[int], n: int):
     return zip(*(islice(ids, i, None) for i in range(n)))
+
+
+_HASH_MUL = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit multiplier (the golden ratio's bits)
+
+
+def _gram_hashes(ids: np.ndarray, n: int) -> np.ndarray:
+    """A 64-bit polynomial hash of every word n-gram of ``ids`` (uint64 word ids), position by position.
+    Distinct n-grams of a document collide with probability about (grams / 2**32)**2: none in practice."""
+    m = len(ids) - n + 1
+    h = ids[:m] + np.uint64(1)
+    for k in range(1, n):
+        h = h * _HASH_MUL + (ids[k : k + m] + np.uint64(1))
+    return h
 
 
 @register("gopher_repetition_v1")
@@ -99,13 +113,18 @@ class GopherRepetition(Stage):
         if self.dup_line_char_frac and dup_chars / n_chars > self.dup_line_char_frac:
             return self.drop("dup_line_char_frac")
 
-        ids, lens = st.word_ids, st.word_lengths
+        ids = np.asarray(st.word_ids, dtype=np.uint64)
+        cum = np.zeros(len(ids) + 1, dtype=np.int64)
+        np.cumsum(st.word_lengths, out=cum[1:])
         for n, frac in self.top_n_grams:
             if len(ids) < n:
                 continue
-            gram, count = Counter(_ngrams(ids, n)).most_common(1)[0]
+            # The most frequent n-gram, ties to the one seen first (as Counter.most_common).
+            _, first, counts = np.unique(_gram_hashes(ids, n), return_index=True, return_counts=True)
+            count = int(counts.max())
+            at = int(first[counts == count].min())
             # Gopher measures the n-gram as its words joined by single spaces.
-            gram_chars = sum(st.id_lengths[i] for i in gram) + n - 1
+            gram_chars = int(cum[at + n] - cum[at]) + n - 1
             if gram_chars * count / n_chars > frac:
                 return self.drop(f"top_{n}_gram")
 
@@ -113,7 +132,7 @@ class GopherRepetition(Stage):
         for n, frac in self.dup_n_grams:
             if unique_from is not None and n >= unique_from:
                 continue
-            chars = self._dup_ngram_chars(ids, lens, n)
+            chars = self._dup_ngram_chars(ids, cum, n)
             if chars is None:
                 unique_from = n if unique_from is None else min(unique_from, n)
             elif chars / n_chars > frac:
@@ -121,20 +140,27 @@ class GopherRepetition(Stage):
         return True
 
     @staticmethod
-    def _dup_ngram_chars(ids: list[int], lens: list[int], n: int) -> int | None:
+    def _dup_ngram_chars(ids: np.ndarray, cum: np.ndarray, n: int) -> int | None:
         """Characters (words joined without spaces) inside n-grams already seen; skips past each repeat
         so overlapping repeats count once, as Gopher's reference does. ``None`` when no n-gram repeats.
+        ``ids``: the words' ids; ``cum``: prefix sums of the words' lengths (``cum[i]`` = first i words).
 
         Same result as walking every position with a set of the grams seen (``_dup_ngram_chars_walk``),
-        but only positions whose gram occurred earlier are visited in Python: the first occurrences come
-        from one dict built in C, and a gram counts as seen at a repeat unless every earlier occurrence lay
-        inside a skipped window."""
-        grams = list(_ngrams(ids, n))
-        m = len(grams)
-        first = dict(zip(reversed(grams), range(m - 1, -1, -1)))  # gram -> its first position
-        if len(first) == m:
+        but only positions whose gram occurred earlier are visited in Python: each position's first
+        occurrence comes from one sort of the grams' hashes (numpy), and a gram counts as seen at a repeat
+        unless every earlier occurrence lay inside a skipped window."""
+        if len(ids) < n:
             return None
-        repeats = [i for i, j in enumerate(map(first.__getitem__, grams)) if j != i]
+        grams = _gram_hashes(ids, n)
+        _, first_at, inverse = np.unique(grams, return_index=True, return_inverse=True)
+        m = len(grams)
+        if len(first_at) == m:
+            return None
+        first = first_at[inverse.reshape(-1)]
+        repeats = np.flatnonzero(first != np.arange(m)).tolist()
+        first = first.tolist()
+        grams = grams.tolist()
+        cum = cum.tolist()
         window_starts: list[int] = []  # skipped windows [start, start + n - 1), in increasing order
         seen_at_repeats: set = set()  # grams of repeat positions that were visited (not skipped)
         chars = skip_until = 0
@@ -142,11 +168,11 @@ class GopherRepetition(Stage):
             if idx < skip_until:
                 continue
             g = grams[idx]
-            j = first[g]
+            j = first[idx]
             k = bisect_right(window_starts, j) - 1
             first_skipped = k >= 0 and j < window_starts[k] + n - 1
             if not first_skipped or g in seen_at_repeats:
-                chars += sum(lens[idx : idx + n])
+                chars += cum[idx + n] - cum[idx]
                 skip_until = idx + n
                 window_starts.append(idx + 1)
             else:

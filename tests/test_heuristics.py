@@ -196,10 +196,25 @@ def test_unique_words_column_lands_in_the_output_typed(tmp_path):
     assert dict(zip(table.column("id").to_pylist(), table.column("unique_word_frac").to_pylist()))["d1"] == 0.25
 
 
+def test_top_ngram_rule_ties_and_counts_as_gopher():
+    # "aa bb" and "cccccc dddddd" both occur twice; Gopher (datatrove's Counter.most_common) measures the
+    # one seen first, words joined by spaces: 2 * 5 / 45 = 0.22, not the longer one's 0.58
+    from datatrove.pipeline.filters.gopher_repetition_filter import GopherRepetitionFilter
+
+    text = "aa bb x cccccc dddddd y aa bb z cccccc dddddd"
+    off = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None)
+    for frac, kept in ((0.25, True), (0.2, False)):
+        ours = GopherRepetition(top_n_grams=[(2, frac)], dup_n_grams=[], **off).filter(Document(text=text, id="t"))
+        ref = GopherRepetitionFilter(top_n_grams=((2, frac),), dup_n_grams=(), **off).filter(Document(text=text, id="t"))
+        assert (ours is True) == (ref is True) == kept, frac
+
+
 def test_duplicated_ngram_count_matches_the_reference_walk():
     # the fast count visits only repeated positions; it must equal the walk over every position (Gopher's
     # reference semantics: skip past each repeat, so overlapping repeats count once) on any input
     import random
+
+    import numpy as np
 
     from filters.heuristics import GopherRepetition
 
@@ -208,7 +223,8 @@ def test_duplicated_ngram_count_matches_the_reference_walk():
         size = rng.randint(0, 60)
         ids = [rng.randrange(rng.randint(1, 6)) for _ in range(size)]
         lens = [rng.randint(1, 9) for _ in range(size)]
+        cum = np.concatenate([[0], np.cumsum(lens, dtype=np.int64)])
         for n in (2, 5, 7):
-            fast = GopherRepetition._dup_ngram_chars(ids, lens, n)
+            fast = GopherRepetition._dup_ngram_chars(np.array(ids, dtype=np.uint64), cum, n)
             assert (fast or 0) == GopherRepetition._dup_ngram_chars_walk(ids, lens, n), (ids, n)
             assert (fast is None) == (len(set(zip(*(ids[i:] for i in range(n))))) == max(size - n + 1, 0))
