@@ -141,6 +141,8 @@ class _Walk:
         if tag in SKIP:
             self.skip = 1
             return
+        if tag == "body":  # not a block of its own, and never hidden (pages hide it until their scripts run)
+            return
         if tag in _MAY_HIDE and attrib:
             if "hidden" in attrib or attrib.get("aria-hidden") == "true":
                 self.skip = 1
@@ -152,8 +154,6 @@ class _Walk:
         if tag == "a":
             self.in_link += 1
         elif tag in BLOCK:
-            if tag == "body":
-                return
             parent = self.stack[-1]
             boil, cont, bits = parent.boil, parent.cont, parent.bits | _ANCESTOR_BIT.get(tag, 0)
             own = 0

@@ -26,6 +26,11 @@ def test_segments_are_the_visible_text_in_page_order():
                             "item a", "item b"]
 
 
+def test_a_body_hidden_until_scripts_run_is_still_read():
+    html = "<html><body style='display: none' hidden><p>the article</p></body></html>"
+    assert _texts(html) == ["the article"]
+
+
 def test_text_directly_in_body_is_kept():
     html = "<html><body>Plain page text straight in the body.<p>and a paragraph</p>after it</body></html>"
     assert _texts(html) == ["Plain page text straight in the body.", "and a paragraph", "after it"]
