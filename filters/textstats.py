@@ -92,11 +92,6 @@ class TextStats:
     def word_lengths(self) -> list[int]:
         return [len(w) for w in self.words]
 
-    @cached_property
-    def id_lengths(self) -> list[int]:
-        """Length of each interned word, indexed by its id."""
-        return [len(w) for w in dict.fromkeys(self.words)]
-
 
 _last: TextStats | None = None
 
