@@ -32,7 +32,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "web" / "trafilatura-eval"
 TEACHER_WEIGHT = 0.05
 FOLDS = 5
-PARAMS = dict(max_iter=80, learning_rate=0.2, max_depth=6, max_leaf_nodes=31, random_state=0)
+# min_samples_leaf 100 (sklearn's default is 20) and no early stopping (sklearn's 'auto' holds out a random
+# tenth of the segments above 10,000 of them): cross-validated snippet F1 0.934 against 0.928, same 80 trees.
+PARAMS = dict(max_iter=80, learning_rate=0.2, max_depth=6, max_leaf_nodes=31, min_samples_leaf=100,
+              early_stopping=False, random_state=0)
 
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
