@@ -248,14 +248,18 @@ class GopherQuality(Stage):
         words = st.words
         if not words:
             return self.drop("few_words")
-        content = [w for w in words if not all(ch in PUNCTUATION_SET for ch in w)]
-        n_content = len(content)
+        # Per distinct word, weighted by its count (the same sums as over every word, a fraction of the calls).
+        vocab, counts = st.vocab, st.vocab_counts
+        n_vocab = len(vocab)
+        content = np.fromiter((not all(map(PUNCTUATION_SET.__contains__, w)) for w in vocab), bool, n_vocab)
+        n_content = int(counts[content].sum())
         if self.min_doc_words and n_content < self.min_doc_words:
             return self.drop("few_words")
         if self.max_doc_words and n_content > self.max_doc_words:
             return self.drop("too_many_words")
         if n_content:
-            mean_len = sum(map(len, content)) / n_content
+            lengths = np.fromiter(map(len, vocab), np.int64, n_vocab)
+            mean_len = int((counts * lengths)[content].sum()) / n_content
             if self.min_avg_word_length and mean_len < self.min_avg_word_length:
                 return self.drop("short_words")
             if self.max_avg_word_length and mean_len > self.max_avg_word_length:
@@ -276,10 +280,10 @@ class GopherQuality(Stage):
             if ellipsis / len(lines) > self.max_ellipsis_lines_ratio:
                 return self.drop("too_many_end_ellipsis")
         if self.min_alpha_words_ratio:
-            alpha = sum(1 for w in words if any(c.isalpha() for c in w))
+            alpha = int(counts[np.fromiter((any(map(str.isalpha, w)) for w in vocab), bool, n_vocab)].sum())
             if alpha / n_words < self.min_alpha_words_ratio:
                 return self.drop("few_alpha_words")
-        if self.min_stop_words and len(self.stop_words.intersection(words)) < self.min_stop_words:
+        if self.min_stop_words and len(self.stop_words.intersection(vocab)) < self.min_stop_words:
             return self.drop("few_stop_words")
         return True
 
@@ -405,8 +409,14 @@ class FineWebQuality(Stage):
         non_newline = len(doc.text) - doc.text.count("\n")
         if non_newline and _dup_count(lines)[1] / non_newline > self.char_duplicates_ratio:
             return self.drop("char_dup_ratio")
+        # Every whitespace-separated chunk holds at least one token, so the chunk count bounds the words from
+        # below: when newlines per chunk pass, newlines per word pass too, without tokenising the rewritten text.
+        newlines = doc.text.count("\n")
+        chunks = len(doc.text.split())
+        if chunks and newlines / chunks <= self.new_line_ratio:  # (division is monotonic in floats too)
+            return True
         n_words = len(st.words)
-        if not n_words or doc.text.count("\n") / n_words > self.new_line_ratio:
+        if not n_words or newlines / n_words > self.new_line_ratio:
             return self.drop("list_ratio")
         return True
 

@@ -21,6 +21,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
+import numpy as np
+
 # A word: letters/digits with inner . ' ’ - joins, plus a trailing dot for abbreviations like "e.g." / "U.S.A.".
 # Then clitics ('s, n't, 're, ...), then runs of one repeated punctuation character, then any other symbol.
 _TOKEN_RE = re.compile(
@@ -83,10 +85,20 @@ class TextStats:
         return _PARAGRAPH_RE.split(self.text.strip())
 
     @cached_property
+    def vocab(self) -> list[str]:
+        """The distinct words in order of first occurrence: ``word_ids`` index it."""
+        return list(dict.fromkeys(self.words))
+
+    @cached_property
     def word_ids(self) -> list[int]:
         """Words interned to small ints, so n-grams are tuples of ints (cheap to hash) instead of joined strings."""
-        vocab = {w: i for i, w in enumerate(dict.fromkeys(self.words))}  # ids in order of first occurrence
-        return list(map(vocab.__getitem__, self.words))
+        index = dict(zip(self.vocab, range(len(self.vocab))))
+        return list(map(index.__getitem__, self.words))
+
+    @cached_property
+    def vocab_counts(self) -> np.ndarray:
+        """How often each word of ``vocab`` occurs: per-word rules are decided once per distinct word."""
+        return np.bincount(np.asarray(self.word_ids, dtype=np.intp), minlength=len(self.vocab))
 
     @cached_property
     def word_lengths(self) -> list[int]:
