@@ -231,7 +231,19 @@ def measure(kind: str, base: Path, max_pages: int) -> dict:
                       "ms": 1000 * (four["cpu"] - one["cpu"]) / max(four["docs"] - one["docs"], 1),
                       "kept": one["kept"], "peak_mb": four["peak_mb"], "stage_ms": four["stage_ms"]}
     out["languages"] = language_mix(Path(runs["winnow", 1]["out"]))
+    out["winnow_reasons"] = removal_reasons(Path(runs["winnow", 1]["out"]))
     return out
+
+
+def removal_reasons(out: Path) -> dict[str, str]:
+    """Winnow's removal reason of every document it removed, by id (from its removed/ parquet)."""
+    import pyarrow.parquet as pq
+
+    reasons = {}
+    for f in sorted((out / "removed").glob("*.parquet")):
+        t = pq.read_table(f, columns=["id", "reason"])
+        reasons.update(zip((i.strip("<>") for i in t.column("id").to_pylist()), t.column("reason").to_pylist()))
+    return reasons
 
 
 def main() -> int:
@@ -269,6 +281,13 @@ def main() -> int:
         a, b = set(ref["kept"]), set(win["kept"])
         print(f"kept-set agreement (1 copy): {len(a & b)} kept by both, {len(a - b)} only by datatrove, "
               f"{len(b - a)} only by winnow (Jaccard {len(a & b) / max(len(a | b), 1):.3f})")
+        why: dict[str, int] = {}
+        for doc_id in a - b:
+            reason = m["winnow_reasons"].get(doc_id, "not read by winnow")
+            why[reason] = why.get(reason, 0) + 1
+        print("  winnow's reasons for the pages only datatrove keeps: " +
+              (", ".join(f"{r} {n}" for r, n in sorted(why.items(), key=lambda kv: -kv[1])) or "none") +
+              " (the stock chain writes no removals, so pages only winnow keeps have no datatrove reason)")
     if not args.keep_dir:
         shutil.rmtree(base, ignore_errors=True)
     return 0
