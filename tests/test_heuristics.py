@@ -166,6 +166,15 @@ def test_fineweb_drops(text, reason):
     assert run_filter(FineWebQuality(), text) == (False, reason)
 
 
+def test_fineweb_list_ratio_counts_tokens_not_whitespace_chunks():
+    """Lines of one whitespace chunk but many tokens: 9 newlines per 10 chunks, 9 per 120 words (kept);
+    one long word and its full stop per line: 19 per 40 words (dropped). The chunk shortcut decides neither."""
+    many = "\n".join(f"alpha{i};beta;gamma;delta;epsilon;zeta." for i in range(10))
+    assert run_filter(FineWebQuality(), many) is True
+    few = "\n".join(f"Supercalifragilistic{i}expialidociousantidisestablishmentarianism." for i in range(20))
+    assert run_filter(FineWebQuality(), few) == (False, "fineweb_quality_list_ratio")
+
+
 # --- unique_words_v1 (a score, no drops) ---------------------------------------------------------------------------
 
 
