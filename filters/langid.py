@@ -2,10 +2,10 @@
 
 Writes ``lang`` (ISO 639 code as lid.176 labels it) and ``lang_score`` (the top
 label's probability, 0-1) into every document's metadata, kept or dropped.
-``langid_prefilter_v1`` runs the same model before extraction on a cheap
-rendering of the HTML (resiliparse's main-content text, about 1 ms a page against
-8 for the extractor) and drops only pages that are confidently in another
-language, so the expensive extractor runs on pages that can survive language ID.
+``langid_prefilter_v1`` runs the same model before extraction on the page's head (its declared
+``<html lang>`` and title, when the two agree) or on a cheap rendering of the HTML (resiliparse's
+main-content text, about 2 ms a page against 6 for the extractor) and drops only pages that are
+confidently in another language, so the extractor runs on pages that can survive language ID.
 
 Drops of ``langid_v1``, when ``languages`` is set: ``langid_other_language`` (top label not in
 ``languages``) and ``langid_low_score`` (an allowed language below
@@ -23,6 +23,9 @@ shared PDFs: a manual of schematics 0.47 on its whole text, 0.89 on its body; a 
 """
 
 from __future__ import annotations
+
+import html as html_lib
+import re
 
 import pyarrow as pa
 from datatrove.data import Document
@@ -128,19 +131,56 @@ class LangID(Stage):
         return True
 
 
+# The page's declared language (<html lang="de-DE"> -> "de") and its title and meta descriptions, looked for in
+# the first HEAD_CHARS characters (the head; a page whose head is longer takes the full path).
+HEAD_CHARS = 50_000
+_HTML_LANG = re.compile(r"<html\b[^>]*?\blang\s*=\s*[\"']?\s*([a-zA-Z]{2,3})(?![a-zA-Z])", re.I)
+_TITLE = re.compile(r"<title\b[^>]*>([^<]*)</title", re.I)
+_DESCRIPTION = re.compile(
+    r"<meta\b[^>]*?\b(?:name|property)\s*=\s*[\"']?(?:og:|twitter:)?description[\"']?[^>]*?\bcontent\s*=\s*(\"[^\"]*\"|'[^']*')"
+    r"|<meta\b[^>]*?\bcontent\s*=\s*(\"[^\"]*\"|'[^']*')[^>]*?\b(?:name|property)\s*=\s*[\"']?(?:og:|twitter:)?description\b",
+    re.I,
+)
+
+
+def declared_language(page: str) -> str | None:
+    """The primary subtag of the ``<html lang>`` attribute, lower-cased, or None."""
+    m = _HTML_LANG.search(page, 0, HEAD_CHARS)
+    return m.group(1).lower() if m else None
+
+
+def head_text(page: str) -> str:
+    """The page's ``<title>`` and meta (``og:``/``twitter:``) descriptions, unescaped, whitespace collapsed."""
+    head = page[:HEAD_CHARS]
+    title = _TITLE.search(head)
+    parts = [title.group(1)] if title else []
+    parts += [(m.group(1) or m.group(2))[1:-1] for m in _DESCRIPTION.finditer(head)]
+    return " ".join(html_lib.unescape(" ".join(parts)).split())
+
+
 @register("langid_prefilter_v1")
 class LangIDPrefilter(Stage):
     """Before extraction: drop HTML pages confidently in a language outside ``languages``.
 
-    The page is rendered with resiliparse's main-content text (fast, rougher than
-    the extractor) and labelled with lid.176; a page is dropped
-    (``langid_prefilter_other_language``) only when the top label is not in
-    ``languages`` with probability at least ``min_score``. Everything else goes on
-    to extraction and ``langid_v1``, which makes the final decision. Pages
+    Confident means one of two things; a page is dropped (``langid_prefilter_other_language``) when
+
+    1. (``head_check``) its ``<html lang>`` declares a language outside ``languages`` and lid.176 labels
+       its title and meta descriptions (at least ``min_head_chars`` of them) with that same language at
+       probability at least ``min_score``: two independent signals agree, read from the head with a regular
+       expression, with no rendering; or else
+    2. its resiliparse main-content text (fast, rougher than the extractor) gets a top label not in
+       ``languages`` with probability at least ``min_score``.
+
+    Everything else goes on to extraction and ``langid_v1``, which makes the final decision. Pages
     shorter than ``min_chars`` rendered characters are passed on undecided. The label is taken on the
     first ``max_chars`` characters (fastText's cost grows with the text; measured on the 990 shared
     evaluation pages: 0.36 against 1.26 ms a page, and 796 of the 800 pages dropped on the whole text
     dropped on the first 2,000 characters, no page that the whole text calls English).
+
+    Measured on the 990 shared evaluation pages: rule 2 alone drops 791 at 2.11 ms of CPU a page; with
+    rule 1 first the stage drops 812 at 0.94 ms a page. Rule 1 decides 659 pages, 638 of which rule 2
+    drops too; none of the 659 is a page the whole chain keeps as English. A page that declares a foreign language and carries a foreign title
+    over an English body is the case rule 1 gives up; ``head_check: false`` turns it off.
     """
 
     columns = LANG_COLUMNS
@@ -153,6 +193,8 @@ class LangIDPrefilter(Stage):
         min_score: float = 0.9,
         min_chars: int = 200,
         max_chars: int = 2000,
+        head_check: bool = True,
+        min_head_chars: int = 20,
         model: str | None = None,
         exclusion_writer=None,
     ):
@@ -161,12 +203,22 @@ class LangIDPrefilter(Stage):
         self.min_score = min_score
         self.min_chars = min_chars
         self.max_chars = max_chars
+        self.head_check = head_check
+        self.min_head_chars = min_head_chars
         self.lid = FastTextLID(model)
         self.model_path = self.lid.model_path
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         if doc.metadata.get("content_type") == "text/plain":
             return True
+        if self.head_check:
+            declared = declared_language(doc.text)
+            if declared is not None and declared not in self.languages:
+                head = head_text(doc.text)
+                if len(head) >= self.min_head_chars:
+                    lang, score = self.lid.predict(head[: self.max_chars])
+                    if lang == declared and score >= self.min_score:
+                        return self._drop(doc, lang, score)
         from resiliparse.extract.html2text import extract_plain_text
 
         text = extract_plain_text(doc.text, main_content=True)
@@ -175,6 +227,9 @@ class LangIDPrefilter(Stage):
         lang, score = self.lid.predict(text[: self.max_chars])
         if lang in self.languages or score < self.min_score:
             return True
+        return self._drop(doc, lang, score)
+
+    def _drop(self, doc: Document, lang: str, score: float) -> tuple[bool, str]:
         doc.metadata["lang"] = lang
         doc.metadata["lang_score"] = round(score, 4)
         doc.text = ""  # the HTML is not worth keeping in removed/; its id and URL locate it

@@ -87,3 +87,35 @@ def test_prefilter_passes_english_short_and_uncertain_pages(lid):
     assert pre.filter(_page("Bonjour à tous.")) is True  # too short to decide
     assert LangIDPrefilter(languages=["en"], min_score=1.01).filter(_page(FR * 3)) is True  # never that sure
     assert pre.filter(Document(FR * 3, "w", metadata={"content_type": "text/plain"})) is True  # WET text: not HTML
+
+
+def _headed(lang: str, title: str, body: str) -> Document:
+    html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
+            f'<meta property="og:description" content="{title}"></head><body><article><p>{body}</p></article></body></html>')
+    return Document(html, "h", metadata={"content_type": "text/html"})
+
+
+def test_prefilter_head_rule_needs_the_declared_language_and_the_title_to_agree(lid, monkeypatch):
+    """Declared fr and a French title: dropped from the head alone (no rendering). A declared language the title
+    does not confirm, or a declared English page, goes to the main-content rendering, which decides by the body."""
+    import resiliparse.extract.html2text as h2t
+
+    from filters.langid import declared_language, head_text
+
+    rendered = []
+    real = h2t.extract_plain_text
+    monkeypatch.setattr(h2t, "extract_plain_text", lambda *a, **k: rendered.append(1) or real(*a, **k))
+    pre = LangIDPrefilter(languages=["en"], min_score=0.9)
+
+    french = _headed("fr-FR", FR, FR * 3)
+    assert declared_language(french.text) == "fr" and head_text(french.text) == f"{FR} {FR}"
+    assert pre.filter(french) == (False, "langid_prefilter_other_language") and rendered == []
+    assert french.metadata["lang"] == "fr"
+
+    mislabelled = _headed("fr", EN, EN * 3)  # a French site's English article: the title says English
+    assert pre.filter(mislabelled) is True and rendered == [1]
+    template = _headed("en-US", EN, FR * 3)  # a French page on an English template: the body decides
+    assert pre.filter(template) == (False, "langid_prefilter_other_language") and rendered == [1, 1]
+    assert LangIDPrefilter(languages=["en"], head_check=False).filter(_headed("fr", FR, FR * 3)) == (
+        False, "langid_prefilter_other_language") and rendered == [1, 1, 1]
+    assert declared_language("<html><head><title>x</title></head></html>") is None
