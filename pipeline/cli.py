@@ -150,6 +150,12 @@ def _interruptible(fn, *args):
     previous_hook, sys.unraisablehook = sys.unraisablehook, on_unraisable
     try:
         result = fn(*args)
+    except BaseException as e:
+        # After a Ctrl-C, whatever the interrupted code raised on its way out (a pipe to a stopped worker,
+        # BrokenPipeError, which the CLI takes for a closed stdout) is the interrupt: say so, exit 130.
+        if hit and not isinstance(e, KeyboardInterrupt):
+            raise KeyboardInterrupt from e
+        raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGINT, previous)
