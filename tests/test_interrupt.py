@@ -174,3 +174,25 @@ def test_ctrl_c_during_a_fork_waits_for_the_at_fork_hooks():
                           timeout=60)
     assert proc.stdout.strip() == "interrupted hook finished", proc.stdout + proc.stderr
     assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_an_error_on_the_way_out_of_a_ctrl_c_is_the_interrupt():
+    """A Ctrl-C that makes the interrupted code fail otherwise (a pipe to a stopped pool breaks) still ends as
+    the interrupt: the CLI maps BrokenPipeError to exit 0 (a closed stdout), which would hide the Ctrl-C."""
+    from pipeline.cli import _interruptible
+
+    def interrupted_then_broken_pipe():
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(1)
+        except KeyboardInterrupt:
+            raise BrokenPipeError("pipe to a stopped worker") from None
+        raise AssertionError("SIGINT did not interrupt")
+
+    def fails_alone():
+        raise BrokenPipeError("no Ctrl-C: stays what it is")
+
+    with pytest.raises(KeyboardInterrupt):
+        _interruptible(interrupted_then_broken_pipe)
+    with pytest.raises(BrokenPipeError):
+        _interruptible(fails_alone)
