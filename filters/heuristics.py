@@ -113,7 +113,7 @@ class GopherRepetition(Stage):
         if self.dup_line_char_frac and dup_chars / n_chars > self.dup_line_char_frac:
             return self.drop("dup_line_char_frac")
 
-        ids = np.asarray(st.word_ids, dtype=np.uint64)
+        ids = st.word_ids.astype(np.uint64)
         cum = np.zeros(len(ids) + 1, dtype=np.int64)
         np.cumsum(st.word_lengths, out=cum[1:])
         for n, frac in self.top_n_grams:

@@ -90,15 +90,15 @@ class TextStats:
         return list(dict.fromkeys(self.words))
 
     @cached_property
-    def word_ids(self) -> list[int]:
-        """Words interned to small ints, so n-grams are tuples of ints (cheap to hash) instead of joined strings."""
+    def word_ids(self) -> np.ndarray:
+        """Words interned to small ints (int64), so n-grams hash as numbers instead of joined strings."""
         index = dict(zip(self.vocab, range(len(self.vocab))))
-        return list(map(index.__getitem__, self.words))
+        return np.fromiter(map(index.__getitem__, self.words), np.int64, len(self.words))
 
     @cached_property
     def vocab_counts(self) -> np.ndarray:
         """How often each word of ``vocab`` occurs: per-word rules are decided once per distinct word."""
-        return np.bincount(np.asarray(self.word_ids, dtype=np.intp), minlength=len(self.vocab))
+        return np.bincount(self.word_ids, minlength=len(self.vocab))
 
     @cached_property
     def word_lengths(self) -> list[int]:
