@@ -12,29 +12,35 @@ alone, configured as before (balanced mode without its readability/jusText fallb
 
 Measured (tests/bench/bench_extract.py: the 990 pages, one process, ``time.process_time``, two
 alternating rounds; snippet P/R/F1 as trafilatura's evaluation counts it, shingle the same over the
-snippets' word 4-grams; the model's scores are 5-fold cross-validated with folds by page, its
-in-sample scores are higher and not quoted; absolute speeds vary from day to day on a shared
-machine, the ratios in one run do not):
+snippets' word 4-grams; the model's scores are 5-fold cross-validated with folds by page, the mean over
+three assignments of pages to folds (one split's F1 moves by about 0.002 with the split), its in-sample
+scores are higher and not quoted; absolute speeds vary from day to day and machine to machine, the
+ratios in one run much less):
 
     candidate                                pages/CPU-s  vs defaults  snippet P/R/F1      shingle P/R/F1
-    trafilatura.extract, defaults                  50.8       1.00x    0.894/0.930/0.911   0.903/0.933/0.918
-    datatrove's Trafilatura block (precision)      39.3       0.77x    0.920/0.907/0.914   0.932/0.915/0.923
-    extractor="trafilatura" (no fallbacks)         84.0       1.65x    0.900/0.913/0.907   0.906/0.919/0.912
-    extractor="model" (default)                   173.9       3.42x    0.927/0.941/0.934   0.927/0.951/0.939
+    trafilatura.extract, defaults                  44.4       1.00x    0.894/0.930/0.911   0.903/0.933/0.918
+    datatrove's Trafilatura block (precision)      31.7       0.71x    0.920/0.907/0.914   0.932/0.915/0.923
+    extractor="trafilatura" (no fallbacks)         70.2       1.58x    0.900/0.913/0.907   0.906/0.919/0.912
+    extractor="model" (default)                   168.4       3.79x    0.926/0.944/0.935   0.931/0.947/0.939
 
-Where the model path's time goes (per page, same run's machine): libxml2's parse about 3 ms, the
-parser target's Python callbacks about 3.5 ms (an average page has 840 elements), features 2.1 ms,
-the trees 1.0 ms. Building an lxml tree and walking it cost 2 ms a page more than the parser target;
-per-segment Python feature code (a case-insensitive regex above all) cost 2 ms more than the
-column-wise features. Tried and measured before this design: resiliparse's main-content text (14x the
+Where the model path's time goes (per page, same machine): libxml2's parse about 1.2 ms, the parser
+target's Python callbacks about 2.5-3 ms (an average page has 840 elements and 1,100 text nodes), features
+0.9 ms, the trees 0.4 ms. lxml's parser and its target context refer to each other, so a walk left holding
+its segments kept every page's lists and blocks alive until a cyclic collection, and those collections
+cost 2 ms a page in a process with a large heap (the benchmark ran at 2.5x before the walk was emptied
+after the parse). Building an lxml tree, stripping skipped and hidden subtrees in C, marking block
+boundaries and serialising the text once cost about as much as the parser target (4.0-4.1 against
+4.1-4.2 ms a page). Tried
+and measured before this design: resiliparse's main-content text (14x the
 reference's speed, snippet precision 0.69-0.81), a CSS skip-list of trafilatura's discard XPaths on
 it (F1 0.78), pruning subtrees by boilerplate class words (F1 0.63: WordPress puts ``tag-*`` and
 ``has-sidebar`` classes on the article's own container, so outright pruning loses the article; the
 model uses those words as evidence instead). Tried on the model and not kept (cross-validated F1 within
 0.003 of the above): a second, stacked model over the neighbours' probabilities, stop-word density,
 weighting the labels by their snippets' shingle count, 200 trees, L2 regularisation, depth 4, 160 trees at
-half the learning rate, trafilatura for pages where the model keeps under 2-10% of the text or is unsure
-(probability 0.3-0.7) of 10-50% of it (up to 179 pages handed over, F1 within 0.002).
+half the learning rate, labels spread from a human snippet's segment to the rest of its block or parent
+block, trafilatura for pages where the model keeps under 2-10% of the text or is unsure (probability
+0.3-0.7) of 10-50% of it (up to 179 pages handed over, F1 within 0.002).
 
 ``deduplicate`` is off for trafilatura: its dedup is a process-global LRU cache of text segments,
 so with it a page's output depends on which pages that worker processed before. Repeated

@@ -26,6 +26,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -35,9 +36,11 @@ from lxml import etree
 MODEL_PATH = Path(__file__).with_name("extract_model.json")
 THRESHOLD = 0.5
 
-# Subtrees whose text is never page text (scripts, media, form controls, ruby annotations).
+# Subtrees whose text is never page text (scripts, media, form controls, ruby annotations). Not <noscript>:
+# libxml2 parses inside it, and a block left open there (``<noscript><div id="nojs"></noscript>``, which a
+# browser reads as raw text) takes the rest of the page with it; its text goes to the model like any other.
 SKIP = frozenset(
-    "script style noscript template svg head link meta canvas iframe object embed applet audio video map "
+    "script style template svg head link meta canvas iframe object embed applet audio video map "
     "picture math button select option optgroup input textarea datalist dialog frame frameset area source "
     "track param use rp rt rtc progress output".split()
 )
@@ -73,6 +76,10 @@ _BOILERPLATE_TEXT = re.compile(  # matched against lowercased text (IGNORECASE i
 )
 _DATE = re.compile(r"\b\d{1,2}[./]\d{1,2}[./]\d{2,4}\b|\b\d{4}-\d{2}-\d{2}\b")
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
+# Characters that render as nothing: soft hyphen, zero-width space, word joiner, BOM (kept: ZWJ/ZWNJ, which
+# shape Indic and Arabic script). A reader, and a benchmark's snippet, sees "autonome" where the page has
+# "auto\xadnome".
+_INVISIBLE = ("\xad", "\u200b", "\u2060", "\ufeff")
 _END_PUNCT = frozenset('.!?:;"”»)')
 
 N_FEATURES = 58
@@ -211,12 +218,27 @@ def segments(html: str) -> list[tuple[_Block, str, int, int]]:
     walk = _Walk()
     etree.fromstring(html, etree.HTMLParser(target=walk, remove_comments=True, remove_pis=True,
                                             no_network=True, recover=True))
-    walk.stack[0].end = len(walk.raw)
+    # lxml's parser and its target context refer to each other, so the walk stays alive until a cyclic
+    # collection: take its segments out and leave it empty, or every page's lists and blocks wait for (and
+    # trigger) the collector instead of going at once.
+    raw, walk.raw, walk.stack = walk.raw, None, None
+    raw[0][0].end = len(raw)
+    texts = ["".join(parts) for _, parts, _ in raw]
+    page = "".join(texts)
+    invisible = [ch for ch in _INVISIBLE if ch in page]
+    # One form for one string: a page written decomposed (u + combining diaeresis) reads as the composed
+    # form, as trafilatura's output does.
+    compose = not page.isascii() and not unicodedata.is_normalized("NFC", page)
     out = []
-    for i, (block, parts, link) in enumerate(walk.raw):
-        text = " ".join("".join(parts).split())
+    for i, text in enumerate(texts):
+        for ch in invisible:
+            text = text.replace(ch, "")
+        text = " ".join(text.split())
+        if compose:
+            text = unicodedata.normalize("NFC", text)
         if text:
-            out.append((block, text, min(link, len(text)), i))
+            link = raw[i][2]
+            out.append((raw[i][0], text, min(link, len(text)), i))
     return out
 
 
