@@ -7,7 +7,7 @@ the ancestors, the densest text container, neighbours...) keeps or drops each on
 trained by :mod:`pipeline.extract_train` on the 990 real pages of the shared trafilatura evaluation
 set, labelled by their human ``with``/``without`` snippets, with trafilatura's own output as a weak
 teacher for the other segments. Pages lxml cannot parse, and pages with text of which the model
-keeps nothing, go to trafilatura (1 of 990 pages). ``extractor="trafilatura"`` uses trafilatura
+keeps nothing, go to trafilatura (0 of the 990 evaluation pages). ``extractor="trafilatura"`` uses trafilatura
 alone, configured as before (balanced mode without its readability/jusText fallback chain).
 
 Measured (tests/bench/bench_extract.py: the 990 pages, one process, ``time.process_time``, two

@@ -29,7 +29,7 @@ from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
 from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
 from pipeline.readers import (DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units,
-                              unit_bytes)
+                              unit_bytes, TASK_GC_THRESHOLDS)
 from pipeline.registry import get_stage
 from pipeline.stage import Stage
 from pipeline.warc import WarcReader, resolve_inputs
@@ -115,6 +115,7 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
             work = [str(layout.work_file(k - 1, r)) for r in range(tasks)]
             steps += [DocumentReader(work, aligned=True), previous]
         steps[0].progress_dir = str(layout.progress(str(k)))  # per-task progress files (pipeline.progress)
+        steps[0].gc_thresholds = TASK_GC_THRESHOLDS  # the collector tuned for streaming (pipeline.readers)
         steps += phase.stages
         if phase.barrier is not None:
             steps += [phase.barrier.key_step(), WorkWriter(str(layout.work(k)), columns)]

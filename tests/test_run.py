@@ -235,3 +235,25 @@ def test_run_cpu_seconds_agree_with_the_process_that_ran_the_tasks(tmp_path):
     reported = res.stats["run"]["cpu_seconds"]
     assert 0.5 * spent <= reported <= spent + 0.05, (reported, spent)
     assert reported >= sum(st.get("cpu_seconds") or 0 for st in res.stats["stages"])
+
+
+def test_a_task_raises_the_collector_thresholds_and_never_lowers_them():
+    import gc
+
+    from pipeline.readers import TASK_GC_THRESHOLDS, DocumentReader, raise_gc_thresholds
+    from pipeline.run import phase_pipelines
+
+    before = gc.get_threshold()
+    try:
+        gc.set_threshold(700, 10, 10)
+        cfg = load_config(ROOT / "configs" / "demo.yaml")
+        reader = phase_pipelines(cfg, [(str(ROOT / "configs" / "data" / "demo.warc.gz"), 0, None)], tasks=1)[0][0][0]
+        assert reader.gc_thresholds == TASK_GC_THRESHOLDS
+        next(iter(reader.run()))  # the first document: the task has started
+        assert gc.get_threshold() == TASK_GC_THRESHOLDS
+        gc.set_threshold(100_000, 5, 50)
+        raise_gc_thresholds()
+        assert gc.get_threshold() == (100_000, 20, 50)
+        assert DocumentReader.gc_thresholds is None  # a reader outside a run leaves the process alone
+    finally:
+        gc.set_threshold(*before)
