@@ -7,8 +7,8 @@ the ancestors, the densest text container, neighbours...) keeps or drops each on
 trained by :mod:`pipeline.extract_train` on the 990 real pages of the shared trafilatura evaluation
 set, labelled by their human ``with``/``without`` snippets, with trafilatura's own output as a weak
 teacher for the other segments. Pages lxml cannot parse, and pages with text of which the model
-keeps nothing, go to trafilatura (0 of the 990 evaluation pages). ``extractor="trafilatura"`` uses trafilatura
-alone, configured as before (balanced mode without its readability/jusText fallback chain).
+keeps nothing, go to trafilatura (0 of the 990 evaluation pages). ``extractor="trafilatura"`` uses
+trafilatura alone, configured as before (balanced mode without its readability/jusText fallback chain).
 
 Measured (tests/bench/bench_extract.py: the 990 pages, one process, ``time.process_time``, two
 alternating rounds; snippet P/R/F1 as trafilatura's evaluation counts it, shingle the same over the
@@ -30,9 +30,7 @@ its segments kept every page's lists and blocks alive until a cyclic collection,
 cost 2 ms a page in a process with a large heap (the benchmark ran at 2.5x before the walk was emptied
 after the parse). Building an lxml tree, stripping skipped and hidden subtrees in C, marking block
 boundaries and serialising the text once cost about as much as the parser target (4.0-4.1 against
-4.1-4.2 ms a page). Tried
-and measured before this design: resiliparse's main-content text (14x the
-reference's speed, snippet precision 0.69-0.81), a CSS skip-list of trafilatura's discard XPaths on
+4.1-4.2 ms a page). Tried and measured before this design: resiliparse's main-content text (14x the reference's speed, snippet precision 0.69-0.81), a CSS skip-list of trafilatura's discard XPaths on
 it (F1 0.78), pruning subtrees by boilerplate class words (F1 0.63: WordPress puts ``tag-*`` and
 ``has-sidebar`` classes on the article's own container, so outright pruning loses the article; the
 model uses those words as evidence instead). Tried on the model and not kept (cross-validated F1 within

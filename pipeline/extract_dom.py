@@ -230,15 +230,14 @@ def segments(html: str) -> list[tuple[_Block, str, int, int]]:
     # form, as trafilatura's output does.
     compose = not page.isascii() and not unicodedata.is_normalized("NFC", page)
     out = []
-    for i, text in enumerate(texts):
+    for i, ((block, _, link), text) in enumerate(zip(raw, texts)):
         for ch in invisible:
             text = text.replace(ch, "")
         text = " ".join(text.split())
         if compose:
             text = unicodedata.normalize("NFC", text)
         if text:
-            link = raw[i][2]
-            out.append((raw[i][0], text, min(link, len(text)), i))
+            out.append((block, text, min(link, len(text)), i))
     return out
 
 
