@@ -35,6 +35,9 @@ from lxml import etree
 
 MODEL_PATH = Path(__file__).with_name("extract_model.json")
 THRESHOLD = 0.5
+# A page of which the model keeps less than this share of the characters goes to trafilatura (see kept_text and
+# pipeline.extract's docstring for how it was chosen).
+MIN_KEPT_SHARE = 0.02
 
 # Subtrees whose text is never page text (scripts, media, form controls, ruby annotations). Not <noscript>:
 # libxml2 parses inside it, and a block left open there (``<noscript><div id="nojs"></noscript>``, which a
@@ -80,7 +83,34 @@ _XML_DECL = re.compile(r"^\s*<\?xml[^>]*>")
 # shape Indic and Arabic script). A reader, and a benchmark's snippet, sees "autonome" where the page has
 # "auto\xadnome".
 _INVISIBLE = ("\xad", "\u200b", "\u2060", "\ufeff")
+INVISIBLE = dict.fromkeys(map(ord, _INVISIBLE))  # the same as a str.translate table (the trainer's comparisons)
 _END_PUNCT = frozenset('.!?:;"”»)')
+
+# UTF-8 read as Windows-1252 (or Latin-1): a lead byte's character (Â..ô) before a continuation byte's (0x80-0xBF as
+# Windows-1252 shows them, or as C1 controls). Pages saved that way ("FÃ¼r" for "Für") are a few in a thousand.
+_CP1252_HIGH = bytes(range(0x80, 0xA0)).decode("cp1252", errors="ignore")
+_MOJIBAKE = re.compile(f"[\u00c2-\u00f4][\u0080-\u00bf{_CP1252_HIGH}]")
+# Character -> byte as Latin-1 or Windows-1252 reads it (they differ only in 0x80-0x9F: C1 controls or € ‚ ƒ ...).
+_TO_BYTE = {b: b for b in range(256)} | {ord(ch): 0x80 + i for i, ch in enumerate(
+    bytes(range(0x80, 0xA0)).decode("cp1252", errors="replace")) if ch != "\ufffd"}
+
+
+def undo_mojibake(text: str) -> str:
+    """``text`` with UTF-8 that was decoded as Windows-1252 decoded again, or ``text`` unchanged unless every
+    character maps back to a byte and the bytes are valid UTF-8 (text really written in a single-byte encoding
+    almost never is: "São" as bytes is ``S\\xe3o``, not UTF-8)."""
+    try:
+        return bytes(_TO_BYTE[ord(ch)] for ch in text).decode("utf-8")
+    except (KeyError, UnicodeDecodeError):
+        return text
+
+
+def repair(text: str) -> str:
+    """``text`` with its lines that read as UTF-8 decoded as Windows-1252 decoded again (:func:`undo_mojibake`)."""
+    if text.isascii() or not _MOJIBAKE.search(text):
+        return text
+    return "\n".join(undo_mojibake(line) if _MOJIBAKE.search(line) else line for line in text.split("\n"))
+
 
 N_FEATURES = 58
 _BITS = 1 << np.arange(_N_BITS)
@@ -226,14 +256,18 @@ def segments(html: str) -> list[tuple[_Block, str, int, int]]:
     texts = ["".join(parts) for _, parts, _ in raw]
     page = "".join(texts)
     invisible = [ch for ch in _INVISIBLE if ch in page]
+    ascii_page = page.isascii()
     # One form for one string: a page written decomposed (u + combining diaeresis) reads as the composed
     # form, as trafilatura's output does.
-    compose = not page.isascii() and not unicodedata.is_normalized("NFC", page)
+    compose = not ascii_page and not unicodedata.is_normalized("NFC", page)
+    mojibake = not ascii_page and _MOJIBAKE.search(page) is not None
     out = []
     for i, ((block, _, link), text) in enumerate(zip(raw, texts)):
         for ch in invisible:
             text = text.replace(ch, "")
         text = " ".join(text.split())
+        if mojibake:
+            text = repair(text)
         if compose:
             text = unicodedata.normalize("NFC", text)
         if text:
@@ -404,8 +438,22 @@ def model() -> TreeModel:
 
 
 def decide(segs: list[tuple[_Block, str, int, int]]) -> str:
-    """The segments the model keeps, one per line."""
+    """The segments the model keeps, one per line (see :func:`kept_text`)."""
     if not segs:
         return ""
-    keep = model().predict(features(segs)) >= THRESHOLD
-    return "\n".join(seg[1] for seg, k in zip(segs, keep) if k)
+    return kept_text([seg[1] for seg in segs], model().predict(features(segs)) >= THRESHOLD)
+
+
+def kept_text(texts: list[str], keep) -> str:
+    """The kept ``texts``, one per line; ``""`` where they are under ``MIN_KEPT_SHARE`` of the page's characters.
+
+    A page of which the model keeps almost nothing (a title, a date) is mostly a page whose main text it did
+    not recognise: the caller hands it to trafilatura."""
+    total = kept = 0
+    for text, k in zip(texts, keep):
+        total += len(text)
+        if k:
+            kept += len(text)
+    if kept < MIN_KEPT_SHARE * total:
+        return ""
+    return "\n".join(t for t, k in zip(texts, keep) if k)

@@ -12,9 +12,13 @@ structure from trafilatura and the hard cases from the human snippets.
 It prints the 5-fold cross-validated scores (folds by page, so no page is scored by a model that
 saw it; repeated over ``SPLITS`` assignments of pages to folds, their mean is the score quoted) next to
 trafilatura's on the same pages, then fits on every page and writes the trees as
-JSON. Scores: snippet P/R/F1 as trafilatura's evaluation counts them (a kept ``with`` snippet is a
-TP, a missed one an FN, a kept ``without`` one an FP) and the same over the snippets' word 4-gram
-shingles.
+JSON. Scores (:func:`evaluate`): snippet P/R/F1 as trafilatura's evaluation counts them (a kept ``with``
+snippet is a TP, a missed one an FN, a kept ``without`` one an FP); the same over the snippets' word 4-gram
+shingles, pooled over all pages; and ``public``, the shingles as the public article benchmarks score an
+extractor (scrapinghub's article-extraction-benchmark): case kept, precision and recall per page, each
+averaged over the pages, F1 of the two means. Text is
+compared as a reader sees it: whitespace runs are one space and invisible characters (soft hyphens,
+zero-width spaces) are dropped on both sides, output and snippet.
 """
 
 from __future__ import annotations
@@ -43,10 +47,14 @@ PARAMS = dict(max_iter=80, learning_rate=0.2, max_depth=6, max_leaf_nodes=31, mi
 
 _WS = re.compile(r"\s+")
 _WORD = re.compile(r"\w+")
+KINDS = ("snippet", "shingle", "public")
 
 
 def norm(text: str) -> str:
-    return _WS.sub(" ", text or "").strip()
+    """Whitespace runs as one space, invisible characters dropped (as the extractor drops them from pages)."""
+    from pipeline.extract_dom import INVISIBLE
+
+    return _WS.sub(" ", (text or "").translate(INVISIBLE)).strip()
 
 
 def _grams(tokens: list[str], n: int = 4) -> set[tuple[str, ...]]:
@@ -62,34 +70,60 @@ def _prf(tp: int, fn: int, fp: int) -> tuple[float, float, float]:
 
 
 def evaluate(outputs: list[str], pages: list[dict]) -> dict[str, tuple[float, float, float]]:
-    """Snippet and 4-gram-shingle precision/recall/F1 of ``outputs`` against the pages' with/without snippets."""
+    """Precision/recall/F1 of ``outputs`` against the pages' with/without snippets: ``snippet``, ``shingle``
+    (word 4-grams, lowercased, pooled over pages) and ``public`` (word 4-grams with case, per page, averaged)."""
     snip = [0, 0, 0]
     shin = [0, 0, 0]
+    per_page: list[tuple[int, int, int]] = []
     for out, page in zip(outputs, pages):
         text = norm(out)
-        tokens = _WORD.findall(text.lower())
-        have: dict[int, set] = {}
+        have: dict[tuple[bool, int], set] = {}
 
-        def present(gram: tuple[str, ...]) -> bool:
-            n = min(len(gram), 4)
-            if n not in have:
-                have[n] = _grams(tokens, n)
-            return gram in have[n]
+        def present(gram: tuple[str, ...], lower: bool) -> bool:
+            key = (lower, min(len(gram), 4))
+            if key not in have:
+                have[key] = _grams(_WORD.findall(text.lower() if lower else text), key[1])
+            return gram in have[key]
 
+        page_counts = [0, 0, 0]
         for kind, snippets in (("with", page.get("with", [])), ("without", page.get("without", []))):
-            for s in snippets:
-                found = norm(s) in text
+            for s in map(norm, snippets):
+                if not s:
+                    continue
+                found = s in text
                 if kind == "with":
                     snip[0 if found else 1] += 1
                 elif found:
                     snip[2] += 1
-                for g in _grams(_WORD.findall(s.lower())):
-                    hit = present(g)
-                    if kind == "with":
-                        shin[0 if hit else 1] += 1
-                    elif hit:
-                        shin[2] += 1
-    return {"snippet": _prf(*snip), "shingle": _prf(*shin)}
+                for counts, lower in ((shin, True), (page_counts, False)):
+                    for g in _grams(_WORD.findall(s.lower() if lower else s)):
+                        hit = present(g, lower)
+                        if kind == "with":
+                            counts[0 if hit else 1] += 1
+                        elif hit:
+                            counts[2] += 1
+        per_page.append(tuple(page_counts))
+    return {"snippet": _prf(*snip), "shingle": _prf(*shin), "public": public_prf(per_page)}
+
+
+def public_prf(per_page: list[tuple[int, int, int]]) -> tuple[float, float, float]:
+    """P/R/F1 from per-page (tp, fn, fp) shingle counts as scrapinghub's article-extraction-benchmark computes
+    them: a page with no error scores 1 both ways, precision is averaged over pages that kept anything checked
+    and recall over pages with something to keep, and F1 is that of the two means (so every page weighs the same,
+    however long)."""
+    precision, recall = [], []
+    for tp, fn, fp in per_page:
+        if fp == fn == 0:
+            if tp:
+                precision.append(1.0), recall.append(1.0)
+            continue
+        if tp + fp:
+            precision.append(tp / (tp + fp))
+        if tp + fn:
+            recall.append(tp / (tp + fn))
+    p = float(np.mean(precision)) if precision else 0.0
+    r = float(np.mean(recall)) if recall else 0.0
+    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
 
 
 def load_pages(data: Path) -> list[dict]:
@@ -130,12 +164,12 @@ def cross_validate(X, y, w, where, texts, pages, split: int) -> dict[str, tuple[
     kept: list[list[bool]] = [[] for _ in pages]
     for i, p in zip(where, prob):
         kept[i].append(p >= THRESHOLD)
-    return evaluate(_outputs(texts, kept), pages)
+    return evaluate(_outputs(texts, kept, pages), pages)
 
 
 def dataset(pages: list[dict], teacher: list[str]):
     """Features, labels, weights, page index of every segment, and each page's segment texts."""
-    from pipeline.extract_dom import N_FEATURES, features, segments
+    from pipeline.extract_dom import N_FEATURES, features, repair, segments
 
     X, y, w, where, texts = [], [], [], [], []
     for i, (page, ref) in enumerate(zip(pages, teacher)):
@@ -147,7 +181,7 @@ def dataset(pages: list[dict], teacher: list[str]):
         if not segs:
             continue
         X.append(features(segs))
-        ref = norm(ref)
+        ref = norm(repair(ref))  # the segments are repaired the same way
         keep = [norm(s) for s in page["with"] if norm(s)]
         drop = [norm(s) for s in page["without"] if norm(s)]
         for _, text, _, _ in segs:
@@ -182,8 +216,17 @@ def export(clf) -> dict:
             "max_depth": depth, "params": PARAMS, "trees": trees}
 
 
-def _outputs(texts, where_prob):
-    return ["\n".join(t for t, keep in zip(ts, ks) if keep) for ts, ks in zip(texts, where_prob)]
+def _outputs(texts: list[list[str]], kept: list[list[bool]], pages: list[dict]) -> list[str]:
+    """What html_to_text returns for each page given the model's decisions: the kept segments, or trafilatura's
+    text for a page with text of which the model keeps (almost) nothing."""
+    from pipeline.extract import trafilatura_text
+    from pipeline.extract_dom import kept_text
+
+    outs = []
+    for ts, ks, page in zip(texts, kept, pages):
+        text = kept_text(ts, ks)
+        outs.append(text if text or not ts else trafilatura_text(page["html"], page["url"]))
+    return outs
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -206,19 +249,18 @@ def main(argv: list[str] | None = None) -> int:
     ref = evaluate(teacher, pages)
 
     def show(name, scores):
-        print(f"{name:38s} snippet P/R/F1 {'/'.join(f'{v:.3f}' for v in scores['snippet'])}   "
-              f"shingle {'/'.join(f'{v:.3f}' for v in scores['shingle'])}", flush=True)
+        print(f"{name:38s} " + "   ".join(f"{kind} {'/'.join(f'{v:.3f}' for v in scores[kind])}" for kind in KINDS),
+              flush=True)
 
     show("trafilatura.extract (teacher)", ref)
     runs = []
     for split in range(SPLITS):
         runs.append(cross_validate(X, y, w, where, texts, pages, split))
         show(f"{FOLDS}-fold cross-validated, split {split}", runs[-1])
-    cv = {kind: tuple(float(np.mean([r[kind][j] for r in runs])) for j in range(3)) for kind in ("snippet", "shingle")}
-    spread = {kind: float(np.std([r[kind][2] for r in runs])) for kind in cv}
+    cv = {kind: tuple(float(np.mean([r[kind][j] for r in runs])) for j in range(3)) for kind in KINDS}
+    spread = {kind: float(np.std([r[kind][2] for r in runs])) for kind in KINDS}
     show(f"mean of the {SPLITS} splits", cv)
-    print(f"{'':38s} F1 standard deviation across splits: snippet {spread['snippet']:.4f}, "
-          f"shingle {spread['shingle']:.4f}")
+    print(f"{'':38s} F1 standard deviation across splits: " + ", ".join(f"{k} {v:.4f}" for k, v in spread.items()))
     if args.no_write:
         return 0
     clf = HistGradientBoostingClassifier(**PARAMS).fit(X, y, sample_weight=w)
