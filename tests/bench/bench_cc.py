@@ -19,12 +19,14 @@ Inputs (made here, in a temp dir), both with the real Common Crawl samples of ..
 text), wrapped into WARC response records; ``mix``: plus eval pages sampled so that 45% are English, about
 Common Crawl's share (the eval pages are mostly German, which would flatter a language prefilter).
 
+Each input is measured ``--repeats`` times (three by default; the two chains alternate which runs first), and
+every figure is printed as the median with its range, since one run on a shared machine moves by 10-25%.
 Prints for each input the marginal ms per record of each chain and the ratio of their marginal CPU on the
 same input (datatrove's reader silently drops records it cannot decode, so per record of its own it looks
 costlier than it is: the CPU ratio on the same files is the fair one), Winnow's CPU ms per
 document entering each stage, and the kept-set agreement (Jaccard of kept URLs) with the differences.
 
-    python tests/bench/bench_cc.py [--inputs english,mix] [--keep-dir DIR]
+    python tests/bench/bench_cc.py [--inputs english,mix] [--repeats 3] [--keep-dir DIR]
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ import gzip
 import json
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -215,24 +218,40 @@ def _run(chain: str, inp: Path, base: Path, tag: str) -> dict:
     return r
 
 
-def measure(kind: str, base: Path, max_pages: int) -> dict:
-    """Both chains on 1 and 4 copies of one input: marginal ms per record, stage costs, kept sets."""
-    runs = {}
+def measure(kind: str, base: Path, max_pages: int, repeats: int) -> dict:
+    """Both chains on 1 and 4 copies of one input, ``repeats`` times (chains alternating within each repeat):
+    marginal ms per record and the CPU ratio of each repeat, stage costs, kept sets."""
+    inputs = {}
     for copies in (1, 4):
-        inp = base / f"input-{kind}-{copies}"
-        shutil.rmtree(inp, ignore_errors=True)
-        n_pages = build_input(inp, max_pages, INPUTS[kind], copies)
+        inputs[copies] = base / f"input-{kind}-{copies}"
+        shutil.rmtree(inputs[copies], ignore_errors=True)
+        n_pages = build_input(inputs[copies], max_pages, INPUTS[kind], copies)
+    out: dict = {"pages": n_pages, "ratios": []}
+    for rep in range(repeats):
+        runs = {}
+        for copies in (1, 4):
+            for chain in (("datatrove", "winnow") if rep % 2 == 0 else ("winnow", "datatrove")):
+                runs[chain, copies] = _run(chain, inputs[copies], base, f"{kind}-{copies}")
         for chain in ("datatrove", "winnow"):
-            runs[chain, copies] = _run(chain, inp, base, f"{kind}-{copies}")
-    out = {"pages": n_pages}
-    for chain in ("datatrove", "winnow"):
-        one, four = runs[chain, 1], runs[chain, 4]
-        out[chain] = {"records": one["docs"], "cpu": four["cpu"] - one["cpu"],
-                      "ms": 1000 * (four["cpu"] - one["cpu"]) / max(four["docs"] - one["docs"], 1),
-                      "kept": one["kept"], "peak_mb": four["peak_mb"], "stage_ms": four["stage_ms"]}
+            one, four = runs[chain, 1], runs[chain, 4]
+            out.setdefault(chain, {"records": one["docs"], "kept": one["kept"], "ms": [], "cpu": [], "peak_mb": [],
+                                   "stage_ms": []})
+            out[chain]["cpu"].append(four["cpu"] - one["cpu"])
+            out[chain]["ms"].append(1000 * (four["cpu"] - one["cpu"]) / max(four["docs"] - one["docs"], 1))
+            out[chain]["peak_mb"].append(four["peak_mb"])
+            out[chain]["stage_ms"].append(four["stage_ms"])
+        out["ratios"].append(out["datatrove"]["cpu"][-1] / out["winnow"]["cpu"][-1])
+        print(f"  [{kind}] repeat {rep + 1}/{repeats}: datatrove / winnow marginal CPU {out['ratios'][-1]:.2f}x",
+              flush=True)
     out["languages"] = language_mix(Path(runs["winnow", 1]["out"]))
     out["winnow_reasons"] = removal_reasons(Path(runs["winnow", 1]["out"]))
     return out
+
+
+def _spread(values: list[float], fmt: str = ".2f") -> str:
+    """median (min-max) of ``values``"""
+    med = statistics.median(values)
+    return f"{med:{fmt}}" if len(values) == 1 else f"{med:{fmt}} ({min(values):{fmt}}-{max(values):{fmt}})"
 
 
 def removal_reasons(out: Path) -> dict[str, str]:
@@ -251,6 +270,8 @@ def main() -> int:
     ap.add_argument("--max-pages", type=int, default=2000, help="eval pages to consider (default: all)")
     ap.add_argument("--keep-dir", help="keep inputs and outputs here instead of a temp dir")
     ap.add_argument("--inputs", default="english,mix", help="comma-separated: english, mix")
+    ap.add_argument("--repeats", type=int, default=3,
+                    help="measure each input this many times and print the median ratio and its range (default 3)")
     ap.add_argument("--worker", nargs=4, metavar=("CHAIN", "INPUT", "OUT", "RESULT"), help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
@@ -261,23 +282,26 @@ def main() -> int:
         return 0
     base = Path(args.keep_dir or tempfile.mkdtemp(prefix="winnow-bench-"))
     print("CPU: one fresh process per chain and input, one task, one worker, datatrove's extraction in-process; "
-          "marginal cost between 1 and 4 copies of the input")
+          f"marginal cost between 1 and 4 copies of the input; {args.repeats} repeat(s), median (range)")
     for kind in args.inputs.split(","):
-        m = measure(kind, base, args.max_pages)
+        m = measure(kind, base, args.max_pages, args.repeats)
         ref, win = m["datatrove"], m["winnow"]
         print(f"\n[{kind}] {win['records']} records per copy ({m['pages']} real eval pages + the real Common Crawl "
               f"samples; datatrove's reader yielded {ref['records']}); languages (lid.176, Winnow's output): "
               f"{m['languages']}")
-        print(f"{'chain':<34}{'ms/record':>10}{'kept':>7}{'peak MB':>9}")
+        print(f"{'chain':<34}{'ms/record':>22}{'kept':>7}{'peak MB':>9}")
         for name, r in (("datatrove stock FineWeb chain", ref), ("winnow run configs/cc.yaml", win)):
-            print(f"{name:<34}{r['ms']:>10.2f}{len(r['kept']):>7}{r['peak_mb']:>9.0f}")
+            print(f"{name:<34}{_spread(r['ms']):>22}{len(r['kept']):>7}{max(r['peak_mb']):>9.0f}")
         # Same WARC files for both, so the CPU ratio is the ratio per input record. datatrove's reader drops
         # the records it cannot decode without a count (Winnow reads and counts them), so its own ms/record
         # above is over fewer records.
-        print(f"marginal CPU on the same input (3 extra copies), datatrove / winnow: {ref['cpu'] / win['cpu']:.2f}x "
-              f"(per record each chain yielded: {ref['ms'] / win['ms']:.2f}x)")
-        print("winnow CPU ms per document entering each stage (4 copies): " +
-              ", ".join(f"{name} {ms:.2f} ({n})" for name, (n, ms) in win["stage_ms"].items()))
+        per_yield = [d / w for d, w in zip(ref["ms"], win["ms"])]
+        print(f"marginal CPU on the same input (3 extra copies), datatrove / winnow: {_spread(m['ratios'])}x "
+              f"(per record each chain yielded: {_spread(per_yield)}x)")
+        names = list(win["stage_ms"][0])
+        print("winnow CPU ms per document entering each stage (4 copies, median): " + ", ".join(
+            f"{name} {statistics.median(r[name][1] for r in win['stage_ms'] if name in r):.2f} "
+            f"({win['stage_ms'][0][name][0]})" for name in names))
         a, b = set(ref["kept"]), set(win["kept"])
         print(f"kept-set agreement (1 copy): {len(a & b)} kept by both, {len(a - b)} only by datatrove, "
               f"{len(b - a)} only by winnow (Jaccard {len(a & b) / max(len(a | b), 1):.3f})")
