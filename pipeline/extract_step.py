@@ -31,6 +31,10 @@ class ExtractHTML(Stage):
             raise ConfigError(f"stages.extract_html_v1.extractor: {extractor!r} is not one of {', '.join(EXTRACTORS)}")
         self.max_html_bytes = max_html_bytes
         self.extractor = extractor
+        if extractor == "model":  # the trees decide what is kept: the run manifest records their checksum
+            from pipeline.extract_dom import MODEL_PATH
+
+            self.model_path = str(MODEL_PATH)
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         if doc.metadata.get("content_type") == "text/plain":

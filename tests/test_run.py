@@ -105,8 +105,10 @@ def test_manifest_and_shards(demo_run):
     assert m["versions"]["datatrove"] == "0.10.1"
     (inp,) = m["inputs"]
     assert inp["bytes"] == DEMO_WARC.stat().st_size and len(inp["sha256"]) == 64
-    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "langid_v1", "decontam_v1", "quality_score_v1"]
-    assert m["assets"][2]["path"].endswith("demo_benchmark.jsonl")
+    assert [a["stage"] for a in m["assets"]] == ["langid_prefilter_v1", "extract_html_v1", "langid_v1", "decontam_v1",
+                                                 "quality_score_v1"]
+    assert m["assets"][1]["path"].endswith("extract_model.json")
+    assert m["assets"][3]["path"].endswith("demo_benchmark.jsonl")
     import zstandard
 
     shard = next((demo_run.output / "shards").glob("*.jsonl.zst"))
