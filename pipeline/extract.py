@@ -8,7 +8,7 @@ trained by :mod:`pipeline.extract_train` on the 990 real pages of the shared tra
 set, labelled by their human ``with``/``without`` snippets, with trafilatura's own output as a weak
 teacher for the other segments. Pages lxml cannot parse, and pages with text of which the model
 keeps almost nothing (under ``extract_dom.MIN_KEPT_SHARE``, 2% of the characters: a title, a date), go to
-trafilatura (1 of the 990 evaluation pages with the shipped model, 6 when cross-validated). Text that reads as
+trafilatura (1 of the 990 evaluation pages with the shipped model, 3 in each cross-validation split). Text that reads as
 UTF-8 decoded as Windows-1252 ("FÃ¼r") is decoded again (``extract_dom.repair``). ``extractor="trafilatura"``
 uses trafilatura alone, configured as before (balanced mode without its readability/jusText fallback chain).
 
@@ -51,8 +51,9 @@ after each segment and the distance to the nearest long paragraph, self-training
 replaced, blended or down-weighted by out-of-fold model labels), teacher weight normalised per page, and any
 threshold from 0.4 to 0.6 (public F1 flat at 0.946). Training on a quarter, half, three quarters and all of
 the other folds' pages gave snippet F1 0.926, 0.928, 0.931, 0.934: more labelled pages would help, slowly.
-The handed-over share (2%) was chosen on the cross-validated public F1: 0.9484 handing only pages the model
-keeps nothing of, 0.9498 at 2% (6 pages), 0.9500 at 5% (10), 0.9491 at 10% (28).
+The handed-over share (2%) was chosen on the cross-validated public F1 (one split, before the model's last
+retraining): 0.9484 handing only pages the model keeps nothing of, 0.9498 at 2% (6 pages), 0.9500 at 5% (10),
+0.9491 at 10% (28).
 
 ``deduplicate`` is off for trafilatura: its dedup is a process-global LRU cache of text segments,
 so with it a page's output depends on which pages that worker processed before. Repeated

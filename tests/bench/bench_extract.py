@@ -85,7 +85,7 @@ def main() -> int:
         scores = evaluate(outputs[name], pages)
         print(f"{name:40s} {pps:11.1f} {pps / base:10.2f}x   " + "  ".join(_fmt(scores[kind]) for kind in KINDS))
     fallback = sum(extract.model_text(p["html"].replace("\x00", "")) is None for p in pages)
-    print(f"model path handed {fallback} of {len(pages)} pages to trafilatura (unparsable, or nothing kept of a page "
+    print(f"model path handed {fallback} of {len(pages)} pages to trafilatura (unparsable, or almost nothing kept of a page "
           f"with text)")
     cv = json.loads(MODEL_PATH.read_text()).get("trained_on", {}).get("cv")
     if cv:
