@@ -96,8 +96,9 @@ def _headed(lang: str, title: str, body: str) -> Document:
 
 
 def test_prefilter_head_rule_needs_the_declared_language_and_the_title_to_agree(lid, monkeypatch):
-    """Declared fr and a French title: dropped from the head alone (no rendering). A declared language the title
-    does not confirm, or a declared English page, goes to the main-content rendering, which decides by the body."""
+    """Declared fr and a French title: dropped from the head alone (no rendering). Declared en and an English
+    title: passed from the head alone, for extraction and langid_v1 to decide. A declared language the title does
+    not confirm goes to the main-content rendering, which decides by the body."""
     import resiliparse.extract.html2text as h2t
 
     from filters.langid import declared_language, head_text
@@ -114,8 +115,16 @@ def test_prefilter_head_rule_needs_the_declared_language_and_the_title_to_agree(
 
     mislabelled = _headed("fr", EN, EN * 3)  # a French site's English article: the title says English
     assert pre.filter(mislabelled) is True and rendered == [1]
-    template = _headed("en-US", EN, FR * 3)  # a French page on an English template: the body decides
+    template = _headed("en-US", FR, FR * 3)  # a French page on an English template: the body decides
     assert pre.filter(template) == (False, "langid_prefilter_other_language") and rendered == [1, 1]
-    assert LangIDPrefilter(languages=["en"], head_check=False).filter(_headed("fr", FR, FR * 3)) == (
+    english = _headed("en-US", EN, EN * 3)  # declared and titled English: passed on without rendering
+    assert pre.filter(english) is True and rendered == [1, 1]
+    # an English title over a French body passes too: langid_v1 drops it after extraction
+    passed = _headed("en", EN, FR * 3)
+    assert pre.filter(passed) is True and rendered == [1, 1]
+    assert LangIDPrefilter(languages=["en"], head_pass_score=1.01).filter(_headed("en", EN, FR * 3)) == (
         False, "langid_prefilter_other_language") and rendered == [1, 1, 1]
+    assert LangID(languages=["en"]).filter(Document(FR * 3, "x")) == (False, "langid_other_language")
+    assert LangIDPrefilter(languages=["en"], head_check=False).filter(_headed("fr", FR, FR * 3)) == (
+        False, "langid_prefilter_other_language") and rendered == [1, 1, 1, 1]
     assert declared_language("<html><head><title>x</title></head></html>") is None
