@@ -176,10 +176,10 @@ class LangIDPrefilter(Stage):
     ``head_pass_score``, the page goes straight to extraction. A wrong pass costs only CPU, never a
     decision: ``langid_v1`` decides every page the prefilter passes, on the extracted text. Everything else
     goes on to extraction and ``langid_v1`` likewise. Pages shorter than ``min_chars`` rendered characters
-    are passed on undecided. The label is taken on the
-    first ``max_chars`` characters (fastText's cost grows with the text; measured on the 990 shared
-    evaluation pages: 0.36 against 1.26 ms a page, and 796 of the 800 pages dropped on the whole text
-    dropped on the first 2,000 characters, no page that the whole text calls English).
+    are passed on undecided. The label is taken on the first ``max_chars`` characters (fastText's cost grows
+    with the text; measured on the 990 shared evaluation pages: 0.36 against 1.26 ms a page, and 796 of the
+    800 pages dropped on the whole text dropped on the first 2,000 characters, no page that the whole text
+    calls English).
 
     Measured on the 990 shared evaluation pages: rule 2 alone drops 791 at 2.11 ms of CPU a page; with
     rule 1 first the stage drops 812 at 0.94 ms a page. Rule 1 decides 659 pages, 638 of which rule 2
