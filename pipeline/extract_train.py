@@ -16,9 +16,8 @@ JSON. Scores (:func:`evaluate`): snippet P/R/F1 as trafilatura's evaluation coun
 snippet is a TP, a missed one an FN, a kept ``without`` one an FP); the same over the snippets' word 4-gram
 shingles, pooled over all pages; and ``public``, the shingles as the public article benchmarks score an
 extractor (scrapinghub's article-extraction-benchmark): case kept, precision and recall per page, each
-averaged over the pages, F1 of the two means. Text is
-compared as a reader sees it: whitespace runs are one space and invisible characters (soft hyphens,
-zero-width spaces) are dropped on both sides, output and snippet.
+averaged over the pages, F1 of the two means. Text is compared as a reader sees it: whitespace runs are one
+space and invisible characters (soft hyphens, zero-width spaces) are dropped on both sides, output and snippet.
 """
 
 from __future__ import annotations
@@ -77,12 +76,13 @@ def evaluate(outputs: list[str], pages: list[dict]) -> dict[str, tuple[float, fl
     per_page: list[tuple[int, int, int]] = []
     for out, page in zip(outputs, pages):
         text = norm(out)
+        tokens = {True: _WORD.findall(text.lower()), False: _WORD.findall(text)}  # each tokenised once
         have: dict[tuple[bool, int], set] = {}
 
         def present(gram: tuple[str, ...], lower: bool) -> bool:
             key = (lower, min(len(gram), 4))
             if key not in have:
-                have[key] = _grams(_WORD.findall(text.lower() if lower else text), key[1])
+                have[key] = _grams(tokens[lower], key[1])
             return gram in have[key]
 
         page_counts = [0, 0, 0]

@@ -68,8 +68,8 @@ def test_invisible_characters_are_dropped_and_text_is_composed():
 
 def test_utf8_read_as_windows_1252_is_repaired():
     # pages saved double-encoded ("FÃ¼r"): five of the shared evaluation pages, whose snippets have "Für"
-    html = ("<html><body><p>FÃ¼r Ã¤ltere Leser: â€žGrÃ¼ÃŸeâ€œ</p><p>SiÄ™ Ä… \u00c3\u0080 la carte</p>"
-            "<p>São Paulo, naïve café</p><p>Ã© stays: not UTF-8 Ã</p></body></html>")
+    html = ("<html><body><p>FÃ¼r Ã¤ltere Leser: â€žGrÃ¼ÃŸeâ€œ</p>"
+            "<p>SiÄ™ Ä… \u00c3\u0080 la carte</p><p>São Paulo, naïve café</p><p>Ã© stays: not UTF-8 Ã</p></body></html>")
     assert _texts(html) == ["Für ältere Leser: „Grüße“", "Się ą À la carte",
                             # real Latin-1 text, and text whose bytes are no valid UTF-8, are left alone
                             "São Paulo, naïve café", "Ã© stays: not UTF-8 Ã"]
@@ -133,9 +133,11 @@ def test_a_page_the_model_keeps_almost_nothing_of_goes_to_trafilatura(monkeypatc
     body = "<p>A sentence of the article that trafilatura keeps, with words.</p>" * 20
     page = f"<html><body><article>{title}{body}</article></body></html>"
     segs = extract_dom.segments(page)
-    # the model keeps the title alone: 5 of 1,285 characters, under MIN_KEPT_SHARE
+    # the model keeps the title alone: 5 of 1,225 characters, under MIN_KEPT_SHARE
+    assert sum(len(s[1]) for s in segs) == 1225
+    title_only = type("TitleOnly", (), {"predict": lambda self, X: (X[:, 0] == 0) * 1.0})()
     monkeypatch.setattr(extract_dom, "features", lambda segs: np.arange(len(segs))[:, None])
-    monkeypatch.setattr(extract_dom, "model", lambda: type("M", (), {"predict": lambda self, X: (X[:, 0] == 0) * 1.0})())
+    monkeypatch.setattr(extract_dom, "model", lambda: title_only)
     assert extract_dom.decide(segs) == ""
     assert extract.model_text(page) is None
     assert "trafilatura keeps" in extract.html_to_text(page)

@@ -10,8 +10,8 @@ Candidates, each run twice over all pages in alternating order in this one proce
 mode without fallbacks); ``html_to_text`` (the model path of pipeline.extract_dom). Prints pages per
 CPU-second and the ratio to trafilatura's defaults, and precision/recall/F1 three ways
 (pipeline.extract_train.evaluate): snippets, 4-gram shingles pooled over pages, and 4-gram shingles as the
-public article benchmarks average them per page. The model was trained on these pages, so its score here is in-sample;
-the cross-validated score (folds by page), which is the one to quote, is printed from the model file, where
+public article benchmarks average them per page. The model was trained on these pages, so its score here is
+in-sample; the cross-validated score (folds by page), which is the one to quote, is printed from the model file, where
 ``python -m pipeline.extract_train`` recorded it. Also: how many pages the model path handed to trafilatura.
 
 Exits 0 with a message when the shared data folder is absent.
@@ -85,8 +85,8 @@ def main() -> int:
         scores = evaluate(outputs[name], pages)
         print(f"{name:40s} {pps:11.1f} {pps / base:10.2f}x   " + "  ".join(_fmt(scores[kind]) for kind in KINDS))
     fallback = sum(extract.model_text(p["html"].replace("\x00", "")) is None for p in pages)
-    print(f"model path handed {fallback} of {len(pages)} pages to trafilatura (unparsable, or almost nothing kept of a page "
-          f"with text)")
+    print(f"model path handed {fallback} of {len(pages)} pages to trafilatura (unparsable, or almost nothing kept "
+          f"of a page with text)")
     cv = json.loads(MODEL_PATH.read_text()).get("trained_on", {}).get("cv")
     if cv:
         print("model, cross-validated by page (python -m pipeline.extract_train): " +
