@@ -18,6 +18,8 @@ shingles, pooled over all pages; and ``public``, the shingles as the public arti
 extractor (scrapinghub's article-extraction-benchmark): case kept, precision and recall per page, each
 averaged over the pages, F1 of the two means. Text is compared as a reader sees it: whitespace runs are one
 space and invisible characters (soft hyphens, zero-width spaces) are dropped on both sides, output and snippet.
+It also prints a bootstrap interval over pages for the public F1 (:func:`public_interval`) and for its
+difference to trafilatura's: how far the figure on these pages carries over to other pages like them.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import math
 import re
 import sys
 import zlib
@@ -71,39 +74,49 @@ def _prf(tp: int, fn: int, fp: int) -> tuple[float, float, float]:
 def evaluate(outputs: list[str], pages: list[dict]) -> dict[str, tuple[float, float, float]]:
     """Precision/recall/F1 of ``outputs`` against the pages' with/without snippets: ``snippet``, ``shingle``
     (word 4-grams, lowercased, pooled over pages) and ``public`` (word 4-grams with case, per page, averaged)."""
-    snip = [0, 0, 0]
-    shin = [0, 0, 0]
-    per_page: list[tuple[int, int, int]] = []
-    for out, page in zip(outputs, pages):
-        text = norm(out)
-        tokens = {True: _WORD.findall(text.lower()), False: _WORD.findall(text)}  # each tokenised once
-        have: dict[tuple[bool, int], set] = {}
+    counts = [page_counts(out, page) for out, page in zip(outputs, pages)]
+    snip, shin = ([sum(c[kind][j] for c in counts) for j in range(3)] for kind in (0, 1))
+    return {"snippet": _prf(*snip), "shingle": _prf(*shin), "public": public_prf([c[2] for c in counts])}
 
-        def present(gram: tuple[str, ...], lower: bool) -> bool:
-            key = (lower, min(len(gram), 4))
-            if key not in have:
-                have[key] = _grams(tokens[lower], key[1])
-            return gram in have[key]
 
-        page_counts = [0, 0, 0]
-        for kind, snippets in (("with", page.get("with", [])), ("without", page.get("without", []))):
-            for s in map(norm, snippets):
-                if not s:
-                    continue
-                found = s in text
-                if kind == "with":
-                    snip[0 if found else 1] += 1
-                elif found:
-                    snip[2] += 1
-                for counts, lower in ((shin, True), (page_counts, False)):
-                    for g in _grams(_WORD.findall(s.lower() if lower else s)):
-                        hit = present(g, lower)
-                        if kind == "with":
-                            counts[0 if hit else 1] += 1
-                        elif hit:
-                            counts[2] += 1
-        per_page.append(tuple(page_counts))
-    return {"snippet": _prf(*snip), "shingle": _prf(*shin), "public": public_prf(per_page)}
+def page_counts(out: str, page: dict) -> tuple[tuple[int, int, int], ...]:
+    """(tp, fn, fp) of one page's output three ways: its snippets, their lowercased word 4-grams, and their word
+    4-grams with case (the public metric's per-page counts)."""
+    text = norm(out)
+    tokens = {True: _WORD.findall(text.lower()), False: _WORD.findall(text)}  # each tokenised once
+    have: dict[tuple[bool, int], set] = {}
+
+    def present(gram: tuple[str, ...], lower: bool) -> bool:
+        key = (lower, min(len(gram), 4))
+        if key not in have:
+            have[key] = _grams(tokens[lower], key[1])
+        return gram in have[key]
+
+    snip, shin, public = [0, 0, 0], [0, 0, 0], [0, 0, 0]
+    for kind, snippets in (("with", page.get("with", [])), ("without", page.get("without", []))):
+        for s in map(norm, snippets):
+            if not s:
+                continue
+            found = s in text
+            if kind == "with":
+                snip[0 if found else 1] += 1
+            elif found:
+                snip[2] += 1
+            for counts, lower in ((shin, True), (public, False)):
+                for g in _grams(_WORD.findall(s.lower() if lower else s)):
+                    hit = present(g, lower)
+                    if kind == "with":
+                        counts[0 if hit else 1] += 1
+                    elif hit:
+                        counts[2] += 1
+    return tuple(snip), tuple(shin), tuple(public)
+
+
+def _public_page(tp: int, fn: int, fp: int) -> tuple[float, float]:
+    """One page's (precision, recall) as the public benchmark takes them; NaN where the page does not count."""
+    if fp == fn == 0:
+        return (1.0, 1.0) if tp else (math.nan, math.nan)
+    return (tp / (tp + fp) if tp + fp else math.nan), (tp / (tp + fn) if tp + fn else math.nan)
 
 
 def public_prf(per_page: list[tuple[int, int, int]]) -> tuple[float, float, float]:
@@ -111,19 +124,28 @@ def public_prf(per_page: list[tuple[int, int, int]]) -> tuple[float, float, floa
     them: a page with no error scores 1 both ways, precision is averaged over pages that kept anything checked
     and recall over pages with something to keep, and F1 is that of the two means (so every page weighs the same,
     however long)."""
-    precision, recall = [], []
-    for tp, fn, fp in per_page:
-        if fp == fn == 0:
-            if tp:
-                precision.append(1.0), recall.append(1.0)
-            continue
-        if tp + fp:
-            precision.append(tp / (tp + fp))
-        if tp + fn:
-            recall.append(tp / (tp + fn))
-    p = float(np.mean(precision)) if precision else 0.0
-    r = float(np.mean(recall)) if recall else 0.0
+    pr = np.array([_public_page(*c) for c in per_page], dtype=np.float64).reshape(-1, 2)
+    p, r = (float(np.nanmean(col)) if np.isfinite(col).any() else 0.0 for col in pr.T)
     return p, r, (2 * p * r / (p + r) if p + r else 0.0)
+
+
+def public_interval(per_page: list[tuple[int, int, int]], versus: list[tuple[int, int, int]] | None = None,
+                    resamples: int = 2000, level: float = 0.95, seed: int = 0) -> tuple[float, float]:
+    """Percentile bootstrap interval over pages of the public F1 of ``per_page`` (pages drawn with replacement),
+    or, given ``versus`` (another extractor's counts on the same pages), of the difference of the two F1s with
+    both scored on the same draws. It says how far a figure on these 990 pages can be trusted to carry over to
+    other pages like them."""
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(per_page), size=(resamples, len(per_page)))
+
+    def f1(counts):
+        pr = np.array([_public_page(*c) for c in counts], dtype=np.float64).reshape(-1, 2)
+        p, r = (np.nanmean(col[draws], axis=1) for col in pr.T)
+        return np.where(p + r > 0, 2 * p * r / np.where(p + r > 0, p + r, 1), 0.0)
+
+    stat = f1(per_page) - (f1(versus) if versus is not None else 0.0)
+    lo, hi = np.quantile(stat, [(1 - level) / 2, (1 + level) / 2])
+    return float(lo), float(hi)
 
 
 def load_pages(data: Path) -> list[dict]:
@@ -149,8 +171,8 @@ def fold_of(url: str, split: int = 0) -> int:
     return zlib.crc32((f"{url}#{split}" if split else url).encode()) % FOLDS
 
 
-def cross_validate(X, y, w, where, texts, pages, split: int) -> dict[str, tuple[float, float, float]]:
-    """Scores of the pages' outputs, each page's segments decided by a model fitted on the other folds."""
+def cross_validate(X, y, w, where, texts, pages, split: int) -> list[str]:
+    """The pages' outputs, each page's segments decided by a model fitted on the other folds."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
     from pipeline.extract_dom import THRESHOLD
@@ -164,7 +186,7 @@ def cross_validate(X, y, w, where, texts, pages, split: int) -> dict[str, tuple[
     kept: list[list[bool]] = [[] for _ in pages]
     for i, p in zip(where, prob):
         kept[i].append(p >= THRESHOLD)
-    return evaluate(_outputs(texts, kept, pages), pages)
+    return _outputs(texts, kept, pages)
 
 
 def dataset(pages: list[dict], teacher: list[str]):
@@ -253,20 +275,29 @@ def main(argv: list[str] | None = None) -> int:
               flush=True)
 
     show("trafilatura.extract (teacher)", ref)
-    runs = []
+    runs, first = [], None
     for split in range(SPLITS):
-        runs.append(cross_validate(X, y, w, where, texts, pages, split))
+        outputs = cross_validate(X, y, w, where, texts, pages, split)
+        first = first or outputs
+        runs.append(evaluate(outputs, pages))
         show(f"{FOLDS}-fold cross-validated, split {split}", runs[-1])
     cv = {kind: tuple(float(np.mean([r[kind][j] for r in runs])) for j in range(3)) for kind in KINDS}
     spread = {kind: float(np.std([r[kind][2] for r in runs])) for kind in KINDS}
     show(f"mean of the {SPLITS} splits", cv)
     print(f"{'':38s} F1 standard deviation across splits: " + ", ".join(f"{k} {v:.4f}" for k, v in spread.items()))
+    ours = [page_counts(out, page)[2] for out, page in zip(first, pages)]
+    theirs = [page_counts(out, page)[2] for out, page in zip(teacher, pages)]
+    interval = public_interval(ours)
+    gain = public_interval(ours, theirs)
+    print(f"{'':38s} public F1 95% bootstrap interval over pages (split 0): {interval[0]:.3f}-{interval[1]:.3f}; "
+          f"minus trafilatura's on the same draws: {gain[0]:+.3f} to {gain[1]:+.3f}")
     if args.no_write:
         return 0
     clf = HistGradientBoostingClassifier(**PARAMS).fit(X, y, sample_weight=w)
     spec = export(clf)
     spec["trained_on"] = {"pages": len(pages), "segments": int(len(y)), "cv": cv, "cv_splits": SPLITS,
-                          "cv_f1_sd": spread}
+                          "cv_f1_sd": spread,
+                          "cv_public_f1_interval": interval, "cv_public_f1_minus_teacher_interval": gain}
     args.out.write_text(json.dumps(spec, separators=(",", ":")))
     print(f"wrote {args.out} ({len(spec['trees'])} trees, depth {spec['max_depth']})")
     return 0

@@ -164,6 +164,22 @@ def test_public_metric_is_the_article_benchmarks():
     assert got["snippet"] == pytest.approx((1 / 2, 1 / 2, 1 / 2))
 
 
+def test_public_interval_brackets_the_score_and_the_difference():
+    from pipeline.extract_train import public_interval, public_prf
+
+    rng = np.random.default_rng(1)
+    # 400 pages: 4-gram counts of a mostly right extractor, and the same pages with a third of them worse
+    good = [(int(rng.integers(5, 40)), int(rng.integers(0, 3)), int(rng.integers(0, 3))) for _ in range(400)]
+    worse = [(tp // 2, fn + tp - tp // 2, fp + 2) if i % 3 == 0 else (tp, fn, fp)
+             for i, (tp, fn, fp) in enumerate(good)]
+    lo, hi = public_interval(good)
+    assert lo < public_prf(good)[2] < hi and 0 < hi - lo < 0.05
+    lo, hi = public_interval(good, worse)
+    assert 0 < lo < hi  # better on the same draws, however the pages fall
+    assert public_interval(good, good) == (0.0, 0.0)
+    assert public_interval([(4, 0, 0)] * 10) == (1.0, 1.0)
+
+
 def test_unparsable_page_goes_to_trafilatura(monkeypatch):
     def broken(html):
         raise ValueError("lxml could not parse")
