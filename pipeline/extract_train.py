@@ -74,7 +74,11 @@ def _prf(tp: int, fn: int, fp: int) -> tuple[float, float, float]:
 def evaluate(outputs: list[str], pages: list[dict]) -> dict[str, tuple[float, float, float]]:
     """Precision/recall/F1 of ``outputs`` against the pages' with/without snippets: ``snippet``, ``shingle``
     (word 4-grams, lowercased, pooled over pages) and ``public`` (word 4-grams with case, per page, averaged)."""
-    counts = [page_counts(out, page) for out, page in zip(outputs, pages)]
+    return summarise([page_counts(out, page) for out, page in zip(outputs, pages)])
+
+
+def summarise(counts: list[tuple[tuple[int, int, int], ...]]) -> dict[str, tuple[float, float, float]]:
+    """:func:`evaluate`'s scores from every page's :func:`page_counts`."""
     snip, shin = ([sum(c[kind][j] for c in counts) for j in range(3)] for kind in (0, 1))
     return {"snippet": _prf(*snip), "shingle": _prf(*shin), "public": public_prf([c[2] for c in counts])}
 
@@ -268,27 +272,28 @@ def main(argv: list[str] | None = None) -> int:
     teacher = [trafilatura.extract(p["html"], url=p["url"]) or "" for p in pages]
     X, y, w, where, texts = dataset(pages, teacher)
     print(f"{len(y)} segments, {int(y.sum())} labelled main text", flush=True)
-    ref = evaluate(teacher, pages)
+    theirs = [page_counts(out, page) for out, page in zip(teacher, pages)]
+    ref = summarise(theirs)
 
     def show(name, scores):
         print(f"{name:38s} " + "   ".join(f"{kind} {'/'.join(f'{v:.3f}' for v in scores[kind])}" for kind in KINDS),
               flush=True)
 
     show("trafilatura.extract (teacher)", ref)
-    runs, first = [], None
+    runs = []
     for split in range(SPLITS):
         outputs = cross_validate(X, y, w, where, texts, pages, split)
-        first = first or outputs
-        runs.append(evaluate(outputs, pages))
+        counts = [page_counts(out, page) for out, page in zip(outputs, pages)]
+        if split == 0:
+            ours = counts
+        runs.append(summarise(counts))
         show(f"{FOLDS}-fold cross-validated, split {split}", runs[-1])
     cv = {kind: tuple(float(np.mean([r[kind][j] for r in runs])) for j in range(3)) for kind in KINDS}
     spread = {kind: float(np.std([r[kind][2] for r in runs])) for kind in KINDS}
     show(f"mean of the {SPLITS} splits", cv)
     print(f"{'':38s} F1 standard deviation across splits: " + ", ".join(f"{k} {v:.4f}" for k, v in spread.items()))
-    ours = [page_counts(out, page)[2] for out, page in zip(first, pages)]
-    theirs = [page_counts(out, page)[2] for out, page in zip(teacher, pages)]
-    interval = public_interval(ours)
-    gain = public_interval(ours, theirs)
+    interval = public_interval([c[2] for c in ours])
+    gain = public_interval([c[2] for c in ours], [c[2] for c in theirs])
     print(f"{'':38s} public F1 95% bootstrap interval over pages (split 0): {interval[0]:.3f}-{interval[1]:.3f}; "
           f"minus trafilatura's on the same draws: {gain[0]:+.3f} to {gain[1]:+.3f}")
     if args.no_write:
