@@ -55,11 +55,11 @@ the other folds' pages gave snippet F1 0.926, 0.928, 0.931, 0.934: more labelled
 Also within 0.002 of the mean of three splits (public F1 0.9490), later that day: labels from segments that lie
 inside a snippet (54 segments), page-bootstrap bagging of four models, feature subsampling, 160 trees at half the
 rate, L2 regularisation, teacher weight 0.0125/0.025/0.1 (0.9482/0.9496/0.9475), a logistic model over the
-segment's own words stacked as a feature (one split; alone it scores 0.796), and the share of the segment's words
-in the title and meta descriptions (0.9496), the position relative to the first ``h1`` (0.9481), JSON-LD
-``articleBody`` containment (0.9474; 58 pages have one), a threshold per page chosen to maximise the page's
-expected F1 under the model's probabilities (0.9494); 0.001-0.004 lower, keeping unsure segments (probability 0.1-0.5)
-whose block or parent block is mostly kept (0.945-0.948).
+segment's own words stacked as a feature (one split; alone it scores 0.796), the share of the segment's words in
+the title and meta descriptions (0.9496), the position relative to the first ``h1`` (0.9481), JSON-LD
+``articleBody`` containment (0.9474; 58 pages have one), and a threshold per page chosen to maximise the page's
+expected F1 under the model's probabilities (0.9494); 0.001-0.004 lower, keeping unsure segments (probability
+0.1-0.5) whose block or parent block is mostly kept (0.945-0.948).
 The handed-over share (2%) was chosen on the cross-validated public F1 (one split, before the model's last
 retraining): 0.9484 handing only pages the model keeps nothing of, 0.9498 at 2% (6 pages), 0.9500 at 5% (10),
 0.9491 at 10% (28).
