@@ -54,7 +54,7 @@ from pipeline.stage import Barrier, Column, register
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
 from pipeline.urls import url_key
-from pipeline.outputs import when_task_succeeds
+from pipeline.commit import when_task_succeeds
 
 _MASK64 = (1 << 64) - 1
 _EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never clustered)
@@ -274,7 +274,7 @@ class KeyWriter(PipelineStep):
             for f in files.values():
                 f.close()
         for name, path in tmp.items():  # complete files appear only when the task succeeded
-            when_task_succeeds(lambda path=path, name=name: os.replace(path, out / f"{rank:05d}.{name}"))
+            when_task_succeeds(path, out / f"{rank:05d}.{name}")
 
 
 def _weight(doc: Document) -> int:

@@ -2,7 +2,7 @@
 
 Readers (globs, DuckDB, a rerun) never see a half-written file; an interrupted write leaves only a
 ``.tmp`` file, which the next write replaces. (Task outputs are committed once the whole task has
-succeeded instead: ``pipeline.outputs.CommitStep``.)
+succeeded instead: ``pipeline.commit``.)
 """
 
 from __future__ import annotations

@@ -9,8 +9,10 @@
     OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions
     OUT/work/cache_<stage>/               a stage's answers from an endpoint, kept across reruns (rephrase_v1)
     OUT/logs/<job>/                       datatrove's per-task logs, stats and completion markers
+    OUT/logs/<job>/commits/<rank>.json    a task's renames while it commits (pipeline.commit)
     OUT/logs/winnow_config_hash           the config an unfinished run was started with
     OUT/logs/winnow_tasks                 its task count (a resume must use the same)
+    OUT/logs/winnow_started               when the latest invocation started (the run's wall time counts from it)
     OUT/stats.json  OUT/manifest.json  OUT/report.html
 """
 
@@ -63,6 +65,11 @@ class RunLayout:
     def tasks_file(self) -> Path:
         return self.logs / "winnow_tasks"
 
+    @property
+    def started_file(self) -> Path:
+        """When the latest invocation of the run started (Unix seconds): its wall time counts from there."""
+        return self.logs / "winnow_started"
+
     def work(self, phase: int) -> Path:
         """Documents phase ``phase`` hands to the next one."""
         return self.out / "work" / str(phase)
@@ -90,6 +97,10 @@ class RunLayout:
     def phase_stats(self, phase: int) -> Path:
         """datatrove's per-task stats of one phase (``<rank>.json``)."""
         return self.job_logs(str(phase)) / "stats"
+
+    def commits(self, job: str) -> Path:
+        """Commit journals of one job's tasks that were killed while renaming (``pipeline.commit``)."""
+        return self.job_logs(job) / "commits"
 
     def progress(self, job: str) -> Path:
         """Per-task progress counters of one job (``pipeline.progress``)."""

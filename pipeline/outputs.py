@@ -12,7 +12,6 @@ the row is written, so it matches the text written.
 from __future__ import annotations
 
 import json
-import time
 
 import pyarrow as pa
 
@@ -20,10 +19,10 @@ import pyarrow as pa
 # worker's RSS follows the documents it holds (measured: peak 203 -> 166 MB in tests/bench/bench_dedup.py).
 pa.set_memory_pool(pa.system_memory_pool())
 from datatrove.data import Document
-from datatrove.pipeline.base import PipelineStep
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
+from pipeline.commit import when_task_succeeds
 from pipeline.stage import Column
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, count_tokens
 from pipeline.urls import host_of
@@ -135,52 +134,13 @@ def run_columns(input_columns: Extra, steps: list) -> Extra:
 
 
 _PART = ".part"
-_ON_SUCCESS: list = []  # this process's current task: renames to do once the whole task has succeeded
-
-
-def when_task_succeeds(action) -> None:
-    """Run ``action()`` (a rename to a final name) after the current task's last step has finished."""
-    _ON_SUCCESS.append(action)
-
-
-class CommitStep(PipelineStep):
-    """The last step of every phase: gives the task's files their final names, once the task succeeded.
-
-    Writers close one by one as the documents run out, and a step after them can still fail (a
-    dedup stage checks its counts at the end), so no writer renames its own file: each registers the
-    rename here, and this step, which runs only when every step before it has finished, does them all.
-    It also records the task's CPU seconds and start and end times (``pipeline.stats`` adds them up).
-    A failed or interrupted task leaves only ``.part`` files (and the previous task's list is dropped
-    when the next task in the same process starts), which its rerun overwrites.
-    """
-
-    type = "writer"
-    name = "commit"
-
-    def __repr__(self) -> str:
-        return self.name
-
-    def run(self, data=None, rank: int = 0, world_size: int = 1):
-        # The last step's generator is the first to start and the last to end: its span is the task's.
-        started, cpu0 = time.time(), time.process_time()
-        _ON_SUCCESS.clear()
-        if data:
-            yield from data
-        actions = list(_ON_SUCCESS)
-        _ON_SUCCESS.clear()
-        for action in actions:
-            action()
-        # CPU of the whole worker process over the task (every thread), and when it ran (pipeline.stats)
-        self.stat_update("task_cpu_seconds", value=time.process_time() - cpu0, unit="task")
-        self.stat_update("task_started", value=started, unit="task")
-        self.stat_update("task_finished", value=time.time(), unit="task")
 
 
 class _AtomicFiles:
     """Write each file as ``<name>.part``; it becomes ``<name>`` when its task has succeeded (CommitStep).
 
     Readers (``*.parquet`` globs, DuckDB) never see a half-written file or a file of a task that did not
-    finish. Files are never split (``max_file_size=-1``), so every task writes exactly one file per writer.
+    finish (``pipeline.commit``). Run outputs are local files (``pipeline.layout``). Files are never split (``max_file_size=-1``), so every task writes exactly one file per writer.
     """
 
     def _write(self, document, file_handler, filename):
@@ -193,9 +153,9 @@ class _AtomicFiles:
 
     def close(self):
         super().close()
-        folder = self.output_folder
         for name in sorted(getattr(self, "_parts", ())):
-            when_task_succeeds(lambda name=name: folder.mv(name, name[: -len(_PART)]))
+            path = self.output_folder.resolve_paths(name)
+            when_task_succeeds(path, path[: -len(_PART)])
         self._parts = set()
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,7 +28,8 @@ from pipeline.executors import connect_ray, import_ray, make_executor
 from pipeline.finalize import BarrierStep, FinalizeStep
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
-from pipeline.outputs import CommitStep, DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
+from pipeline.commit import CommitStep
+from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
 from pipeline.readers import (DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units,
                               unit_bytes, TASK_GC_THRESHOLDS)
 from pipeline.registry import get_stage
@@ -123,7 +125,7 @@ def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list,
             steps.append(DocumentsWriter(str(layout.documents), columns, cfg.tokenizer))
             if cfg.shards:
                 steps.append(ShardWriter(str(layout.shards)))
-        steps.append(CommitStep())
+        steps.append(CommitStep(layout.commits(str(k))))
         result.append((steps, phase.barrier))
         previous = phase.barrier
     return result
@@ -179,13 +181,14 @@ def build_jobs(cfg: RunConfig, quiet: bool = False) -> Jobs:
     except OSError as e:
         raise ConfigError(f"output: cannot write to {layout.out}: {e.strerror or e}") from None
     layout.tasks_file.write_text(str(tasks))
+    layout.started_file.write_text(repr(time.time()))
 
     jobs: list[tuple[str, list, int]] = []
     barriers: dict[str, str] = {}
     for k, (steps, barrier) in enumerate(phases):
         jobs.append((str(k), steps, tasks))
         if barrier is not None:
-            jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks), CommitStep()], 1))
+            jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks), CommitStep(layout.commits(f"{k}-barrier"))], 1))
             barriers[barrier.stage_name] = barrier.workdir
     names = [(name, n) for name, _, n in jobs]
     jobs.append(("finalize", [FinalizeStep(cfg, files, config_hash, tasks, len(phases), barriers, names, assets)], 1))

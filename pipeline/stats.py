@@ -8,7 +8,10 @@ documents, by why), ``removed`` (documents a stage dropped, by reason) and
 ``cpu_seconds`` (CPU time inside it) and ``cpu_ms_per_doc`` (that CPU time per document entering the stage:
 where a run's time goes). ``jobs`` gives each datatrove job's CPU seconds (every successful task's
 whole process, readers and writers included) and wall seconds (while some task of it ran), and ``run``
-their sums: the run's CPU and wall seconds whatever the executor (``job_timings`` says what is not counted).
+the run's CPU seconds (their sum, whatever the executor: ``job_timings`` says what is not counted), its
+``wall_seconds`` (the latest invocation's, from its start to the end of finalize: startup and the gaps between
+jobs included), ``task_seconds`` (the jobs' wall seconds added up) and ``resumed`` (part of the work was done
+by an earlier invocation, so ``documents_per_second`` is null).
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def _merge_phase(per_task: list[list[dict]]) -> list[tuple[str, Counter, float]]
 def job_timings(stats_dir: Path, tasks: int) -> dict:
     """CPU seconds (summed over tasks) and wall seconds (the time some task of the job was running: the union
     of the tasks' spans, so the pause of a resumed run does not count) of one job, from the commit step's
-    ``task_*`` counters (``pipeline.outputs.CommitStep``). Tasks that failed or were interrupted write no
+    ``task_*`` counters (``pipeline.commit.CommitStep``). Tasks that failed or were interrupted write no
     stats, so their CPU is not counted; nor is the driver's planning or the finalize job's own."""
     cpu, starts, ends = 0.0, [], []
     for task in load_task_stats(stats_dir, tasks):
@@ -67,7 +70,10 @@ def job_timings(stats_dir: Path, tasks: int) -> dict:
             wall, reach = wall + end - start, end
         elif end > reach:
             wall, reach = wall + end - reach, end
-    return {"cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3), "tasks": tasks}
+    timing = {"cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3), "tasks": tasks}
+    if starts:
+        timing["first_started"] = min(starts)
+    return timing
 
 
 _PLUMBING = ("read_work", "work_writer", "shard_writer", "commit")

@@ -15,7 +15,7 @@ from datatrove.data import Document
 from filters.dedup import MinHashDedup, lsh_curve, normalise
 from pipeline.urls import url_key
 from pipeline.config import parse_config
-from pipeline.outputs import CommitStep
+from pipeline.commit import CommitStep
 from pipeline.errors import ConfigError
 from pipeline.run import run
 from tests.conftest import shared_data
