@@ -6,6 +6,7 @@ import argparse
 import contextlib
 import json
 import sys
+import time
 from pathlib import Path
 
 from pipeline.errors import WinnowError
@@ -78,8 +79,9 @@ def _run_and_report(cfg, overwrite: bool) -> int:
         else:
             print(f"{stage}: {json.dumps(summary)}")
     info, out = stats["run"], result.output
-    rate = f", {info['documents_per_second']:,.0f} records/s" if info.get("documents_per_second") else ""
-    print(f"\ndone: {info['wall_seconds']:.1f} s wall, {info['cpu_seconds']:.1f} CPU s{rate} "
+    wall = time.monotonic() - _STARTED[0]  # the command's own, from its start: what a person waited
+    rate = f", {stats['input'] / wall:,.0f} records/s" if not info.get("resumed") and wall > 0 else ""
+    print(f"\ndone: {wall:.1f} s wall, {info['cpu_seconds']:.1f} CPU s in tasks{rate} "
           f"(per stage: stats.json, report.html)")
     print(f"outputs in {out}/: documents/*.parquet ({stats['kept']}), removed/*.parquet ({stats['removed']}), "
           "stats.json, manifest.json, report.html; logs in logs/")
@@ -100,7 +102,7 @@ _FORK_GUARD = []
 
 
 def _guard_forks_from_ctrl_c() -> None:
-    """Hold SIGINT back while a fork runs the at-fork hooks of the modules imported so far.
+    """Hold SIGINT and SIGTERM back while a fork runs the at-fork hooks of the modules imported so far.
 
     Libraries keep state across fork in such hooks (filelock 4 pins its locks there); a KeyboardInterrupt
     raised half-way through one leaves that state broken, and the other hooks then fail with tracebacks.
@@ -115,38 +117,51 @@ def _guard_forks_from_ctrl_c() -> None:
     _FORK_GUARD.append(True)
 
     def block():
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
 
     def unblock():
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
 
     os.register_at_fork(before=block, after_in_parent=unblock, after_in_child=unblock)
 
 
-def _interruptible(fn, *args):
-    """``fn(*args)``, stopped by Ctrl-C with a KeyboardInterrupt (the CLI prints one line for it).
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (Slurm's time limit or a preemption, ``kill``): stops a command the way Ctrl-C does."""
 
-    A SIGINT that lands while Python runs a finalizer or an at-fork hook (a pool or manager starting or
+
+def _interrupt_for(signum: int) -> KeyboardInterrupt:
+    import signal
+
+    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
+
+
+def _interruptible(fn, *args):
+    """``fn(*args)``, stopped by Ctrl-C or SIGTERM with a KeyboardInterrupt (the CLI prints one line for it).
+
+    A signal that lands while Python runs a finalizer or an at-fork hook (a pool or manager starting or
     stopping between two jobs) cannot raise there: Python reports it as "Exception ignored" and goes on.
     Such a report is silenced and the interrupt raised again 10 ms later, at an ordinary point; forks
-    hold SIGINT back until their hooks are done (``_guard_forks_from_ctrl_c``)."""
+    hold SIGINT and SIGTERM back until their hooks are done (``_guard_forks_from_ctrl_c``)."""
     import signal
 
     _guard_forks_from_ctrl_c()
     hit = []
 
-    def on_sigint(signum, frame):
+    def on_signal(signum, frame):
         hit.append(signum)
-        raise KeyboardInterrupt
+        raise _interrupt_for(hit[0])
+
+    def on_alarm(signum, frame):
+        raise _interrupt_for(hit[0])
 
     def on_unraisable(unraisable):
         if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            signal.setitimer(signal.ITIMER_REAL, 0.01)  # SIGALRM -> on_sigint, outside the finalizer
+            signal.setitimer(signal.ITIMER_REAL, 0.01)  # SIGALRM -> on_alarm, outside the finalizer
         else:
             previous_hook(unraisable)
 
-    previous = signal.signal(signal.SIGINT, on_sigint)
-    previous_alarm = signal.signal(signal.SIGALRM, on_sigint)
+    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    previous_alarm = signal.signal(signal.SIGALRM, on_alarm)
     previous_hook, sys.unraisablehook = sys.unraisablehook, on_unraisable
     try:
         result = fn(*args)
@@ -154,15 +169,16 @@ def _interruptible(fn, *args):
         # After a Ctrl-C, whatever the interrupted code raised on its way out (a pipe to a stopped worker,
         # BrokenPipeError, which the CLI takes for a closed stdout) is the interrupt: say so, exit 130.
         if hit and not isinstance(e, KeyboardInterrupt):
-            raise KeyboardInterrupt from e
+            raise _interrupt_for(hit[0]) from e
         raise
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGINT, previous)
+        for s, handler in previous.items():
+            signal.signal(s, handler)
         signal.signal(signal.SIGALRM, previous_alarm)
         sys.unraisablehook = previous_hook
     if hit:  # swallowed somewhere we could not see, and the run went on to the end: still say so
-        raise KeyboardInterrupt
+        raise _interrupt_for(hit[0])
     return result
 
 
@@ -432,7 +448,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cpus-per-task", dest="cpus_per_task", type=int, help="slurm/ray: CPUs per task")
     r.add_argument("--mem-per-cpu-gb", dest="mem_per_cpu_gb", type=float, help="slurm/ray: memory per CPU, GB")
     r.add_argument("--overwrite", action="store_true", help="delete the output directory first instead of resuming")
-    r.set_defaults(func=_cmd_run)
+    r.set_defaults(func=_cmd_run, resumes=True)
 
     def common(p, what):
         p.add_argument("input", metavar="INPUT_GLOB", help=f"documents to {what}: parquet or jsonl(.gz/.zst) with id and text "
@@ -451,7 +467,7 @@ def build_parser() -> argparse.ArgumentParser:
     dd.add_argument("--ngram", type=int, default=5, help="minhash: words per shingle (default 5)")
     dd.add_argument("--bands", type=int, default=20, help="minhash: LSH bands (default 20)")
     dd.add_argument("--rows", type=int, default=5, help="minhash: rows per band (default 5)")
-    dd.set_defaults(func=_cmd_dedup)
+    dd.set_defaults(func=_cmd_dedup, resumes=True)
 
     dc = sub.add_parser("decontam", help="remove (or mask) documents that contain benchmark text",
                         description="Drop documents sharing an n-gram with a benchmark item (GPT-3 / Dolma style), "
@@ -466,7 +482,7 @@ def build_parser() -> argparse.ArgumentParser:
     dc.add_argument("--template", choices=["auto", "on", "off"], default="auto",
                     help="also match items rewritten with other numbers and names (reason decontam_template): "
                     "auto (default) for items that hold a number, on for every item, off")
-    dc.set_defaults(func=_cmd_decontam)
+    dc.set_defaults(func=_cmd_decontam, resumes=True)
 
     rp = sub.add_parser("rephrase", help="rewrite documents with an LLM (WRAP / Nemotron-CC synthetic rephrasing)",
                         description="Send each document (or each chunk of a long one) with a rephrasing prompt to an "
@@ -488,7 +504,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="longer documents are sent in chunks of paragraphs up to N characters (default 6000)")
     rp.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
                     help="environment variable holding the API key (default OPENAI_API_KEY)")
-    rp.set_defaults(func=_cmd_rephrase)
+    rp.set_defaults(func=_cmd_rephrase, resumes=True)
 
     ap = sub.add_parser("apply", help="run any one registered stage on existing documents",
                         description="Run one stage (see `winnow stages`) on existing documents, e.g. "
@@ -497,7 +513,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("stage", help="registered stage name, e.g. gopher_quality_v1")
     common(ap, "process")
     ap.add_argument("--set", action="append", metavar="KEY=VALUE", help="a stage parameter (YAML value); repeatable")
-    ap.set_defaults(func=_cmd_apply)
+    ap.set_defaults(func=_cmd_apply, resumes=True)
 
     qp = sub.add_parser("quality", help="train quality classifiers and score documents with them",
                         description="Model-based quality: `quality train` fits a fastText or linear classifier "
@@ -532,7 +548,7 @@ def build_parser() -> argparse.ArgumentParser:
     common(qs, "score")
     qs.add_argument("--model", required=True, metavar="MODEL_DIR", help="a directory written by `winnow quality train`")
     qs.add_argument("--name", help="column suffix (default: the model directory's name)")
-    qs.set_defaults(func=_cmd_quality_score)
+    qs.set_defaults(func=_cmd_quality_score, resumes=True)
 
     qa = qsub.add_parser(
         "annotate", help="label documents with an LLM through an OpenAI-compatible endpoint (FineWeb-Edu prompt)",
@@ -553,7 +569,7 @@ def build_parser() -> argparse.ArgumentParser:
     qa.add_argument("--max-chars", dest="max_chars", type=int, default=10_000, help="characters of a document sent")
     qa.add_argument("--retries", type=int, default=4, help="retries after a 429, 5xx or connection error (default 4)")
     qa.add_argument("--timeout", type=float, default=120.0, help="seconds per request (default 120)")
-    qa.set_defaults(func=_cmd_quality_annotate)
+    qa.set_defaults(func=_cmd_quality_annotate, resumes=True)
 
     mx = sub.add_parser(
         "mix", help="choose a data mix: proxy runs on sampled mixtures, a fitted law, the optimum (RegMix style)",
@@ -568,7 +584,7 @@ def build_parser() -> argparse.ArgumentParser:
     mx.add_argument("--budget-tokens", dest="budget_tokens", type=int, metavar="N", help="tokens per proxy run")
     mx.add_argument("--validate", action="store_true",
                     help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger budget")
-    mx.set_defaults(func=_cmd_mix)
+    mx.set_defaults(func=_cmd_mix, resumes=True)
 
     mt = sub.add_parser("materialise", help="write the training set for a weights.json at exactly N tokens",
                         description="Draw whole documents from each source in proportion to the mix's weights "
@@ -653,7 +669,26 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
+@contextlib.contextmanager
+def _sigterm_interrupts():
+    """SIGTERM raises :class:`Terminated` in the main thread, so every command stops as on Ctrl-C."""
+    import signal
+
+    def on_sigterm(signum, frame):
+        raise Terminated
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+_STARTED = [time.monotonic()]  # when this command started (its wall time counts from here)
+
+
 def main(argv: list[str] | None = None) -> int:
+    _STARTED[0] = time.monotonic()
     args = build_parser().parse_args(argv)
 
     global _VERBOSE
@@ -662,7 +697,8 @@ def main(argv: list[str] | None = None) -> int:
 
     terminal_logs(_VERBOSE)
     try:
-        return args.func(args)
+        with _sigterm_interrupts():
+            return args.func(args)
     except WinnowError as e:
         print(f"winnow: error: {e}", file=sys.stderr)
         return 2
@@ -673,9 +709,12 @@ def main(argv: list[str] | None = None) -> int:
         print(f"winnow: error: {e.strerror or e}{where}. Fix it and run the same command again: "
               "finished tasks are kept and the rest resume.", file=sys.stderr)
         return 3
-    except KeyboardInterrupt:  # finished tasks are kept; unfinished ones left only .part files
-        print("\nwinnow: interrupted; run the same command again to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as e:  # finished tasks are kept; unfinished ones left only temporary files
+        what = "terminated (SIGTERM)" if isinstance(e, Terminated) else "interrupted"
+        # commands that keep finished work say so; the others (quality train, pdf, materialise, ...) start over
+        then = "; run the same command again to resume" if getattr(args, "resumes", False) else ""
+        print(f"\nwinnow: {what}{then}", file=sys.stderr)
+        return 143 if isinstance(e, Terminated) else 130
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ only submitted still ends with the full output contract, timings included.
 from __future__ import annotations
 
 import json
+import time
 
 from datatrove.pipeline.base import PipelineStep
 
@@ -68,12 +69,17 @@ class FinalizeStep(PipelineStep):
                                  for stage, workdir in self.barriers.items()}
         jobs = {job: job_timings(layout.job_logs(job) / "stats", n) for job, n in self.jobs}
         cpu = round(sum(j["cpu_seconds"] for j in jobs.values()), 3)
-        wall = round(sum(j["wall_seconds"] for j in jobs.values()), 3)
+        started = float(layout.started_file.read_text()) if layout.started_file.is_file() else None
+        # The run's wall time is this invocation's, start to now (startup and the gaps between jobs
+        # included); a resumed run did part of its work earlier, so it has no honest documents per second.
+        wall = round(time.time() - started, 3) if started is not None else None
+        resumed = started is None or any(j.get("first_started", started) < started for j in jobs.values())
         stats["jobs"] = jobs
         stats["run"] = {
             "executor": self.cfg.executor.kind, "tasks": self.tasks, "phases": self.n_phases,
-            "tokenizer": self.cfg.tokenizer, "cpu_seconds": cpu, "wall_seconds": wall,
-            "documents_per_second": round(stats["input"] / wall, 1) if wall else None,
+            "tokenizer": self.cfg.tokenizer, "cpu_seconds": cpu, "wall_seconds": wall, "resumed": resumed,
+            "task_seconds": round(sum(j["wall_seconds"] for j in jobs.values()), 3),
+            "documents_per_second": round(stats["input"] / wall, 1) if wall and not resumed else None,
             "documents_per_cpu_second": round(stats["input"] / cpu, 1) if cpu else None,
         }
         atomic_write_json(layout.stats, stats)

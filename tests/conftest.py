@@ -49,10 +49,11 @@ def _ignored_in_checkout() -> set[str]:
     return {p for p in paths if not any(part in p for part in ("__pycache__", ".pytest_cache", ".venv", ".egg-info"))}
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="session")
 def demo_quality_model(workspace):
     """configs/demo.yaml scores with the demo classifier (``out/models/demo-quality``), as `make demo` trains
-    it before the run: trained once per session, into the workspace."""
+    it before the run: trained once per session, into the workspace, for the test modules that run the demo
+    config (``pytestmark = pytest.mark.usefixtures("demo_quality_model")``)."""
     import yaml
 
     from filters.quality_train import train

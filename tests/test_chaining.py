@@ -13,6 +13,8 @@ from pipeline.run import run
 from pipeline.tokens import count_tokens
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 LOREM = ("Lorem ipsum dolor sit amet consectetur adipiscing elit aliquam euismod vel ante vitae rhoncus curabitur "
          "eu lectus et magna maximus facilisis eu non magna maecenas sed velit vitae est ornare placerat vestibulum "
          "quis consectetur nunc a feugiat lorem cras in ipsum fringilla vestibulum urna sit amet viverra tortor")

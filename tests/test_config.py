@@ -7,6 +7,8 @@ from pipeline.config import load_config, parse_config
 from pipeline.errors import ConfigError
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 
 def base(**over):
     cfg = {"name": "t", "input": {"paths": "x.warc.gz"}, "stages": [{"gopher_quality_v1": {}}]}

@@ -33,6 +33,8 @@ from pipeline.executors import make_executor
 from pipeline.run import run
 from tests.conftest import ROOT, demo_copies
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 # Ray 2.60 swaps 127.0.0.1 for the machine's interface address unless this is 0; it must be set
 # before ray starts a driver in this process (the cluster is started with it too).
 os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"

@@ -1,6 +1,6 @@
-"""Ctrl-C and SIGKILL at many points of a multi-task run (4 tasks, 2 workers, three phases): afterwards
+"""Ctrl-C, SIGTERM and SIGKILL at many points of a multi-task run (4 tasks, 2 workers, three phases): afterwards
 every file under a final name is whole (identical to the same file of an uninterrupted run), Ctrl-C
-ends with one line and exit code 130, and running the same command again gives exactly the
+ends with one line and exit code 130 (SIGTERM, a Slurm time limit or preemption: 143), and running the same command again gives exactly the
 uninterrupted output. The full matrix is slow (`make test-slow`); one point of each signal runs in
 `make test`. Also: changing the task count of a started run is refused."""
 
@@ -20,7 +20,10 @@ from pipeline.errors import ConfigError
 from pipeline.run import run
 from tests.conftest import ROOT, demo_copies
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 INTERRUPTED = "winnow: interrupted; run the same command again to resume"
+TERMINATED = "winnow: terminated (SIGTERM); run the same command again to resume"
 
 
 @pytest.fixture(scope="module")
@@ -78,10 +81,11 @@ def _check(inputs, reference, out, sig, point, when):
     ref_out, _ = reference
     fired, rc, err = _interrupt(inputs, out, sig, when)
     assert fired, f"the run finished before the interrupt point ({point})"
-    if sig == signal.SIGINT:
-        assert rc == 130, err[-3000:]
-        assert err.rstrip().splitlines()[-1] == INTERRUPTED
+    if sig in (signal.SIGINT, signal.SIGTERM):
+        assert rc == (130 if sig == signal.SIGINT else 143), err[-3000:]
+        assert err.rstrip().splitlines()[-1] == (INTERRUPTED if sig == signal.SIGINT else TERMINATED), err[-3000:]
         assert "Traceback" not in err, f"{point}: " + err[max(err.find("Traceback") - 300, 0):][:2500]
+        assert "leaked" not in err, err[-3000:]  # the pool's semaphores were released, not left to the tracker
     time.sleep(0.5)  # let killed workers go
     # every file under a final name is whole: the same as that file of the uninterrupted run
     for f in final_files(out):
@@ -112,13 +116,16 @@ POINTS = {
 FRACTIONS = (0.1, 0.25, 0.4)  # of the reference run's wall time; later points are events above
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
+
+
+@pytest.mark.parametrize("sig", SIGNALS, ids=["sigint", "sigterm", "sigkill"])
 def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
     _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["sigint", "sigkill"])
+@pytest.mark.parametrize("sig", SIGNALS, ids=["sigint", "sigterm", "sigkill"])
 @pytest.mark.parametrize("point", list(POINTS)[1:] + [f"{f:.0%} of the run" for f in FRACTIONS])
 def test_interrupt_anywhere_then_resume(inputs, reference, tmp_path, sig, point):
     if point in POINTS:
@@ -196,3 +203,34 @@ def test_an_error_on_the_way_out_of_a_ctrl_c_is_the_interrupt():
         _interruptible(interrupted_then_broken_pipe)
     with pytest.raises(BrokenPipeError):
         _interruptible(fails_alone)
+
+
+@pytest.mark.parametrize("argv,func,resumes", [
+    (["run", "configs/demo.yaml"], "_cmd_run", True),
+    (["quality", "annotate", "in.parquet", "--endpoint", "http://127.0.0.1:9/v1", "--model", "m", "--output", "o"],
+     "_cmd_quality_annotate", True),
+    (["quality", "train", "--output", "o"], "_cmd_quality_train", False),
+    (["pdf", "x.pdf"], "_cmd_pdf", False),
+    (["materialise", "w.json", "--tokens", "10", "--output", "o"], "_cmd_materialise", False),
+], ids=["run", "annotate", "quality-train", "pdf", "materialise"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["sigint", "sigterm"])
+def test_an_interrupt_says_resume_only_where_the_command_resumes(monkeypatch, capsys, argv, func, resumes, sig):
+    """`winnow pdf` and `quality train` keep nothing of an interrupted call: telling the user that running it
+    again resumes would be false. SIGTERM stops every command as Ctrl-C does, with exit code 143."""
+    import pipeline.cli as cli
+
+    def interrupted(args):
+        os.kill(os.getpid(), sig)
+        time.sleep(5)
+        raise AssertionError(f"{sig!r} did not stop the command")
+
+    monkeypatch.setattr(cli, func, interrupted)
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        rc = cli.main(argv)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    last = capsys.readouterr().err.rstrip().splitlines()[-1]
+    what = "interrupted" if sig == signal.SIGINT else "terminated (SIGTERM)"
+    assert last == f"winnow: {what}" + ("; run the same command again to resume" if resumes else "")
+    assert rc == (130 if sig == signal.SIGINT else 143)

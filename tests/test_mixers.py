@@ -24,6 +24,8 @@ from pipeline.errors import ConfigError, WinnowError
 from pipeline.holdout import in_holdout
 from tests.conftest import shared_data
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 
 def _words(rng, alphabet: str, n: int) -> list[str]:
     letters = np.array(list(alphabet))

@@ -23,6 +23,8 @@ from pipeline.report_data import KEPT_COLOUR
 from pipeline.run import run
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 DEMO_SECTIONS = ["summary", "funnel", "timing", "removed", "skipped", "languages", "length", "domains", "quality",
                  "dedup", "decontam", "license", "pii"]
 DEMO_PLOTS = ["plot-funnel", "plot-timing", "plot-languages", "plot-length", "plot-quality-demo", "plot-dup-clusters"]

@@ -1,6 +1,8 @@
 """End to end: the demo config on the bundled example, outputs checked with real parquet and DuckDB."""
 
 import json
+import subprocess
+import sys
 
 import duckdb
 import pyarrow.parquet as pq
@@ -13,6 +15,8 @@ from pipeline.outputs import DOC_COLUMNS, REMOVED_COLUMNS
 from pipeline.query import connect
 from pipeline.run import run
 from tests.conftest import ROOT
+
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
 
 DEMO_WARC = ROOT / "configs" / "data" / "demo.warc.gz"
 
@@ -220,7 +224,34 @@ def test_job_wall_seconds_are_the_union_of_task_spans(tmp_path):
     for rank, (start, end, cpu) in enumerate([(0, 10, 5), (5, 12, 5), (1000, 1003, 2)]):
         (tmp_path / f"{rank:05d}.json").write_text(json.dumps([{"name": "commit", "stats": {
             "task_cpu_seconds": cpu, "task_started": start, "task_finished": end}}]))
-    assert job_timings(tmp_path, 3) == {"cpu_seconds": 12.0, "wall_seconds": 15.0, "tasks": 3}
+    assert job_timings(tmp_path, 3) == {"cpu_seconds": 12.0, "wall_seconds": 15.0, "tasks": 3, "first_started": 0}
+
+
+def test_wall_time_is_the_commands_own(tmp_path):
+    """`done: N s wall` and stats.json's run wall seconds cover the whole command (startup and the gaps between
+    jobs), not the tasks' spans added up; a resumed run reports no documents per second."""
+    import re
+    import time
+
+    out = tmp_path / "o"
+    cmd = [sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "demo.yaml"), "--output", str(out),
+           "--tasks", "1", "--workers", "1"]
+    t0 = time.monotonic()
+    res = subprocess.run(cmd, capture_output=True, text=True)
+    elapsed = time.monotonic() - t0
+    assert res.returncode == 0, res.stderr[-2000:]
+    printed = float(re.search(r"^done: ([0-9.]+) s wall", res.stdout, re.M).group(1))
+    run_stats = json.loads((out / "stats.json").read_text())["run"]
+    # the command's wall time is at least the jobs' spans added up, and at most the process's life
+    assert run_stats["task_seconds"] <= run_stats["wall_seconds"] <= printed + 0.1 <= elapsed + 0.1
+    assert run_stats["resumed"] is False and run_stats["documents_per_second"] > 0
+    # the startup before the first job (imports, planning) is part of the command's wall time
+    first_task = min(j["first_started"] for j in json.loads((out / "stats.json").read_text())["jobs"].values())
+    assert printed >= first_task - float((out / "logs" / "winnow_started").read_text())
+    rerun = subprocess.run(cmd, capture_output=True, text=True)
+    assert rerun.returncode == 0, rerun.stderr[-2000:]
+    again = json.loads((out / "stats.json").read_text())["run"]
+    assert again["resumed"] is True and again["documents_per_second"] is None and "records/s" not in rerun.stdout
 
 
 def test_run_cpu_seconds_agree_with_the_process_that_ran_the_tasks(tmp_path):

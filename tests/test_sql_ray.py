@@ -16,6 +16,8 @@ from pipeline.config import load_config
 from pipeline.run import run
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 DEMO = ROOT / "configs" / "demo.yaml"
 
 

@@ -9,6 +9,8 @@ from pipeline.query import connect
 from pipeline.run import run
 from tests.conftest import ROOT
 
+pytestmark = pytest.mark.usefixtures("demo_quality_model")  # runs configs/demo.yaml, which scores with it
+
 
 def recipes() -> list[tuple[str, str]]:
     text = (ROOT / "README.md").read_text()
