@@ -25,6 +25,17 @@ def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: 
                              vlm_model=vlm_model, layout=layout)
     except ValueError as e:
         raise WinnowError(str(e)) from None
+    from ocr.reader import HEADER_WINDOW, not_pdf_reason
+
+    try:
+        with open(path, "rb") as f:
+            why = not_pdf_reason(f.read(HEADER_WINDOW))
+    except OSError as e:
+        print(f"winnow pdf: cannot open {path}: {e.strerror or e}", file=sys.stderr)
+        return 2
+    if why is not None:
+        print(f"winnow pdf: {path} is not a PDF: {why}", file=sys.stderr)
+        return 2
     try:
         with pymupdf.open(path) as doc:
             if doc.needs_pass:

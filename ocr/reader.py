@@ -18,6 +18,8 @@ Files that cannot become a document are counted, logged once per reason with the
 fail the task (``input = documents + skipped``):
 
 ``skipped_encrypted``  needs a password (files encrypted with an empty user password are read)
+``skipped_not_pdf``    no ``%PDF-`` header in its first 1024 bytes (an HTML page or a text file named
+                       ``.pdf``: PyMuPDF would render it as pages)
 ``skipped_corrupt``    PyMuPDF cannot open it, repairs it to zero pages (e.g. truncated), or fails
                        while reading its pages
 ``skipped_empty``      zero pages
@@ -40,6 +42,15 @@ from ocr.extract import PageExtractor, PdfOptions, pdf_info
 from pipeline.readers import UnitReader
 
 OCR_METHODS = ("tesseract", "vlm")
+HEADER_WINDOW = 1024  # bytes: where readers (Acrobat, pdf.js) look for the header, junk before it allowed
+
+
+def not_pdf_reason(head: bytes) -> str | None:
+    """Why a file whose first bytes are ``head`` is not a PDF, or None: a PDF has ``%PDF-`` near its start."""
+    if b"%PDF-" in head[:HEADER_WINDOW]:
+        return None
+    start = head[:40].decode("latin-1").replace("\n", " ").replace("\r", " ").strip()
+    return f"no %PDF- header in its first {HEADER_WINDOW} bytes (it starts {start!r})"
 
 
 class PdfReader(UnitReader):
@@ -75,6 +86,11 @@ class PdfReader(UnitReader):
             return None
         if size == 0:
             self.skip("corrupt", path, "empty file")
+            return None
+        with fs.open(p, "rb") as f:
+            head = f.read(HEADER_WINDOW)
+        if (why := not_pdf_reason(head)) is not None:
+            self.skip("not_pdf", path, why)
             return None
         try:
             if "file" in (fs.protocol if isinstance(fs.protocol, tuple) else (fs.protocol,)) and os.path.isfile(p):

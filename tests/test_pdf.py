@@ -105,11 +105,15 @@ def test_bad_inputs_are_counted_not_fatal(tmp_path):
     zero = tmp_path / "zero.pdf"
     zero.write_bytes(_zero_page_pdf())
     big = _pdf(tmp_path / "big.pdf", pages=3)
-    files = [good, locked, open_locked, corrupt, not_pdf, empty_file, zero, big]
+    html = tmp_path / "blog.pdf"  # a web page saved under a PDF's name: PyMuPDF would lay it out as pages
+    html.write_text("<!DOCTYPE html><html><head><title>Blog</title></head><body>"
+                    + "<p>A paragraph of a blog post, long enough to fill pages.</p>" * 400 + "</body></html>")
+    files = [good, locked, open_locked, corrupt, not_pdf, empty_file, zero, big, html]
     docs, counts = _read(files, engine="text", max_pages=2)
     assert sorted(os.path.basename(d.id) for d in docs) == ["good.pdf", "owner_only.pdf"]
     assert counts["skipped_encrypted"] == 1
-    assert counts["skipped_corrupt"] == 2  # random bytes, not a PDF
+    assert counts["skipped_corrupt"] == 1  # a PDF header, then random bytes
+    assert counts["skipped_not_pdf"] == 2  # plain text and HTML named .pdf
     assert counts["skipped_empty_file"] == 1  # zero bytes (any reader counts these)
     assert counts["skipped_empty"] == 1
     assert counts["skipped_too_large"] == 1
@@ -224,6 +228,17 @@ def test_winnow_pdf_command(tmp_path):
     bad = tmp_path / "bad.pdf"
     bad.write_bytes(b"not a pdf")
     assert pdf_command(str(bad), None, "text", 300, None, None, out=io.StringIO()) == 2
+
+
+def test_winnow_pdf_refuses_a_web_page_named_pdf(tmp_path, capsys):
+    from ocr.cli import pdf_command
+
+    page = tmp_path / "blog.pdf"
+    page.write_text("<html><body>" + "<p>A paragraph of a blog post.</p>" * 300 + "</body></html>")
+    out = io.StringIO()
+    assert pdf_command(str(page), None, "text", 300, None, None, out=out) == 2
+    assert out.getvalue() == ""
+    assert "is not a PDF: no %PDF- header" in capsys.readouterr().err
 
 
 def test_pdf_path_through_the_web_stages(tmp_path):
