@@ -164,6 +164,7 @@ def jaccard(m: MinHashDedup, a: str, b: str) -> float:
     return len(sa & sb) / len(sa | sb) if sa | sb else 1.0
 
 
+@pytest.mark.slow  # an evaluation over ~4,800 real documents: `make test-slow`
 def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
     rng = random.Random(0)
     corpus = _real_docs()

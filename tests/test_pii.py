@@ -95,6 +95,7 @@ def _real_texts(n: int) -> list[str]:
     return texts
 
 
+@pytest.mark.slow  # evaluations over thousands of real documents: `make test-slow`
 @pytest.mark.parametrize("kind", ["email", "phone", "ip", "card"])
 def test_planted_recall_per_type(kind):
     r = random.Random(f"pii-{kind}")
@@ -133,6 +134,7 @@ _REVIEWED = {
 }
 
 
+@pytest.mark.slow
 def test_clean_real_text_false_masks():
     """Technical docs, scientific abstracts, the Python stdlib and Wikipedia: < 1 false mask per 100,000 words.
 
