@@ -6,9 +6,9 @@ text, cut it into word 13-grams, and treat a training document as contaminated
 when it shares any 13-gram with a benchmark item. 13 words is long enough that a
 shared run is almost never chance in natural text, short enough to survive a
 benchmark item being quoted inside other text. GPT-3 used shorter N (down to 8
-words) for benchmarks whose items are short; here an item shorter than ``ngram``
-words is matched *whole* (all of its words, in order, as one n-gram), and an
-item shorter than ``min_item_words`` (default 8, GPT-3's smallest N) is not
+words) for benchmarks whose items are short; here an item (each way it is written,
+below) shorter than ``ngram`` words is matched *whole* (all of its words, in order,
+as one n-gram), and one shorter than ``min_item_words`` (default 8, GPT-3's smallest N) is not
 indexed at all: a run of 5-7 common words ("which of the following is true") is
 found in clean text by chance, so matching it would drop innocent documents.
 ``load_benchmarks`` reports such items and the index counts them
@@ -25,19 +25,25 @@ one character per word. N-grams are the words joined by single spaces, hashed
 to stable 64-bit integers (xxh3-64; blake2b-64 where ``xxhash`` is missing);
 never Python's per-process ``hash()``.
 
-What counts as an item's text (``BenchmarkItem.text``) is what a leaked copy
-contains, as the benchmark is usually shown (Hendrycks' MMLU prompt format,
-lm-eval-harness): the question (``question``, ``question.stem``, ``goal``,
-``prompt`` or a ``text`` field), then the choices, one a line, labelled ``A.``,
-``B.``... (MMLU's A-D columns, ARC's labelled choices, HF ``choices`` lists;
-PIQA's ``sol1``/``sol2`` unlabelled), then a worked answer (GSM8K's ``answer``
-solution, with its ``<<48/2=24>>`` calculator annotations removed because copies
-on the web show the arithmetic in prose; HumanEval's ``canonical_solution``
-after its ``prompt``, i.e. the completed function as it would appear in code).
-Not included: bare answer labels or numbers (``B``, ``2``: a choice letter is
-not text, and absent or formatted differently in copies), HumanEval's ``test``
-harness (boilerplate shared by every item, not what a model is asked to
-produce) and ``entry_point`` (one word).
+What counts as an item's text is what a leaked copy contains, in every way a page writes it: the question
+(``question``, ``question.stem``, ``goal``, ``prompt``, ``ctx`` or a ``text`` field), then its choices, then a
+worked answer (GSM8K's ``answer`` solution, with its ``<<48/2=24>>`` calculator annotations removed because copies
+on the web show the arithmetic in prose; HumanEval's ``canonical_solution`` after its ``prompt``, i.e. the
+completed function as it would appear in code). A multiple-choice item is indexed three ways
+(``BenchmarkItem.text``, the way the benchmark is usually shown, and ``variants``): its choices one a line
+labelled ``A.``, ``B.``... (MMLU's A-D columns, ARC's labelled choices, HF ``choices`` lists; the usual way for
+these), the same without the labels (the usual way for PIQA's ``sol1``/``sol2`` and HellaSwag's ``endings``), and
+the question with the correct choice alone after it (MMLU's answer letter, ARC's ``answerKey``, HellaSwag's
+``label``; every choice in turn where the file does not say, as PIQA's does not). An n-gram across a label or a
+wrong choice is not in a copy written another way, so an item whose question is under 13 words ("Find all c in
+Z_3 such that Z_3[x]/(x^2 + c) is a field.", choices 0-3) had no n-gram that an unlabelled copy contains. Each
+way is also indexed with the punctuation inside its words deleted (``x^2``, ``U.S.``, ``well-known`` as ``x2``,
+``us``, ``wellknown``), as a copy stripped of punctuation reads. HellaSwag's WikiHow step markers (``[header]``,
+``[title]``, ``[step]``) are indexed with and without, as lm-eval-harness deletes them. Native files load as their
+authors ship them: MMLU's header-less CSVs, ARC's, GSM8K's, PIQA's, HumanEval's and HellaSwag's jsonl, HF parquet.
+Not included: bare answer labels or numbers (``B``, ``2``: a choice letter is not text, and absent or formatted
+differently in copies), HumanEval's ``test`` harness (boilerplate shared by every item, not what a model is asked
+to produce) and ``entry_point`` (one word).
 
 Template contamination (``template``: ``auto`` by default, ``on``, ``off``): a benchmark item rewritten with
 other numbers, names or amounts ("almost identical problems") shares few exact 13-grams with the original. Items
@@ -65,21 +71,24 @@ word positions at which an indexed n-gram matches), and count
 empty ones and documents with fewer words than the shortest indexed n-gram,
 pass untouched.
 
-Measured (``tests/test_decontam.py``; the shared benchmark slices, 2,662 items of
-GSM8K, HumanEval, MMLU dev, ARC-Challenge dev and PIQA dev): recall of 360 items
-planted in real wikitext/review/abstract text is 1.00 verbatim, 1.00 with
-changed whitespace, 1.00 with changed case, 0.99 with changed punctuation
-(deleted, replaced by spaces, padded with spaces, or curly) and 0.99 with all
-three; the misses are items whose every 13-gram holds a possessive or code
-punctuation that the reformatting turned into a separate word ("Brandon s").
-False positives: 0 of the 20,048 clean documents of ``../shared/data/domains``
-(46.7 MB). Speed, one process: about 3,100 documents/s, 7 MB/s on those
-corpora (5 MB/s on a 30 MB document, streamed: +7 MB memory). 35 items (1.3%,
-all PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words and not
-indexed.
+Measured end to end (``winnow decontam``, ``tests/bench/bench_decontam.py``): the benchmarks' own files (MMLU's
+57 dev CSVs, ARC-Challenge dev, GSM8K's first 200, HumanEval's first 40, PIQA dev: 2,662 items), each item written
+every way above (MMLU/ARC labelled with ``Answer: B``, unlabelled, question and answer; GSM8K question, question
+and raw solution; PIQA unlabelled and labelled; HumanEval's solution), each verbatim, upper-cased, re-spaced,
+stripped of punctuation and all three, planted in real WikiText/review/abstract documents. Held out (MMLU's last
+29 subjects, ARC, PIQA's 300 sampled, HumanEval; 9,860 planted documents): recall 0.997 (0.810 before the
+unlabelled and answer-alone ways were indexed); development (MMLU's first 28 subjects, GSM8K; 4,100): 0.999
+(0.904). Every miss is a way of writing an item under 8 words ("The pleura / extend into the neck.",
+"blankets / can cover lights / can cover candles"). False positives: 0 of the 20,048 clean documents of
+``../shared/data/domains`` (46.7 MB). Indexing every way (and each stripped) gives 1.66x the n-grams of the
+usual way alone (160,519 against 96,569 for those 2,662 items) and 2.2x the index build time (1.8 s against
+0.8 s); the scan's speed is unchanged within the noise (0.83-1.06x the usual-way-only index, three rounds over the
+20,048 documents in one process, about 850 documents or 2 MB per CPU-second on a shared, loaded machine; the
+whole ``winnow decontam`` command above: 545 documents per CPU-second, parquet out included). 8 items (0.3%, all
+PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words every way and not indexed.
 Memory: the index is a dict of about 100 bytes
-per distinct n-gram (MMLU's full test set, ~14k items, is roughly 1M n-grams
-and 100 MB); it is built lazily, once per worker process, because the step is
+per distinct n-gram (MMLU's full test set, ~14k items, is roughly 1.7M n-grams
+and 170 MB, scaling the 1.66x above); it is built lazily, once per worker process, because the step is
 pickled to workers before it runs.
 """
 
@@ -161,6 +170,15 @@ def normalize_words(text: str) -> list[str]:
     return [w for w, _, _ in iter_words(text)]
 
 
+_INNER_PUNCT_RE = re.compile(r"(?<=\w)[^\w\s]+(?=\w)")
+
+
+def stripped(text: str) -> str:
+    """``text`` with the punctuation inside its words deleted, as a copy stripped of punctuation reads: "x^2",
+    "U.S." and "well-known" become "x2", "US" and "wellknown" (two words each for ``normalize_words``)."""
+    return _INNER_PUNCT_RE.sub("", text)
+
+
 # --- benchmark files ----------------------------------------------------------------------------------------------
 
 
@@ -195,11 +213,12 @@ def template_words(text: str) -> list[str]:
 class BenchmarkItem:
     benchmark: str  # the file's or folder's name (gsm8k, mmlu)
     item_id: str  # the record's id/task_id, else "<file name>:<row>" (rows count from 1, header excluded)
-    text: str  # what is indexed; see the module docstring for which fields count
+    text: str  # the item as the benchmark is usually shown; see the module docstring for which fields count
+    variants: tuple[str, ...] = ()  # the same item written the other ways (choices without labels, answer alone)
 
 
 _SUFFIXES = (".jsonl", ".jsonl.gz", ".json", ".json.gz", ".csv", ".csv.gz", ".parquet")
-_ID_FIELDS = ("id", "task_id", "idx", "uid", "qid")
+_ID_FIELDS = ("id", "task_id", "idx", "uid", "qid", "ind")
 _GSM8K_CALC_RE = re.compile(r"<<[^<>]*>>")
 _LABEL_RE = re.compile(r"^[A-Ja-j]$")
 _HEAD_FIELDS = ("question", "goal", "prompt", "ctx", "sentence")
@@ -324,8 +343,9 @@ def _s(v) -> str:
     return v.strip() if isinstance(v, str) else ""
 
 
-def _choices(rec: dict) -> list[str]:
-    """Choices as ``A. text`` lines, from the layouts the common benchmarks use."""
+def _choices(rec: dict) -> tuple[list[tuple[str, str]], bool]:
+    """(label, text) of each choice, from the layouts the common benchmarks use, and whether the benchmark shows
+    the labels (MMLU, ARC: ``A. text``) or not (PIQA's solutions, HellaSwag's endings)."""
     labelled: list[tuple[str, str]] = []
     ch = rec.get("choices", rec.get("options"))
     if isinstance(ch, dict) and isinstance(ch.get("text"), list):  # HF ARC: {"text": [...], "label": [...]}
@@ -338,48 +358,76 @@ def _choices(rec: dict) -> list[str]:
             else:
                 labelled.append((chr(65 + i), _s(c) if isinstance(c, str) else str(c)))
     else:
-        for letter in "ABCDEFGHIJ":  # MMLU-style CSV with a header: A, B, C, D columns
+        for letter in "ABCDEFGHIJ":  # MMLU's CSV: A, B, C, D columns
             key = letter if letter in rec else letter.lower() if letter.lower() in rec else None
             if key is None:
                 break
             labelled.append((letter, _s(rec[key]) if isinstance(rec[key], str) else str(rec[key])))
     if labelled:
-        return [f"{label}. {text}" for label, text in labelled if text]
-    # PIQA: two unlabelled solutions; HellaSwag: endings.
-    sols = [_s(rec.get(k)) for k in ("sol1", "sol2", "sol3", "sol4")]
-    if any(sols):
-        return [s for s in sols if s]
-    if isinstance(rec.get("endings"), list):
-        return [_s(e) for e in rec["endings"] if _s(e)]
-    return []
+        return [(label, text) for label, text in labelled if text], True
+    sols = [_s(rec.get(k)) for k in ("sol1", "sol2", "sol3", "sol4")]  # PIQA
+    if not any(sols) and isinstance(rec.get("endings"), list):  # HellaSwag
+        sols = [_s(e) for e in rec["endings"]]
+    return [(chr(65 + i), s) for i, s in enumerate(sols) if s], False
 
 
-def item_text(rec: dict) -> str | None:
-    """The indexed text of one benchmark record, or None when the record has no field this module knows."""
+def _answers(rec: dict, choices: list[tuple[str, str]]) -> list[str]:
+    """Text of the correct choice, from ``answerKey`` (ARC: a label), ``answer`` (MMLU: a letter; HF MMLU: an
+    index) or ``label`` (HellaSwag, HF PIQA: an index); every choice's text when the record does not say."""
+    labels = [label.upper() for label, _ in choices]
+    for key in ("answerKey", "answer", "label"):
+        v = rec.get(key)
+        if isinstance(v, str) and v.strip().upper() in labels:
+            return [choices[labels.index(v.strip().upper())][1]]
+        if isinstance(v, str) and v.strip().isdigit():
+            v = int(v)
+        if isinstance(v, int) and not isinstance(v, bool) and 0 <= v < len(choices):
+            return [choices[v][1]]
+    return [text for _, text in choices]
+
+
+# HellaSwag's WikiHow contexts carry step markers ("[header]", "[title]", "[step]") that lm-eval-harness deletes
+# before showing the item; both copies are on the web.
+_MARKER_RE = re.compile(r"\[(?:header|title|step|substeps)\]")
+
+
+def item_texts(rec: dict) -> tuple[str, ...] | None:
+    """Every way one benchmark record is written, the usual one first (see the module docstring), or None when
+    the record has no field this module knows."""
     text = rec.get("text")
     if isinstance(text, str) and text.strip():
-        return text.strip()
+        return (text.strip(),)
     q = rec.get("question")
-    parts: list[str] = []
     if isinstance(q, dict):  # ARC jsonl: {"stem", "choices"}
-        parts.append(_s(q.get("stem")))
-        parts.extend(_choices(q))
+        head = _s(q.get("stem"))
+        choices, shown = _choices(q)
     else:
         head = next((rec[k] for k in _HEAD_FIELDS if isinstance(rec.get(k), str)), None)
+        if head is None and isinstance(rec.get("ctx_a"), str):  # HellaSwag without its joined ctx
+            head = f"{rec['ctx_a']} {_s(rec.get('ctx_b'))}"
         if head is None:
             return None
         # A code prompt keeps its own layout: the solution continues it directly.
         if isinstance(rec.get("canonical_solution"), str):
-            return (head + rec["canonical_solution"]).strip()
-        parts.append(head.strip())
-        parts.extend(_choices(rec))
+            return ((head + rec["canonical_solution"]).strip(),)
+        head = head.strip()
+        choices, shown = _choices(rec)
+    worked = ""
     for key in ("answer", "solution", "canonical_solution"):
         ans = rec.get(key)
         # A worked answer counts; a bare label or number ("B", "2", 18) does not.
         if isinstance(ans, str) and len(ans.split()) > 1:
-            parts.append(_GSM8K_CALC_RE.sub("", ans).strip())
+            worked = _GSM8K_CALC_RE.sub("", ans).strip()
             break
-    return "\n".join(p for p in parts if p)
+    with_labels = [head, *(f"{label}. {t}" for label, t in choices), worked]
+    without = [head, *(t for _, t in choices), worked]
+    texts = ["\n".join(p for p in parts if p) for parts in ((with_labels, without) if shown else (without, with_labels))]
+    # The question with the correct answer alone after it: a short question with short choices ("Find the
+    # degree of Q(sqrt 2) over Q." / "4") has no n-gram that is free of labels and of the wrong choices.
+    if choices:
+        texts.extend(f"{head}\n{answer}" for answer in _answers(rec, choices))
+    texts.extend([_MARKER_RE.sub(" ", t) for t in texts if _MARKER_RE.search(t)])
+    return tuple(dict.fromkeys(texts))  # each way once, the usual first
 
 
 def _csv_items(benchmark: str, path: str, rows: Iterator[tuple[int, list]]) -> Iterator[BenchmarkItem]:
@@ -396,11 +444,11 @@ def _csv_items(benchmark: str, path: str, rows: Iterator[tuple[int, list]]) -> I
             if len(rec) != len(keys):
                 raise ConfigError(f"decontam: {path}, row {row}: {len(rec)} columns, the header has {len(keys)}")
             d = dict(zip(keys, rec))
-            text = item_text(d)
-            if text is None:
+            texts = item_texts(d)
+            if texts is None:
                 raise ConfigError(f"decontam: {path}, row {row}: no text, question, goal or prompt value")
             rid = next((_s(d[k]) for k in _ID_FIELDS if _s(d.get(k))), None)
-            yield BenchmarkItem(benchmark, rid or f"{fname}:{row - 1}", text)
+            yield BenchmarkItem(benchmark, rid or f"{fname}:{row - 1}", texts[0], texts[1:])
         return
     if len(head) < 3 or not _LABEL_RE.match(head[-1].strip()):
         raise ConfigError(
@@ -414,8 +462,9 @@ def _csv_items(benchmark: str, path: str, rows: Iterator[tuple[int, list]]) -> I
                 f"decontam: {path}, row {row}: expected {width} columns (question, choices, answer letter), "
                 f"got {len(rec)}"
             )
-        choices = [f"{chr(65 + i)}. {c.strip()}" for i, c in enumerate(rec[1:-1]) if c.strip()]
-        yield BenchmarkItem(benchmark, f"{fname}:{row}", "\n".join([rec[0].strip(), *choices]))
+        d = {"question": rec[0], **{chr(65 + i): c for i, c in enumerate(rec[1:-1])}, "answer": rec[-1]}
+        texts = item_texts(d)
+        yield BenchmarkItem(benchmark, f"{fname}:{row}", texts[0], texts[1:])
 
 
 def load_benchmark_file(benchmark: str, path: str) -> Iterator[BenchmarkItem]:
@@ -428,14 +477,14 @@ def load_benchmark_file(benchmark: str, path: str) -> Iterator[BenchmarkItem]:
     for row, rec in rows:
         if not isinstance(rec, dict):
             raise ConfigError(f"decontam: {path}, row {row}: expected a JSON object, got {type(rec).__name__}")
-        text = item_text(rec)
-        if text is None:
+        texts = item_texts(rec)
+        if texts is None:
             raise ConfigError(
                 f"decontam: {path}, row {row}: no benchmark text; expected a 'text' field or "
                 f"'question'/'goal'/'prompt' (with choices/answer fields); got fields {sorted(rec)}"
             )
         rid = next((rec[k] for k in _ID_FIELDS if rec.get(k) not in (None, "")), None)
-        yield BenchmarkItem(benchmark, str(rid) if rid is not None else f"{fname}:{row}", text)
+        yield BenchmarkItem(benchmark, str(rid) if rid is not None else f"{fname}:{row}", texts[0], texts[1:])
 
 
 # fields that say "an evaluation item" (a question, its choices, its answer), as opposed to plain text
@@ -499,24 +548,36 @@ class DecontamIndex:
         self.items_per_benchmark: Counter = Counter()
         for i, item in enumerate(items):
             self.items_per_benchmark[item.benchmark] += 1
+            # Every way the item is written is indexed apart (an n-gram across a choice label or a wrong choice is
+            # not in a copy written another way), and each with the punctuation inside its words deleted.
+            texts = (item.text, *item.variants)
             words = normalize_words(item.text)
-            if len(words) < min_item_words:
-                self.skipped_items += 1
-                continue
-            self.vocab.update(words)
-            if len(words) < ngram:
-                self.short_items += 1
-                self.grams.setdefault(ngram_hash(" ".join(words)), i)
-                self.short_heads.setdefault(len(words), set()).add(words[0])
-                continue
-            window: deque[str] = deque(words[: ngram - 1], maxlen=ngram)
-            for w in islice(words, ngram - 1, None):
-                window.append(w)
-                self.grams.setdefault(ngram_hash(" ".join(window)), i)
-            if template == "on" or (template == "auto" and any(w[0].isdigit() for w in words)):
+            lengths = [self._add(i, words)]
+            lengths += [self._add(i, normalize_words(t)) for t in dict.fromkeys((*texts[1:], *map(stripped, texts)))
+                        if t != item.text]
+            self.skipped_items += not any(lengths)
+            self.short_items += any(0 < k < ngram for k in lengths)
+            if lengths[0] >= ngram and (template == "on" or (template == "auto" and any(w[0].isdigit() for w in words))):
                 self._add_template(i, template_words(item.text))
         self.template_items = len(set(self.tgrams.values()))
         self._short = sorted(self.short_heads.items())
+
+    def _add(self, i: int, words: list[str]) -> int:
+        """Index the n-grams of one text of item ``i`` (the whole text when shorter than ``ngram``); return its
+        length in words, or 0 when it is under ``min_item_words`` and not indexed."""
+        n = self.ngram
+        if len(words) < self.min_item_words:
+            return 0
+        self.vocab.update(words)
+        if len(words) < n:
+            self.grams.setdefault(ngram_hash(" ".join(words)), i)
+            self.short_heads.setdefault(len(words), set()).add(words[0])
+            return len(words)
+        window: deque[str] = deque(words[: n - 1], maxlen=n)
+        for w in islice(words, n - 1, None):
+            window.append(w)
+            self.grams.setdefault(ngram_hash(" ".join(window)), i)
+        return len(words)
 
     def _add_template(self, i: int, shapes: list[str]) -> None:
         n, most = self.ngram, self.template_max_shapes
