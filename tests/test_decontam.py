@@ -1,15 +1,15 @@
 """Benchmark decontamination (decontam_v1): loaders, drop/mask/keep cases, bad input, and the measured evaluation.
 
-The evaluation plants real benchmark items (../shared/data/benchmarks) into real clean documents
-(../shared/data/domains), verbatim and lightly reformatted, and measures recall; false positives are
-measured on unmodified documents of every domain corpus.
+The fast tests use small benchmark files they write in each benchmark's native layout. The evaluations over
+thousands of real documents are marked ``slow`` (``make test-slow``): the recall sweep over the benchmarks'
+own files planted in real documents, with the false positives on every clean domain document
+(tests/bench/bench_decontam.py, which ``make bench`` prints), and the template sweep over rewritten GSM8K items.
 """
 
 import gzip
 import json
 import random
 import re
-import time
 from collections import Counter
 from pathlib import Path
 
@@ -19,12 +19,12 @@ import pytest
 from datatrove.data import Document
 
 from filters.decontam import (
-    template_words,
-    DecontamIndex,
     Decontaminate,
     load_benchmarks,
     normalize_words,
     resolve_benchmarks,
+    stripped,
+    template_words,
 )
 from pipeline.errors import ConfigError
 from pipeline.registry import get_stage, validate_params
@@ -152,15 +152,12 @@ def test_edge_documents_pass(bench, text):
     assert kept == docs and docs[0].text == text
 
 
-def test_huge_document_streams(bench):
-    host = (HOST + "\n") * (10_000_000 // len(HOST))  # ~10 MB
+def test_item_in_the_middle_of_a_long_document_is_found(bench):
+    host = (HOST + "\n") * (1_000_000 // len(HOST))  # ~1 MB
     mid = len(host) // 2
-    doc = Document(text=host[:mid] + ITEM + host[mid:], id="big")
     step = Decontaminate([str(bench)], force=True)
-    step.index
-    t = time.perf_counter()
-    assert step.filter(doc) == (False, "decontam_contaminated")
-    assert time.perf_counter() - t < 15
+    assert step.filter(Document(text=host[:mid] + ITEM + host[mid:], id="big")) == (False, "decontam_contaminated")
+    assert step.filter(Document(text=host, id="clean")) is True
 
 
 def test_pickled_step_builds_its_index_lazily(bench):
@@ -235,6 +232,106 @@ def test_loaders_for_other_layouts(tmp_path):
     assert [i.benchmark for i in named] == ["myqa"]
 
 
+# --- native files: every way an item is written ----------------------------------------------------------------
+
+SHORT_Q = "Which planet in our solar system has the most moons?"  # 10 words: under one 13-gram
+PLANETS = ["Earth", "Mars", "Saturn", "Venus"]
+HELLA = {  # HellaSwag's own jsonl (rowanz/hellaswag data/hellaswag_val.jsonl); HF's has the label as a string
+    "ind": 4, "activity_label": "Cleaning windows", "ctx_a": "[header] How to clean windows [title] Mix the soap.",
+    "ctx_b": "", "ctx": "[header] How to clean windows [title] Mix the soap.", "split": "val",
+    "split_type": "indomain", "label": 2, "source_id": "wikihow~101",
+    "endings": ["Pour it on the floor of the car.", "Drink it slowly with a straw.",
+                "Spray the glass and wipe it with newspaper.", "Paint the door with it twice."],
+}
+
+
+def native_files(tmp_path: Path) -> dict[str, Path]:
+    """One small file per native layout, each with an item whose question is under 13 words."""
+    folder = tmp_path / "bench"
+    (folder / "mmlu").mkdir(parents=True)
+    (folder / "mmlu" / "astronomy_test.csv").write_text(  # MMLU: no header; question, A-D, answer letter
+        '"What is the largest planet in the solar system, by mass and by radius?",Jupiter,Mars,Venus,Earth,A\n'
+        f"{SHORT_Q},{','.join(PLANETS)},C\n")
+    (folder / "arc").mkdir()
+    write_jsonl(folder / "arc" / "ARC-Challenge-Test.jsonl", [{
+        "id": "Mercury_1", "answerKey": "C",
+        "question": {"stem": SHORT_Q, "choices": [{"text": t, "label": k} for k, t in zip("ABCD", PLANETS)]}}])
+    (folder / "hellaswag").mkdir()
+    write_jsonl(folder / "hellaswag" / "hellaswag_val.jsonl", [HELLA, {**HELLA, "ind": 5, "label": "2"}])
+    return {"mmlu": folder / "mmlu", "arc": folder / "arc", "hellaswag": folder / "hellaswag"}
+
+
+def test_native_files_load_every_way_an_item_is_written(tmp_path):
+    files = native_files(tmp_path)
+    items = {(i.benchmark, i.item_id): i for i in load_benchmarks([str(p) for p in files.values()])}
+    assert sorted(items) == [("arc", "Mercury_1"), ("hellaswag", "4"), ("hellaswag", "5"),
+                             ("mmlu", "astronomy_test.csv:1"), ("mmlu", "astronomy_test.csv:2")]
+    for key in (("mmlu", "astronomy_test.csv:2"), ("arc", "Mercury_1")):
+        item = items[key]
+        assert item.text == SHORT_Q + "\nA. Earth\nB. Mars\nC. Saturn\nD. Venus"
+        assert item.variants == (SHORT_Q + "\nEarth\nMars\nSaturn\nVenus", SHORT_Q + "\nSaturn")
+    hella = items[("hellaswag", "4")]
+    assert hella.text == HELLA["ctx"] + "\n" + "\n".join(HELLA["endings"])  # HellaSwag shows no labels
+    assert HELLA["ctx"] + "\nA. Pour it on the floor of the car." in hella.variants[0]
+    assert HELLA["ctx"] + "\nSpray the glass and wipe it with newspaper." in hella.variants
+    assert hella.variants[2:] == items[("hellaswag", "5")].variants[2:]  # label 2 and "2" name the same ending
+    lm_eval = "Cleaning windows: How to clean windows. Mix the soap. Spray the glass and wipe it with newspaper."
+    assert normalize_words(lm_eval)[2:] in [normalize_words(v) for v in hella.variants]  # markers deleted
+
+
+@pytest.mark.parametrize("benchmark", ["mmlu", "arc"])
+@pytest.mark.parametrize("written", [
+    SHORT_Q + "\nEarth\nMars\nSaturn\nVenus",  # the choices without their labels
+    SHORT_Q.upper() + "   SATURN",  # the correct answer alone, upper-cased and re-spaced
+    SHORT_Q.replace("?", "") + " Earth Mars Saturn Venus",  # punctuation stripped
+])
+def test_short_item_without_labels_is_dropped(tmp_path, benchmark, written):
+    step = Decontaminate([str(native_files(tmp_path)[benchmark])])
+    doc = Document(text=HOST + "\n" + written + "\n" + HOST, id="d")
+    assert step.filter(doc) == (False, "decontam_contaminated")
+    assert doc.metadata["decontam_benchmark"] == benchmark
+
+
+def test_short_question_with_a_wrong_answer_is_kept(tmp_path):
+    step = Decontaminate([str(native_files(tmp_path)["mmlu"])])
+    assert step.filter(Document(text=HOST + " " + SHORT_Q + " Jupiter, of course. " + HOST, id="d")) is True
+    assert step.filter(Document(text=SHORT_Q + "\nA. Earth\nB. Mars\nC. Saturn\nD. Venus", id="e")) == (
+        False, "decontam_contaminated")
+
+
+@pytest.mark.parametrize("written", [
+    "Cleaning windows: How to clean windows. Mix the soap. Spray the glass and wipe it with newspaper.",  # lm-eval
+    "[header] How to clean windows [title] Mix the soap. Spray the glass and wipe it with newspaper.",  # raw
+])
+def test_hellaswag_context_with_its_correct_ending_is_dropped(tmp_path, written):
+    step = Decontaminate([str(native_files(tmp_path)["hellaswag"])])
+    doc = Document(text=HOST + "\n" + written + "\n" + HOST, id="d")
+    assert step.filter(doc) == (False, "decontam_contaminated") and doc.metadata["decontam_item"] == "4"
+
+
+def test_item_stripped_of_punctuation_is_dropped(tmp_path):
+    # every 13-gram of this item holds a word that deleting punctuation joins ("x^2" -> "x2", "U.S." -> "US")
+    item = ("In the U.S. market, f(x) = x^2 + 3x - 4 has roots x = 1 and x = -4; the well-known "
+            "e.g. rule applies to non-zero, well-formed re-entry cases in the U.K. too")
+    write_jsonl(tmp_path / "mathqa.jsonl", [{"id": "m1", "question": item, "answer": "x = 1"}])
+    step = Decontaminate([str(tmp_path / "mathqa.jsonl")])
+    copy = re.sub(r"[^\w\s]", "", item)
+    assert step.filter(Document(text=HOST + " " + copy + " " + HOST, id="d")) == (False, "decontam_contaminated")
+    assert stripped("x^2, U.S. and well-known.") == "x2, US. and wellknown."
+
+
+def test_template_drop_and_keep(tmp_path):
+    # every 13-gram holds a number, so a copy with other numbers and names shares none exactly
+    item = "Natalia sold 48 clips in April, and in May she sold 24 clips, half as many as in April, to 12 friends."
+    write_jsonl(tmp_path / "gsm8k.jsonl", [{"question": item, "answer": "18"}])
+    step = Decontaminate([str(tmp_path / "gsm8k.jsonl")])
+    rewritten = "Priya sold 52 clips in June, and in July she sold 26 clips, half as many as in June, to 15 friends."
+    doc = Document(text=HOST + " " + rewritten + " " + HOST, id="d")
+    assert step.filter(doc) == (False, "decontam_template") and doc.metadata["decontam_match"] == "template"
+    other = "Priya sold 52 pears in June, and in July she sold 26 pears, twice as many as in June, to 15 cousins."
+    assert step.filter(Document(text=HOST + " " + other + " " + HOST, id="k")) is True
+
+
 def test_loaders_on_the_real_benchmark_slices():
     root = shared_data("benchmarks")
     expected = {"gsm8k": 200, "humaneval": 40, "mmlu": 285, "arc": 299, "piqa": 1838}
@@ -250,62 +347,40 @@ def test_loaders_on_the_real_benchmark_slices():
         assert all(i.text.strip() for i in items)
     gsm = by_name["gsm8k"][0]
     assert gsm.item_id == "test_first200.jsonl.gz:1" and "<<" not in gsm.text and "#### 18" in gsm.text
+    assert gsm.variants == ()
     he = by_name["humaneval"][0]
     assert he.item_id == "HumanEval/0" and "def has_close_elements" in he.text and "return False" in he.text
     assert "def check(candidate)" not in he.text
-    mmlu = by_name["mmlu"][0]
-    assert mmlu.item_id == "abstract_algebra_dev.csv:1" and mmlu.text.endswith("\nC. 2\nD. 3")
+    mmlu = by_name["mmlu"][0]  # Find all c in Z_3 such that Z_3[x]/(x^2 + c) is a field. 0-3, answer B
+    assert mmlu.item_id == "abstract_algebra_dev.csv:1" and mmlu.text.endswith("field.\nA. 0\nB. 1\nC. 2\nD. 3")
+    assert mmlu.variants == (mmlu.text.split("\n")[0] + "\n0\n1\n2\n3", mmlu.text.split("\n")[0] + "\n1")
     arc = by_name["arc"][0]
     assert arc.item_id == "Mercury_SC_407695" and "\nD. Record the details of the investigation." in arc.text
+    assert arc.variants[-1].endswith("repeat their investigation?\nRecord the details of the investigation.")
     piqa = by_name["piqa"][0]
     assert piqa.item_id == "c36c629e-12e9-43cc-8936-e1a96d869ab0" and piqa.text.count("\n") == 2
+    assert len(piqa.variants) == 3  # labelled, and the goal with each solution (the file names no answer)
 
 
-# --- measured evaluation: recall of planted items, false positives on clean text -------------------------------
-
-_PUNCT = re.compile(r"[^\w\s]")
-_WS = ["  ", "\n", "\t", " \n", "   ", "\n\n"]
+# --- measured evaluations (slow): recall of planted items, false positives on clean text -------------------------
 
 
-def reformat_whitespace(text: str, rng: random.Random) -> str:
-    return "".join(w + (rng.choice(_WS) if rng.random() < 0.4 else " ") for w in text.split()).strip()
+@pytest.mark.slow
+def test_native_recall_and_false_positives(tmp_path):
+    """``winnow decontam`` over the benchmarks' own files planted every way (tests/bench/bench_decontam.py)."""
+    shared_data("benchmarks")
+    shared_data("domains")
+    from tests.bench.bench_decontam import evaluate, pooled
 
-
-def reformat_case(text: str, rng: random.Random) -> str:
-    how = rng.choice(["upper", "lower", "title", "swap"])
-    if how == "swap":
-        return " ".join(w.upper() if rng.random() < 0.5 else w.lower() for w in text.split(" "))
-    return getattr(text, how)()
-
-
-def reformat_punctuation(text: str, rng: random.Random) -> str:
-    how = rng.choice(["delete", "space", "pad", "curly"])
-    if how == "delete":
-        return _PUNCT.sub("", text)
-    if how == "space":
-        return _PUNCT.sub(" ", text)
-    if how == "pad":  # tokenised-corpus style: "word , word ."
-        return _PUNCT.sub(lambda m: f" {m.group()} ", text)
-    return text.replace("'", "’").replace('"', "”").replace(" - ", " – ").replace("-", "‐")
-
-
-REFORMATS = {
-    "verbatim": lambda t, rng: t,
-    "whitespace": reformat_whitespace,
-    "case": reformat_case,
-    "punctuation": reformat_punctuation,
-    "all": lambda t, rng: reformat_punctuation(reformat_case(reformat_whitespace(t, rng), rng), rng),
-}
-
-
-def domain_docs(per_file: int) -> list[tuple[str, str, str]]:
-    out = []
-    for path in sorted(shared_data("domains").glob("*.jsonl.gz")):
-        with gzip.open(path, "rt", encoding="utf-8") as f:
-            for line, _ in zip(f, range(per_file)):
-                rec = json.loads(line)
-                out.append((path.name.split(".")[0], rec["id"], rec["text"]))
-    return out
+    r = evaluate(tmp_path)
+    held_out = pooled(r["recall"], "held-out", 3)
+    print(f"\nheld-out recall by reformat: {held_out}; dev: {pooled(r['recall'], 'dev', 3)}; "
+          f"false positives {len(r['false_positives'])}/{r['clean']}; misses: {r['misses'][:20]}")
+    assert set(held_out) == {"verbatim", "upper", "respaced", "stripped", "all"}
+    assert all(v >= 0.98 for v in held_out.values()), held_out
+    assert all(v >= 0.98 for v in pooled(r["recall"], "held-out", 2).values())  # every written form too
+    assert r["clean"] >= 20_000 and len(r["false_positives"]) <= 0.001 * r["clean"], r["false_positives"]
+    assert not r["wrong_item"], r["wrong_item"][:10]
 
 
 @pytest.fixture(scope="module")
@@ -315,50 +390,13 @@ def real_step():
     return step
 
 
-def test_recall_of_planted_benchmark_items(real_step):
-    rng = random.Random(13)
-    index: DecontamIndex = real_step.index
-    indexed = [it for it in index.items if len(normalize_words(it.text)) >= index.min_item_words]
-    # Items under min_item_words are not indexed by design; they are few.
-    assert len(index.items) - len(indexed) == index.skipped_items <= 0.02 * len(index.items)
-    by_bench: dict[str, list] = {}
-    for it in indexed:
-        by_bench.setdefault(it.benchmark, []).append(it)
-    sample = [it for items in by_bench.values() for it in rng.sample(items, min(80, len(items)))]
-    hosts = [t for src, _, t in domain_docs(400) if src.startswith(("encyclopedic_wikitext", "reviews", "scientific"))]
-    assert len(sample) >= 350 and len(hosts) >= 500
-    found: dict[str, list[int]] = {k: [0, 0] for k in REFORMATS}
-    missed = []
-    for it in sample:
-        for kind, reformat in REFORMATS.items():
-            host = rng.choice(hosts)[:3000]
-            cut = host.rfind(" ", 0, rng.randrange(len(host) + 1))
-            cut = max(cut, 0)
-            doc = Document(text=host[:cut] + " " + reformat(it.text, rng) + " " + host[cut:], id=it.item_id)
-            hit = real_step.filter(doc) != True  # noqa: E712 - a drop is a tuple
-            found[kind][0] += hit
-            found[kind][1] += 1
-            if hit:
-                assert doc.metadata["decontam_benchmark"] == it.benchmark
-            else:
-                missed.append((kind, it.benchmark, it.item_id))
-    recall = {k: hit / n for k, (hit, n) in found.items()}
-    print(f"\nrecall over {len(sample)} planted items: {recall}; missed: {missed}")
-    assert all(r >= 0.98 for r in recall.values()), (recall, missed)
-
-
-def test_false_positives_on_clean_real_text(real_step):
-    docs = domain_docs(500)
-    assert len(docs) >= 2000
-    t = time.perf_counter()
-    hits = []
-    for src, doc_id, text in docs:
-        doc = Document(text=text, id=doc_id)
-        if real_step.filter(doc) is not True:
-            hits.append((src, doc_id, doc.metadata.get("decontam_item")))
-    elapsed = time.perf_counter() - t
-    print(f"\nfalse positives: {len(hits)}/{len(docs)} clean documents {hits}; {len(docs) / elapsed:.0f} docs/s")
-    assert len(hits) <= 0.001 * len(docs), hits
+def domain_hosts() -> list[str]:
+    out = []
+    for path in sorted(shared_data("domains").glob("*.jsonl.gz")):
+        if path.name.startswith(("encyclopedic_wikitext", "reviews", "scientific")):
+            with gzip.open(path, "rt", encoding="utf-8") as f:
+                out.extend(json.loads(line)["text"] for line, _ in zip(f, range(400)))
+    return out
 
 
 # --- template contamination: items rewritten with other numbers and names ---------------------------------------
@@ -385,10 +423,11 @@ def test_template_shapes():
     assert template_words("$80,000 and 2.5 kg") == ["#", "and", "#", "kg"]
 
 
+@pytest.mark.slow
 def test_template_rewrites_of_gsm8k_items_are_caught_and_reported_apart(real_step):
     rng = random.Random(21)
     gsm = [json.loads(line) for line in gzip.open(shared_data("benchmarks", "gsm8k", "test_first200.jsonl.gz"), "rt")]
-    hosts = [t for src, _, t in domain_docs(400) if src.startswith(("encyclopedic_wikitext", "reviews", "scientific"))]
+    hosts = domain_hosts()
     off = Decontaminate([str(shared_data("benchmarks") / "*")], template="off")
     found = {"auto": Counter(), "off": Counter()}
     for i, rec in enumerate(gsm):
