@@ -4,6 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 WINNOW := $(VENV)/bin/winnow
 CONFIG ?= configs/cc.yaml
+INSTALL_TESSERACT := sudo apt-get install tesseract-ocr tesseract-ocr-eng
 
 .PHONY: setup ocr-deps demo run test test-slow test-cluster bench demo-data clean help
 
@@ -28,12 +29,12 @@ $(VENV)/.winnow-setup: pyproject.toml
 	touch $@
 
 # Tesseract (Debian's tesseract-ocr) is a system package, and the user's machine is theirs: make never runs
-# apt-get. Where tesseract is missing it prints the command and goes on (the PDF run then says which pages
-# need OCR); where it is present, the tesserocr binding (the `ocr` extra) goes into the venv. CI installs
-# tesseract itself (.ci/run).
+# apt-get. Where tesseract is missing it prints the command and goes on (`make demo` then skips its PDF run,
+# whose scanned and garbled PDFs need OCR, and says why); where it is present, the tesserocr binding (the
+# `ocr` extra) goes into the venv. CI installs tesseract itself (.ci/run).
 ocr-deps: setup
 	@if ! command -v tesseract >/dev/null 2>&1; then \
-	  echo "tesseract not found: scanned PDF pages will not be OCR'd; to OCR them, run: sudo apt-get install tesseract-ocr tesseract-ocr-eng"; \
+	  echo "tesseract not found: scanned PDF pages will not be OCR'd; to OCR them, run: $(INSTALL_TESSERACT)"; \
 	elif ! $(PY) -c "import tesserocr" 2>/dev/null; then \
 	  $(PY) -m pip install --quiet -e '.[test,ocr]' || echo "tesserocr did not install: OCR is off"; \
 	fi
@@ -48,7 +49,9 @@ demo: setup ocr-deps
 	  --source 'crawl=out/demo/documents/*.parquet'
 	$(WINNOW) materialise --schedule configs/schedule_demo.yaml --output out/schedule_demo
 	$(WINNOW) pdf-demo out/demo-pdfs
-	$(WINNOW) run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf' --overwrite
+	@if command -v tesseract >/dev/null 2>&1; then \
+	  $(WINNOW) run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf' --overwrite; \
+	else echo "skipped the PDF run: two of the three demo PDFs need OCR, and tesseract is not installed ($(INSTALL_TESSERACT))"; fi
 	@$(PY) -c "import time; print(f'make demo: done in {time.time() - float(open(\"out/.demo-started\").read()):.0f} s after setup; report: out/demo/report.html')"
 
 run: setup

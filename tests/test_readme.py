@@ -73,7 +73,8 @@ def test_readme_commands_parse():
 
 
 def test_make_demo_and_test_never_install_system_packages(tmp_path):
-    """A user's machine is theirs: without Tesseract, `make demo` and `make test` print the apt command and go on.
+    """A user's machine is theirs: without Tesseract, `make demo` and `make test` print the apt command and go on
+    (the demo without its PDF run, whose scanned and garbled PDFs need OCR: it says so).
 
     Make runs its real recipes with a PATH that holds no tesseract, only recorders for apt-get, apt and sudo (and
     mkdir), and a venv of recorders, so nothing is installed or run for real."""
@@ -100,6 +101,8 @@ def test_make_demo_and_test_never_install_system_packages(tmp_path):
     assert not [c for c in calls if "pip install" in c], calls  # the OCR binding is of no use without tesseract
     assert "run: sudo apt-get install tesseract-ocr tesseract-ocr-eng" in res.stdout
     assert "python -m pytest -q" in calls and any(c.startswith("winnow run configs/demo.yaml") for c in calls)
+    assert not [c for c in calls if c.startswith("winnow run configs/pdf.yaml")], calls
+    assert "skipped the PDF run: two of the three demo PDFs need OCR" in res.stdout
 
 
 def test_ci_runs_the_readme_test_command_first():
@@ -146,6 +149,9 @@ def test_readme_commands_run_as_written(tmp_path):
 
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the README's commands read {SHARED_DATA}; it is absent here")
+    from tests.test_ocr import require_ocr
+
+    require_ocr()  # the PDF commands OCR pages: skips without Tesseract, fails where CI requires it
     work = tmp_path / "project"
     work.mkdir()
     for name in ("configs", "Makefile"):
