@@ -80,7 +80,10 @@ def _run_and_report(cfg, overwrite: bool) -> int:
             print(f"{stage}: {json.dumps(summary)}")
     info, out = stats["run"], result.output
     wall = time.monotonic() - _STARTED[0]  # the command's own, from its start: what a person waited
-    rate = f", {stats['input'] / wall:,.0f} records/s" if not info.get("resumed") and wall > 0 else ""
+    # records per second only where this command did all the work: not on a resumed run, nor on a run that
+    # was already finished (its stats.json is an earlier invocation's)
+    whole = not info.get("resumed") and (info.get("started") or 0) >= _STARTED[1] and wall > 0
+    rate = f", {stats['input'] / wall:,.0f} records/s" if whole else ""
     print(f"\ndone: {wall:.1f} s wall, {info['cpu_seconds']:.1f} CPU s in tasks{rate} "
           f"(per stage: stats.json, report.html)")
     print(f"outputs in {out}/: documents/*.parquet ({stats['kept']}), removed/*.parquet ({stats['removed']}), "
@@ -684,11 +687,11 @@ def _sigterm_interrupts():
         signal.signal(signal.SIGTERM, previous)
 
 
-_STARTED = [time.monotonic()]  # when this command started (its wall time counts from here)
+_STARTED = [time.monotonic(), time.time()]  # when this command started (its wall time counts from here)
 
 
 def main(argv: list[str] | None = None) -> int:
-    _STARTED[0] = time.monotonic()
+    _STARTED[:] = time.monotonic(), time.time()
     args = build_parser().parse_args(argv)
 
     global _VERBOSE

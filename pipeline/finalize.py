@@ -78,6 +78,7 @@ class FinalizeStep(PipelineStep):
         stats["run"] = {
             "executor": self.cfg.executor.kind, "tasks": self.tasks, "phases": self.n_phases,
             "tokenizer": self.cfg.tokenizer, "cpu_seconds": cpu, "wall_seconds": wall, "resumed": resumed,
+            "started": started,
             "task_seconds": round(sum(j["wall_seconds"] for j in jobs.values()), 3),
             "documents_per_second": round(stats["input"] / wall, 1) if wall and not resumed else None,
             "documents_per_cpu_second": round(stats["input"] / cpu, 1) if cpu else None,

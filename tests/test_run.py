@@ -248,10 +248,15 @@ def test_wall_time_is_the_commands_own(tmp_path):
     # the startup before the first job (imports, planning) is part of the command's wall time
     first_task = min(j["first_started"] for j in json.loads((out / "stats.json").read_text())["jobs"].values())
     assert printed >= first_task - float((out / "logs" / "winnow_started").read_text())
+    for job in ("2", "finalize"):  # as if the run had been stopped before its last phase: resuming redoes it
+        for marker in (out / "logs" / job / "completions").iterdir():
+            marker.unlink()
     rerun = subprocess.run(cmd, capture_output=True, text=True)
     assert rerun.returncode == 0, rerun.stderr[-2000:]
     again = json.loads((out / "stats.json").read_text())["run"]
     assert again["resumed"] is True and again["documents_per_second"] is None and "records/s" not in rerun.stdout
+    finished = subprocess.run(cmd, capture_output=True, text=True)  # nothing left to do: no rate either
+    assert finished.returncode == 0 and "records/s" not in finished.stdout, finished.stdout
 
 
 def test_run_cpu_seconds_agree_with_the_process_that_ran_the_tasks(tmp_path):
