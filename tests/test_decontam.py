@@ -3,7 +3,7 @@
 The fast tests use small benchmark files they write in each benchmark's native layout. The evaluations over
 thousands of real documents are marked ``slow`` (``make test-slow``): the recall sweep over the benchmarks'
 own files planted in real documents, with the false positives on every clean domain document
-(tests/bench/bench_decontam.py, which ``make bench`` prints), and the template sweep over rewritten GSM8K items.
+(tests/bench/bench_decontam.py prints the same numbers), and the template sweep over rewritten GSM8K items.
 """
 
 import gzip
