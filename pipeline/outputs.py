@@ -24,7 +24,7 @@ from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from pipeline.commit import when_task_succeeds
 from pipeline.stage import Column
-from pipeline.tokens import DEFAULT_RUN_TOKENIZER, count_tokens
+from pipeline.tokens import DEFAULT_RUN_TOKENIZER, text_counts
 from pipeline.urls import host_of
 
 CORE: tuple[Column, ...] = (
@@ -66,6 +66,7 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str | No
     ``tokenizer`` None leaves ``n_tokens`` null (work files between phases)."""
     md = doc.metadata
     text = doc.text or ""
+    n_words, n_tokens = text_counts(text, tokenizer)
     row = {
         "id": doc.id,
         "text": text,
@@ -73,8 +74,8 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str | No
         "url": md.get("url"),
         "domain": md.get("domain") or host_of(md.get("url")),
         "n_chars": len(text),
-        "n_words": len(text.split()),
-        "n_tokens": count_tokens(text, tokenizer) if tokenizer else None,
+        "n_words": n_words,
+        "n_tokens": n_tokens,
     }
     for name in _FROM_METADATA:
         row[name] = md.get(name)
