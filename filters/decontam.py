@@ -81,9 +81,10 @@ unlabelled and answer-alone ways were indexed); development (MMLU's first 28 sub
 (0.904). Every miss is a way of writing an item under 8 words ("The pleura / extend into the neck.",
 "blankets / can cover lights / can cover candles"). False positives: 0 of the 20,048 clean documents of
 ``../shared/data/domains`` (46.7 MB). Indexing every way (and each stripped) gives 1.66x the n-grams of the
-usual way alone (160,519 against 96,569 for those 2,662 items) and 2.2x the index build time (1.8 s against
-0.8 s); the scan's speed is unchanged within the noise (0.83-1.06x the usual-way-only index, three rounds over the
-20,048 documents in one process, about 850 documents or 2 MB per CPU-second on a shared, loaded machine; the
+usual way alone (160,519 against 96,569 for those 2,662 items) and 2.2-3x the index build time (1.8-2.2 s
+against 0.7-0.8 s); the scan's speed is unchanged within the noise (0.82-1.13x the usual-way-only index, seven
+rounds over the 20,048 documents in one process, 720-960 documents or about 2 MB per CPU-second on a shared,
+loaded machine; the
 whole ``winnow decontam`` command above: 545 documents per CPU-second, parquet out included). 8 items (0.3%, all
 PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words every way and not indexed.
 Memory: the index is a dict of about 100 bytes
