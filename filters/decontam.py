@@ -84,13 +84,11 @@ unlabelled and answer-alone ways were indexed); development (MMLU's first 28 sub
 usual way alone (160,519 against 96,569 for those 2,662 items) and 2.2-3x the index build time (1.8-2.2 s
 against 0.7-0.8 s); the scan's speed is unchanged within the noise (0.82-1.13x the usual-way-only index, seven
 rounds over the 20,048 documents in one process, 720-960 documents or about 2 MB per CPU-second on a shared,
-loaded machine; the
-whole ``winnow decontam`` command above: 545 documents per CPU-second, parquet out included). 8 items (0.3%, all
-PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words every way and not indexed.
-Memory: the index is a dict of about 100 bytes
-per distinct n-gram (MMLU's full test set, ~14k items, is roughly 1.7M n-grams
-and 170 MB, scaling the 1.66x above); it is built lazily, once per worker process, because the step is
-pickled to workers before it runs.
+loaded machine; the whole ``winnow decontam`` command above: 545 documents per CPU-second, parquet out
+included). 8 items (0.3%, all PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words every way and not
+indexed. Memory: the index is a dict of about 100 bytes per distinct n-gram (MMLU's full test set, ~14k items, is
+roughly 1.7M n-grams and 170 MB, scaling the 1.66x above); it is built lazily, once per worker process, because
+the step is pickled to workers before it runs.
 """
 
 from __future__ import annotations
