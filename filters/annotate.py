@@ -9,24 +9,30 @@ answer. The default prompt is FineWeb-Edu's published additive 0-5 educational-v
 Output ``DIR/annotations/part-*.parquet``: ``id``, ``text``, ``score`` (float64; null when the answer has no
 score), ``answer`` (the model's raw answer), ``model``, ``prompt`` (its name), ``prompt_sha256``, ``attempts``.
 ``DIR/stats.json`` counts every document: ``annotated`` (``scored`` + ``unparseable``), ``already_annotated``
-(earlier runs), ``failed`` by reason (``http_<status>``, ``connection``, ``timeout``, ``bad_response``),
-``duplicate_id``, ``no_text`` (a row whose text is not a string) and, with ``sample``, ``sampled``. Then ``winnow quality train --input 'DIR/annotations/*.parquet' --label-field score`` trains a
+(earlier runs), ``failed`` by reason (``http_<status>``: a final refusal), ``pending`` (not answered because the
+endpoint was down), ``duplicate_id``, ``no_text`` (a row whose text is not a string) and, with ``sample``,
+``sampled``. Then ``winnow quality train --input 'DIR/annotations/*.parquet' --label-field score`` trains a
 classifier on them (rows with a null score are skipped).
 
-Requests: HTTP 429, 5xx, timeouts and refused connections are retried with exponential backoff (honouring a
-``Retry-After`` of up to 60 s) for ``retries`` more attempts; other 4xx fail at once. ``concurrency`` requests are
-in flight at most. A document is sent once per run (ids are de-duplicated). Results are written in parts of at
-most ``flush_every`` rows, each atomically (``pipeline.atomic``), so a run killed at any point loses only answers
-not yet written; a rerun reads the ids already annotated and sends no request for them. Failed documents are not
-written, so a rerun tries them again. The API key comes from the environment variable ``api_key_env`` (default
-``OPENAI_API_KEY``) and goes only into the request's Authorization header: never into an output, the stats or a
-log line.
+Requests: HTTP 429, 5xx, timeouts, refused or cut-off connections and replies that are no chat completion are
+retried with exponential backoff (``backoff`` seconds, doubling, jittered; honouring a ``Retry-After`` of up to
+60 s) for ``retries`` more attempts. What outlasts the retries is an outage, not an answer about the document: no
+further request is sent, the requests on their way finish (their answers are written), and the run raises
+:class:`pipeline.errors.EndpointUnavailable` naming the endpoint and how many documents are pending, so the
+command exits non-zero and running it again resumes. Other 4xx are final refusals: not retried, counted under
+``failed``, not written (a rerun asks again). ``concurrency`` requests are in flight at most. A document is sent
+once per run (ids are de-duplicated). Results are written in parts of at most ``flush_every`` rows, each
+atomically (``pipeline.atomic``), and when the run stops (an outage or an error included), so a run killed at
+any point loses only answers not yet written; a rerun reads the ids already annotated and sends no request for
+them. The API key comes from the environment variable ``api_key_env`` (default ``OPENAI_API_KEY``) and goes only
+into the request's Authorization header: never into an output, the stats or a log line.
 """
 
 from __future__ import annotations
 
 import hashlib
 import heapq
+import http.client
 import json
 import os
 import random
@@ -43,7 +49,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from pipeline.errors import ConfigError
+from pipeline.errors import ConfigError, EndpointUnavailable
 from pipeline.urls import chat_url
 
 FINEWEB_EDU_PROMPT = """Below is an extract from a web page. Evaluate whether the page has a high educational \
@@ -80,6 +86,7 @@ After examining the extract:
 PROMPTS = {"fineweb_edu": FINEWEB_EDU_PROMPT}
 _SCORE = re.compile(r"score\s*[:=]\s*\**\s*(-?\d+(?:\.\d+)?)", re.I)
 MAX_CHARS = 10_000
+_NOT_SENT = object()
 
 
 def parse_score(answer: str) -> float | None:
@@ -102,14 +109,27 @@ def load_prompt(spec: str, prompts: dict[str, str] = PROMPTS) -> tuple[str, str]
 
 
 class RequestFailed(Exception):
+    """The endpoint refused the request for good (HTTP 4xx other than 429): a final answer, not retried."""
+
     def __init__(self, reason: str, detail: str):
         super().__init__(detail)
         self.reason = reason
 
 
+class EndpointDown(Exception):
+    """No usable answer after every attempt: refused connections, timeouts, HTTP 429 or 5xx, or a reply that
+    is no chat completion. An outage says nothing about the document, so callers fail the task (the rerun asks
+    again) instead of recording the document as failed."""
+
+    def __init__(self, reason: str, detail: str, attempts: int):
+        super().__init__(detail)
+        self.reason, self.attempts = reason, attempts
+
+
 @dataclass
 class Client:
-    """One OpenAI-compatible chat endpoint; ``ask(prompt)`` -> (answer, attempts), retrying as documented above."""
+    """One OpenAI-compatible chat endpoint; ``ask(prompt)`` -> (answer, attempts), retrying as documented above.
+    Raises :class:`RequestFailed` for a final refusal, :class:`EndpointDown` when the retries are spent."""
 
     url: str
     model: str
@@ -131,7 +151,7 @@ class Client:
         headers = {"Content-Type": "application/json"}
         if self.api_key:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        last: RequestFailed | None = None
+        reason, detail = "connection", "no attempt"
         for attempt in range(1, self.retries + 2):
             wait_s = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
             try:
@@ -141,25 +161,32 @@ class Client:
                 try:
                     choice = payload["choices"][0]
                     return choice["message"]["content"] or "", choice.get("finish_reason"), attempt
-                except (KeyError, IndexError, TypeError, AttributeError):
-                    raise RequestFailed("bad_response", f"no choices[0].message.content in {str(payload)[:200]}")
+                except (KeyError, IndexError, TypeError, AttributeError):  # a proxy's page, not the model's answer
+                    reason, detail = "bad_response", f"no choices[0].message.content in {str(payload)[:200]}"
             except urllib.error.HTTPError as e:
-                last = RequestFailed(f"http_{e.code}", f"HTTP {e.code} {e.reason}")
+                reason, detail = f"http_{e.code}", f"HTTP {e.code} {e.reason}"
                 if e.code != 429 and e.code < 500:
-                    raise last from None
+                    raise RequestFailed(reason, detail) from None
                 retry_after = e.headers.get("Retry-After") if e.headers else None
                 if retry_after and retry_after.isdigit():
                     wait_s = min(float(retry_after), 60.0)
-            except (urllib.error.URLError, ConnectionError) as e:
+            except (urllib.error.URLError, ConnectionError, http.client.HTTPException) as e:  # cut off mid-answer too
                 timeout = "timed out" in str(e).lower()
-                last = RequestFailed("timeout" if timeout else "connection", str(getattr(e, "reason", e)))
+                reason, detail = "timeout" if timeout else "connection", str(getattr(e, "reason", e))
             except TimeoutError as e:
-                last = RequestFailed("timeout", str(e) or "timed out")
-            except json.JSONDecodeError as e:
-                last = RequestFailed("bad_response", f"not JSON: {e}")
+                reason, detail = "timeout", str(e) or "timed out"
+            except ValueError as e:  # JSONDecodeError, UnicodeDecodeError
+                reason, detail = "bad_response", f"not JSON: {e}"
             if attempt <= self.retries:
                 self.sleep(wait_s)
-        raise last
+        raise EndpointDown(reason, detail, self.retries + 1)
+
+
+def outage_message(command: str, url: str, down: EndpointDown, pending: str) -> str:
+    """The one line a person reads when the endpoint stayed down: which endpoint, why, what is pending, what to do."""
+    return (f"{command}: the endpoint {_public(url)} stayed unavailable for {down.attempts} attempts "
+            f"({down.reason}: {down}); {pending}. Every answer received is kept: run the same command again "
+            "once the endpoint is back to resume.")
 
 
 def _public(url: str) -> str:
@@ -253,7 +280,7 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
     chosen = _sample_ids(inputs, sample, seed) if sample is not None else None
     done = _done_ids(out)
     stats = {"documents": 0, "no_text": 0, "duplicate_id": 0, "sampled": 0, "already_annotated": 0, "annotated": 0, "scored": 0,
-             "unparseable": 0, "failed": {}, "requests": 0}
+             "unparseable": 0, "failed": {}, "pending": 0, "requests": 0}
 
     def todo():  # streamed: the documents are read as requests are sent, never all held at once
         seen: set[str] = set()
@@ -277,9 +304,16 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
     sha = hashlib.sha256(template.encode()).hexdigest()
     parts = _Parts(out, flush_every)
     last_report = time.monotonic()
+    down: list[EndpointDown] = []  # the first outage: no request is sent after it
 
     def one(doc_id: str, text: str):
-        answer, attempts = client.ask(template.replace("{text}", text[:max_chars]))
+        if down:
+            return _NOT_SENT  # the endpoint is down: the rerun sends it
+        try:
+            answer, attempts = client.ask(template.replace("{text}", text[:max_chars]))
+        except EndpointDown as e:
+            down.append(e)
+            return None
         return doc_id, text, answer, attempts
 
     try:
@@ -287,7 +321,7 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
             pending = set()
             it = todo()
             while True:
-                while len(pending) < 2 * concurrency:  # bounded: at most `concurrency` requests in flight
+                while not down and len(pending) < 2 * concurrency:  # at most `concurrency` requests in flight
                     nxt = next(it, None)
                     if nxt is None:
                         break
@@ -298,10 +332,15 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
                 finished, pending = wait(pending, return_when=FIRST_COMPLETED)
                 for fut in finished:
                     try:
-                        doc_id, text, answer, attempts = fut.result()
-                    except RequestFailed as e:
+                        got = fut.result()
+                    except RequestFailed as e:  # final: counted, not written (a rerun asks again)
                         stats["failed"][e.reason] = stats["failed"].get(e.reason, 0) + 1
                         continue
+                    if got is None or got is _NOT_SENT:
+                        stats["pending"] += 1
+                        stats["requests"] -= got is _NOT_SENT
+                        continue
+                    doc_id, text, answer, attempts = got
                     score = parse_score(answer)
                     stats["annotated"] += 1
                     stats["scored" if score is not None else "unparseable"] += 1
@@ -311,6 +350,8 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
                     last_report = time.monotonic()
                     print(f"annotate: {stats['documents']} documents read, {stats['annotated']} annotated, "
                           f"{sum(stats['failed'].values())} failed", file=progress, flush=True)
+            if down:  # counted, not sent: the rest of the input
+                stats["pending"] += sum(1 for _ in it)
     finally:
         parts.flush()
         stats["failed_total"] = sum(stats["failed"].values())
@@ -318,4 +359,9 @@ def annotate(inputs: list[str], endpoint: str, model: str, output: str, prompt: 
 
         atomic_write_json(out / "stats.json", {**stats, "model": model, "prompt": name, "prompt_sha256": sha,
                                                "endpoint": _public(client.url), "sample_seed": seed})
+    if down:
+        raise EndpointUnavailable(outage_message(
+            "quality annotate", client.url, down[0],
+            f"{stats['pending']} of {stats['sampled']} documents pending ({stats['annotated']} annotated now, "
+            f"{stats['already_annotated']} before)"))
     return stats

@@ -13,20 +13,28 @@ order with a blank line) goes into a prompt, the prompt to any OpenAI-compatible
 Built-in prompts (``prompt``): ``wikipedia`` (encyclopedic prose), ``qa`` (question-answer pairs), ``summary``
 (a distilled summary of the knowledge in the text); or a file holding ``{text}`` where the chunk goes.
 
-A document is removed (``removed/``, ``removed_by: rephrase_v1``) when any of its chunks fails:
-``rephrase_http_<status>``, ``rephrase_connection``, ``rephrase_timeout``, ``rephrase_bad_response`` (after
-``retries`` more attempts with exponential backoff for 429, 5xx, timeouts and refused connections; other 4xx at
-once), ``rephrase_empty`` (a blank answer), ``rephrase_truncated`` (the model stopped at ``max_output_tokens``,
-``finish_reason: length``), ``rephrase_echo`` (at least ``max_echo`` of the answer's word 8-grams are copied
-from the prompt: the model repeated its instructions or the text instead of rewriting it).
+A document is removed (``removed/``, ``removed_by: rephrase_v1``) only for a final answer to one of its chunks:
+``rephrase_http_<status>`` (a 4xx other than 429, not retried), ``rephrase_empty`` (a blank answer),
+``rephrase_truncated`` (the model stopped at ``max_output_tokens``, ``finish_reason: length``), ``rephrase_echo``
+(at least ``max_echo`` of the answer's word 8-grams are copied from the prompt: the model repeated its
+instructions or the text instead of rewriting it).
 
-Resumable: every answer the endpoint gives (kept or not) is written to ``OUT/work/rephrase_<stage>/`` in atomic
-parquet parts, keyed by the sha256 of model, prompt, output limit and chunk, at most ``flush_every`` answers or
-a few seconds after it arrived, and when the task stops (also on Ctrl-C). A rerun of a killed run reads the
-answers of its task first and sends no request for them; failed requests are not kept, so a rerun tries them
-again. At most ``concurrency`` requests are in flight per task (``workers`` tasks run at once). The API key comes
-from the environment variable ``api_key_env`` and goes only into the Authorization header, never into a config,
-the manifest, an output or a log line. ``stats.json`` counts the stage's ``requests`` and ``cached_answers``
+An outage is not an answer: HTTP 429 and 5xx, timeouts, refused or cut-off connections and replies that are no
+chat completion are retried ``retries`` more times with exponential backoff (``backoff`` seconds, doubling,
+jittered; a ``Retry-After`` of up to 60 s honoured). One that outlasts the retries stops the task: no request is
+sent after it, the requests on their way finish (their answers are kept), and the task raises
+:class:`pipeline.errors.EndpointUnavailable` naming the endpoint and how many of its documents are pending. The
+task is then not complete, so the command exits non-zero and running it again redoes the task, sending requests
+only for what has no answer yet.
+
+Resumable: every answer the endpoint gives (kept or not) is appended to a journal under
+``OUT/work/cache_<stage>/`` the moment it arrives, keyed by the sha256 of model, prompt, output limit and chunk,
+and compacted into parquet parts when the task stops or starts again (:class:`_AnswerCache`). A rerun of a
+killed or failed run reads the answers of its task first and sends no request for them, so what a SIGKILL costs
+is the requests that were on their way. Refusals (4xx) are not kept: a rerun asks again. At most
+``concurrency`` requests are in flight per task (``workers`` tasks run at once). The API key comes from the
+environment variable ``api_key_env`` and goes only into the Authorization header, never into a config, the
+manifest, an output or a log line. ``stats.json`` counts the stage's ``requests`` and ``cached_answers``
 (answers read back from an earlier, killed run) under ``counts``.
 """
 
@@ -35,11 +43,11 @@ from __future__ import annotations
 import collections
 import contextlib
 import hashlib
+import json
 import os
 import queue
 import re
 import threading
-import time
 import uuid
 from concurrent.futures import Future
 from pathlib import Path
@@ -47,8 +55,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from filters.annotate import Client, RequestFailed, load_prompt
-from pipeline.errors import ConfigError
+from filters.annotate import Client, EndpointDown, RequestFailed, load_prompt, outage_message
+from pipeline.errors import ConfigError, EndpointUnavailable, WinnowError
 from pipeline.stage import Column, Stage, register
 from pipeline.urls import chat_url
 
@@ -157,34 +165,62 @@ class _Requests:
 
 
 class _AnswerCache:
-    """The endpoint's answers of one task, read from and appended to atomic parquet parts."""
+    """The endpoint's answers of one task (rank): compacted parquet parts, plus a journal that this run appends
+    each answer to as it arrives (one JSON line, written and flushed at once: a SIGKILL loses none, only a power
+    cut can lose what the OS had not written, for the cost of one ``write`` per answer). On start and on close the
+    journal is compacted into one atomic part and removed; a part and a journal holding the same key (a kill
+    between the two) agree, so reading both is safe. ``add`` is called from the request threads."""
 
-    def __init__(self, directory: Path, rank: int, flush_every: int, flush_seconds: float = 5.0):
+    def __init__(self, directory: Path, rank: int):
         self.dir, self.rank = directory, rank
         self.dir.mkdir(parents=True, exist_ok=True)
-        self.flush_every, self.flush_seconds = flush_every, flush_seconds
+        self.journal_path = self.dir / f"{rank:05d}.journal.jsonl"
         self.answers: dict[str, tuple[str, str | None, int]] = {}
         for part in sorted(self.dir.glob(f"{rank:05d}-*.parquet")):
             for row in pq.read_table(part).to_pylist():
                 self.answers[row["key"]] = (row["answer"], row["finish_reason"], row["attempts"])
-        self.pending: list[dict] = []
-        self.last_flush = time.monotonic()
+        self._compact()
+        self.lock = threading.Lock()
+        self.journal = open(self.journal_path, "a", encoding="utf-8")
 
     def add(self, key: str, answer: str, finish_reason: str | None, attempts: int) -> None:
-        self.answers[key] = (answer, finish_reason, attempts)
-        self.pending.append({"key": key, "answer": answer, "finish_reason": finish_reason, "attempts": attempts})
-        if len(self.pending) >= self.flush_every or time.monotonic() - self.last_flush > self.flush_seconds:
-            self.flush()
+        line = json.dumps({"key": key, "answer": answer, "finish_reason": finish_reason, "attempts": attempts})
+        with self.lock:
+            if self.journal.closed:  # the task is stopping (Ctrl-C): this answer is asked for again
+                return
+            self.journal.write(line + "\n")
+            self.journal.flush()
+            self.answers[key] = (answer, finish_reason, attempts)
 
-    def flush(self) -> None:
+    def close(self) -> None:
+        with self.lock:
+            self.journal.close()
+        self._compact()
+
+    def _compact(self) -> None:
+        """The journal's answers into ``self.answers`` and one atomic parquet part; then the journal goes."""
         from pipeline.atomic import atomic_write
 
-        self.last_flush = time.monotonic()
-        if not self.pending:
+        if not self.journal_path.is_file():
             return
-        table = pa.Table.from_pylist(self.pending, schema=CACHE_SCHEMA)
-        atomic_write(self.dir / f"{self.rank:05d}-{uuid.uuid4().hex}.parquet", lambda tmp: pq.write_table(table, tmp))
-        self.pending = []
+        rows = []
+        with self.journal_path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.endswith("\n"):  # the line a kill cut short: its answer is asked for again
+                    break
+                try:
+                    row = json.loads(line)
+                    value = (row["answer"], row["finish_reason"], row["attempts"])
+                    key = row["key"]
+                except (ValueError, KeyError, TypeError) as e:
+                    raise WinnowError(f"{self.journal_path}: line {n} is not an answer record ({e!r}); delete the "
+                                      "file to ask the endpoint again for this task's unsaved answers") from None
+                self.answers[key] = value
+                rows.append({"key": key, "answer": value[0], "finish_reason": value[1], "attempts": value[2]})
+        if rows:
+            table = pa.Table.from_pylist(rows, schema=CACHE_SCHEMA)
+            atomic_write(self.dir / f"{self.rank:05d}-{uuid.uuid4().hex}.parquet", lambda tmp: pq.write_table(table, tmp))
+        self.journal_path.unlink()
 
 
 @register("rephrase_v1")
@@ -202,7 +238,7 @@ class Rephrase(Stage):
     def __init__(self, endpoint: str, model: str, prompt: str = "wikipedia", concurrency: int = 8,
                  max_output_tokens: int = 2048, chunk_chars: int = 6000, max_echo: float = 0.8,
                  api_key_env: str = "OPENAI_API_KEY", retries: int = 4, timeout: float = 300.0,
-                 backoff: float = 1.0, flush_every: int = 16, exclusion_writer=None):
+                 backoff: float = 1.0, exclusion_writer=None):
         super().__init__(exclusion_writer)
         if concurrency < 1:
             raise ConfigError(f"rephrase_v1.concurrency: expected 1 or more, got {concurrency}")
@@ -220,7 +256,6 @@ class Rephrase(Stage):
         self.endpoint, self.model, self.api_key_env = chat_url(endpoint), model, api_key_env
         self.concurrency, self.max_output_tokens, self.chunk_chars = concurrency, max_output_tokens, chunk_chars
         self.max_echo, self.retries, self.timeout, self.backoff = max_echo, retries, timeout, backoff
-        self.flush_every = flush_every
         self.cache_dir: str | None = None  # set by the runner (pipeline.layout): OUT/work/rephrase_<stage>
 
     def filter(self, doc):  # documents go through run(), which batches requests; kept for the contract
@@ -258,18 +293,22 @@ class Rephrase(Stage):
     def run(self, data, rank: int = 0, world_size: int = 1):
         client = Client(self.endpoint, self.model, os.environ.get(self.api_key_env) or None, timeout=self.timeout,
                         retries=self.retries, backoff=self.backoff, max_tokens=self.max_output_tokens)
-        cache = _AnswerCache(Path(self.cache_dir), rank, self.flush_every) if self.cache_dir else None
+        cache = _AnswerCache(Path(self.cache_dir), rank) if self.cache_dir else None
         known = cache.answers if cache else {}
+        down: list[EndpointDown] = []  # the first outage: no request is sent after it
 
-        def ask(prompt: str):
+        def ask(prompt: str, key: str):
+            """An answer (persisted the moment it arrives), a final refusal, or None: not answered (an outage)."""
+            if down:
+                return None
             try:
-                return client.complete(prompt)
-            except RequestFailed as e:
+                got = client.complete(prompt)
+            except RequestFailed as e:  # final: the document is removed; not kept, so a rerun asks again
                 return e
-
-        def settle(key: str, got):
-            """An answer (a future's result) recorded in the cache; failures are not, so a rerun retries them."""
-            if cache is not None and not isinstance(got, RequestFailed):
+            except EndpointDown as e:
+                down.append(e)
+                return None
+            if cache is not None:
                 cache.add(key, *got)
             return got
 
@@ -278,14 +317,16 @@ class Rephrase(Stage):
         in_flight = 0
         it = iter(data)
         exhausted = False
+        read = 0
         with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
             try:
-                while True:
+                while not down:
                     while not exhausted and in_flight < 2 * self.concurrency and len(window) < 8 * self.concurrency:
                         doc = next(it, None)
                         if doc is None:
                             exhausted = True
                             break
+                        read += 1
                         parts = []
                         for chunk in chunks(doc.text or "", self.chunk_chars):
                             prompt, key = self.template.replace("{text}", chunk), self._key(chunk)
@@ -293,19 +334,22 @@ class Rephrase(Stage):
                                 self.stat_update("count_cached_answers")
                                 parts.append((prompt, key, known[key]))
                             else:
-                                parts.append((prompt, key, requests.submit(prompt)))
+                                parts.append((prompt, key, requests.submit(prompt, key)))
                                 in_flight += 1
                                 self.stat_update("count_requests")
                         window.append((doc, parts))
                     if not window:
                         break
-                    doc, parts = window.popleft()
+                    doc, parts = window[0]
                     answers = []
                     for prompt, key, got in parts:
                         if isinstance(got, Future):
-                            got = settle(key, got.result())
-                            in_flight -= 1
+                            got = got.result()
                         answers.append((prompt, got))
+                    if down:  # this document or another went unanswered: the task fails (below)
+                        break
+                    window.popleft()
+                    in_flight -= sum(isinstance(got, Future) for _, _, got in parts)
                     with self.track_time():
                         keep, reason = self._outcome(doc, answers)
                     self.stat_update("total")
@@ -319,11 +363,27 @@ class Rephrase(Stage):
                         if writer is not None:
                             doc.metadata["filter_reason"] = reason
                             writer.write(doc, rank)
-            finally:  # the end, Ctrl-C or a failure downstream: keep every answer that has arrived
+                if down:
+                    raise self._outage(client, down[0], rank, window, it, known, read)
+            finally:  # the end, an outage, Ctrl-C or a failure downstream: nothing more is sent
                 requests.close()
                 for _, parts in window:
-                    for _, key, got in parts:
-                        if isinstance(got, Future) and not got.cancel() and got.done():
-                            settle(key, got.result())
+                    for _, _, got in parts:
+                        if isinstance(got, Future):
+                            got.cancel()  # not started yet; one on its way keeps its answer as it arrives
                 if cache is not None:
-                    cache.flush()
+                    cache.close()
+
+    def _outage(self, client: Client, down: EndpointDown, rank: int, window, rest, known, read: int):
+        """The task's error once the endpoint is down: the requests on their way are waited for (their answers
+        are kept), then the documents still lacking an answer are counted, the rest of the input included."""
+        pending = 0
+        for _, parts in window:
+            results = [got.result() if isinstance(got, Future) else got for _, _, got in parts]
+            pending += any(r is None for r in results)
+        for doc in rest:
+            read += 1
+            pending += any(self._key(c) not in known for c in chunks(doc.text or "", self.chunk_chars))
+        return EndpointUnavailable(outage_message(
+            self.stage_name, client.url, down,
+            f"task {rank}: {pending} of its {read} documents pending"))

@@ -11,3 +11,10 @@ class ConfigError(WinnowError):
 
 class AssetError(WinnowError):
     """A model or data file the run needs is missing: the message names the command that fetches it."""
+
+
+class EndpointUnavailable(WinnowError):
+    """An LLM endpoint stayed down (refused connections, timeouts, HTTP 429 or 5xx) past the retries.
+
+    The task fails instead of recording its documents as removed, so that running the same command again
+    resumes it; the message names the endpoint and how many documents are pending."""

@@ -11,6 +11,14 @@ Rephrasing prompts (``filters.rephrase``, the chunk after "Text:"): the answer i
 (:func:`rewrite`: each line's words in reverse order, prefixed "In other words:"), so no 8-gram of it is copied.
 Markers: ``EMPTYANSWER`` (a blank answer), ``TRUNCATE`` (``finish_reason: length``), ``ECHO`` (the prompt itself
 as the answer), and the HTTP markers above. ``port`` restarts a server where a stopped one listened.
+
+It records every request (``requests``: which document, the Authorization header, the prompt's text), the texts
+it answered with a 200 (``answered``), and the most requests it held at once (``max_in_flight``: from reading a
+request to starting its answer, so never more than the client has open; a client may send its next request as
+soon as it has read an answer, before the handler thread that wrote it runs again). Outages on cue:
+``down_after=K`` stops the server once it has answered K requests (it drops the requests it holds, unanswered,
+and stops listening: connections are refused); ``hold_after=K`` answers the first K requests and holds every
+later one (``held`` counts them) until the server is closed, then drops them unanswered.
 """
 
 from __future__ import annotations
@@ -39,13 +47,18 @@ def grade(text: str) -> int:
 
 
 class FakeLLM:
-    def __init__(self, delay: float = 0.01, port: int = 0):
-        self.delay = delay
+    def __init__(self, delay: float = 0.01, port: int = 0, down_after: int | None = None,
+                 hold_after: int | None = None):
+        self.delay, self.down_after, self.hold_after = delay, down_after, hold_after
         self.lock = threading.Lock()
-        self.requests: list[dict] = []  # {"doc": DOC id or None, "auth": header}
+        self.requests: list[dict] = []  # {"doc": DOC id or None, "auth": header, "text": the prompt's text}
+        self.answered: list[str] = []  # texts answered with a 200, in order
         self.attempts: dict[str, int] = {}
         self.in_flight = 0
         self.max_in_flight = 0
+        self.held = 0
+        self.down = False
+        self.closing = threading.Event()
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -61,30 +74,47 @@ class FakeLLM:
                 ident = _ID.search(text)
                 doc = ident.group(0) if ident else None
                 with server.lock:
-                    server.requests.append({"doc": doc, "auth": self.headers.get("Authorization")})
+                    server.requests.append({"doc": doc, "auth": self.headers.get("Authorization"), "text": text})
                     n = server.attempts[text] = server.attempts.get(text, 0) + 1
                     server.in_flight += 1
                     server.max_in_flight = max(server.max_in_flight, server.in_flight)
+                    hold = server.hold_after is not None and len(server.requests) > server.hold_after
+                    server.held += hold
+                    if server.down_after is not None and len(server.answered) >= server.down_after:
+                        server._go_down()
                 try:
-                    time.sleep(server.delay)
-                    if "ALWAYS500" in text or ("FAIL500" in text and n <= 2):
-                        return self._send(500, {"error": "boom"})
-                    if "FAIL429" in text and n == 1:
-                        return self._send(429, {"error": "slow down"}, {"Retry-After": "0"})
-                    if "BAD400" in text:
-                        return self._send(400, {"error": "bad request"})
-                    finish = "stop"
-                    if chunk:
-                        answer = ("" if "EMPTYANSWER" in text else prompt if "ECHO" in text else rewrite(text))
-                        finish = "length" if "TRUNCATE" in text else "stop"
+                    if hold:
+                        server.closing.wait()
                     else:
-                        answer = ("The extract is short." if "NOSCORE" in text else
-                                  f"The extract mentions a few subjects. Educational score: {grade(text)}")
-                    self._send(200, {"choices": [{"message": {"role": "assistant", "content": answer},
-                                                  "finish_reason": finish}]})
+                        time.sleep(server.delay)
+                    reply = None if hold or server.down else self._reply(prompt, text, chunk, n)
                 finally:
-                    with server.lock:
+                    with server.lock:  # before the answer goes out: see the module docstring
                         server.in_flight -= 1
+                if reply is None:  # dropped: the client sees the connection closed without an answer
+                    self.close_connection = True
+                    return
+                self._send(*reply)
+                if reply[0] == 200:
+                    with server.lock:
+                        server.answered.append(text)
+
+            def _reply(self, prompt, text, chunk, n):
+                if "ALWAYS500" in text or ("FAIL500" in text and n <= 2):
+                    return 500, {"error": "boom"}
+                if "FAIL429" in text and n == 1:
+                    return 429, {"error": "slow down"}, {"Retry-After": "0"}
+                if "BAD400" in text:
+                    return 400, {"error": "bad request"}
+                finish = "stop"
+                if chunk:
+                    answer = ("" if "EMPTYANSWER" in text else prompt if "ECHO" in text else rewrite(text))
+                    finish = "length" if "TRUNCATE" in text else "stop"
+                else:
+                    answer = ("The extract is short." if "NOSCORE" in text else
+                              f"The extract mentions a few subjects. Educational score: {grade(text)}")
+                return 200, {"choices": [{"message": {"role": "assistant", "content": answer},
+                                          "finish_reason": finish}]}
 
             def _send(self, code, payload, headers=None):
                 data = json.dumps(payload).encode()
@@ -102,13 +132,23 @@ class FakeLLM:
         self.url = f"http://127.0.0.1:{self.port}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
+    def _go_down(self) -> None:
+        """Stop listening (from a thread of its own: ``shutdown`` waits for the serving loop); called under the lock."""
+        if not self.down:
+            self.down = True
+            threading.Thread(target=self._stop, daemon=True).start()
+
+    def _stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
     def __enter__(self) -> "FakeLLM":
         self.thread.start()
         return self
 
     def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
+        self.closing.set()  # held requests are dropped
+        self._stop()
 
     def docs_requested(self) -> list[str]:
         with self.lock:

@@ -18,7 +18,8 @@ from filters.annotate import annotate, load_prompt, parse_score
 from pipeline.urls import chat_url
 from pipeline.errors import ConfigError
 from tests.conftest import ROOT
-from tests.fake_llm import SUBJECT_WORDS, FakeLLM, grade
+from pipeline.cli import main
+from tests.fake_llm import _ID, SUBJECT_WORDS, FakeLLM, grade
 
 BASE = [json.loads(line)["text"] for line in (ROOT / "configs" / "data" / "quality_positive.jsonl").open()]
 
@@ -66,8 +67,8 @@ def test_prompt_file_needs_a_text_placeholder(tmp_path):
 
 
 def test_annotate_counts_every_document_retries_and_bounds_concurrency(tmp_path, monkeypatch):
-    rows = _docs(tmp_path / "docs.jsonl", 40, {3: "FAIL500", 5: "FAIL429", 7: "ALWAYS500", 9: "BAD400",
-                                               11: "NOSCORE"}, duplicate=True)
+    rows = _docs(tmp_path / "docs.jsonl", 40, {3: "FAIL500", 5: "FAIL429", 9: "BAD400", 11: "NOSCORE"},
+                 duplicate=True)
     monkeypatch.setenv("WINNOW_TEST_KEY", "sk-secret-123")
     out = tmp_path / "ann"
     with FakeLLM() as llm:
@@ -77,18 +78,18 @@ def test_annotate_counts_every_document_retries_and_bounds_concurrency(tmp_path,
         auth = {r["auth"] for r in llm.requests}
         max_in_flight = llm.max_in_flight
     assert stats["documents"] == 41 and stats["duplicate_id"] == 1
-    assert stats["annotated"] == 38 and stats["scored"] == 37 and stats["unparseable"] == 1
-    assert stats["failed"] == {"http_500": 1, "http_400": 1}
+    assert stats["annotated"] == 39 and stats["scored"] == 38 and stats["unparseable"] == 1
+    assert stats["failed"] == {"http_400": 1} and stats["pending"] == 0
     got = {r["id"]: r for r in _annotations(out)}
-    assert len(got) == 38 and "d7" not in got and "d9" not in got
+    assert len(got) == 39 and "d9" not in got
     for r in rows[:40]:
         if r["id"] in got and r["id"] != "d11":
             assert got[r["id"]]["score"] == grade(r["text"]), r["id"]
     assert got["d11"]["score"] is None and got["d11"]["answer"] == "The extract is short."
     assert got["d3"]["attempts"] == 3 and got["d5"]["attempts"] == 2
     counts = {d: requested.count(d) for d in set(requested)}
-    assert counts["DOC7"] == 5 and counts["DOC9"] == 1 and counts["DOC3"] == 3  # 4 retries; 400 is not retried
-    assert all(n == 1 for d, n in counts.items() if d not in ("DOC3", "DOC5", "DOC7")), counts
+    assert counts["DOC9"] == 1 and counts["DOC3"] == 3 and counts["DOC5"] == 2  # 400 is not retried
+    assert all(n == 1 for d, n in counts.items() if d not in ("DOC3", "DOC5")), counts
     assert 2 <= max_in_flight <= 4
     assert auth == {"Bearer sk-secret-123"}
     for f in out.rglob("*"):
@@ -97,7 +98,7 @@ def test_annotate_counts_every_document_retries_and_bounds_concurrency(tmp_path,
 
 
 def test_rerun_sends_requests_only_for_documents_not_annotated(tmp_path):
-    _docs(tmp_path / "docs.jsonl", 20, {4: "ALWAYS500"})
+    _docs(tmp_path / "docs.jsonl", 20, {4: "BAD400"})
     out = tmp_path / "ann"
     with FakeLLM() as llm:
         annotate([str(tmp_path / "docs.jsonl")], llm.url, "m", str(out), concurrency=3, backoff=0.01, progress=None)
@@ -105,7 +106,7 @@ def test_rerun_sends_requests_only_for_documents_not_annotated(tmp_path):
         again = annotate([str(tmp_path / "docs.jsonl")], llm.url, "m", str(out), concurrency=3, backoff=0.01,
                          progress=None)
         assert set(llm.docs_requested()) == {"DOC4"}  # only the one that failed is tried again
-    assert again["already_annotated"] == 19 and again["annotated"] == 0 and again["failed"] == {"http_500": 1}
+    assert again["already_annotated"] == 19 and again["annotated"] == 0 and again["failed"] == {"http_400": 1}
     assert len(_annotations(out)) == 19
 
 
@@ -162,3 +163,35 @@ def test_sample_is_the_same_documents_whatever_the_file_order(tmp_path):
     assert len(ids_a) == 7 and ids_a == {r["id"] for r in _annotations(tmp_path / "b")}
     assert a["documents"] == 31 and a["duplicate_id"] == 1 and a["sampled"] == 7 and a["annotated"] == 7
     assert b["sampled"] == 7 and again["already_annotated"] == 7 and again["requests"] == 0 and n_requests == 14
+
+
+def test_endpoint_down_mid_run_exits_non_zero_and_the_rerun_resumes(tmp_path, capsys):
+    """The endpoint stops (connections refused) after 25 answers; later requests exhaust their retries. The
+    command exits non-zero naming the endpoint and how many documents are pending, having written every answer
+    it received; run again against the restarted endpoint it sends exactly the documents never answered."""
+    n = 60
+    _docs(tmp_path / "docs.jsonl", n)
+    out = tmp_path / "ann"
+    with FakeLLM(down_after=25) as first:
+        args = ["quality", "annotate", str(tmp_path / "docs.jsonl"), "--endpoint", first.url, "--model", "m",
+                "--output", str(out), "--concurrency", "3"]
+        rc = main(args)
+        answered = {_ID.search(t).group(0) for t in first.answered}
+    err = capsys.readouterr().err
+    assert rc == 2, err[-3000:]
+    pending = n - len(answered)
+    assert pending > 0
+    assert err.strip().splitlines()[-1].startswith(
+        f"winnow: error: quality annotate: the endpoint {first.url}/chat/completions stayed unavailable for 5 "
+        f"attempts (connection: "), err
+    assert f"{pending} of {n} documents pending ({len(answered)} annotated now, 0 before)" in err
+    assert {f"DOC{r['id'][1:]}" for r in _annotations(out)} == answered  # every answer received is written
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["pending"] == pending and stats["failed"] == {}
+
+    with FakeLLM(port=first.port) as second:
+        assert main(args) == 0
+        sent = second.docs_requested()
+    assert sorted(sent) == sorted(f"DOC{i}" for i in range(n) if f"DOC{i}" not in answered)  # each once
+    ids = [r["id"] for r in _annotations(out)]
+    assert len(ids) == len(set(ids)) == n

@@ -17,9 +17,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from filters.annotate import Client
 from filters.rephrase import PROMPTS, Rephrase, chunks, echo_share
 from pipeline.cli import main
 from pipeline.errors import ConfigError
+from pipeline.urls import chat_url
 from tests.conftest import ROOT
 from tests.fake_llm import FakeLLM, rewrite
 
@@ -71,7 +73,7 @@ def test_bad_parameters_are_refused():
 
 
 def test_rephrase_end_to_end(tmp_path, monkeypatch):
-    markers = {3: "FAIL500", 4: "FAIL429", 5: "ALWAYS500", 6: "BAD400", 7: "EMPTYANSWER", 8: "TRUNCATE", 9: "ECHO"}
+    markers = {3: "FAIL500", 4: "FAIL429", 6: "BAD400", 7: "EMPTYANSWER", 8: "TRUNCATE", 9: "ECHO"}
     texts = [_text(i, markers.get(i, "")) for i in range(30)]
     texts[10] = _text(10, paragraphs=40)  # about 3,500 characters: two chunks at --chunk-chars 2000
     rows = _write_input(tmp_path / "in.parquet", texts)
@@ -87,10 +89,10 @@ def test_rephrase_end_to_end(tmp_path, monkeypatch):
     docs = duckdb.sql(f"select * from '{out}/documents/*.parquet' order by rephrase_of").to_arrow_table().to_pylist()
     counts = next(s for s in json.loads((out / "stats.json").read_text())["stages"] if s["stage"] == "rephrase_v1")
     assert counts["counts"] == {"requests": 31}  # 30 documents, one of them in two chunks; retries not counted
-    assert sent == 31 + 2 + 1 + 4  # FAIL500 twice more, FAIL429 once more, ALWAYS500 four more times
+    assert sent == 31 + 2 + 1  # FAIL500 twice more, FAIL429 once more
     removed = dict(duckdb.sql(f"select id, reason from '{out}/removed/*.parquet'").fetchall())
-    assert removed == {"src-5": "rephrase_http_500", "src-6": "rephrase_http_400", "src-7": "rephrase_empty",
-                       "src-8": "rephrase_truncated", "src-9": "rephrase_echo"}
+    assert removed == {"src-6": "rephrase_http_400", "src-7": "rephrase_empty", "src-8": "rephrase_truncated",
+                       "src-9": "rephrase_echo"}  # final answers only; an outage is not one (below)
     assert len(docs) + len(removed) == len(rows)  # input = kept + removed
     by_source = {r["id"]: r for r in rows}
     for d in docs:
@@ -124,8 +126,13 @@ def test_rephrase_is_a_config_stage_with_a_user_prompt(tmp_path):
 
 
 def _cache_keys(out: Path) -> set[str]:
-    return {k for part in (out / "work" / "cache_rephrase_v1").glob("*.parquet")
-            for k in pq.read_table(part, columns=["key"]).column("key").to_pylist()}
+    """Keys of the answers kept so far: compacted parts and the journal's complete lines."""
+    cache = out / "work" / "cache_rephrase_v1"
+    keys = {k for part in cache.glob("*.parquet") for k in pq.read_table(part, columns=["key"]).column("key").to_pylist()}
+    for journal in cache.glob("*.journal.jsonl"):
+        keys.update(json.loads(line)["key"] for line in journal.read_text().splitlines(keepends=True)
+                    if line.endswith("\n"))
+    return keys
 
 
 def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
@@ -145,7 +152,7 @@ def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
     cmd[cmd.index("--endpoint") + 1] = first.url
     with first:
         proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                env={**os.environ, "PYTHONPATH": str(ROOT)})
+                                env={**os.environ, "PYTHONPATH": str(ROOT)}, start_new_session=True)
         deadline = time.monotonic() + 120
         while not _cache_keys(out) and time.monotonic() < deadline:  # the first answers are written
             time.sleep(0.02)
@@ -154,7 +161,7 @@ def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
     with FakeLLM(delay=0.1, port=port) as second:
         while len(_cache_keys(out)) < 32 and proc.poll() is None:
             time.sleep(0.02)
-        proc.send_signal(signal.SIGKILL)
+        os.killpg(proc.pid, signal.SIGKILL)  # with the helpers it forked: none is left behind holding the pipes
         proc.wait()
         cached = _cache_keys(out)
         assert 32 <= len(cached) < n, "the run was not killed mid-way"
@@ -172,3 +179,101 @@ def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
     assert (stats["input"], stats["kept"], stats["removed"]) == (n, n, 0)
     counts = next(s for s in stats["stages"] if s["stage"] == "rephrase_v1")["counts"]
     assert counts["cached_answers"] >= 32  # the rerun's task read back what the killed one had written
+
+
+def test_the_fake_server_counts_in_flight_as_the_client_sees_it():
+    """The flake of test_rephrase_end_to_end (max_in_flight 4 for --concurrency 3): a client sends its next
+    request as soon as it has read an answer, possibly before the handler thread that wrote the answer runs
+    again, so a server that counted that handler as in flight until it returned saw one more than the client
+    had open. Here the handler is held up after writing, and a client that sends one request at a time must
+    be seen with one in flight."""
+    client = Client(chat_url("http://127.0.0.1/v1"), "m", retries=2)
+    with FakeLLM(delay=0.0) as llm:
+        client.url = chat_url(llm.url)
+        handler = llm.httpd.RequestHandlerClass
+        send = handler._send
+
+        def send_then_stall(self, *args):
+            send(self, *args)
+            time.sleep(0.3)  # this thread descheduled right after its answer went out
+
+        handler._send = send_then_stall
+        for i in range(3):
+            answer, _, _ = client.complete(PROMPTS["wikipedia"].replace("{text}", _text(i)))
+            assert answer == rewrite(_text(i))
+        assert llm.max_in_flight == 1
+
+
+def _run_args(inp: Path, url: str, out: Path, concurrency: int) -> list[str]:
+    return ["rephrase", str(inp), "--endpoint", url, "--model", "m", "--output", str(out), "--concurrency",
+            str(concurrency)]
+
+
+def test_endpoint_down_mid_run_fails_the_task_and_the_rerun_resumes(tmp_path):
+    """The endpoint stops (connections refused) after 15 answers: the command exits non-zero naming the endpoint
+    and the pending documents, records nothing as removed and leaves no finished run; run again against the
+    restarted endpoint it sends exactly the prompts never answered, so every document is answered once.
+    (``winnow rephrase`` runs in a process of its own: a process forked from this one would hold the stopped
+    server's listening socket open, and connections to it would hang instead of being refused.)"""
+    n = 40
+    texts = [_text(i) for i in range(n)]
+    rows = _write_input(tmp_path / "in.parquet", texts)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    with FakeLLM(delay=0.02, down_after=15) as first:
+        cmd = [sys.executable, "-m", "pipeline.cli", *_run_args(tmp_path / "in.parquet", first.url, out, 3)]
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+        answered = list(first.answered)
+    assert res.returncode == 2, res.stderr[-3000:]
+    pending = sum(chunks(t, 6000)[0] not in answered for t in texts)
+    assert 0 < pending < n and pending == n - len(answered)
+    last = res.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"winnow: error: rephrase_v1: the endpoint {first.url}/chat/completions stayed "
+                           "unavailable for 5 attempts (connection: "), last
+    assert f"task 0: {pending} of its {n} documents pending" in last and "run the same command again" in last
+    assert not list((out / "removed").glob("*.parquet")) and not (out / "stats.json").exists()
+
+    with FakeLLM(delay=0.02, port=first.port) as second:
+        res = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+        sent = [r["text"] for r in second.requests]
+        answered_now = list(second.answered)
+    assert res.returncode == 0, res.stderr[-3000:]
+    assert not set(sent) & set(answered), "prompts answered before the outage were sent again"
+    assert sorted(answered + answered_now) == sorted(chunks(t, 6000)[0] for t in texts)  # each answered once
+    stats = json.loads((out / "stats.json").read_text())
+    assert (stats["input"], stats["kept"], stats["removed"]) == (n, n, 0)
+    docs = dict(duckdb.sql(f"select rephrase_of, text from '{out}/documents/*.parquet'").fetchall())
+    assert docs == {r["id"]: _expected(r["text"]) for r in rows}
+
+
+def test_a_killed_run_resends_only_what_was_in_flight(tmp_path):
+    """SIGKILL half-way: the server answers the first 61 prompts, then holds every request, so the kill lands
+    with the client's 4 request threads each waiting on one and every answer it received already in hand. The
+    rerun sends none of the 61 again: only the 4 that were in flight and those never sent, each once."""
+    n, answered_first, concurrency = 120, 61, 4  # 61: not a multiple of any batch size a cache might flush at
+    texts = [_text(i) for i in range(n)]
+    _write_input(tmp_path / "in.parquet", texts)
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    first = FakeLLM(delay=0.01, hold_after=answered_first)
+    cmd = [sys.executable, "-m", "pipeline.cli", *_run_args(tmp_path / "in.parquet", first.url, out, concurrency)]
+    with first:
+        proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env,
+                                start_new_session=True)
+        deadline = time.monotonic() + 180
+        while first.held < concurrency and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        os.killpg(proc.pid, signal.SIGKILL)  # the run and the helpers it forked, as a job scheduler kills a job
+        _, err = proc.communicate()
+        assert first.held == concurrency, err[-3000:]
+        answered, in_flight = set(first.answered), first.held
+    with FakeLLM(delay=0.01, port=first.port) as second:
+        rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env, timeout=300)
+        sent = [r["text"] for r in second.requests]
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    resent = set(sent) & answered
+    assert not resent, f"{len(resent)} answered prompts sent again; {in_flight} were in flight at the kill"
+    assert sorted(sent) == sorted({chunks(t, 6000)[0] for t in texts} - answered)
+    assert len(answered) == answered_first
+    stats = json.loads((out / "stats.json").read_text())
+    assert (stats["input"], stats["kept"], stats["removed"]) == (n, n, 0)
