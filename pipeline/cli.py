@@ -307,8 +307,8 @@ def _cmd_quality_annotate(args: argparse.Namespace) -> int:
     print(f"annotations in {args.output}/annotations/, counts in {args.output}/stats.json; train with: winnow quality "
           f"train --input '{args.output}/annotations/*.parquet' --label-field score --output MODEL_DIR")
     if stats["failed_total"]:
-        print(f"winnow: warning: {stats['failed_total']} documents failed after retries; run the same command again "
-              "to retry them", file=sys.stderr)
+        print(f"winnow: warning: {stats['failed_total']} documents were refused by the endpoint (HTTP 4xx); they are "
+              "not written, and running the same command again asks for them again", file=sys.stderr)
     return 0
 
 
@@ -490,7 +490,7 @@ def build_parser() -> argparse.ArgumentParser:
     rp = sub.add_parser("rephrase", help="rewrite documents with an LLM (WRAP / Nemotron-CC synthetic rephrasing)",
                         description="Send each document (or each chunk of a long one) with a rephrasing prompt to an "
                         "OpenAI-compatible endpoint; the answers are documents (rephrase_of = the source id, the "
-                        "source's columns kept). Failed, empty, truncated or echoed answers go to removed/. Killed "
+                        "source's columns kept). Refused (HTTP 4xx), empty, truncated or echoed answers go to removed/; an endpoint that stays down past the retries stops the command (exit 2, naming the documents pending), and running it again resumes. Killed "
                         "and run again, it sends no request for an answer it already has. The API key is read "
                         "from --api-key-env (never written).")
     common(rp, "rephrase")

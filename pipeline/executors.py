@@ -63,13 +63,25 @@ class _QuietTasks:
             terminal_logs(verbose=False)
 
 
+_TASK_LOG_FORMAT = "{time:YYYY-MM-DD HH:mm:ss.SSS} | {level: <8} | {name}:{function}:{line} - {message}"
+
+
+def _not_a_winnow_error(record) -> bool:
+    return not (record["exception"] and isinstance(record["exception"].value, WinnowError))
+
+
 def _quiet_task_logger(datatrove_logger):
     def add_task_logger(logging_dir, rank, local_rank=0, node_rank=-1):
         from loguru import logger
 
-        logfile = datatrove_logger(logging_dir, rank, 1, node_rank=node_rank)  # file: everything; terminal: errors
+        logfile = datatrove_logger(logging_dir, rank, 1, node_rank=node_rank)  # opens the task's log file
+        # datatrove's terminal sink prints a failed task's error with its traceback. A WinnowError (an endpoint
+        # that stayed down, say) is a message for the person: the CLI prints it as one line; the file keeps it all.
+        logger.remove()
+        logger.add(logfile, level="DEBUG", format=_TASK_LOG_FORMAT, colorize=False)
         logger.add(sys.stderr, level="WARNING", format="winnow: warning: {message}",
                    filter=lambda record: record["level"].no < 40)  # warnings too, once each
+        logger.add(sys.stderr, level="ERROR", format=_TASK_LOG_FORMAT, filter=_not_a_winnow_error)
         return logfile
 
     return add_task_logger

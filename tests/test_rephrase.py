@@ -231,6 +231,7 @@ def test_endpoint_down_mid_run_fails_the_task_and_the_rerun_resumes(tmp_path):
     assert last.startswith(f"winnow: error: rephrase_v1: the endpoint {first.url}/chat/completions stayed "
                            "unavailable for 5 attempts (connection: "), last
     assert f"task 0: {pending} of its {n} documents pending" in last and "run the same command again" in last
+    assert "Traceback" not in res.stderr, res.stderr[-3000:]  # one line for the person; the task log keeps the rest
     assert not list((out / "removed").glob("*.parquet")) and not (out / "stats.json").exists()
 
     with FakeLLM(delay=0.02, port=first.port) as second:
