@@ -10,7 +10,7 @@ config's ``tokenizer``; a mix budgets in its own (``weights.json`` and manifests
 regex over every code point, so the classes are the regex's own), and the count is the number of word runs
 plus the number of other characters. ``text_counts`` gives ``n_words`` (``len(text.split())``: runs of
 non-space characters, and ``str.split`` spaces are the regex's ``\\s``) from the same classes. On real text
-(bench_quality's 12k documents, mean 2,900 characters) the regex's ``findall`` cost 0.16-0.19 ms a document
+(bench_quality's 11,972 documents, mean 2,667 characters) the regex's ``findall`` cost 0.16-0.19 ms a document
 and ``split`` 0.02-0.03; the classes give both in 0.02.
 """
 
