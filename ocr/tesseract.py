@@ -25,7 +25,7 @@ from pipeline.errors import WinnowError
 INSTALL_HINT = (
     "install Tesseract and its Python binding: `apt-get install tesseract-ocr tesseract-ocr-eng` "
     "(plus tesseract-ocr-<lang> for other languages; macOS: `brew install tesseract`) and "
-    "`.venv/bin/pip install tesserocr==2.13.0` (`make ocr-deps` does both on Debian/Ubuntu)"
+    "`.venv/bin/pip install tesserocr==2.13.0` (`make ocr-deps` installs the binding once Tesseract is there)"
 )
 TESSDATA_DIRS = (
     "/usr/share/tesseract-ocr/5/tessdata",

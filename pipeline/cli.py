@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -707,6 +708,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BrokenPipeError:
         return 0
+    except subprocess.CalledProcessError as e:
+        if "sbatch" not in str(e.cmd):
+            raise
+        # sbatch refused the job: no controller, a bad partition, ...
+        print(f"winnow: error: sbatch failed (exit {e.returncode}): --executor slurm needs a reachable Slurm "
+              "cluster (run it on a login node); finished tasks are kept and the rest resume", file=sys.stderr)
+        return 2
     except OSError as e:  # disk full, permissions, unreadable input: name the path, say how to go on
         where = f": {e.filename}" if e.filename else ""
         print(f"winnow: error: {e.strerror or e}{where}. Fix it and run the same command again: "

@@ -166,6 +166,15 @@ def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str,
     raise ValueError(f"unknown executor kind {ex.kind!r}")
 
 
+def require_sbatch() -> None:
+    """``--executor slurm`` submits with ``sbatch``: without it there is no cluster to submit to (checked before
+    any work starts, as the missing input would otherwise be reported first)."""
+    import shutil
+
+    if shutil.which("sbatch") is None:
+        raise WinnowError("--executor slurm needs a Slurm cluster: no `sbatch` on PATH (run it on a login node)")
+
+
 def import_ray():
     """The ray module, or a WinnowError naming the install command (checked before any work starts)."""
     try:

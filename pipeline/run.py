@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
-from pipeline.executors import connect_ray, import_ray, make_executor
+from pipeline.executors import connect_ray, import_ray, make_executor, require_sbatch
 from pipeline.finalize import BarrierStep, FinalizeStep
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
@@ -207,6 +207,8 @@ def run(cfg: RunConfig, quiet: bool = False, progress=None) -> RunResult | None:
     (``pipeline.progress``)."""
     if cfg.executor.kind == "ray":
         import_ray()  # a missing package is an install hint before any work starts, not a traceback
+    if cfg.executor.kind == "slurm":
+        require_sbatch()
     jobs = build_jobs(cfg, quiet=quiet)
     started_ray = cfg.executor.kind == "ray" and connect_ray(cfg.executor)
     try:

@@ -364,3 +364,26 @@ def test_ray_failed_task_fails_the_run(ray_cluster, tmp_path):
     assert not t.is_alive(), "the run hung after a failed Ray task"
     assert errors and "1 of 2 Ray task(s) failed (ranks [1])" in str(errors[0])
     assert not (tmp_path / "second" / "completions").exists()
+
+
+def test_slurm_without_a_cluster_says_so_in_one_line(tmp_path, monkeypatch, capsys):
+    """No sbatch on PATH: refused before any work (not "input not found" or a traceback); an sbatch whose
+    controller is down: one line, exit 2."""
+    from pipeline.cli import main
+
+    argv = ["run", str(ROOT / "configs" / "demo.yaml"), "--executor", "slurm", "--partition", "cpu", "--time",
+            "01:00:00", "--output", str(tmp_path / "o")]
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == "winnow: error: --executor slurm needs a Slurm cluster: no `sbatch` on PATH (run it on " \
+                          "a login node)"
+    assert not (tmp_path / "o").exists()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "sbatch").write_text('#!/bin/sh\necho "sbatch: error: Unable to contact slurm controller" >&2\nexit 1\n')
+    (bin_dir / "sbatch").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ.get('PATH', '')}:/usr/bin:/bin")
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("winnow: error: sbatch failed (exit 1)")
