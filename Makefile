@@ -92,6 +92,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_labels.py
 	$(PY) tests/bench/bench_mix.py
 	$(PY) tests/bench/bench_pii.py
+	$(PY) tests/bench/bench_decontam.py
 	$(PY) tests/bench/bench_pdf.py
 
 demo-data: setup
