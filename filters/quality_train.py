@@ -408,9 +408,35 @@ def _fit_linear(texts, y, task, hp, seed):
     if hp["length_feature"]:  # TF-IDF rows have unit norm, so length is otherwise invisible to the model
         parts.append(FunctionTransformer(_log_length, accept_sparse=True))
     features = parts[0] if len(parts) == 1 else make_union(*parts)
-    pipe = make_pipeline(features, est)
+    pipe = make_pipeline(features, ActiveColumns(), est)
     pipe.fit(texts, y)
     return pipe
+
+
+class ActiveColumns:
+    """Keep only the feature columns that occur in the training matrix.
+
+    A column no training document has gets weight 0 from an L2-penalised fit whatever the solver does, but
+    lbfgs still carries all 2**20 hashed columns through every step: on the demo's 400 documents 95% of the
+    training CPU went there. Dropping them fits the same model on a few thousand columns (predictions equal
+    within the solver's tolerance, ``tests/test_quality.py``)."""
+
+    def fit(self, X, y=None):
+        self.columns_ = np.unique(X.tocsr().indices)
+        self.n_features_in_ = X.shape[1]
+        return self
+
+    def transform(self, X):
+        return X.tocsr()[:, self.columns_]
+
+    def fit_transform(self, X, y=None):
+        return self.fit(X, y).transform(X)
+
+    def get_params(self, deep=True):  # sklearn's clone and repr
+        return {}
+
+    def set_params(self, **params):
+        return self
 
 
 def _train_linear(texts, y, task, hp, seed, model_file: Path) -> dict:
