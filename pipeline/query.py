@@ -40,9 +40,12 @@ def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
             else:  # a run that kept or removed nothing still answers queries, with zero rows
                 cols = ", ".join(f"cast(null as {_SQL_TYPES[str(t)]}) as {c}" for c, t in columns)
                 con.execute(f"create view {name} as select {cols} where false")
+        # `kept` is the view's flag; an input column of that name is shadowed here (documents/removed keep it)
+        flag = {name: ("* replace ({v} as kept)" if "kept" in {r[0] for r in con.execute(f"describe {name}").fetchall()}
+                       else "*, {v} as kept") for name in ("documents", "removed")}
         con.execute(
-            "create view all_documents as select *, true as kept from documents "
-            "union all by name select *, false as kept from removed"
+            f"create view all_documents as select {flag['documents'].format(v='true')} from documents "
+            f"union all by name select {flag['removed'].format(v='false')} from removed"
         )
     except duckdb.Error as e:  # an unreadable or foreign parquet file
         raise WinnowError(f"{out}: {error_message(e)}") from None

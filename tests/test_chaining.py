@@ -127,3 +127,18 @@ def test_minhash_cluster_size_counts_the_exact_copies_it_absorbs(tmp_path):
     kept, removed = _chain(tmp_path, copies + [near], "y")
     (rep,) = kept.values()
     assert rep["dup_cluster_size"] == 4 and len(removed) == 3
+
+
+def test_an_input_column_named_kept_survives_the_run_and_its_queries(tmp_path, demo_quality_model):
+    """`all_documents` adds a `kept` flag (the report queries it): an input column of that name once made the
+    command fail at its end with DuckDB's duplicate-name error."""
+    from pipeline.query import connect
+
+    src = _own_columns_file(tmp_path / "in.parquet")
+    pq.write_table(src.append_column("kept", pa.array(["yes"] * src.num_rows)), tmp_path / "in.parquet")
+    rc = main(["quality", "score", str(tmp_path / "in.parquet"), "--model", str(demo_quality_model), "--name", "demo",
+               "--output", str(tmp_path / "q")])
+    assert rc == 0
+    assert pq.read_table(tmp_path / "q" / "documents").column("kept").to_pylist() == ["yes"] * src.num_rows
+    con = connect(tmp_path / "q")
+    assert con.execute("select count(*), bool_and(kept) from all_documents").fetchone() == (src.num_rows, True)
