@@ -163,6 +163,7 @@ def test_fake_sbatch_checks_like_slurm(fake_slurm, tmp_path):
     assert sbatch(ok, "--dependency=afterany:1002")[0] == 0  # afterany: any end state will do
 
 
+@pytest.mark.slow  # the whole chain through a fake sbatch and srun, 50 s: `make test-slow`
 def test_slurm_run_matches_local(fake_slurm, inputs, local_reference, tmp_path, capsys):
     out = tmp_path / "out"
     argv = ["run", str(DEMO), "--input", str(inputs / "*.warc.gz"), "--output", str(out), "--tasks", str(TASKS),

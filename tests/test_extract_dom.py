@@ -195,6 +195,7 @@ def test_stage_refuses_an_unknown_extractor():
         ExtractHTML(extractor="readability")
 
 
+@pytest.mark.slow  # an evaluation over the real pages: `make test-slow`
 def test_real_pages_beat_trafilatura_on_snippets():
     # in-sample for the shipped model (it was trained on these pages), so the bar is above trafilatura by a
     # margin; the cross-validated score is checked above

@@ -119,7 +119,8 @@ FRACTIONS = (0.1, 0.25, 0.4)  # of the reference run's wall time; later points a
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
-@pytest.mark.parametrize("sig", SIGNALS, ids=["sigint", "sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
+                         ids=["sigint", "sigterm", "sigkill"])  # SIGKILL at every point is in the slow matrix
 def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
     _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
 

@@ -206,6 +206,7 @@ def test_trafilatura_pages_with_prose_licence_statement():
     assert got == {name: (sid, "html-text" if sid else None) for name, sid in expected.items()}
 
 
+@pytest.mark.slow  # an evaluation over ~1,000 real pages: `make test-slow`
 def test_trafilatura_pages_without_licence_signals_give_null():
     """Real pages: no licence signal in the HTML -> null. Pages with one are reported (and spot-checked by hand)."""
     root = shared_data("web", "trafilatura-eval")

@@ -165,6 +165,7 @@ def test_code_lines_keep_their_breaks():
     assert '\ndata(package="rpart")\ndata(Puromycin, package="datasets")\n' in text
 
 
+@pytest.mark.slow  # an evaluation over the shared PDFs: `make test-slow`
 def test_layout_scores_above_plain_text_on_the_shared_checks():
     """The bench's checks (tests/bench/pdf_checks.jsonl) as a regression guard: Winnow's layout stays well above the
     plain text layer and above the issue's bar."""

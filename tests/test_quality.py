@@ -74,6 +74,7 @@ def test_holdout_never_in_training_and_independent_of_order(sms_fasttext, tmp_pa
     assert json.loads((out / "meta.json").read_text())["holdout"] == {"fraction": 0.2, "rule": RULE}
 
 
+@pytest.mark.slow  # trains twice: `make test-slow`
 def test_same_seed_same_scores(tmp_path):
     texts = ["Free entry! Text WIN to 80086 now", "Ok, see you at the station at six.", ""]
     for model, hyper in (("fasttext", SMALL_FT), ("linear", {})):
@@ -87,6 +88,7 @@ def test_same_seed_same_scores(tmp_path):
         assert scores[0][1] > scores[0][0]  # ham above spam
 
 
+@pytest.mark.slow  # an evaluation on real text: `make test-slow`
 def test_linear_clean_vs_web_pair(tmp_path):
     pos = str(shared_data("domains", "scientific_scitldr_abstracts.jsonl.gz"))
     neg = str(shared_data("domains", "qa_stackexchange_coffee_beer.jsonl.gz"))
@@ -95,6 +97,7 @@ def test_linear_clean_vs_web_pair(tmp_path):
     assert (tmp_path / "pair" / "model.joblib").is_file() and (tmp_path / "pair" / "calibration.png").is_file()
 
 
+@pytest.mark.slow  # an evaluation on real labelled data: `make test-slow`
 def test_regression_on_stack_exchange_votes(tmp_path):
     se = str(shared_data("quality", "stackexchange_answers_coffee_beer.jsonl.gz"))
     m = train(str(tmp_path / "se_lin"), input=[se], label_field="score", model="linear", holdout=0.2)

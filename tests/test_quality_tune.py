@@ -38,6 +38,7 @@ def test_selection_is_recorded_and_user_values_are_not_searched(tmp_path):
     assert json.loads((tmp_path / "m3" / "meta.json").read_text())["selection"] == {"tuned": False}
 
 
+@pytest.mark.slow  # a tuned search on real labels: `make test-slow`
 def test_near_chance_labels_are_a_loud_warning(tmp_path, capsys):
     rng = random.Random(0)
     rows = [{"id": f"r{i}", "text": BASE[i % len(BASE)], "label": rng.choice(["good", "bad"])} for i in range(600)]
@@ -71,6 +72,7 @@ def test_graded_labels_keep_counts(tmp_path):
                                                                                     base["spearman"])
 
 
+@pytest.mark.slow  # a tuned fastText search: `make test-slow`
 def test_fasttext_balance_is_searched_for_imbalanced_classes(tmp_path):
     pos = [{"id": f"p{i}", "text": BASE[i], "label": "good"} for i in range(30)]
     neg = [{"id": f"n{i}", "text": json.loads(line)["text"], "label": "bad"}

@@ -135,6 +135,7 @@ def _cache_keys(out: Path) -> set[str]:
     return keys
 
 
+@pytest.mark.slow  # two runs with a kill; test_a_killed_run_resends_only_what_was_in_flight checks kills fast: `make test-slow`
 def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
     """The must-show: a server that fails some requests is restarted on the same port mid-run, the run is
     killed (SIGKILL) later and run again: one rephrased document per input, nothing doubled, and no request

@@ -153,6 +153,7 @@ def test_cli_run_prints_funnel(tmp_path, capsys):
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1]) == {"n": 30}
 
 
+@pytest.mark.slow  # four demo runs; the dedup tests check task invariance fast: `make test-slow`
 def test_parallel_workers_give_the_same_result(tmp_path):
     import shutil
 
@@ -212,6 +213,7 @@ def test_the_demo_run_is_quiet_and_datatrove_logs_go_to_files(tmp_path):
     assert "Launching pipeline" in logs[0].read_text()
 
 
+@pytest.mark.slow  # a whole demo run for one flag: `make test-slow`
 def test_verbose_brings_datatrove_logs_back(tmp_path):
     lines = _winnow("-v", out=tmp_path / "o")
     assert any("Launching pipeline" in line for line in lines)
@@ -235,7 +237,7 @@ def test_wall_time_is_the_commands_own(tmp_path):
 
     out = tmp_path / "o"
     cmd = [sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "demo.yaml"), "--output", str(out),
-           "--tasks", "1", "--workers", "1"]
+           "--tasks", "1", "--workers", "1", "--limit", "60"]
     t0 = time.monotonic()
     res = subprocess.run(cmd, capture_output=True, text=True)
     elapsed = time.monotonic() - t0
