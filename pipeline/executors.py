@@ -105,7 +105,18 @@ class RayExecutor(_QuietTasks, RayPipelineExecutor):
 
 
 class LocalExecutor(_QuietTasks, LocalPipelineExecutor):
-    """datatrove's local executor, with quiet task logs."""
+    """datatrove's local executor, with quiet task logs; its pool stops even when SIGTERM killed its workers."""
+
+    def run(self):
+        from multiprocess.pool import Pool
+
+        original = Pool.__dict__["_terminate_pool"]
+        if not getattr(original.__func__, "winnow", False):  # (a job runs the job it depends on first, nested)
+            Pool._terminate_pool = _terminate_pool_of_killed_workers(original)
+        try:
+            return super().run()
+        finally:
+            Pool._terminate_pool = original
 
 
 def _start_forkserver_deaf_to_ctrl_c() -> None:
@@ -125,6 +136,42 @@ def _start_forkserver_deaf_to_ctrl_c() -> None:
         forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def _terminate_pool_of_killed_workers(terminate_pool):
+    """``Pool._terminate_pool`` that first kills the workers, then frees the queue locks a killed worker held.
+
+    SIGTERM reaches every worker too (``kill -TERM -<pgid>``; Slurm's time limit or a preemption signals every
+    process of the job). A worker waiting for its next task holds the task queue's read lock; killed there, it
+    never releases it, and the pool's own stop, which takes that lock first, waited for it forever (as it would
+    for the result queue's write lock, had a worker been killed while it sent a result). The pool
+    stop kills its workers anyway (SIGTERM, whose default action is the same as SIGKILL's for them), so here
+    they are killed and reaped first; every lock still held then belongs to a dead process and is released
+    for it. Unfinished tasks keep only their ``.part`` files, as before.
+    """
+
+    from multiprocess.pool import TERMINATE
+
+    def _terminate(cls, taskqueue, inqueue, outqueue, pool, change_notifier, worker_handler, *rest):
+        worker_handler._state = TERMINATE  # start no replacement workers
+        change_notifier.put(None)
+        worker_handler.join()
+        for p in list(pool):
+            if p.exitcode is None:
+                p.kill()
+        for p in list(pool):
+            p.join()
+        # the task queue's read lock is only the workers'; the result queue's write lock is also the driver's task
+        # thread's, which holds it for a moment (its last put): a lock held for a second belongs to the dead
+        for lock, wait in ((inqueue._rlock, 0), (outqueue._wlock, 1.0)):
+            if lock is not None:
+                lock.acquire(timeout=wait)  # free: now taken; held by a dead worker: still taken
+                lock.release()
+        return terminate_pool.__func__(cls, taskqueue, inqueue, outqueue, pool, change_notifier, worker_handler,
+                                       *rest)
+
+    _terminate.winnow = True
+    return classmethod(_terminate)
 
 
 def make_executor(ex: ExecutorConfig, steps: list, tasks: int, logging_dir: str, depends=None, job_name: str = "winnow",

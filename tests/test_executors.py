@@ -388,3 +388,63 @@ def test_slurm_without_a_cluster_says_so_in_one_line(tmp_path, monkeypatch, caps
     assert main(argv) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err and err.strip().splitlines()[-1].startswith("winnow: error: sbatch failed (exit 1)")
+
+
+_IDLE_WORKER_SCRIPT = r'''
+import sys, time
+from pathlib import Path
+
+from pipeline.cli import Terminated, _interruptible
+from pipeline.config import ExecutorConfig
+from pipeline.executors import make_executor
+
+out = Path(sys.argv[1])
+
+
+def step(data, rank, world_size):  # rank 0 finishes at once; rank 1 runs until the signal
+    if rank == 1:
+        (out / "busy").touch()
+        time.sleep(300)
+    yield from ()
+
+
+if __name__ == "__main__":
+    executor = make_executor(ExecutorConfig(kind="local", workers=2), [step], tasks=2, logging_dir=str(out / "logs"))
+    try:
+        _interruptible(executor.run)
+    except Terminated:
+        sys.exit(143)
+'''
+
+
+def test_sigterm_to_the_group_with_an_idle_worker_stops_the_local_pool(tmp_path):
+    """Slurm (a time limit, a preemption) sends SIGTERM to every process of the job. An idle pool worker waits
+    for its next task holding the task queue's read lock; killed there, it never released it, and the driver's
+    ``pool.terminate()`` waited for that lock forever (issue 28). Now the command stops within seconds."""
+    import signal
+    import subprocess
+    import time
+
+    script = tmp_path / "idle_worker.py"
+    script.write_text(_IDLE_WORKER_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), str(tmp_path)], cwd=ROOT, start_new_session=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not ((tmp_path / "busy").exists() and (tmp_path / "logs" / "completions" / "00000").exists()):
+            assert proc.poll() is None, proc.communicate()[0]
+            assert time.monotonic() < deadline, "the two tasks never started"
+            time.sleep(0.1)
+        time.sleep(1.0)  # the idle worker is back in the task queue's get(), holding its read lock
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            pytest.fail("the driver hung in pool.terminate() after SIGTERM to the process group")
+        assert proc.returncode == 143, output
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait()

@@ -125,16 +125,8 @@ def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
     _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
 
 
-# Known open defect (issue 28, item 6): SIGTERM to the whole process group can kill a local pool worker that
-# sits idle holding the task queue's read lock; the driver's pool.terminate() then waits for that lock forever
-# (multiprocess.pool._help_stuff_finish). Seen at "40% of the run"; SIGTERM at the first files passes in make test.
-_SIGTERM_MAY_HANG = pytest.mark.xfail(reason="an idle pool worker killed by SIGTERM can deadlock pool.terminate()",
-                                      raises=subprocess.TimeoutExpired, strict=False)
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGTERM, marks=_SIGTERM_MAY_HANG), signal.SIGKILL],
-                         ids=["sigint", "sigterm", "sigkill"])
+@pytest.mark.parametrize("sig", SIGNALS, ids=["sigint", "sigterm", "sigkill"])
 @pytest.mark.parametrize("point", list(POINTS)[1:] + [f"{f:.0%} of the run" for f in FRACTIONS])
 def test_interrupt_anywhere_then_resume(inputs, reference, tmp_path, sig, point):
     if point in POINTS:
