@@ -46,7 +46,7 @@ MARGIN_DIRECTION_SHARE = 0.2  # lines across the main direction are stamps while
 _MONO = 8  # PyMuPDF span flag: monospaced
 
 _PAGE_NUMBER = re.compile(
-    r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*)?"
+    r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*:?\s*)?(?:\d{1,3}\s*[-\u2013]\s*)?"  # "7-45"
     r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*\d{1,4})?[\W_]*", re.I)  # roman: front matter
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
                     r"licen[cs]e|published by|journal homepage|preprint|under review|erschienen in)", re.I)
@@ -243,12 +243,43 @@ class DocumentLayout:
                     ln.kind = "header"
                 elif small and where == "bottom" and _STAMP.search(ln.text):
                     ln.kind = "footer"
+        for where in ("top", "bottom"):
+            _mark_folio_row(p, where)
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number
         for ln in p.lines:
             if ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text) and any(
                     o.kind == "body" and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
                 ln.kind = "body"
         p.removed = Counter(ln.kind for ln in p.lines if ln.kind != "body")
+
+
+FOLIO_ROW_LINES = 5  # a page's outermost row with a page number in it and at most this many short lines is furniture
+FOLIO_WORDS = 12
+
+
+def _mark_folio_row(p: PageLayout, where: str) -> None:
+    """The outermost row of the page's text (lines on one baseline) at the top or bottom, when it holds a page
+    number set apart from the rest of the row, is a running head or foot, all of it: "168 ... Na'aman Hirschfeld",
+    "208  Global Study on Legal Aid  Annex  209", "page 1 of 1  PL:  Pack: BX". This needs no other page (a page
+    cut from a journal), nor white space above the row. A number beside its text ("1  Introduction") is a heading,
+    and a row of figures is a table's."""
+    body = [ln for ln in p.lines if ln.kind in ("body", "page_number") and p.band(ln) == where]
+    if not body:
+        return
+    edge = min(body, key=lambda ln: ln.y0) if where == "top" else max(body, key=lambda ln: ln.y1)
+    mid = (edge.y0 + edge.y1) / 2
+    row = [ln for ln in body if abs((ln.y0 + ln.y1) / 2 - mid) < 0.5 * (edge.y1 - edge.y0)]
+    if len(row) > FOLIO_ROW_LINES or any(len(ln.text.split()) > FOLIO_WORDS for ln in row):
+        return
+    folios = [ln for ln in row if _PAGE_NUMBER.fullmatch(ln.text)]
+    rest = [ln for ln in row if ln not in folios]
+    if not folios or any(_NUMBER.fullmatch(ln.text) for ln in rest):
+        return
+    apart = 3 * (p.body_size or edge.y1 - edge.y0)
+    if any(min(abs(o.x0 - f.x1), abs(f.x0 - o.x1)) < apart for f in folios for o in rest):
+        return
+    for ln in row:
+        ln.kind = "header" if where == "top" else "footer"
 
 
 def _edge_groups(p: PageLayout) -> list[list[Line]]:

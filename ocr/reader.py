@@ -6,6 +6,8 @@ heads, footers and page numbers removed, tables as markdown: see ``ocr.layout``)
 
 ``pdf_path``      the file
 ``page_count``    pages in the file
+``page_spans``    ``[start, end)`` character offsets of each page's text in ``text``, page 1 first (an empty
+                  span for a page with no text): ``text[start:end]`` is the page
 ``ocr_pages``     pages whose text came from OCR (``tesseract`` or ``vlm``)
 ``failed_pages``  pages whose OCR failed (``pdf_quality_v1`` drops documents with too many)
 ``page_methods``  one ``{page, method, confidence, reason}`` per page (``ocr.extract`` lists the methods);
@@ -51,6 +53,22 @@ def not_pdf_reason(head: bytes) -> str | None:
         return None
     start = head[:40].decode("latin-1").replace("\n", " ").replace("\r", " ").strip()
     return f"no %PDF- header in its first {HEADER_WINDOW} bytes (it starts {start!r})"
+
+
+def join_pages(texts: list[str]) -> tuple[str, list[list[int]]]:
+    """The pages' texts joined by a blank line, and each page's ``[start, end)`` character offsets in the result
+    (a page with no text gets an empty span where it would be)."""
+    parts: list[str] = []
+    spans: list[list[int]] = []
+    pos = 0
+    for t in texts:
+        if t and parts:
+            pos += 2  # the blank line between two pages' texts
+        spans.append([pos, pos + len(t)])
+        if t:
+            parts.append(t)
+            pos += len(t)
+    return "\n\n".join(parts), spans
 
 
 class PdfReader(UnitReader):
@@ -129,12 +147,14 @@ class PdfReader(UnitReader):
             self.stat_update(f"pages_{res.method}")
         ocr = sum(1 for r in pages if r.method in OCR_METHODS)
         failed = sum(1 for r in pages if r.method == "failed")
+        text, spans = join_pages([r.text for r in pages])
         return Document(
-            text="\n\n".join(r.text for r in pages if r.text),
+            text=text,
             id=path,
             metadata={
                 "pdf_path": path,
                 "page_count": n,
+                "page_spans": spans,
                 "ocr_pages": ocr,
                 "failed_pages": failed,
                 "page_methods": [r.summary() for r in pages],
