@@ -38,7 +38,7 @@ def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
                 glob = str(folder / "*.parquet").replace("'", "''")
                 con.execute(f"create view {name} as select * from read_parquet('{glob}', union_by_name=true)")
             else:  # a run that kept or removed nothing still answers queries, with zero rows
-                cols = ", ".join(f"cast(null as {_SQL_TYPES[str(t)]}) as {c}" for c, t in columns)
+                cols = ", ".join(f"cast(null as {_sql_type(t)}) as {c}" for c, t in columns)
                 con.execute(f"create view {name} as select {cols} where false")
         # `kept` is the view's flag; an input column of that name is shadowed here (documents/removed keep it)
         flag = {name: ("* replace ({v} as kept)" if "kept" in {r[0] for r in con.execute(f"describe {name}").fetchall()}
@@ -59,3 +59,12 @@ def error_message(e: duckdb.Error) -> str:
 
 
 _SQL_TYPES = {"string": "varchar", "double": "double", "int64": "bigint"}
+
+
+def _sql_type(t) -> str:
+    """DuckDB's name for a core column's arrow type (lists nest: list<list<int64>> is bigint[][])."""
+    import pyarrow as pa
+
+    if pa.types.is_list(t):
+        return _sql_type(t.value_type) + "[]"
+    return _SQL_TYPES[str(t)]

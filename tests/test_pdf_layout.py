@@ -223,3 +223,30 @@ def test_pdf_recipe_keeps_a_paper_and_a_manual_and_drops_blank_and_junk(tmp_path
                                "where id like '%usrguide%'").fetchall()[0][0])
     assert {p["route"] for p in md["page_methods"] if p["method"] == "text"} <= {"fast", "tables"}
     assert sum(p["removed"].get("page_number", 0) + p["removed"].get("footer", 0) for p in md["page_methods"]) > 10
+
+
+def _one_page(tmp_path, rows):
+    """A generated one-page PDF: ``rows`` of (y, [(x, text, size)])."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for y, cells in rows:
+        for x, text, size in cells:
+            page.insert_text((x, y), text, fontsize=size)
+    path = tmp_path / "page.pdf"
+    doc.save(str(path))
+    return path
+
+
+def test_a_single_pages_folio_row_is_removed_and_a_numbered_heading_kept(tmp_path):
+    """A page cut from a journal: no other page to repeat its running foot, and no white space above it. The
+    outermost row that holds a page number set apart is furniture; a section number beside its heading is not."""
+    body = "This sentence is a line of the body of the article and it runs on for a while longer."
+    rows = [(72, [(72, "1", 14), (90, "Introduction", 14)])]
+    rows += [(100 + 14 * i, [(72, body, 10)]) for i in range(45)]
+    rows += [(100 + 14 * 45, [(72, "168", 11), (420, "Na'aman Hirschfeld", 11)])]
+    path = _one_page(tmp_path, rows)
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert res.text.startswith("1 Introduction"), res.text[:80]
+    assert "168" not in res.text and "Hirschfeld" not in res.text
+    assert res.removed.get("footer") == 2
