@@ -36,6 +36,7 @@ from ocr.textlayer import page_text, unwrap
 from ocr.triage import Triage, triage_page
 
 ENGINES = ("auto", "text", "tesseract", "vlm")
+SPARSE_LAYER = ("mostly_image", "no_text")  # triage reasons whose layer is real text, only little of it
 LAYOUTS = ("auto", "plain")
 
 
@@ -158,9 +159,12 @@ class PageExtractor:
             self._vlm = VlmClient(o.vlm_url, o.vlm_model, timeout=o.vlm_timeout, retries=o.vlm_retries)
         return self._vlm
 
-    def text_layers(self, doc: pymupdf.Document, indices: list[int]) -> list[tuple[PageResult | None, Triage]]:
-        """For each page: its result from the text layer, or None when it must be OCR'd; and its triage. Running
-        heads and feet are found across the pages whose layer is used (``ocr.layout``)."""
+    def text_layers(self, doc: pymupdf.Document, indices: list[int]
+                    ) -> list[tuple[PageResult | None, Triage, PageResult | None]]:
+        """For each page: its result from the text layer, or None when it must be OCR'd; its triage; and for a
+        page sent to OCR whose layer is sparse rather than junk (``mostly_image``, ``no_text``), the layer's
+        reading, kept if OCR reads worse (:func:`keep_better`). Running heads and feet are found across the
+        pages whose layer is used (``ocr.layout``)."""
         o = self.options
         first = []
         for i in indices:
@@ -175,21 +179,23 @@ class PageExtractor:
             DocumentLayout([lay for _, lay, _, tri in first if tri.decision == "text"])
         out = []
         for i, lay, text, tri in first:
-            if o.engine in ("tesseract", "vlm"):
-                out.append((None, tri))
-            elif tri.decision == "text":
-                res = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
+            layer = None
+            if tri.decision == "text" or tri.reason in SPARSE_LAYER and tri.chars:
+                layer = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
                 if lay is not None:
-                    res.text, res.tables = compose(lay, columns=o.columns)
-                    res.removed, res.route = dict(lay.removed), lay.route
+                    layer.text, layer.tables = compose(lay, columns=o.columns)
+                    layer.removed, layer.route = dict(lay.removed), lay.route
                     lay.words = None
-                out.append((res, tri))
+            if o.engine in ("tesseract", "vlm"):
+                out.append((None, tri, None))
+            elif tri.decision == "text":
+                out.append((layer, tri, None))
             elif tri.decision == "blank":
-                out.append((PageResult(i + 1, "blank", None, tri.reason, "", tri), tri))
+                out.append((PageResult(i + 1, "blank", None, tri.reason, "", tri), tri, None))
             elif o.ocr_backend is None:
-                out.append((PageResult(i + 1, "rejected", 0.0, tri.reason, "", tri), tri))
+                out.append((PageResult(i + 1, "rejected", 0.0, tri.reason, "", tri), tri, None))
             else:
-                out.append((None, tri))
+                out.append((None, tri, layer))
         return out
 
     def page(self, doc: pymupdf.Document, index: int) -> PageResult:
@@ -225,8 +231,8 @@ class PageExtractor:
 
     def pages(self, doc: pymupdf.Document, indices: list[int] | None = None) -> list[PageResult]:
         indices = list(range(doc.page_count)) if indices is None else indices
-        return [res if res is not None else self.ocr(doc[i], i, tri)
-                for i, (res, tri) in zip(indices, self.text_layers(doc, indices))]
+        return [res if res is not None else keep_better(self.ocr(doc[i], i, tri), layer)
+                for i, (res, tri, layer) in zip(indices, self.text_layers(doc, indices))]
 
 
 # --- a process pool for `winnow pdf`: one process per core, each with one Tesseract thread ---------
@@ -251,12 +257,29 @@ def extract_parallel(path: str, options: PdfOptions, indices: list[int], workers
     workers = workers or os.cpu_count() or 1
     extractor = PageExtractor(options)
     with pymupdf.open(path) as doc:
-        first = [(i, *pair) for i, pair in zip(indices, extractor.text_layers(doc, indices))]
-        todo = [(i, tri) for i, res, tri in first if res is None]
+        first = [(i, *triple) for i, triple in zip(indices, extractor.text_layers(doc, indices))]
+        todo = [(i, tri) for i, res, tri, _ in first if res is None]
         if workers <= 1 or len(todo) <= 1:
             done = {i: extractor.ocr(doc[i], i, tri) for i, tri in todo}
         else:
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker,
                                      initargs=(asdict(options), path)) as pool:
                 done = dict(zip([i for i, _ in todo], pool.map(_work, todo)))
-    return [res if res is not None else done[i] for i, res, _ in first]
+    return [res if res is not None else keep_better(done[i], layer) for i, res, _, layer in first]
+
+
+def _letters(text: str) -> int:
+    return sum(c.isalpha() for c in text)
+
+
+def keep_better(ocr: PageResult, layer: PageResult | None) -> PageResult:
+    """OCR's reading of a page, unless it read nothing, failed, or read fewer letters than the page's own text layer
+    (a sparse layer, ``SPARSE_LAYER``): then the layer's, which is the page's real text where OCR cannot read it
+    (a photograph with a caption, handwriting next to typed text, a logo's lettering)."""
+    if layer is None or not layer.text.strip():
+        return ocr
+    if ocr.method in ("blank", "failed") or _letters(ocr.text) < _letters(layer.text):
+        what = "read nothing" if ocr.method == "blank" else "failed" if ocr.method == "failed" else "read less"
+        layer.reason = f"{layer.reason}; OCR {what}, text layer kept"
+        return layer
+    return ocr

@@ -321,3 +321,34 @@ def test_page_spans_cut_the_document_into_its_pages(tmp_path):
     row = pq.read_table(f).to_pylist()[0]
     assert [row["text"][a:b] for a, b in row["page_spans"]] == pages
     assert json.loads(row["metadata"])["page_spans"] == row["page_spans"]
+
+
+def test_ocr_that_reads_nothing_keeps_the_pages_own_text_layer(tmp_path):
+    """A page that is mostly a picture, with a few words in its text layer, is sent to OCR; when OCR reads nothing
+    there (a faded scan under its hidden OCR layer, a logo's lettering), the layer's words are the page's text, not
+    a blank page."""
+    require_ocr()
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 200, 260), False)
+    pix.set_rect(pix.irect, (205, 205, 205))  # a flat grey picture: nothing to read
+    page.insert_image(pymupdf.Rect(20, 20, 592, 740), pixmap=pix)
+    page.insert_text((40, 770), "Figure one: the harbour at dawn", fontsize=9, render_mode=3)  # invisible
+    path = tmp_path / "photo.pdf"
+    doc.save(str(path))
+    (got,), counts = _read([path])
+    (method,) = got.metadata["page_methods"]
+    assert "harbour at dawn" in got.text
+    assert method["method"] == "text" and "text layer kept" in method["reason"], method
+    assert counts.get("pages_text") == 1
+
+
+def test_keep_better_prefers_the_reading_with_more_letters():
+    from ocr.extract import PageResult, keep_better
+
+    layer = PageResult(1, "text", 0.9, "mostly_image", "A caption of six words here")
+    ocr = PageResult(1, "tesseract", 0.8, "mostly_image", "A caption of six words here, and the body of the scan")
+    assert keep_better(ocr, layer) is ocr
+    assert keep_better(PageResult(1, "tesseract", 0.5, "mostly_image", "l1 |"), layer) is layer
+    assert keep_better(PageResult(1, "failed", 0.1, "mostly_image", ""), layer) is layer
+    assert keep_better(ocr, None) is ocr
