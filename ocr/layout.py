@@ -121,6 +121,8 @@ def read_page(page: pymupdf.Page) -> PageLayout:
             text = _LEADER.sub(" ", "".join(s["text"] for s in spans)).strip()
             if _SPACING_ACCENT.search(text):
                 text = _accents(text)
+            if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
+                text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
             if not text:
                 continue  # blank, or only leader dots (a rule drawn with full stops)
             x0, y0, x1, y1 = ln["bbox"]

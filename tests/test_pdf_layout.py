@@ -250,3 +250,20 @@ def test_a_single_pages_folio_row_is_removed_and_a_numbered_heading_kept(tmp_pat
     assert res.text.startswith("1 Introduction"), res.text[:80]
     assert "168" not in res.text and "Hirschfeld" not in res.text
     assert res.removed.get("footer") == 2
+
+
+def test_doubled_single_quotes_become_double_quotes(tmp_path):
+    """TeX sets ``quotes'' as two single quotation marks; the text says what the reader sees: one double quote."""
+    body = "He called it \u2018\u2018the last picaresque novel\u2019\u2019 and moved on to the next chapter of it."
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    writer = pymupdf.TextWriter(page.rect)
+    for i in range(3):  # a font with the quotation marks (the base-14 fonts' encoding has no U+2018)
+        writer.append((72, 100 + 14 * i), body, font=pymupdf.Font("cjk"), fontsize=10)
+    writer.write_text(page)
+    path = tmp_path / "quotes.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert "\u201cthe last picaresque novel\u201d" in res.text
+    assert "\u2018" not in res.text and "\u2019" not in res.text
