@@ -14,6 +14,7 @@ words extracted to cut rows into cells: the router's table pass (``ocr.layout``)
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 MIN_ROWS = 3
@@ -188,6 +189,30 @@ def _justified_prose(members: list[list], cols: list[tuple[float, float]]) -> bo
     return total > 0 and prose >= 0.7 * total
 
 
+_WORD_START = re.compile(r"[a-z]+(?:[\s,.;:]|$)")  # a lower-case word (not "bis(4-chlorophenyl)", not "1000 ppm")
+_GLUE = frozenset("the a an of to in on for and or with by as at from that which than under is are be".split())
+FLOW = 0.6  # share of a column's cell pairs that read on as one sentence ("... the reason for any" / "recommended")
+
+
+def _flowing_prose(out: list[list[str]]) -> bool:
+    """Columns of text cut into rows, not a table: in two or more columns (or the column holding most of the text),
+    most cells of four or more words run on into the cell below as one sentence does (a word or a comma, then a
+    lower-case word; or a cell that ends in "the", "of", "and", ...). A table's cells start afresh in each row."""
+    flowing, chars, total = 0, 0, 0
+    for k in range(len(out[0]) if out else 0):
+        cells = [r[k] for r in out if k < len(r) and r[k]]
+        total += sum(map(len, cells))
+        pairs = [(a, b) for a, b in zip(cells, cells[1:]) if len(a.split()) >= 4]
+        if len(pairs) < 3:
+            continue
+        runs_on = sum(1 for a, b in pairs if (a[-1].isalpha() or a[-1] in ",-") and (
+            _WORD_START.match(b) or a.rsplit(None, 1)[-1].lower() in _GLUE))
+        if runs_on >= FLOW * len(pairs):
+            flowing += 1
+            chars += sum(map(len, cells))
+    return flowing >= 2 or (total > 0 and chars >= 0.5 * total)
+
+
 def _build(members: list[list], text_width: float) -> Table | None:
     if sum(1 for r in members if len(r) >= 2) < MIN_ROWS:
         return None
@@ -205,7 +230,7 @@ def _build(members: list[list], text_width: float) -> Table | None:
             out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
             continue
         out.append(cells)
-    if len(out) < MIN_ROWS or _justified_prose(members, cols):
+    if len(out) < MIN_ROWS or _justified_prose(members, cols) or _flowing_prose(out):
         return None
     flat = [getattr(ln, "source", ln) for r in members for ln in r]
     return Table(min(ln.x0 for ln in flat), min(ln.y0 for ln in flat), max(ln.x1 for ln in flat),

@@ -267,3 +267,13 @@ def test_doubled_single_quotes_become_double_quotes(tmp_path):
         (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
     assert "\u201cthe last picaresque novel\u201d" in res.text
     assert "\u2018" not in res.text and "\u2019" not in res.text
+
+
+def test_three_columns_of_prose_are_not_a_table():
+    """The Federal Register's three ragged columns share their baselines, as a table's rows do; their lines run on
+    into each other as sentences, so they are prose, not a markdown table across the columns."""
+    page = _pages("diverse/pdfplumber/federal-register-2020-17221.pdf")[0]
+    assert page.route == "tables"  # rows of cells on shared baselines: the table pass looked
+    table_lines = [ln for ln in page.text.splitlines() if ln.startswith("|")]
+    assert len(table_lines) < 15, "\n".join(table_lines)  # the three columns' 42 rows were one table
+    assert "SUMMARY: The FAA proposes to supersede Airworthiness Directive (AD) 2018" in page.text
