@@ -94,6 +94,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_pii.py
 	$(PY) tests/bench/bench_decontam.py
 	$(PY) tests/bench/bench_pdf.py
+	$(PY) tests/bench/bench_olmocr.py
 
 demo-data: setup
 	$(WINNOW) demo-data configs/data/demo.warc.gz

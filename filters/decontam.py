@@ -111,6 +111,7 @@ from datatrove.data import Document
 from datatrove.utils.logging import logger
 
 from pipeline.stage import Column, Stage, register
+from pipeline.text_edits import replace_spans
 from pipeline.errors import ConfigError
 
 try:
@@ -759,11 +760,5 @@ class Decontaminate(Stage):
             return self.drop(kind)
         merged = _merge(spans)
         self.stat_update("masked_spans", value=len(merged))
-        pieces, pos = [], 0
-        for s, e in merged:
-            pieces.append(text[pos:s])
-            pieces.append(self.mask)
-            pos = e
-        pieces.append(text[pos:])
-        doc.text = "".join(pieces)
+        replace_spans(doc, [(s, e, self.mask) for s, e in merged])
         return True

@@ -26,6 +26,7 @@ from datatrove.data import Document
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
 from pipeline.stage import Column, Stage, register
+from pipeline.text_edits import text_rewritten
 from filters.textstats import count_sentences, stats_for
 
 _TERMINAL = tuple(TERMINAL_PUNCTUATION)
@@ -361,6 +362,7 @@ class C4Quality(Stage):
         if self.min_num_sentences != -1 and n_sentences < self.min_num_sentences:
             return self.drop("too_few_sentences")
         doc.text = "\n".join(kept).strip()
+        text_rewritten(doc)
         return True
 
 

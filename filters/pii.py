@@ -69,6 +69,7 @@ import pyarrow as pa
 from datatrove.data import Document
 
 from pipeline.stage import Column, Stage, register
+from pipeline.text_edits import replace_spans
 from pipeline.errors import ConfigError
 
 PII_TYPES = ("email", "phone", "ip", "card")
@@ -407,5 +408,5 @@ class PIIFilter(Stage):
         if self.mode == "drop":
             first = next(k for k in self.types if counts[k])
             return self.drop(f"contains_{first}")
-        doc.text = mask_text(text, spans)
+        replace_spans(doc, [(start, end, PLACEHOLDERS[kind]) for start, end, kind in spans])
         return True

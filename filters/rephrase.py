@@ -58,6 +58,7 @@ import pyarrow.parquet as pq
 from filters.annotate import Client, EndpointDown, RequestFailed, load_prompt, outage_message
 from pipeline.errors import ConfigError, EndpointUnavailable, WinnowError
 from pipeline.stage import Column, Stage, register
+from pipeline.text_edits import text_rewritten
 from pipeline.urls import chat_url
 
 WIKIPEDIA_PROMPT = """Rewrite the text below as a passage of a high-quality encyclopedia article, in the style of \
@@ -287,6 +288,7 @@ class Rephrase(Stage):
         source = doc.id
         doc.id = f"{source}#rephrase={self.prompt_name}:{self.prompt_sha[:8]}"
         doc.text = "\n\n".join(texts)
+        text_rewritten(doc)
         doc.metadata.update(rephrase_of=source, rephrase_prompt=self.prompt_name, rephrase_model=self.model)
         return True, None
 
