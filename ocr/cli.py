@@ -11,7 +11,8 @@ from pipeline.errors import WinnowError
 def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: int = 300,
                 vlm_url: str | None = None, vlm_model: str | None = None, languages: str = "eng",
                 workers: int | None = None, out=None, layout: str = "auto") -> int:
-    """Print the document's text, then a per-page table (method, confidence, triage signals, reason).
+    """Print the document's text, then a per-page table (method, confidence, the page's span ``start-end`` in the
+    document's text as ``page_spans`` records it, triage signals, reason).
 
     Returns 0, or 2 for a file that cannot be read (the message says why). OCR pages run in a pool of
     one process per core (``workers``)."""
@@ -63,13 +64,16 @@ def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: 
     print(file=out)
     print(f"{path}: {count} pages, engine {engine}" + (f", OCR with {options.ocr_backend}" if options.ocr_backend else ""),
           file=out)
-    print(f"{'page':>4}  {'method':9}  {'conf':>5}  {'chars':>6}  {'bits/ch':>7}  {'bad':>5}  {'images':>6}  "
+    from ocr.reader import join_pages
+
+    _, spans = join_pages([r.text for r in results])  # where each page is in the document's text (page_spans)
+    print(f"{'page':>4}  {'method':9}  {'conf':>5}  {'span':>15}  {'bits/ch':>7}  {'bad':>5}  {'images':>6}  "
           f"{'route':6}  {'tables':>6}  removed  reason", file=out)
-    for r in results:
+    for r, (a, b) in zip(results, spans):
         t = r.triage
         conf = "" if r.confidence is None else f"{r.confidence:.2f}"
         bits = "" if t is None or t.bits is None else f"{t.bits:.2f}"
-        print(f"{r.page:>4}  {r.method:9}  {conf:>5}  {len(r.text):>6}  {bits:>7}  "
+        print(f"{r.page:>4}  {r.method:9}  {conf:>5}  {f'{a}-{b}':>15}  {bits:>7}  "
               f"{'' if t is None else f'{t.bad_chars:.0%}':>5}  {'' if t is None else f'{t.image_coverage:.0%}':>6}  "
               f"{r.route or '':6}  {r.tables if r.route else '':>6}  "
               f"{','.join(f'{k} {v}' for k, v in sorted(r.removed.items())) or '-':7}  {r.reason}", file=out)

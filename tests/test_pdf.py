@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 from pathlib import Path
 
 import pymupdf
@@ -222,6 +223,11 @@ def test_winnow_pdf_command(tmp_path):
     text = out.getvalue()
     assert "Rivers and the Towns" in text and "text layer" not in text
     assert "   1  text" in text and "pages by method: text 1" in text
+    out = io.StringIO()  # every page, with where each is in the document's text (page_spans)
+    assert pdf_command(born, pages=None, engine="text", dpi=300, vlm_url=None, vlm_model=None, out=out) == 0
+    (got,), _ = _read([born], engine="text")
+    for page, (a, b) in enumerate(got.metadata["page_spans"], 1):
+        assert re.search(rf"^ +{page}  text .* {a}-{b}  ", out.getvalue(), re.M), (page, a, b, out.getvalue()[-600:])
     out = io.StringIO()
     assert pdf_command(broken, pages=None, engine="text", dpi=300, vlm_url=None, vlm_model=None, out=out) == 0
     assert "rejected" in out.getvalue() and "garbage" in out.getvalue()
