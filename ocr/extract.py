@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 import pymupdf
 
 from ocr import tesseract
-from ocr.layout import DocumentLayout, compose, raw_text, read_page
+from ocr.layout import DocumentLayout, compose, raw_text, read_page, strip_ocr_furniture
 from ocr.textlayer import page_text, unwrap
 from ocr.triage import Triage, triage_page
 
@@ -101,6 +101,8 @@ class PageResult:
         out = {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason}
         if self.route is not None:
             out.update(route=self.route, removed=self.removed, tables=self.tables)
+        elif self.removed:  # an OCR'd page's running heads, feet and page numbers
+            out.update(removed=self.removed)
         return out
 
 
@@ -231,8 +233,8 @@ class PageExtractor:
 
     def pages(self, doc: pymupdf.Document, indices: list[int] | None = None) -> list[PageResult]:
         indices = list(range(doc.page_count)) if indices is None else indices
-        return [res if res is not None else keep_better(self.ocr(doc[i], i, tri), layer)
-                for i, (res, tri, layer) in zip(indices, self.text_layers(doc, indices))]
+        return finish([res if res is not None else keep_better(self.ocr(doc[i], i, tri), layer)
+                       for i, (res, tri, layer) in zip(indices, self.text_layers(doc, indices))])
 
 
 # --- a process pool for `winnow pdf`: one process per core, each with one Tesseract thread ---------
@@ -265,7 +267,18 @@ def extract_parallel(path: str, options: PdfOptions, indices: list[int], workers
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker,
                                      initargs=(asdict(options), path)) as pool:
                 done = dict(zip([i for i, _ in todo], pool.map(_work, todo)))
-    return [res if res is not None else keep_better(done[i], layer) for i, res, _, layer in first]
+    return finish([res if res is not None else keep_better(done[i], layer) for i, res, _, layer in first])
+
+
+def finish(results: list[PageResult]) -> list[PageResult]:
+    """The document's OCR'd pages without their running heads, feet and page numbers (``strip_ocr_furniture``)."""
+    texts = [r.text if r.method in ("tesseract", "vlm") else None for r in results]
+    if not any(texts):
+        return results
+    for r, text, removed in zip(results, texts, strip_ocr_furniture(texts)):
+        if removed:
+            r.text, r.removed = text, dict(removed)
+    return results
 
 
 def _letters(text: str) -> int:

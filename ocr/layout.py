@@ -284,6 +284,40 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
         ln.kind = "header" if where == "top" else "footer"
 
 
+OCR_HEAD_WORDS = 12  # an OCR'd page's first or last paragraph of at most this many words may be a running head
+
+
+def strip_ocr_furniture(texts: list[str | None]) -> list[Counter]:
+    """Running heads, feet and page numbers of OCR'd pages, from their text alone (``None``: a page not OCR'd).
+
+    Tesseract returns a page's blocks top to bottom as paragraphs (``ocr.textlayer.unwrap``): a page number is a
+    first or last paragraph that reads as one ("12", "- 12 -", "Page 3 of 9"), and a running head or foot is a short
+    first or last paragraph that, digits masked, opens or closes two other OCR'd pages of the document too.
+    Returns what was removed per page, by kind; ``texts`` is changed in place."""
+    ends: Counter = Counter()
+    paras = [t.split("\n\n") if t else [] for t in texts]
+    for ps in paras:
+        ends.update({_key(p) for p in {ps[0], ps[-1]} if len(p.split()) <= OCR_HEAD_WORDS} if ps else set())
+    removed = [Counter() for _ in texts]
+    for i, ps in enumerate(paras):
+        if texts[i] is None or len(ps) < 2:
+            continue
+        for where, at in (("header", 0), ("footer", -1)):
+            if len(ps) < 2:
+                break
+            p = ps[at]
+            if _PAGE_NUMBER.fullmatch(p):
+                kind = "page_number"
+            elif len(p.split()) <= OCR_HEAD_WORDS and _key(p) and ends[_key(p)] >= 3:
+                kind = where
+            else:
+                continue
+            del ps[at]
+            removed[i][kind] += 1
+        texts[i] = "\n\n".join(ps)
+    return removed
+
+
 def _edge_groups(p: PageLayout) -> list[list[Line]]:
     """Groups of body lines that lie wholly inside a margin band, top to bottom. Lines are grouped top to bottom
     while each starts less than its own height below the group, so a paragraph or table running into a band is not

@@ -277,3 +277,18 @@ def test_three_columns_of_prose_are_not_a_table():
     table_lines = [ln for ln in page.text.splitlines() if ln.startswith("|")]
     assert len(table_lines) < 15, "\n".join(table_lines)  # the three columns' 42 rows were one table
     assert "SUMMARY: The FAA proposes to supersede Airworthiness Directive (AD) 2018" in page.text
+
+
+def test_ocr_pages_lose_their_page_numbers_and_running_heads():
+    """OCR'd pages come as paragraphs only (no layout): a first or last paragraph that is a page number, or a short
+    one that opens or closes three pages alike (digits masked), is furniture; the body stays."""
+    from ocr.layout import strip_ocr_furniture
+
+    body = "The inductive step assumes the claim for n and proves it for n plus one, which completes the proof."
+    texts = [f"CHAPTER 2. MATHEMATICAL INDUCTION {10 + k}\n\n{body}\n\n{10 + k}" for k in range(3)]
+    texts += [None, "A single page, short.\n\nIt ends on a paragraph of its own that reads as a sentence."]
+    removed = strip_ocr_furniture(texts)
+    assert texts[:3] == [body] * 3
+    assert removed[0] == {"header": 1, "page_number": 1}
+    assert texts[3] is None and removed[3] == {}
+    assert texts[4].startswith("A single page, short.") and removed[4] == {}
