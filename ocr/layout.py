@@ -44,6 +44,8 @@ MIN_REPEATS = 3  # pages whose bottom bands hold the same masked line for it to 
 SMALL_FONT = 0.92  # a band line set below this share of the body font size is "small"
 MARGIN_DIRECTION_SHARE = 0.2  # lines across the main direction are stamps while they hold less than this share
 _MONO = 8  # PyMuPDF span flag: monospaced
+PLACED_CHECK = 400  # a page whose dict output has fewer characters than this is checked against its plain text
+MIN_PLACED = 20
 
 _PAGE_NUMBER = re.compile(
     r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*:?\s*)?(?:\d{1,3}\s*[-\u2013]\s*)?"  # "7-45"
@@ -141,6 +143,12 @@ def read_page(page: pymupdf.Page) -> PageLayout:
                 prev.size, prev.mono = max(prev.size, size), prev.mono and mono
                 continue
             raw.append((line, d))
+    placed = sum(len(ln.text) for ln, _ in raw)
+    if placed < PLACED_CHECK and len("".join((plain := tp.extractText()).split())) > 2 * placed + MIN_PLACED:
+        # MuPDF's dict output drops glyphs it cannot place (vertical CJK fonts): the plain text still has them, in
+        # order. Its lines become one block down the page, with no geometry to judge (no furniture, no tables).
+        raw = [(Line(0.0, float(k), rect.width, k + 1.0, text, 1.0, 0, False), (1, 0))
+               for k, text in enumerate(t.strip() for t in plain.splitlines()) if text]
     lines = [ln for ln, _ in raw]
     chars = Counter()
     sizes = Counter()
@@ -386,12 +394,18 @@ def raw_text(p: PageLayout) -> str:
 _HYPHENATED = re.compile(r"(?<=[^\W\d_])-$")
 
 
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uff00-\uffef]")
+
+
 def _join_prose(lines: list[str]) -> str:
-    """Lines of a paragraph joined by spaces; a word hyphenated across a line break ("replace-" + "ment") joined."""
+    """Lines of a paragraph joined by spaces; a word hyphenated across a line break ("replace-" + "ment") joined;
+    Chinese and Japanese, which put no spaces between words, joined without one."""
     out = lines[0]
     for nxt in lines[1:]:
         if _HYPHENATED.search(out) and nxt[:1].islower():
             out = out[:-1] + nxt
+        elif _CJK.match(out[-1:]) and _CJK.match(nxt[:1]):
+            out += nxt
         else:
             out += " " + nxt
     return out

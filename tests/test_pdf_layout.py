@@ -292,3 +292,18 @@ def test_ocr_pages_lose_their_page_numbers_and_running_heads():
     assert removed[0] == {"header": 1, "page_number": 1}
     assert texts[3] is None and removed[3] == {}
     assert texts[4].startswith("A single page, short.") and removed[4] == {}
+
+
+def test_vertical_japanese_read_from_the_plain_text_when_the_layout_output_drops_it():
+    """MuPDF's dict output drops the glyphs of a vertical CJK font (azlayout's 4inch.pdf: 2,146 pages of Natsume
+    Soseki) while its plain text keeps them; the page is read from there, and CJK lines join without spaces."""
+    with pymupdf.open(shared_data("pdfs", "diverse", "azlayout", "4inch.pdf")) as doc:
+        first, third = PageExtractor(PdfOptions(engine="text")).pages(doc, [0, 2])
+    assert first.method == "text" and third.method == "text"  # was "no_text": sent to OCR, 2,146 pages of it
+    assert "吾輩は猫である。名前はまだ無い。" in first.text
+
+
+def test_cjk_lines_join_without_a_space():
+    from ocr.layout import _join_prose
+
+    assert _join_prose(["吾輩は猫で", "ある。", "Then English", "goes on"]) == "吾輩は猫である。 Then English goes on"
