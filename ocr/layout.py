@@ -273,10 +273,13 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
     "208  Global Study on Legal Aid  Annex  209", "page 1 of 1  PL:  Pack: BX". This needs no other page (a page
     cut from a journal), nor white space above the row. A number beside its text ("1  Introduction") is a heading,
     and a row of figures is a table's."""
-    body = [ln for ln in p.lines if ln.kind in ("body", "page_number") and p.band(ln) == where]
-    if not body:
+    band = [ln for ln in p.lines if ln.kind != "margin" and p.band(ln) == where]
+    if not band:
         return
-    edge = min(body, key=lambda ln: ln.y0) if where == "top" else max(body, key=lambda ln: ln.y1)
+    edge = min(band, key=lambda ln: ln.y0) if where == "top" else max(band, key=lambda ln: ln.y1)
+    body = [ln for ln in band if ln.kind in ("body", "page_number", "line_number")]
+    if edge not in body:  # the outermost row is furniture already: the row inside it is the page's own
+        return
     mid = (edge.y0 + edge.y1) / 2
     row = [ln for ln in body if abs((ln.y0 + ln.y1) / 2 - mid) < 0.5 * (edge.y1 - edge.y0)]
     if len(row) > FOLIO_ROW_LINES or any(len(ln.text.split()) > FOLIO_WORDS for ln in row):
