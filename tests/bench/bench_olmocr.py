@@ -83,9 +83,9 @@ def run_winnow(bench: Path, out: Path) -> float:
 
 
 ENGINES = {
-    "pymupdf4llm (defaults)": dict(layout=False, header=True, footer=True),
-    "pymupdf4llm (no header/footer removal)": dict(layout=False, header=False, footer=False),
-    "pymupdf4llm + layout engine": dict(layout=True, header=False, footer=False),
+    "pymupdf4llm (defaults: heads, feet kept)": dict(layout=False, header=True, footer=True),
+    "pymupdf4llm (heads, feet left out)": dict(layout=False, header=False, footer=False),
+    "pymupdf4llm + layout engine (left out)": dict(layout=True, header=False, footer=False),
 }
 
 
