@@ -119,8 +119,10 @@ FRACTIONS = (0.1, 0.25, 0.4)  # of the reference run's wall time; later points a
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
-                         ids=["sigint", "sigterm", "sigkill"])  # SIGKILL at every point is in the slow matrix
+@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
+                                 pytest.param(signal.SIGKILL, marks=pytest.mark.slow)], ids=["sigint", "sigterm", "sigkill"])
+# SIGTERM and SIGKILL at every point are in the slow matrix; make test sends SIGTERM to a pool's whole process
+# group in tests/test_executors.py (an idle worker killed in the task queue's lock)
 def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
     _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
 

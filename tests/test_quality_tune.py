@@ -20,6 +20,7 @@ def _write(path, rows):
     return str(path)
 
 
+@pytest.mark.slow  # a real search (15 s)
 def test_selection_is_recorded_and_user_values_are_not_searched(tmp_path):
     pos = str(ROOT / "configs" / "data" / "quality_positive.jsonl")
     neg = str(ROOT / "configs" / "data" / "quality_negative.jsonl")

@@ -210,6 +210,7 @@ def _run_args(inp: Path, url: str, out: Path, concurrency: int) -> list[str]:
             str(concurrency)]
 
 
+@pytest.mark.slow  # 24 s; make test covers outages with quality annotate's, which shares the endpoint client
 def test_endpoint_down_mid_run_fails_the_task_and_the_rerun_resumes(tmp_path):
     """The endpoint stops (connections refused) after 15 answers: the command exits non-zero naming the endpoint
     and the pending documents, records nothing as removed and leaves no finished run; run again against the

@@ -229,6 +229,7 @@ def test_job_wall_seconds_are_the_union_of_task_spans(tmp_path):
     assert job_timings(tmp_path, 3) == {"cpu_seconds": 12.0, "wall_seconds": 15.0, "tasks": 3, "first_started": 0}
 
 
+@pytest.mark.slow  # two real runs (18 s)
 def test_wall_time_is_the_commands_own(tmp_path):
     """`done: N s wall` and stats.json's run wall seconds cover the whole command (startup and the gaps between
     jobs), not the tasks' spans added up; a resumed run reports no documents per second."""
