@@ -69,7 +69,7 @@ import pyarrow as pa
 from datatrove.data import Document
 
 from pipeline.stage import Column, Stage, register
-from pipeline.text_edits import replace_spans
+from pipeline.text_edits import apply_edits, replace_spans
 from pipeline.errors import ConfigError
 
 PII_TYPES = ("email", "phone", "ip", "card")
@@ -345,13 +345,11 @@ class PIIMatcher:
 
 
 def mask_text(text: str, spans: list[tuple[int, int, str]]) -> str:
-    parts, last = [], 0
-    for start, end, kind in spans:
-        parts.append(text[last:start])
-        parts.append(PLACEHOLDERS[kind])
-        last = end
-    parts.append(text[last:])
-    return "".join(parts)
+    return apply_edits(text, _edits(spans))
+
+
+def _edits(spans: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:
+    return [(start, end, PLACEHOLDERS[kind]) for start, end, kind in spans]
 
 
 @register("pii_v1")
@@ -408,5 +406,5 @@ class PIIFilter(Stage):
         if self.mode == "drop":
             first = next(k for k in self.types if counts[k])
             return self.drop(f"contains_{first}")
-        replace_spans(doc, [(start, end, PLACEHOLDERS[kind]) for start, end, kind in spans])
+        replace_spans(doc, _edits(spans))
         return True

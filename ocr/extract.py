@@ -182,13 +182,14 @@ class PageExtractor:
         out = []
         for i, lay, text, tri in first:
             layer = None
-            if tri.decision == "text" or tri.reason in SPARSE_LAYER and tri.chars:
+            forced = o.engine in ("tesseract", "vlm")  # every page OCR'd: no layer is read
+            if not forced and (tri.decision == "text" or tri.reason in SPARSE_LAYER and tri.chars):
                 layer = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
                 if lay is not None:
                     layer.text, layer.tables = compose(lay, columns=o.columns)
                     layer.removed, layer.route = dict(lay.removed), lay.route
                     lay.words = None
-            if o.engine in ("tesseract", "vlm"):
+            if forced:
                 out.append((None, tri, None))
             elif tri.decision == "text":
                 out.append((layer, tri, None))

@@ -265,6 +265,8 @@ class DocumentLayout:
 
 FOLIO_ROW_LINES = 5  # a page's outermost row with a page number in it and at most this many short lines is furniture
 FOLIO_WORDS = 12
+_FOLIO_KINDS = ("body", "page_number", "line_number")  # what the row may hold: the passes before may have taken a
+# page number for a line number, or for a page number a heading's number would revert
 
 
 def _mark_folio_row(p: PageLayout, where: str) -> None:
@@ -277,15 +279,14 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
     if not band:
         return
     edge = min(band, key=lambda ln: ln.y0) if where == "top" else max(band, key=lambda ln: ln.y1)
-    body = [ln for ln in band if ln.kind in ("body", "page_number", "line_number")]
-    if edge not in body:  # the outermost row is furniture already: the row inside it is the page's own
+    if edge.kind not in _FOLIO_KINDS:  # the outermost row is furniture already: the row inside it is the page's own
         return
     mid = (edge.y0 + edge.y1) / 2
-    row = [ln for ln in body if abs((ln.y0 + ln.y1) / 2 - mid) < 0.5 * (edge.y1 - edge.y0)]
+    row = [ln for ln in band if ln.kind in _FOLIO_KINDS and abs((ln.y0 + ln.y1) / 2 - mid) < 0.5 * (edge.y1 - edge.y0)]
     if len(row) > FOLIO_ROW_LINES or any(len(ln.text.split()) > FOLIO_WORDS for ln in row):
         return
     folios = [ln for ln in row if _PAGE_NUMBER.fullmatch(ln.text)]
-    rest = [ln for ln in row if ln not in folios]
+    rest = [ln for ln in row if not _PAGE_NUMBER.fullmatch(ln.text)]
     if not folios or any(_NUMBER.fullmatch(ln.text) for ln in rest):
         return
     apart = 3 * (p.body_size or edge.y1 - edge.y0)

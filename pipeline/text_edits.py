@@ -14,17 +14,21 @@ from datatrove.data import Document
 def replace_spans(doc: Document, edits: list[tuple[int, int, str]]) -> None:
     """``doc.text`` with each ``(start, end, replacement)`` applied (sorted, not overlapping), ``page_spans`` moved
     with it: a boundary inside a replaced span moves to the replacement's start (a page start) or end (a page end)."""
-    text = doc.text or ""
+    doc.text = apply_edits(doc.text or "", edits)
+    spans = doc.metadata.get("page_spans")
+    if spans:
+        doc.metadata["page_spans"] = [[_moved(a, edits, start=True), _moved(b, edits, start=False)] for a, b in spans]
+
+
+def apply_edits(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each ``(start, end, replacement)`` applied (sorted, not overlapping)."""
     parts, pos = [], 0
     for start, end, new in edits:
         parts.append(text[pos:start])
         parts.append(new)
         pos = end
     parts.append(text[pos:])
-    doc.text = "".join(parts)
-    spans = doc.metadata.get("page_spans")
-    if spans:
-        doc.metadata["page_spans"] = [[_moved(a, edits, start=True), _moved(b, edits, start=False)] for a, b in spans]
+    return "".join(parts)
 
 
 def _moved(offset: int, edits: list[tuple[int, int, str]], start: bool) -> int:
