@@ -52,11 +52,8 @@ numbers (digit words and number words) become ``#`` and capitalised words ``@``,
 only when it holds at least one and at most ``ngram // 2`` placeholders, so at least 7 literal words must agree
 in their places. A document matched by templates only is dropped with reason ``decontam_template`` (stat
 ``template_<benchmark>``), apart from exact matches (``decontam_contaminated``); ``decontam_match`` says which.
-Measured: 200 GSM8K items with every number and number word changed and every name swapped, planted in real
-documents: 200/200 questions and 200/200 question-plus-solution copies removed (without templates 107 and 130);
-0 of the 20,048 clean documents of ``../shared/data/domains`` removed. Cost: 1,439 documents per CPU-second
-against 1,737 with templates off (x1.21 CPU; one process, process CPU time, the two indexes alternating over all
-20,048 domain documents twice).
+Recall on rewritten items, false positives on clean text and the extra scan cost are in the README
+(``tests/test_decontam.py``, slow suite).
 
 ``decontam_v1`` in ``mode: drop`` (default) drops a contaminated document with
 reason ``decontam_contaminated`` (so it lands in ``removed/``); in ``mode: mask``
@@ -71,24 +68,13 @@ word positions at which an indexed n-gram matches), and count
 empty ones and documents with fewer words than the shortest indexed n-gram,
 pass untouched.
 
-Measured end to end (``winnow decontam``, ``tests/bench/bench_decontam.py``): the benchmarks' own files (MMLU's
-57 dev CSVs, ARC-Challenge dev, GSM8K's first 200, HumanEval's first 40, PIQA dev: 2,662 items), each item written
-every way above (MMLU/ARC labelled with ``Answer: B``, unlabelled, question and answer; GSM8K question, question
-and raw solution; PIQA unlabelled and labelled; HumanEval's solution), each verbatim, upper-cased, re-spaced,
-stripped of punctuation and all three, planted in real WikiText/review/abstract documents. Held out (MMLU's last
-29 subjects, ARC, PIQA's 300 sampled, HumanEval; 9,860 planted documents): recall 0.997 (0.810 before the
-unlabelled and answer-alone ways were indexed); development (MMLU's first 28 subjects, GSM8K; 4,100): 0.999
-(0.904). Every miss is a way of writing an item under 8 words ("The pleura / extend into the neck.",
-"blankets / can cover lights / can cover candles"). False positives: 0 of the 20,048 clean documents of
-``../shared/data/domains`` (46.7 MB). Indexing every way (and each stripped) gives 1.66x the n-grams of the
-usual way alone (160,519 against 96,569 for those 2,662 items) and 2.2-3x the index build time (1.8-2.2 s
-against 0.7-0.8 s); the scan's speed is unchanged within the noise (0.82-1.13x the usual-way-only index, seven
-rounds over the 20,048 documents in one process, 720-960 documents or about 2 MB per CPU-second on a shared,
-loaded machine; the whole ``winnow decontam`` command above: 545 documents per CPU-second, parquet out
-included). 8 items (0.3%, all PIQA, e.g. "gun / killing Wasp / killing duck") are under 8 words every way and not
-indexed. Memory: the index is a dict of about 100 bytes per distinct n-gram (MMLU's full test set, ~14k items, is
-roughly 1.7M n-grams and 170 MB, scaling the 1.66x above); it is built lazily, once per worker process, because
-the step is pickled to workers before it runs.
+Recall, false positives and cost are measured end to end by ``tests/bench/bench_decontam.py`` (``winnow
+decontam`` over the shared benchmark files planted every way above in real documents; the README has the results,
+docs/measurements.md the index sizes and speeds). Indexing every way multiplies the n-grams and the index build
+time but not the scan's cost: a document costs dict lookups per word position, whatever the index holds. A way
+of writing an item under ``min_item_words`` words is not indexed, so a copy written only that way is not found.
+The index is a dict whose memory grows with the number of distinct n-grams; it is built lazily, once per worker
+process, because the step is pickled to workers before it runs.
 """
 
 from __future__ import annotations

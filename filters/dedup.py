@@ -17,10 +17,9 @@ Dedup needs every document before it can decide, so each dedup stage is a *barri
    order; every decision is a function of that order, so the kept set depends on the documents and
    the parameters only, not on the task count, the file split or the input order. Keys are stored
    one file per band and clustered one band at a time, so memory grows with the number of documents
-   only, not their length or the number of bands: measured 122 MB per million documents (237 MB at
-   two million, 20 bands, a tenth of them duplicates; 8-10 CPU-seconds per million), plus the shingle
-   files of candidate pairs, which are memory-mapped. Bands are independent, so the band loop is where the work would be spread over
-   processes when one machine's memory is not enough.
+   only, not their length or the number of bands (the README and docs/measurements.md give the figures),
+   plus the shingle files of candidate pairs, which are memory-mapped. Bands are independent, so the band
+   loop is where the work would be spread over processes when one machine's memory is not enough.
 3. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
    representative are dropped as ``<stage>_duplicate`` with ``dup_of`` (the kept representative's id)
    and ``dup_cluster``; every document gets ``dup_cluster_size``, the number of input documents it

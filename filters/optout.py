@@ -30,8 +30,8 @@ installed package: nothing is downloaded and ``tldextract`` is not used
 domain are looked up, which covers both without a public-suffix list).
 Reasons: ``url_blocklist_domain``, ``url_blocklist_url``,
 ``url_blocklist_hard_word``, ``url_blocklist_soft_words`` (at least
-``soft_word_threshold`` soft words), ``url_blocklist_subword``. The domain list
-costs about 3 s and 400 MB per process, once (``lists`` can leave it out).
+``soft_word_threshold`` soft words), ``url_blocklist_subword``. Loading the domain list
+costs seconds and hundreds of MB per process, once (``lists`` can leave it out; docs/measurements.md).
 """
 
 from __future__ import annotations

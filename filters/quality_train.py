@@ -10,21 +10,21 @@ Regression on graded labels (FineWeb-Edu's 0-5 educational scores, Penedo et al.
 Ridge on the same features; ``fasttext`` trains on the labels rounded to integer classes (clipped to the
 1st-99th percentile of the training labels so a few outliers do not each become a class).
 
-Preprocessing choices, measured on the shared real sets, 20% held out: fastText lower-cases (SMS ham-vs-spam
-ROC AUC 0.980 lower-cased against 0.978 as is; Stack Exchange vote Spearman 0.362 against 0.345). The linear
-model lower-cases in its vectoriser and adds one feature, log(1 + characters), because TF-IDF rows have
-unit norm and length alone ranks Stack Exchange answers by votes at Spearman 0.40.
+Preprocessing choices, made on held-out parts of the shared real sets (figures in docs/measurements.md):
+fastText lower-cases (it did at least as well lower-cased on both the SMS and the Stack Exchange labels). The
+linear model lower-cases in its vectoriser and adds one feature, log(1 + characters), because TF-IDF rows have
+unit norm, so they carry no length, and length alone ranks Stack Exchange answers by votes.
 
 Hyperparameters are chosen by validation, not fixed (``tune``, on by default; ``--no-tune``): every candidate of
 a small seeded grid (``FASTTEXT_GRID``, ``LINEAR_GRID`` / ``LINEAR_REGRESS_GRID``) is fitted and scored (ROC AUC,
 or Spearman for graded labels) by 3-fold cross-validation over the training documents (folds by a hash of the id,
 :func:`_folds`; above ``CV_MAX_DOCS`` documents one validation fifth), and the best mean score is refitted on all
-training documents. Three folds, not one fifth: on a few hundred documents with 13% positives one fifth's ROC AUC
-varies by about 0.05, so a single split picks the luckiest candidate rather than the best. Class imbalance is
-a grid dimension: fastText ``balance`` oversamples the minority class, the linear model's ``class_weight``
-reweights it. For graded labels the linear model may add raw n-gram counts beside TF-IDF (``counts``): unit-norm
-TF-IDF blurs how often a word occurs. The grid, every candidate's validation score and the choice are in
-``meta.json`` (``selection``). Hyperparameters given explicitly are not searched. Measured in
+training documents. Three folds, not one fifth: on a few hundred documents with few positives one fifth's ROC AUC
+varies so much with the split that a single split picks the luckiest candidate rather than the best. Class
+imbalance is a grid dimension: fastText ``balance`` oversamples the minority class, the linear model's
+``class_weight`` reweights it. For graded labels the linear model may add raw n-gram counts beside TF-IDF
+(``counts``): unit-norm TF-IDF blurs how often a word occurs. The grid, every candidate's validation score and
+the choice are in ``meta.json`` (``selection``). Hyperparameters given explicitly are not searched. Measured in
 ``tests/bench/bench_quality.py`` against default fastText and a plain TF-IDF logistic regression.
 
 A held-out ROC AUC below ``WEAK_AUC`` (or Spearman below ``WEAK_SPEARMAN``) is reported as a warning in
@@ -65,7 +65,7 @@ FASTTEXT_DEFAULTS = dict(lr=0.1, epoch=5, wordNgrams=2, dim=64, bucket=200_000, 
 LINEAR_DEFAULTS = dict(C=1.0, alpha=1.0, n_features=2**20, ngram_max=2, class_weight=None, length_feature=True,
                        counts=False)
 # wordNgrams stays 2: with 1, fastText drops its hash buckets and the model then differs from run to run with the
-# same seed (measured: 4 different model files in 6 fresh processes; with bigrams 6 identical).
+# same seed, even in fresh processes (with bigrams the model files were identical; docs/measurements.md).
 FASTTEXT_GRID = dict(lr=[0.1, 0.5], epoch=[5, 25], balance=[False, True])
 LINEAR_GRID = dict(C=[0.25, 1.0, 4.0, 16.0], class_weight=[None, "balanced"])
 LINEAR_REGRESS_GRID = dict(alpha=[0.3, 1.0, 3.0, 10.0], counts=[False, True])
@@ -417,8 +417,8 @@ class ActiveColumns:
     """Keep only the feature columns that occur in the training matrix.
 
     A column no training document has gets weight 0 from an L2-penalised fit whatever the solver does, but
-    lbfgs still carries all 2**20 hashed columns through every step: on the demo's 400 documents 95% of the
-    training CPU went there. Dropping them fits the same model on a few thousand columns (predictions equal
+    lbfgs still carries all 2**20 hashed columns through every step, and on small label sets most of the
+    training CPU goes there. Dropping them fits the same model on a few thousand columns (predictions equal
     within the solver's tolerance, ``tests/test_quality.py``)."""
 
     def fit(self, X, y=None):

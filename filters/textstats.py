@@ -2,7 +2,7 @@
 
 datatrove's Gopher, C4 and FineWeb filters each split the same text again (words
 through spaCy's blank English pipeline, sentences per line through its
-sentencizer): about 40 ms of CPU per document in the stock FineWeb chain. Here a
+sentencizer), a large share of the stock FineWeb chain's CPU (docs/measurements.md). Here a
 document's lines, paragraphs and words are computed once, on first use, and
 reused by every heuristic until the text changes (C4 rewrites it).
 

@@ -3,7 +3,7 @@ margin stamps removed, columns in reading order, code lines kept as lines, table
 
 Per document, in two passes (``DocumentLayout``):
 
-1. Each page's text lines come from PyMuPDF's ``dict`` output (one text page, ~2.5 ms a page) in
+1. Each page's text lines come from PyMuPDF's ``dict`` output (one TextPage per page) in
    displayed (rotated) coordinates with their font size, block and whether they are monospaced; a
    justified line MuPDF split at its wide spaces is one line again, and dot leaders (". . . .") are
    dropped. Lines written across the page's main direction (an arXiv stamp up the margin) are

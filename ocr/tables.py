@@ -8,7 +8,7 @@ table is a run of at least ``MIN_ROWS`` grid rows close together (lines under a 
 text are joined to that cell). Its columns are the union of the cells' x-extents across the rows;
 a run whose cells do not fall into at least two columns is not a table, nor is a run where in every
 column most lines fill the column and hold several words (columns of justified prose). Cost: one sort of the
-page's lines (well under a millisecond); only pages with grid rows (``may_hold_tables``) have their
+page's lines; only pages with grid rows (``may_hold_tables``) have their
 words extracted to cut rows into cells: the router's table pass (``ocr.layout``); the rest is the fast path.
 """
 

@@ -9,7 +9,8 @@ orientation is detected and the page is read again turned upright (scans rotated
 Parallelism is one process per core, each with one Tesseract thread: ``OMP_THREAD_LIMIT=1`` is set
 before libtesseract loads (its OpenMP threads only contend with the other processes). A pipeline's
 tasks are those processes; ``winnow pdf`` uses a process pool (``ocr.extract``). One
-``PyTessBaseAPI`` per process and language set is kept alive (loading ``eng`` costs ~0.1 s).
+``PyTessBaseAPI`` per process and language set is kept alive (a language's model is loaded once per process,
+not once per page).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ TESSDATA_DIRS = (
     "/usr/local/share/tessdata",
     "/opt/homebrew/share/tessdata",
 )
-RETRY_BELOW = 0.5  # mean confidence under which an upright-ness check is worth its ~0.2 s
+RETRY_BELOW = 0.5  # mean confidence under which an upright-ness check is worth its second read of the page
 
 
 class OcrUnavailable(WinnowError):

@@ -1,9 +1,9 @@
 """Slow: Winnow's heuristic filters decide as datatrove's reference implementations do, on real text.
 
-Measured: on ~1,000 real web pages (as extracted) decisions agree on 99.3% (Gopher repetition) to
-99.6% (the others); on odder text (code, the Jargon File, SMS) on 97.3-99.9%. The two differ only in tokenisation (a spaCy-compatible regex here, spaCy's blank English pipeline
-there) and sentence counting, so decisions should almost always match. Needs spaCy (the bench extra),
-which `make test-slow` installs: a missing spaCy fails these tests rather than skipping them.
+The two differ only in tokenisation (a spaCy-compatible regex here, spaCy's blank English pipeline there) and
+sentence counting, so decisions should almost always match, on ~1,000 real web pages (as extracted) and on odder
+text (code, the Jargon File, SMS); the agreement measured is in the README and docs/measurements.md. Needs spaCy
+(the bench extra), which `make test-slow` installs: a missing spaCy fails these tests rather than skipping them.
 """
 
 import gzip

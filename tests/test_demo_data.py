@@ -7,6 +7,7 @@ import hashlib
 import html
 import json
 import os
+import re
 import subprocess
 import sys
 import zlib
@@ -17,6 +18,7 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
+from pipeline import demo_data
 from pipeline.demo_data import (
     ALL_KINDS, CORRUPT_KINDS, KIND_PLAN_PER_300, main, write_demo_benchmark, write_demo_quality_sets, write_demo_warc,
 )
@@ -111,10 +113,20 @@ def test_different_seed_different_bytes(tmp_path):
     assert set(s0["kind_by_url"]) != set(s1["kind_by_url"])
 
 
+def _documented_kinds() -> dict[str, int]:
+    """The module docstring's table of page kinds, in its order: kind -> pages per 300."""
+    out = {}
+    for kinds, n in re.findall(r"^([a-z_]+(?: / [a-z_]+)*) +(\d+)(?: each)? ", demo_data.__doc__, re.M):
+        out.update(dict.fromkeys(kinds.split(" / "), int(n)))
+    return out
+
+
 def test_plan_matches_the_documented_table():
-    assert ["good_en"] + [k for k, _ in KIND_PLAN_PER_300] == ALL_KINDS == list(EXPECTED_300)
-    assert {k: n for k, n in KIND_PLAN_PER_300} == {k: n for k, n in EXPECTED_300.items() if k != "good_en"}
-    assert CORRUPT_KINDS == ["garbage_header", "bad_content_length", "truncated_gzip"]
+    """The plan, the kinds and the corrupt tail are what the module docstring documents, in its order."""
+    assert _documented_kinds() == EXPECTED_300 and list(_documented_kinds()) == list(EXPECTED_300)
+    assert KIND_PLAN_PER_300 == [(k, n) for k, n in EXPECTED_300.items() if k != "good_en"]
+    assert ALL_KINDS == list(EXPECTED_300)
+    assert CORRUPT_KINDS == re.findall(r"^\d\. ``(\w+)`` - ", demo_data.__doc__, re.M)
 
 
 def test_counts_add_up(demo):

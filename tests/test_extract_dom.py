@@ -78,7 +78,7 @@ def test_utf8_read_as_windows_1252_is_repaired():
 
 def test_a_page_leaves_no_cyclic_garbage_behind():
     # lxml's parser and its target refer to each other: a walk still holding its segments after the parse kept
-    # each page's lists and blocks for the cyclic collector (about 2 ms a page of collections)
+    # each page's lists and blocks for the cyclic collector (costly collections in a process with a large heap)
     import gc
 
     html = "<html><body>" + "<div class='post'><p>a paragraph with <a href='#'>a link</a></p></div>" * 300

@@ -3,6 +3,7 @@ benchmark, a stage that drops almost everything (real text from ../shared/data).
 
 import gzip
 import json
+import re
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -67,7 +68,16 @@ def test_real_benchmarks_pass_the_check_and_real_corpora_do_not():
     step = Decontaminate(benchmarks=[str(shared_data("benchmarks"))])
     assert len(step.benchmark_files) >= 5
     corpora = sorted(shared_data("domains").glob("*.jsonl.gz")) + sorted(shared_data("quality").glob("*.jsonl.gz"))
-    assert len(corpora) == 12
+    # the check covers every corpus ../shared/data/README.md documents in those folders, and only such corpora
+    readme = shared_data("README.md").read_text(encoding="utf-8")
+    for folder in ("domains", "quality"):
+        section = readme.split(f"\n## {folder}/", 1)[1].split("\n## ", 1)[0]
+        documented = {f"{name}.jsonl.gz" for name in re.findall(r"^\| (\w+) \|", section, re.M)} - {"file.jsonl.gz"}
+        documented |= set(re.findall(r"`(\w+\.jsonl\.gz)`", section))
+        found = {p.name for p in corpora if p.parent.name == folder}
+        assert documented, f"no corpus documented under ## {folder}/ in ../shared/data/README.md"
+        assert documented <= found, f"documented in ../shared/data/README.md but absent: {documented - found}"
+        assert found <= documented, f"no entry in ../shared/data/README.md: {found - documented}"
     for path in corpora:
         with pytest.raises(ConfigError, match="does not look like a benchmark"):
             Decontaminate(benchmarks=[str(path)])

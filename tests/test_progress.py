@@ -242,13 +242,20 @@ def test_jobs_complete_before_progress_files_existed_claim_no_counts(tmp_path):
                                               "phase 1    done earlier  2 of 2 tasks", "finalize   done earlier"]
 
 
-def test_plain_lines_come_every_interval_not_every_poll(tmp_path):
+def test_plain_lines_come_every_interval_not_every_poll(tmp_path, monkeypatch):
+    # The display reads the test's clock, and the test makes each look at the files (the thread's own poll is an
+    # hour away): 40 polls 1/64 s apart, so the count depends on the display's rule, not on thread scheduling.
+    clock = [1024.0]  # binary fractions: the sums are exact
+    monkeypatch.setattr(progress_mod, "time", SimpleNamespace(monotonic=lambda: clock[0]))
     jobs = _fake_jobs(tmp_path, names=(("0", 1), ("finalize", 1)))
     stream = io.StringIO()
-    with show_progress(jobs, stream=stream, tty=False, poll=0.01, every=0.25):
-        time.sleep(0.6)
-    n = len(stream.getvalue().splitlines())
-    assert 1 <= n <= 3, stream.getvalue()  # about 0.6 / 0.25, not 0.6 / 0.01
+    with show_progress(jobs, stream=stream, tty=False, poll=3600, every=0.25) as display:
+        for _ in range(40):
+            clock[0] += 1 / 64
+            display._tick()
+    lines = stream.getvalue().splitlines()
+    # at 0.25 and 0.5 s of the 0.625 s: one line per interval, not one per poll (40)
+    assert len(lines) == 2 and all(re.match(r"phase 0 +0 docs  ", line) for line in lines), lines
 
 
 def test_terminal_display_redraws_one_line_per_job(tmp_path):

@@ -295,7 +295,7 @@ def _decorate(src, dst):
             con.execute(f"""
                 copy (select * replace (
                         case when hash(id) % 3 = 0 then 4 end as page_count,
-                        case when hash(id) % 3 = 0 then hash(id) % 3 + 1 end as ocr_pages,
+                        case when hash(id) % 3 = 0 then 2 end as ocr_pages,  -- page_methods' tesseract and vlm pages
                         case when hash(id) % 3 = 0 then '{methods}' else metadata end as metadata,
                         case hash(id) % 4 when 0 then 'CC-BY-4.0' when 1 then 'CC0-1.0' end as license,
                         case hash(id) % 4 when 0 then 'html-rel' when 1 then 'html-meta' end as license_source,
@@ -337,6 +337,16 @@ def test_report_optional_sections(demo_out, tmp_path):
     methods = _table(page, "table-ocr-methods")
     assert f'<td>text</td><td class="num">{2 * n_pdf_docs:,}</td>' in methods
     assert f'<td>vlm</td><td class="num">{n_pdf_docs:,}</td>' in methods
+    # pages and OCR pages per kept/removed, and the OCR share the report computes from them
+    ocr_rows = con.execute("select kept, count(*), sum(page_count), sum(ocr_pages) from all_documents "
+                           "where page_count is not null group by kept").fetchall()
+    assert len(ocr_rows) == 2
+    for kept, docs, pages, ocr_pages in ocr_rows:
+        row = re.search(rf'<tr><td>{"kept" if kept else "removed"}</td>.*?</tr>', _table(page, "table-ocr")).group(0)
+        assert row.startswith(f'<tr><td>{"kept" if kept else "removed"}</td><td class="num">{docs:,}</td>'), row
+        # 2 OCR pages of each document's 4
+        assert row.endswith(f'<td class="num">{pages:,}</td><td class="num">{ocr_pages:,}</td>'
+                            '<td class="num">50.0%</td></tr>'), row
     # licences: per SPDX id and per license_source, kept and removed
     assert _status(page, "license") == "found"
     for table_id, col in (("table-licences", "license"), ("table-license-sources", "license_source")):
