@@ -40,7 +40,8 @@ import fsspec
 import pymupdf
 from datatrove.data import Document
 
-from ocr.extract import PageExtractor, PdfOptions, pdf_info
+from ocr.extract import PageExtractor, pdf_info
+from ocr.format import PdfOptions
 from pipeline.readers import UnitReader
 
 OCR_METHODS = ("tesseract", "vlm")

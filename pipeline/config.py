@@ -26,10 +26,10 @@ from typing import Any
 import yaml
 
 from pipeline.errors import ConfigError
+from pipeline.formats import formats, get_format
 from pipeline.registry import typed_options, validate_params
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, TOKENIZERS
 
-INPUT_FORMATS = ("warc", "parquet", "jsonl", "pdf")
 EXECUTORS = ("local", "slurm", "ray")
 _TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "tokenizer", "drop_alarm", "stages")
 
@@ -40,7 +40,7 @@ class InputConfig:
     paths: tuple[str, ...]
     limit: int = -1  # documents per task, -1 for all (debugging aid)
     split_mb: int = 256  # files larger than this are read as several units (WARC, plain JSON lines)
-    pdf: Any = None  # format pdf: the typed input.pdf options (ocr.extract.PdfOptions), checked when parsed
+    options: Any = None  # the format's typed options (``input.<format>``, ``pipeline.formats``), checked when parsed
 
 
 @dataclass(frozen=True)
@@ -184,12 +184,6 @@ def parse_config(raw: Any, source: str = "<config>") -> RunConfig:
     return parse_named(_parse, raw, source)
 
 
-def _pdf_options(raw: Any):
-    from ocr.extract import PdfOptions  # only configs that read PDFs need the PDF stack
-
-    return typed_options(PdfOptions, raw, "input.pdf")
-
-
 def _parse(raw: Any) -> RunConfig:
     raw = checked_mapping("config", raw, _TOP_KEYS)
     for key in ("name", "input", "stages"):
@@ -199,20 +193,23 @@ def _parse(raw: Any) -> RunConfig:
     if not isinstance(name, str) or not name:
         raise ConfigError(f"name: expected a non-empty string, got {name!r}")
 
-    inp = checked_mapping("input", raw["input"], ("format", "paths", "limit", "split_mb", "pdf"))
+    with_options = tuple(f.name for f in formats().values() if f.options is not None)
+    inp = checked_mapping("input", raw["input"], ("format", "paths", "limit", "split_mb") + with_options)
     fmt = inp.get("format", "warc")
-    if fmt not in INPUT_FORMATS:
-        raise ConfigError(f"input.format: unknown format {fmt!r}; valid formats: {', '.join(INPUT_FORMATS)}")
+    input_format = get_format(fmt)
+    for other in with_options:
+        if inp.get(other) is not None and other != fmt:
+            raise ConfigError(f"input.{other}: options for format {other}, but input.format is {fmt!r}")
     paths = inp.get("paths")
     if isinstance(paths, str):
         paths = [paths]
     if not paths or not isinstance(paths, list) or not all(isinstance(p, str) and p for p in paths):
         raise ConfigError(f"input.paths: expected a glob or a list of globs, got {paths!r}")
+    options = None
+    if input_format.options is not None:
+        options = typed_options(input_format.options, inp.get(fmt), f"input.{fmt}")
     input_cfg = InputConfig(fmt, tuple(paths), _positive_or_all("input.limit", inp.get("limit", -1)),
-                            positive_int("input.split_mb", inp.get("split_mb", 256)),
-                            _pdf_options(inp["pdf"]) if inp.get("pdf") is not None else None)
-    if input_cfg.pdf is not None and fmt != "pdf":
-        raise ConfigError(f"input.pdf: options for format pdf, but input.format is {fmt!r}")
+                            positive_int("input.split_mb", inp.get("split_mb", 256)), options)
 
     executor = parse_executor(raw.get("executor", {}))
 

@@ -16,20 +16,21 @@ import json
 import pyarrow as pa
 
 # Arrow's default pool (mimalloc/jemalloc) keeps freed memory mapped; with the system allocator a
-# worker's RSS follows the documents it holds (measured: peak 203 -> 166 MB in tests/bench/bench_dedup.py).
+# worker's RSS follows the documents it holds (docs/measurements.md).
 pa.set_memory_pool(pa.system_memory_pool())
 from datatrove.data import Document
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
 
 from pipeline.commit import when_task_succeeds
+from pipeline.formats import format_columns, metadata_keys
 from pipeline.stage import Column
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, text_counts
 from pipeline.urls import host_of
 
 CORE: tuple[Column, ...] = (
     Column("id", pa.string(), "the source's id: WARC-Record-ID, file path (+ #page), or the input's id"),
-    Column("text", pa.string(), "the document's text (main text of a page, text of a PDF)"),
+    Column("text", pa.string(), "the document's text (a web page's main text, a file's text)"),
     Column("source", pa.string(), "the run's name, or the mix source the document was drawn from"),
     Column("url", pa.string(), "WARC-Target-URI or the input's url"),
     Column("domain", pa.string(), "host of the URL, lower-cased, without www. and port"),
@@ -40,11 +41,7 @@ CORE: tuple[Column, ...] = (
     Column("n_tokens", pa.int64(), "tokens of text under the run's tokenizer (stats.json names it)"),
     Column("dup_cluster", pa.string(), "id of the duplicate cluster's kept representative (dedup stages)"),
     Column("dup_cluster_size", pa.int64(), "documents the cluster stands for (dedup stages)"),
-    Column("pdf_path", pa.string(), "PDF inputs: the file the document came from"),
-    Column("page_count", pa.int64(), "PDF inputs: pages in the document"),
-    Column("ocr_pages", pa.int64(), "PDF inputs: pages read with OCR rather than from the text layer"),
-    Column("page_spans", pa.list_(pa.list_(pa.int64())),
-           "PDF inputs: [start, end) offsets of each page's text in text, page 1 first (also in metadata)"),
+    *format_columns(),  # the columns input formats fill (pipeline.formats), in every run's files
     Column("license", pa.string(), "SPDX id of a licence found (license_v1), or the input's"),
     Column("crawl_date", pa.string(), "WARC-Date of the capture (ISO 8601)"),
     Column("metadata", pa.string(), "JSON of every other metadata key"),
@@ -59,6 +56,7 @@ CORE_NAMES = frozenset(name for name, _ in REMOVED_COLUMNS)
 _COMPUTED = ("id", "text", "source", "url", "domain", "n_chars", "n_words", "n_tokens", "metadata")
 _FROM_METADATA = tuple(c.name for c in CORE if c.name not in _COMPUTED)  # core columns copied from metadata
 _NOT_METADATA = CORE_NAMES | {"filter_reason"}
+_ALSO_METADATA = tuple(sorted(metadata_keys()))
 
 Extra = tuple[tuple[str, pa.DataType], ...]  # (name, type) of the columns after the core ones
 
@@ -84,8 +82,9 @@ def document_row(doc: Document, extra: tuple[str, ...] = (), tokenizer: str | No
     for col in extra:
         row[col] = md.get(col)
     rest = {k: v for k, v in md.items() if k not in _NOT_METADATA and k not in extra}
-    if md.get("page_spans") is not None:  # also where page-level tools look (olmOCR-bench's scoring reads it there)
-        rest["page_spans"] = md["page_spans"]
+    for key in _ALSO_METADATA:  # a format's columns that tools also read from the metadata JSON
+        if md.get(key) is not None:
+            rest[key] = md[key]
     row["metadata"] = json.dumps(rest, default=str, sort_keys=True) if rest else None
     return row
 

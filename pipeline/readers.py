@@ -31,12 +31,10 @@ from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
+from pipeline.formats import InputFormat, format_of, register_format, splittable
 from pipeline.progress import TaskProgress
 
 _BATCH = 1024
-
-
-SPLITTABLE = (".warc", ".warc.gz", ".jsonl", ".ndjson", ".json")  # .jsonl.gz/.zst and parquet are read whole
 
 
 def split_units(files: list[str], split_bytes: int) -> list[tuple[str, int, int | None]]:
@@ -47,25 +45,12 @@ def split_units(files: list[str], split_bytes: int) -> list[tuple[str, int, int 
     for path in files:
         fs, _, (p,) = fsspec.get_fs_token_paths(path)
         size = fs.size(p) or 0
-        if split_bytes <= 0 or size <= split_bytes or not path.lower().endswith(SPLITTABLE):
+        if split_bytes <= 0 or size <= split_bytes or not splittable(path):
             units.append((path, 0, None))
             continue
         cuts = list(range(0, size, split_bytes))
         units += [(path, a, b if b < size else None) for a, b in zip(cuts, cuts[1:] + [size])]
     return units
-
-
-def format_of(path: str) -> str:
-    name = path.lower()
-    if name.endswith(".pdf"):
-        return "pdf"
-    if name.endswith(".parquet"):
-        return "parquet"
-    if any(name.endswith(s) for s in (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".json.zst", ".ndjson")):
-        return "jsonl"
-    if ".warc" in name or name.endswith((".arc.gz", ".wet.gz")):
-        return "warc"
-    return "unknown"
 
 
 def input_columns(files: list[str]) -> tuple:
@@ -157,11 +142,9 @@ def row_to_document(row: dict, path: str, index: int) -> tuple[Document | None, 
 
 # CPython's cyclic collector by default runs once 700 more tracked objects are alive than before, and a full
 # collection every hundred of those, each scanning every object the task's imports and models hold. A task
-# streams documents through short-lived lists, dicts and blocks that reference counting frees anyway: on the
-# bench_cc mix input (real Common Crawl samples and eval pages, one process) the collector's own CPU, timed
-# by gc.callbacks, was 0.37 ms a record with the defaults and 0.005 with these thresholds (the chain costs
-# 6-9 ms a record). The runner sets ``UnitReader.gc_thresholds`` for its tasks; a threshold the process
-# already set higher is kept.
+# streams documents through short-lived lists, dicts and blocks that reference counting frees anyway, so the
+# collector's scans are wasted work there; higher thresholds make them rare (docs/measurements.md has the cost).
+# The runner sets ``UnitReader.gc_thresholds`` for its tasks; a threshold the process already set higher is kept.
 TASK_GC_THRESHOLDS = (20_000, 20, 20)
 
 
@@ -415,3 +398,9 @@ class DocumentReader(UnitReader):
                 yield index, None
                 continue
             yield index, row
+
+
+_JSONL = (".jsonl", ".jsonl.gz", ".jsonl.zst", ".json", ".json.gz", ".json.zst", ".ndjson")
+register_format(InputFormat("parquet", (".parquet",), "pipeline.readers:DocumentReader"))
+register_format(InputFormat("jsonl", _JSONL, "pipeline.readers:DocumentReader",
+                            splittable=(".jsonl", ".ndjson", ".json")))  # compressed ones are read whole

@@ -26,15 +26,16 @@ from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import connect_ray, import_ray, make_executor, require_sbatch
 from pipeline.finalize import BarrierStep, FinalizeStep
+from pipeline.formats import format_of, get_format
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
 from pipeline.commit import CommitStep
 from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
-from pipeline.readers import (DocumentReader, describe_formats, format_of, input_columns, input_fields, split_units,
-                              unit_bytes, TASK_GC_THRESHOLDS)
+from pipeline.readers import (DocumentReader, describe_formats, input_columns, input_fields, split_units, unit_bytes,
+                              TASK_GC_THRESHOLDS)
 from pipeline.registry import get_stage
 from pipeline.stage import Stage
-from pipeline.warc import WarcReader, resolve_inputs
+from pipeline.warc import resolve_inputs
 
 
 @dataclass
@@ -89,18 +90,13 @@ def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
 
 
 def input_reader(cfg: RunConfig, units: list):
+    """The reader of the config's input format (``pipeline.formats``) over ``units``."""
     files = [u[0] for u in units]
     fmt = cfg.input.format
     bad = sorted(f for f in files if format_of(f) != fmt)
     if bad:
         raise ConfigError(f"input.paths: {bad[0]} is not {fmt} (input.format); the files are {describe_formats(files)}")
-    if fmt == "warc":
-        return WarcReader(units, limit=cfg.input.limit, source=cfg.name)
-    if fmt == "pdf":
-        from ocr.reader import PdfReader
-
-        return PdfReader(units, limit=cfg.input.limit, source=cfg.name, options=cfg.input.pdf)
-    return DocumentReader(units, limit=cfg.input.limit, source=cfg.name)
+    return get_format(fmt).make_reader(units, limit=cfg.input.limit, source=cfg.name, options=cfg.input.options)
 
 
 def phase_pipelines(cfg: RunConfig, units: list, tasks: int) -> list[tuple[list, object]]:

@@ -32,6 +32,7 @@ from datatrove.data import Document
 
 from pipeline.encoding import decode_html
 from pipeline.errors import ConfigError
+from pipeline.formats import InputFormat, register_format
 from pipeline.readers import UnitReader
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
@@ -245,3 +246,8 @@ def _split_http(block: bytes) -> tuple[int, dict[str, str], bytes] | None:
         name, _, value = line.partition(":")
         headers[name.strip().lower()] = value.strip()
     return status, headers, block[end + sep :]
+
+
+register_format(InputFormat(
+    "warc", (), "pipeline.warc:WarcReader", splittable=(".warc", ".warc.gz"),
+    match=lambda name: ".warc" in name or name.endswith((".arc.gz", ".wet.gz"))))

@@ -155,10 +155,10 @@ def test_pdf_options_parsed_into_a_frozen_object_the_reader_uses():
     from pipeline.config import parse_config
 
     cfg = parse_config(_pdf_config({"engine": "text", "dpi": 200, "languages": ["eng", "deu"]}))
-    assert cfg.input.pdf == PdfOptions(engine="text", dpi=200, languages=("eng", "deu"))
+    assert cfg.input.options == PdfOptions(engine="text", dpi=200, languages=("eng", "deu"))
     with pytest.raises(AttributeError):
-        cfg.input.pdf.dpi = 100  # frozen
-    reader = PdfReader(["x.pdf"], options=cfg.input.pdf)
+        cfg.input.options.dpi = 100  # frozen
+    reader = PdfReader(["x.pdf"], options=cfg.input.options)
     assert reader.options.dpi == 200 and reader.name == "read_pdf"
 
 
@@ -266,11 +266,7 @@ def test_pdf_path_through_the_web_stages(tmp_path):
 
 
 def test_pdf_config_runs_end_to_end(tmp_path):
-    """`winnow run configs/pdf.yaml` on the demo PDFs, once the 'pdf' input format is wired in pipeline/."""
-    from pipeline import config as config_mod
-
-    if "pdf" not in config_mod.INPUT_FORMATS:
-        pytest.skip("input format 'pdf' is not wired into pipeline/config.py and pipeline/run.py yet")
+    """`winnow run configs/pdf.yaml` on the demo PDFs."""
     require_ocr()
     from ocr.demo import write_demo_pdfs
     from pipeline.config import load_config
