@@ -53,7 +53,6 @@ class BadWords(Stage):
 
     columns = (Column("badwords_count", pa.int64(), "occurrences of words or phrases of the bad-word list"),)
 
-    name = "badwords"
 
     def __init__(self, wordlist: str | None = None, max_bad_words: int = 0, exclusion_writer=None):
         super().__init__(exclusion_writer)

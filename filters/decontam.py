@@ -665,7 +665,6 @@ class Decontaminate(Stage):
         Column("decontam_match", pa.string(), "exact (normalised n-grams) or template (numbers and names aside)"),
     )
 
-    name = "decontam"
 
     def __init__(
         self,

@@ -45,7 +45,6 @@ def _tokens(doc: Document) -> float:
 class QualityEnsemble(Barrier):
     """Combine quality scores by token-weighted percentile buckets (Nemotron-CC); writes quality_<name>, drops nothing."""
 
-    name = "quality_ensemble"
     columns = (Column("quality_<name>", pa.float64(), "the ensemble's bucket: max (or mean) of the scores' "
                       "token-weighted percentile buckets, 0 .. buckets-1"),)
 

@@ -73,7 +73,6 @@ class GopherRepetition(Stage):
     n in 5-10, too many), ``empty``.
     """
 
-    name = "gopher_repetition"
 
     def __init__(
         self,
@@ -215,7 +214,6 @@ class GopherQuality(Stage):
     ``few_stop_words`` (fewer than min_stop_words distinct English stop words).
     """
 
-    name = "gopher_quality"
 
     def __init__(
         self,
@@ -307,7 +305,6 @@ class C4Quality(Stage):
     ``too_few_sentences`` (fewer than min_num_sentences in the kept lines).
     """
 
-    name = "c4_quality"
 
     def __init__(
         self,
@@ -378,7 +375,6 @@ class FineWebQuality(Stage):
     above new_line_ratio).
     """
 
-    name = "fineweb_quality"
 
     def __init__(
         self,
@@ -434,7 +430,6 @@ class UniqueWords(Stage):
     (any cut chosen from its distribution, e.g. ``winnow sql OUT "select quantile_cont(unique_word_frac, 0.05) from documents"``).
     """
 
-    name = "unique_words"
     columns = (Column("unique_word_frac", pa.float64(),
                       "distinct words / words (lower-cased, punctuation left out; RedPajama-V2 rps_doc_frac_unique_words)"),)
 

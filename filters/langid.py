@@ -92,7 +92,6 @@ class LangID(Stage):
 
     columns = LANG_COLUMNS
 
-    name = "langid"
 
     def __init__(
         self,
@@ -188,7 +187,6 @@ class LangIDPrefilter(Stage):
 
     columns = LANG_COLUMNS
 
-    name = "langid_prefilter"
 
     def __init__(
         self,

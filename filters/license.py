@@ -532,7 +532,6 @@ class LicenseFilter(Stage):
         Column("license_source", pa.string(), "where it was found: html-rel, html-meta, pdf-metadata, text, html-text, input"),
     )
 
-    name = "license"
 
     def __init__(
         self,

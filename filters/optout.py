@@ -139,7 +139,6 @@ class OptOutFilter(Stage):
 
     columns = (Column("optout_rule", pa.string(), "the opt-out rule that matched, as file:line: rule"),)
 
-    name = "optout"
 
     def __init__(self, rules: str, exclusion_writer=None):
         super().__init__(exclusion_writer)
@@ -198,7 +197,6 @@ class URLBlocklist(Stage):
     more entries. Reasons ``url_blocklist_domain|url|hard_word|soft_words|subword``.
     """
 
-    name = "url_blocklist"
 
     def __init__(
         self,

@@ -364,7 +364,6 @@ class PIIFilter(Stage):
                            ("card", "payment card numbers (Luhn-checked)"))
     )
 
-    name = "pii"
 
     def __init__(
         self,

@@ -136,7 +136,6 @@ class QualityScore(Stage):
     ``batch_size``.
     """
 
-    name = "quality_score"
     columns = (Column("quality_<name>", pa.float64(), "the model's score: P(positive) 0..1, or the expected grade"),)
 
     def __init__(self, model: str, name: str | None = None, batch_size: int = 256, exclusion_writer=None):

@@ -42,7 +42,6 @@ def _score(doc: Document, column: str) -> float | None:
 class ScoreFilter(Barrier):
     """Keep documents whose stored ``column`` is at least ``min_score``, or in the corpus's ``top_fraction``."""
 
-    name = "score_filter"
 
     def __init__(
         self,

@@ -20,7 +20,6 @@ from pipeline.stage import Stage, register
 class PdfQualityFilter(Stage):
     """Drop PDFs whose OCR failed on more than max_failed_fraction of pages (olmOCR), or with no text."""
 
-    name = "pdf_quality"
 
     def __init__(self, max_failed_fraction: float = 0.1, drop_empty: bool = True, exclusion_writer=None):
         super().__init__(exclusion_writer)

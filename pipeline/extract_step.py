@@ -21,7 +21,6 @@ from pipeline.extract import EXTRACTORS, html_to_text
 class ExtractHTML(Stage):
     """Replace each HTML document's text with its main text (boilerplate, navigation and markup removed)."""
 
-    name = "extract_html"
 
     def __init__(self, max_html_bytes: int = 10_000_000, extractor: str = "model", exclusion_writer=None):
         super().__init__(exclusion_writer)

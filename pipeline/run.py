@@ -52,7 +52,7 @@ class Phase:
 
 
 def check_read_columns(cfg: RunConfig, steps: list, files: list[str]) -> None:
-    """A stage that reads a score column (``reads_columns``) needs it in the input or from a stage before it."""
+    """A stage that reads a column (``reads_columns``) needs it in the input or from a stage before it."""
     if not any(step.reads_columns for step in steps):
         return
     have = input_fields(files)
@@ -76,7 +76,7 @@ def plan(cfg: RunConfig, files: list[str] = ()) -> tuple[list[Phase], tuple]:
     for sc, step in zip(cfg.stages, steps):
         if isinstance(step, Stage):
             step.exclusion_writer = RemovedWriter(str(layout.removed), sc.name, columns, cfg.tokenizer)
-        if hasattr(step, "cache_dir"):
+        if getattr(step, "uses_cache", False):
             step.cache_dir = str(layout.stage_cache(sc.name))
     phases = [Phase()]
     for stage_cfg, step in zip(cfg.stages, steps):

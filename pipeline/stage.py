@@ -6,7 +6,6 @@ A new stage is one class in one module of ``filters/``, ``ocr/`` or ``pipeline/`
     class Shouting(Stage):
         '''Drop documents that are mostly upper case (``shouting_caps``).'''
 
-        name = "shouting"
         columns = (Column("caps_share", pa.float64(), "share of letters in upper case (0..1)"),)
 
         def __init__(self, max_share: float = 0.5, exclusion_writer=None):
@@ -58,6 +57,7 @@ def register(name: str) -> Callable[[type], type]:
             raise ValueError(f"stage {name!r} is registered twice ({_STAGES[name].__name__}, {cls.__name__})")
         _STAGES[name] = cls
         cls.stage_name = name
+        cls.name = base  # datatrove's display name: the family (``gopher_quality``), never set by hand
         return cls
 
     return deco
@@ -80,14 +80,27 @@ class Stage(BaseFilter):
     ``columns`` declares the metadata keys the stage writes as output columns (name, Arrow type,
     meaning); a run's files carry the declared columns of every stage in it, null where a stage did not
     set one. Keys a stage writes without declaring them go into the JSON ``metadata`` column.
-    ``reads_columns`` names score columns the stage needs from earlier stages or the input; the runner
-    checks them before any work starts.
+    ``reads_columns`` names columns the stage needs from earlier stages or the input; the runner checks them
+    before any work starts. ``model_path``, ``asset_paths`` and ``uses_cache`` (below) declare the files the
+    runner and the manifest handle for the stage.
+
+    Two class-level hooks let a stage speak for itself where the spine would otherwise name it:
+    ``report_section(rd)`` returns its section of ``winnow report`` and ``summary_line(summary)`` the line the
+    CLI prints for a barrier's summary. Both default to None (no section; the summary as JSON).
     """
 
-    stage_name: str = "unregistered_v0"  # set by @register
+    stage_name: str = "unregistered_v0"  # set by @register, with ``name`` (the family)
     columns: tuple[Column, ...] = ()
     reads_columns: tuple[str, ...] = ()
     is_barrier: bool = False
+    # Files the stage reads, which the run manifest lists with their checksums (``pipeline.manifest``): a model
+    # file, and any other data (benchmark sets, word lists). Set them in ``__init__``.
+    model_path: str | None = None
+    asset_paths: tuple[str, ...] = ()
+    # A stage that keeps a cache across attempts of a run (answers of an endpoint) sets ``uses_cache``; the
+    # runner then sets ``cache_dir`` to its own directory under OUT/work before any task starts.
+    uses_cache: bool = False
+    cache_dir: str | None = None
 
     @property
     def family(self) -> str:
@@ -98,6 +111,22 @@ class Stage(BaseFilter):
 
     def __repr__(self) -> str:
         return self.stage_name
+
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """This stage's section of ``winnow report`` (``<section id="section-...">``), or None for none.
+
+        ``rd`` is the finished run (``pipeline.report_data.RunData``: its stats, manifest and DuckDB views).
+        The report asks every registered stage, whether or not it ran, so a section says ``not run`` when the
+        stage's columns are absent; stages that share one hook get one section. Build it with
+        ``pipeline.report_html``, imported inside the hook."""
+        return None
+
+    @classmethod
+    def summary_line(cls, summary: dict) -> str | None:
+        """What the CLI prints after ``<stage>: `` for this barrier's ``cluster`` summary (``stats.json``
+        ``barriers``), or None to print the summary as JSON."""
+        return None
 
     def track_time(self, unit: str | None = None):
         """datatrove's wall-time tracking of each ``filter`` call, plus the CPU seconds it took
