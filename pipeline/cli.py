@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 from pipeline.errors import WinnowError
+from pipeline.interrupts import Terminated, interruptible, sigterm_interrupts
 
 EPILOG = """\
 examples:
@@ -64,7 +65,7 @@ def _run_and_report(cfg, overwrite: bool) -> int:
         # a progress line per job on stderr; with -v datatrove's own log lines (which include progress) say it
         return contextlib.nullcontext() if _VERBOSE else show_progress(jobs)
 
-    result = _interruptible(run, cfg, not _VERBOSE, header_then_progress)
+    result = interruptible(run, cfg, not _VERBOSE, header_then_progress)
     if result is None:  # slurm: submitted
         print(f"\nwinnow run {cfg.name}: submitted to Slurm ({cfg.executor.tasks} task(s) per phase, partition "
               f"{cfg.executor.partition}); the last job writes {cfg.output}/stats.json, manifest.json and report.html. "
@@ -102,90 +103,6 @@ def _run_header(cfg, jobs) -> str:
             f"{cfg.input.format}), {jobs.tasks} task(s) on {where}, {len(cfg.stages)} stages -> {jobs.layout.out}")
 
 
-_FORK_GUARD = []
-
-
-def _guard_forks_from_ctrl_c() -> None:
-    """Hold SIGINT and SIGTERM back while a fork runs the at-fork hooks of the modules imported so far.
-
-    Libraries keep state across fork in such hooks (filelock 4 pins its locks there); a KeyboardInterrupt
-    raised half-way through one leaves that state broken, and the other hooks then fail with tracebacks.
-    Hooks run "before" in reverse order of registration and "after" in order, so hooks registered after
-    every library imported so far block SIGINT first and unblock it last; a Ctrl-C in between waits
-    until the fork is done, then interrupts as usual. Installed once per process."""
-    import os
-    import signal
-
-    if _FORK_GUARD or not hasattr(os, "register_at_fork"):
-        return
-    _FORK_GUARD.append(True)
-
-    def block():
-        signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-
-    def unblock():
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-
-    os.register_at_fork(before=block, after_in_parent=unblock, after_in_child=unblock)
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM (Slurm's time limit or a preemption, ``kill``): stops a command the way Ctrl-C does."""
-
-
-def _interrupt_for(signum: int) -> KeyboardInterrupt:
-    import signal
-
-    return Terminated() if signum == signal.SIGTERM else KeyboardInterrupt()
-
-
-def _interruptible(fn, *args):
-    """``fn(*args)``, stopped by Ctrl-C or SIGTERM with a KeyboardInterrupt (the CLI prints one line for it).
-
-    A signal that lands while Python runs a finalizer or an at-fork hook (a pool or manager starting or
-    stopping between two jobs) cannot raise there: Python reports it as "Exception ignored" and goes on.
-    Such a report is silenced and the interrupt raised again 10 ms later, at an ordinary point; forks
-    hold SIGINT and SIGTERM back until their hooks are done (``_guard_forks_from_ctrl_c``)."""
-    import signal
-
-    _guard_forks_from_ctrl_c()
-    hit = []
-
-    def on_signal(signum, frame):
-        hit.append(signum)
-        raise _interrupt_for(hit[0])
-
-    def on_alarm(signum, frame):
-        raise _interrupt_for(hit[0])
-
-    def on_unraisable(unraisable):
-        if isinstance(unraisable.exc_value, KeyboardInterrupt):
-            signal.setitimer(signal.ITIMER_REAL, 0.01)  # SIGALRM -> on_alarm, outside the finalizer
-        else:
-            previous_hook(unraisable)
-
-    previous = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
-    previous_alarm = signal.signal(signal.SIGALRM, on_alarm)
-    previous_hook, sys.unraisablehook = sys.unraisablehook, on_unraisable
-    try:
-        result = fn(*args)
-    except BaseException as e:
-        # After a Ctrl-C, whatever the interrupted code raised on its way out (a pipe to a stopped worker,
-        # BrokenPipeError, which the CLI takes for a closed stdout) is the interrupt: say so, exit 130.
-        if hit and not isinstance(e, KeyboardInterrupt):
-            raise _interrupt_for(hit[0]) from e
-        raise
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        for s, handler in previous.items():
-            signal.signal(s, handler)
-        signal.signal(signal.SIGALRM, previous_alarm)
-        sys.unraisablehook = previous_hook
-    if hit:  # swallowed somewhere we could not see, and the run went on to the end: still say so
-        raise _interrupt_for(hit[0])
-    return result
-
-
 def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: int, workers: int):
     """A run config for a standalone command over existing documents (parquet / jsonl / warc)."""
     from pipeline.config import parse_config
@@ -204,24 +121,28 @@ def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: 
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
+    from pipeline.registry import stage_args
+
     params = {}
     if args.method == "minhash":
         from filters.dedup import lsh_curve
 
-        params = {"threshold": args.threshold, "ngram": args.ngram, "bands": args.bands, "rows": args.rows}
-        print(f"MinHash LSH, {args.bands} bands x {args.rows} rows, word {args.ngram}-grams; candidates are confirmed "
-              f"by exact Jaccard >= {args.threshold}, so no pair below it is removed (false positives 0).")
-        print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in lsh_curve(args.bands, args.rows)))
-        miss = 1 - lsh_curve(args.bands, args.rows, (args.threshold,))[0][1]
+        params = stage_args(args, args.stage_flags)
+        bands, rows, threshold = params["bands"], params["rows"], params["threshold"]
+        print(f"MinHash LSH, {bands} bands x {rows} rows, word {params['ngram']}-grams; candidates are confirmed "
+              f"by exact Jaccard >= {threshold}, so no pair below it is removed (false positives 0).")
+        print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in lsh_curve(bands, rows)))
+        miss = 1 - lsh_curve(bands, rows, (threshold,))[0][1]
         print(f"false-negative rate for a pair exactly at the threshold: {miss:.4f} (lower above it)\n")
     cfg = _adhoc_config("dedup", args.input, args.output, [{f"{args.method}_dedup_v1": params}], args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
 def _cmd_decontam(args: argparse.Namespace) -> int:
-    params = {"benchmarks": args.benchmarks, "ngram": args.ngram, "mode": args.mode, "force": args.force,
-              "template": args.template}
-    cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": params}], args.tasks, args.workers)
+    from pipeline.registry import stage_args
+
+    cfg = _adhoc_config("decontam", args.input, args.output, [{"decontam_v1": stage_args(args, args.stage_flags)}],
+                        args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -422,7 +343,23 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _stage_flags(parser, only: str | None, command: str, stage: str, module: str, title: str | None = None) -> list:
+    """``parser``'s flags for the parameters of ``stage`` (defined in ``module``), generated from its signature
+    (``pipeline.registry.add_stage_flags``); only when ``command`` is the one being parsed (``only``, or every
+    command when ``only`` is None), so other commands do not import the stage's module."""
+    if only is not None and only != command:
+        return []
+    import importlib
+
+    from pipeline.registry import add_stage_flags
+    from pipeline.stage import registered
+
+    importlib.import_module(module)
+    return add_stage_flags(parser.add_argument_group(title) if title else parser, registered()[stage])
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The ``winnow`` parser; ``only`` names the command being parsed (stage flags are built for it alone)."""
     p = argparse.ArgumentParser(
         prog="winnow",
         description="Winnow: Common Crawl WARC files and PDFs to a clean, deduplicated, scored parquet corpus, "
@@ -467,26 +404,16 @@ def build_parser() -> argparse.ArgumentParser:
                         "ones dup_of (the kept representative). The kept set does not depend on --tasks.")
     common(dd, "deduplicate")
     dd.add_argument("--method", choices=["exact", "minhash", "url"], default="minhash")
-    dd.add_argument("--threshold", type=float, default=0.8, help="minhash: Jaccard similarity of shingle sets (default 0.8)")
-    dd.add_argument("--ngram", type=int, default=5, help="minhash: words per shingle (default 5)")
-    dd.add_argument("--bands", type=int, default=20, help="minhash: LSH bands (default 20)")
-    dd.add_argument("--rows", type=int, default=5, help="minhash: rows per band (default 5)")
-    dd.set_defaults(func=_cmd_dedup, resumes=True)
+    flags = _stage_flags(dd, only, "dedup", "minhash_dedup_v1", "filters.dedup",
+                         "minhash (the minhash_dedup_v1 stage's parameters)")
+    dd.set_defaults(func=_cmd_dedup, resumes=True, stage_flags=flags)
 
     dc = sub.add_parser("decontam", help="remove (or mask) documents that contain benchmark text",
                         description="Drop documents sharing an n-gram with a benchmark item (GPT-3 / Dolma style), "
                         "or mask the matching spans with --mode mask.")
     common(dc, "decontaminate")
-    dc.add_argument("--benchmarks", required=True, nargs="+", metavar="DIR_OR_GLOB",
-                    help="benchmark files: jsonl/parquet with text or question/answer fields, MMLU-style CSV")
-    dc.add_argument("--ngram", type=int, default=13, help="words per n-gram after normalisation (default 13)")
-    dc.add_argument("--mode", choices=["drop", "mask"], default="drop")
-    dc.add_argument("--force", action="store_true",
-                    help="index files that hold only plain text (no question/answer fields) as benchmarks")
-    dc.add_argument("--template", choices=["auto", "on", "off"], default="auto",
-                    help="also match items rewritten with other numbers and names (reason decontam_template): "
-                    "auto (default) for items that hold a number, on for every item, off")
-    dc.set_defaults(func=_cmd_decontam, resumes=True)
+    flags = _stage_flags(dc, only, "decontam", "decontam_v1", "filters.decontam")
+    dc.set_defaults(func=_cmd_decontam, resumes=True, stage_flags=flags)
 
     rp = sub.add_parser("rephrase", help="rewrite documents with an LLM (WRAP / Nemotron-CC synthetic rephrasing)",
                         description="Send each document (or each chunk of a long one) with a rephrasing prompt to an "
@@ -673,27 +600,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-@contextlib.contextmanager
-def _sigterm_interrupts():
-    """SIGTERM raises :class:`Terminated` in the main thread, so every command stops as on Ctrl-C."""
-    import signal
-
-    def on_sigterm(signum, frame):
-        raise Terminated
-
-    previous = signal.signal(signal.SIGTERM, on_sigterm)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-
-
 _STARTED = [time.monotonic(), time.time()]  # when this command started (its wall time counts from here)
 
 
 def main(argv: list[str] | None = None) -> int:
     _STARTED[:] = time.monotonic(), time.time()
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    args = build_parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
 
     global _VERBOSE
     _VERBOSE = bool(args.verbose)
@@ -701,7 +614,7 @@ def main(argv: list[str] | None = None) -> int:
 
     terminal_logs(_VERBOSE)
     try:
-        with _sigterm_interrupts():
+        with sigterm_interrupts():
             return args.func(args)
     except WinnowError as e:
         print(f"winnow: error: {e}", file=sys.stderr)

@@ -9,6 +9,7 @@ valid choices.
 
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import importlib
 import inspect
@@ -164,3 +165,46 @@ def describe_stages() -> str:
         for col in cls.columns:
             out.append(f"    -> column {col.name} ({col.type}): {col.meaning}")
     return "\n".join(out)
+
+
+def add_stage_flags(parser, cls: type, skip: tuple[str, ...] = ()) -> list[str]:
+    """One ``--flag`` per parameter of the stage ``cls`` (``max_output_tokens`` -> ``--max-output-tokens``), typed,
+    defaulted and required from its signature, its help from the class's ``param_help``; returns the parameter
+    names added (:func:`stage_args` reads them back). A command's flags cannot drift from the stage's defaults."""
+    hints = typing.get_type_hints(cls.__init__)
+    helps = getattr(cls, "param_help", {})
+    added = []
+    for name, p in stage_params(cls).items():
+        if name in skip:
+            continue
+        hint = hints.get(name, p.annotation)
+        flag = "--" + name.replace("_", "-")
+        required = p.default is inspect.Parameter.empty
+        text = helps.get(name, "")
+        kw: dict[str, Any] = {"dest": name}
+        if hint is bool:
+            kw.update(action=argparse.BooleanOptionalAction, default=p.default)
+        else:
+            origin, args = typing.get_origin(hint), typing.get_args(hint)
+            if origin in (list, tuple) and args:
+                kw.update(nargs="+", type=args[0] if args[0] in (int, float, str) else str)
+            elif hint in (int, float, str):
+                kw["type"] = hint
+            else:
+                kw["type"] = str  # a union (str | bool): the stage checks the value
+            if typing.get_origin(hint) is typing.Literal:
+                kw["choices"] = list(args)
+            if required:
+                kw["required"] = True
+            else:
+                kw["default"] = p.default
+                text = f"{text} (default {p.default})" if text else f"default {p.default}"
+            kw["metavar"] = name.upper() if "choices" not in kw else None
+        parser.add_argument(flag, help=text or None, **kw)
+        added.append(name)
+    return added
+
+
+def stage_args(args, names: list[str]) -> dict[str, Any]:
+    """The stage parameters ``add_stage_flags`` added, read back from parsed ``args``."""
+    return {name: getattr(args, name) for name in names}

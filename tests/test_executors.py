@@ -394,7 +394,7 @@ _IDLE_WORKER_SCRIPT = r'''
 import sys, time
 from pathlib import Path
 
-from pipeline.cli import Terminated, _interruptible
+from pipeline.interrupts import Terminated, interruptible
 from pipeline.config import ExecutorConfig
 from pipeline.executors import make_executor
 
@@ -411,7 +411,7 @@ def step(data, rank, world_size):  # rank 0 finishes at once; rank 1 runs until 
 if __name__ == "__main__":
     executor = make_executor(ExecutorConfig(kind="local", workers=2), [step], tasks=2, logging_dir=str(out / "logs"))
     try:
-        _interruptible(executor.run)
+        interruptible(executor.run)
     except Terminated:
         sys.exit(143)
 '''

@@ -159,7 +159,7 @@ def slow_hook():  # a library's at-fork hook, hit by Ctrl-C half-way (filelock 4
     done.append(True)
 
 os.register_at_fork(before=slow_hook)
-from pipeline.cli import _interruptible
+from pipeline.interrupts import interruptible
 
 def fork_once():
     pid = os.fork()
@@ -171,7 +171,7 @@ def fork_once():
         pass
 
 try:
-    _interruptible(fork_once)
+    interruptible(fork_once)
 except KeyboardInterrupt:
     print("interrupted", "hook finished" if done else "hook cut short")
 """
@@ -189,7 +189,7 @@ def test_ctrl_c_during_a_fork_waits_for_the_at_fork_hooks():
 def test_an_error_on_the_way_out_of_a_ctrl_c_is_the_interrupt():
     """A Ctrl-C that makes the interrupted code fail otherwise (a pipe to a stopped pool breaks) still ends as
     the interrupt: the CLI maps BrokenPipeError to exit 0 (a closed stdout), which would hide the Ctrl-C."""
-    from pipeline.cli import _interruptible
+    from pipeline.interrupts import interruptible
 
     def interrupted_then_broken_pipe():
         try:
@@ -203,9 +203,9 @@ def test_an_error_on_the_way_out_of_a_ctrl_c_is_the_interrupt():
         raise BrokenPipeError("no Ctrl-C: stays what it is")
 
     with pytest.raises(KeyboardInterrupt):
-        _interruptible(interrupted_then_broken_pipe)
+        interruptible(interrupted_then_broken_pipe)
     with pytest.raises(BrokenPipeError):
-        _interruptible(fails_alone)
+        interruptible(fails_alone)
 
 
 @pytest.mark.parametrize("argv,func,resumes", [
