@@ -19,44 +19,36 @@ A document is removed (``removed/``, ``removed_by: rephrase_v1``) only for a fin
 (at least ``max_echo`` of the answer's word 8-grams are copied from the prompt: the model repeated its
 instructions or the text instead of rewriting it).
 
-An outage is not an answer: HTTP 429 and 5xx, timeouts, refused or cut-off connections and replies that are no
-chat completion are retried ``retries`` more times with exponential backoff (``backoff`` seconds, doubling,
-jittered; a ``Retry-After`` of up to 60 s honoured). One that outlasts the retries stops the task: no request is
-sent after it, the requests on their way finish (their answers are kept), and the task raises
+An outage is not an answer: requests go through :mod:`pipeline.endpoint`, which retries HTTP 429 and 5xx,
+timeouts, refused or cut-off connections and replies that are no chat completion ``retries`` more times
+(``backoff`` seconds, doubling, jittered; a ``Retry-After`` honoured). One that outlasts the retries stops the
+task: no request is sent after it, the requests on their way finish (their answers are kept), and the task raises
 :class:`pipeline.errors.EndpointUnavailable` naming the endpoint and how many of its documents are pending. The
 task is then not complete, so the command exits non-zero and running it again redoes the task, sending requests
 only for what has no answer yet.
 
 Resumable: every answer the endpoint gives (kept or not) is appended to a journal under
 ``OUT/work/cache_<stage>/`` the moment it arrives, keyed by the sha256 of model, prompt, output limit and chunk,
-and compacted into parquet parts when the task stops or starts again (:class:`_AnswerCache`). A rerun of a
-killed or failed run reads the answers of its task first and sends no request for them, so what a SIGKILL costs
-is the requests that were on their way. Refusals (4xx) are not kept: a rerun asks again. At most
-``concurrency`` requests are in flight per task (``workers`` tasks run at once). The API key comes from the
-environment variable ``api_key_env`` and goes only into the Authorization header, never into a config, the
-manifest, an output or a log line. ``stats.json`` counts the stage's ``requests`` and ``cached_answers``
-(answers read back from an earlier, killed run) under ``counts``.
+and compacted into parquet parts when the task stops or starts again (:class:`pipeline.endpoint.AnswerParts`,
+one writer per task, named after its rank). A rerun of a killed or failed run reads the answers of its task
+first and sends no request for them, so what a SIGKILL costs is the requests that were on their way. Refusals
+(4xx) are not kept: a rerun asks again. At most ``concurrency`` requests are in flight per task (``workers``
+tasks run at once). The API key comes from the environment variable ``api_key_env`` and goes only into the
+Authorization header, never into a config, the manifest, an output or a log line. ``stats.json`` counts the
+stage's ``requests`` and ``cached_answers`` (answers read back from an earlier, killed run) under ``counts``.
 """
 
 from __future__ import annotations
 
-import collections
 import contextlib
 import hashlib
-import json
-import os
-import queue
 import re
-import threading
-import uuid
-from concurrent.futures import Future
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
-from filters.annotate import Client, EndpointDown, RequestFailed, load_prompt, outage_message
-from pipeline.errors import ConfigError, EndpointUnavailable, WinnowError
+from pipeline.endpoint import AnswerParts, Client, EndpointDown, RequestFailed, bounded_map, load_prompt, outage
+from pipeline.errors import ConfigError
 from pipeline.stage import Column, Stage, register
 from pipeline.text_edits import text_rewritten
 from pipeline.urls import chat_url
@@ -137,99 +129,13 @@ def echo_share(answer: str, prompt: str, n: int = ECHO_N) -> float:
     return sum(g in seen for g in grams) / len(grams)
 
 
-class _Requests:
-    """``n`` daemon threads calling ``fn``: a Ctrl-C need not wait for answers still on their way (a request
-    that is cut off is sent again by the rerun)."""
-
-    def __init__(self, n: int, fn):
-        self.n, self.fn, self.queue = n, fn, queue.SimpleQueue()
-        for _ in range(n):
-            threading.Thread(target=self._work, daemon=True).start()
-
-    def submit(self, *args) -> Future:
-        fut: Future = Future()
-        self.queue.put((fut, args))
-        return fut
-
-    def _work(self) -> None:
-        while (item := self.queue.get()) is not None:
-            fut, args = item
-            if fut.set_running_or_notify_cancel():
-                try:
-                    fut.set_result(self.fn(*args))
-                except BaseException as e:  # handed to the reader of the future
-                    fut.set_exception(e)
-
-    def close(self) -> None:
-        for _ in range(self.n):
-            self.queue.put(None)
-
-
-class _AnswerCache:
-    """The endpoint's answers of one task (rank): compacted parquet parts, plus a journal that this run appends
-    each answer to as it arrives (one JSON line, written and flushed at once: a SIGKILL loses none, only a power
-    cut can lose what the OS had not written, for the cost of one ``write`` per answer). On start and on close the
-    journal is compacted into one atomic part and removed; a part and a journal holding the same key (a kill
-    between the two) agree, so reading both is safe. ``add`` is called from the request threads."""
-
-    def __init__(self, directory: Path, rank: int):
-        self.dir, self.rank = directory, rank
-        self.dir.mkdir(parents=True, exist_ok=True)
-        self.journal_path = self.dir / f"{rank:05d}.journal.jsonl"
-        self.answers: dict[str, tuple[str, str | None, int]] = {}
-        for part in sorted(self.dir.glob(f"{rank:05d}-*.parquet")):
-            for row in pq.read_table(part).to_pylist():
-                self.answers[row["key"]] = (row["answer"], row["finish_reason"], row["attempts"])
-        self._compact()
-        self.lock = threading.Lock()
-        self.journal = open(self.journal_path, "a", encoding="utf-8")
-
-    def add(self, key: str, answer: str, finish_reason: str | None, attempts: int) -> None:
-        line = json.dumps({"key": key, "answer": answer, "finish_reason": finish_reason, "attempts": attempts})
-        with self.lock:
-            if self.journal.closed:  # the task is stopping (Ctrl-C): this answer is asked for again
-                return
-            self.journal.write(line + "\n")
-            self.journal.flush()
-            self.answers[key] = (answer, finish_reason, attempts)
-
-    def close(self) -> None:
-        with self.lock:
-            self.journal.close()
-        self._compact()
-
-    def _compact(self) -> None:
-        """The journal's answers into ``self.answers`` and one atomic parquet part; then the journal goes."""
-        from pipeline.atomic import atomic_write
-
-        if not self.journal_path.is_file():
-            return
-        rows = []
-        with self.journal_path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if not line.endswith("\n"):  # the line a kill cut short: its answer is asked for again
-                    break
-                try:
-                    row = json.loads(line)
-                    value = (row["answer"], row["finish_reason"], row["attempts"])
-                    key = row["key"]
-                except (ValueError, KeyError, TypeError) as e:
-                    raise WinnowError(f"{self.journal_path}: line {n} is not an answer record ({e!r}); delete the "
-                                      "file to ask the endpoint again for this task's unsaved answers") from None
-                self.answers[key] = value
-                rows.append({"key": key, "answer": value[0], "finish_reason": value[1], "attempts": value[2]})
-        if rows:
-            table = pa.Table.from_pylist(rows, schema=CACHE_SCHEMA)
-            atomic_write(self.dir / f"{self.rank:05d}-{uuid.uuid4().hex}.parquet", lambda tmp: pq.write_table(table, tmp))
-        self.journal_path.unlink()
-
-
 @register("rephrase_v1")
 class Rephrase(Stage):
     """Rewrite each document with an LLM (see the module docstring): the answer replaces the text, the source
     id goes to ``rephrase_of``; failed, empty, truncated or echoed answers are removed with a reason."""
 
-    name = "rephrase"
+    uses_cache = True  # the answers, under OUT/work/<stage> (the runner sets cache_dir)
+
     columns = (
         Column("rephrase_of", pa.string(), "id of the document this one is a rephrasing of"),
         Column("rephrase_prompt", pa.string(), "the rephrasing prompt's name (a built-in name or the file's stem)"),
@@ -257,7 +163,6 @@ class Rephrase(Stage):
         self.endpoint, self.model, self.api_key_env = chat_url(endpoint), model, api_key_env
         self.concurrency, self.max_output_tokens, self.chunk_chars = concurrency, max_output_tokens, chunk_chars
         self.max_echo, self.retries, self.timeout, self.backoff = max_echo, retries, timeout, backoff
-        self.cache_dir: str | None = None  # set by the runner (pipeline.layout): OUT/work/rephrase_<stage>
 
     def filter(self, doc):  # documents go through run(), which batches requests; kept for the contract
         raise NotImplementedError("rephrase_v1 works on a stream of documents (run)")
@@ -293,67 +198,64 @@ class Rephrase(Stage):
         return True, None
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        client = Client(self.endpoint, self.model, os.environ.get(self.api_key_env) or None, timeout=self.timeout,
+        client = Client(self.endpoint, self.model, api_key_env=self.api_key_env, timeout=self.timeout,
                         retries=self.retries, backoff=self.backoff, max_tokens=self.max_output_tokens)
-        cache = _AnswerCache(Path(self.cache_dir), rank) if self.cache_dir else None
-        known = cache.answers if cache else {}
-        down: list[EndpointDown] = []  # the first outage: no request is sent after it
+        cache = (AnswerParts(Path(self.cache_dir), CACHE_SCHEMA, key="key", prefix=f"{rank:05d}", journal=True)
+                 if self.cache_dir else None)
+        known = {r["key"]: (r["answer"], r["finish_reason"], r["attempts"]) for r in cache.read()} if cache else {}
+        docs = iter(data)
+        read = 0
 
-        def ask(prompt: str, key: str):
-            """An answer (persisted the moment it arrives), a final refusal, or None: not answered (an outage)."""
-            if down:
-                return None
+        def requests():
+            """(doc, last chunk?, prompt, key) for every chunk of every document, in order (one item without a
+            prompt for a document without text); whole documents, and none after an outage."""
+            nonlocal read
+            for doc in docs:
+                read += 1
+                pieces = chunks(doc.text or "", self.chunk_chars)
+                if not pieces:
+                    yield doc, True, None, None
+                for i, chunk in enumerate(pieces):
+                    key = self._key(chunk)
+                    self.stat_update("count_cached_answers" if key in known else "count_requests")
+                    yield doc, i == len(pieces) - 1, self.template.replace("{text}", chunk), key
+                if client.down is not None:
+                    return
+
+        def ask(item):
+            """An answer (persisted the moment it arrives) or a final refusal; an outage raises EndpointDown."""
+            _, _, prompt, key = item
+            if prompt is None or key in known:
+                return known.get(key)
             try:
                 got = client.complete(prompt)
             except RequestFailed as e:  # final: the document is removed; not kept, so a rerun asks again
                 return e
-            except EndpointDown as e:
-                down.append(e)
-                return None
             if cache is not None:
-                cache.add(key, *got)
+                cache.add({"key": key, "answer": got[0], "finish_reason": got[1], "attempts": got[2]})
+            known[key] = got
             return got
 
-        requests = _Requests(self.concurrency, ask)
-        window: collections.deque = collections.deque()  # (doc, [(prompt, key, future or answer)]), in order
-        in_flight = 0
-        it = iter(data)
-        exhausted = False
-        read = 0
+        answers = bounded_map(ask, requests(), self.concurrency, ordered=True)
+        pending = 0
         with self.exclusion_writer if self.exclusion_writer else contextlib.nullcontext() as writer:
             try:
-                while not down:
-                    while not exhausted and in_flight < 2 * self.concurrency and len(window) < 8 * self.concurrency:
-                        doc = next(it, None)
-                        if doc is None:
-                            exhausted = True
-                            break
-                        read += 1
-                        parts = []
-                        for chunk in chunks(doc.text or "", self.chunk_chars):
-                            prompt, key = self.template.replace("{text}", chunk), self._key(chunk)
-                            if key in known:
-                                self.stat_update("count_cached_answers")
-                                parts.append((prompt, key, known[key]))
-                            else:
-                                parts.append((prompt, key, requests.submit(prompt, key)))
-                                in_flight += 1
-                                self.stat_update("count_requests")
-                        window.append((doc, parts))
-                    if not window:
-                        break
-                    doc, parts = window[0]
-                    answers = []
-                    for prompt, key, got in parts:
-                        if isinstance(got, Future):
-                            got = got.result()
-                        answers.append((prompt, got))
-                    if down:  # this document or another went unanswered: the task fails (below)
-                        break
-                    window.popleft()
-                    in_flight -= sum(isinstance(got, Future) for _, _, got in parts)
+                doc_answers = []
+                for (doc, last, prompt, _), got in answers:
+                    try:
+                        result = got.result()
+                    except EndpointDown:
+                        result = None  # not answered: the task fails (below) and the rerun asks again
+                    if prompt is not None:
+                        doc_answers.append((prompt, result))
+                    if not last:
+                        continue
+                    doc_answers, done = [], doc_answers
+                    if client.down is not None:  # the requests on their way finish; nothing more is passed on
+                        pending += any(r is None for _, r in done)
+                        continue
                     with self.track_time():
-                        keep, reason = self._outcome(doc, answers)
+                        keep, reason = self._outcome(doc, done)
                     self.stat_update("total")
                     if keep:
                         self.stat_update("forwarded")
@@ -365,27 +267,13 @@ class Rephrase(Stage):
                         if writer is not None:
                             doc.metadata["filter_reason"] = reason
                             writer.write(doc, rank)
-                if down:
-                    raise self._outage(client, down[0], rank, window, it, known, read)
+                if client.down is not None:  # the rest of the input: documents lacking an answer
+                    for doc in docs:
+                        read += 1
+                        pending += any(self._key(c) not in known for c in chunks(doc.text or "", self.chunk_chars))
+                    raise outage(self.stage_name, client.url, client.down,
+                                 f"task {rank}: {pending} of its {read} documents pending")
             finally:  # the end, an outage, Ctrl-C or a failure downstream: nothing more is sent
-                requests.close()
-                for _, parts in window:
-                    for _, _, got in parts:
-                        if isinstance(got, Future):
-                            got.cancel()  # not started yet; one on its way keeps its answer as it arrives
+                answers.close()
                 if cache is not None:
                     cache.close()
-
-    def _outage(self, client: Client, down: EndpointDown, rank: int, window, rest, known, read: int):
-        """The task's error once the endpoint is down: the requests on their way are waited for (their answers
-        are kept), then the documents still lacking an answer are counted, the rest of the input included."""
-        pending = 0
-        for _, parts in window:
-            results = [got.result() if isinstance(got, Future) else got for _, _, got in parts]
-            pending += any(r is None for r in results)
-        for doc in rest:
-            read += 1
-            pending += any(self._key(c) not in known for c in chunks(doc.text or "", self.chunk_chars))
-        return EndpointUnavailable(outage_message(
-            self.stage_name, client.url, down,
-            f"task {rank}: {pending} of its {read} documents pending"))

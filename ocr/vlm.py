@@ -11,23 +11,21 @@ Replies are read as olmOCR writes them (YAML front matter then the text; or JSON
 ``natural_text``), or as plain text from any other model. Front matter asking for a rotation
 (``rotation_correction: 90``) re-renders the page turned and asks once more.
 
-Network errors, timeouts, HTTP 429/5xx and truncated replies (``finish_reason: length``) are
-retried ``retries`` times with exponential backoff; then :class:`VlmError` is raised and the
-caller (``ocr.extract``) falls back to Tesseract for that page. Nothing is fetched from a model
-hub: the client only talks to the URL it is given.
+Requests go through :mod:`pipeline.endpoint`: network errors, timeouts, HTTP 429/5xx (a
+``Retry-After`` honoured) and, here, truncated replies (``finish_reason: length``) share
+``retries`` more attempts, with jittered exponential backoff; then :class:`VlmError` is raised and
+the caller (``ocr.extract``) falls back to Tesseract for that page. An outage does not stop later
+pages from asking again: each page has its own fallback. The API key is read from
+``WINNOW_VLM_API_KEY``. Nothing is fetched from a model hub: the client only talks to the URL it
+is given.
 """
 
 from __future__ import annotations
 
-import base64
 import json
-import os
 import re
-import time
-import urllib.error
-import urllib.request
 
-from pipeline.urls import chat_url
+from pipeline.endpoint import Client, EndpointDown, RequestFailed, image_content
 
 PROMPT = (
     "Attached is one page of a document that you must process. Just return the plain text representation of "
@@ -71,16 +69,13 @@ class VlmClient:
     """A page-image-to-text client for one OpenAI-compatible endpoint and model."""
 
     def __init__(self, url: str, model: str, timeout: float = 120.0, retries: int = 3, backoff: float = 1.0,
-                 max_tokens: int = 4096, image_dim: int = 1288, prompt: str = PROMPT, api_key: str | None = None):
-        self.url = chat_url(url)
-        self.model = model
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.max_tokens = max_tokens
+                 max_tokens: int = 4096, image_dim: int = 1288, prompt: str = PROMPT, api_key: str | None = None,
+                 api_key_env: str = "WINNOW_VLM_API_KEY"):
+        self.client = Client(url, model, api_key_env=api_key_env, api_key=api_key, timeout=timeout, retries=retries,
+                             backoff=backoff, max_tokens=max_tokens, stop_on_outage=False)
+        self.url, self.model = self.client.url, model
         self.image_dim = image_dim
         self.prompt = prompt
-        self.api_key = api_key if api_key is not None else os.environ.get("WINNOW_VLM_API_KEY")
 
     def render_png(self, page, rotate: int = 0) -> bytes:
         import pymupdf
@@ -100,37 +95,16 @@ class VlmClient:
         return text
 
     def ocr_png(self, png: bytes) -> tuple[str, dict]:
-        body = json.dumps({
-            "model": self.model,
-            "messages": [{"role": "user", "content": [
-                {"type": "text", "text": self.prompt},
-                {"type": "image_url", "image_url": {"url": "data:image/png;base64," + base64.b64encode(png).decode()}},
-            ]}],
-            "max_tokens": self.max_tokens,
-            "temperature": 0.0,
-        }).encode()
-        headers = {"Content-Type": "application/json"}
-        if self.api_key:
-            headers["Authorization"] = f"Bearer {self.api_key}"
-        last = "no attempt"
-        for attempt in range(self.retries + 1):
-            if attempt:
-                time.sleep(self.backoff * 2 ** (attempt - 1))
+        """(text, front matter) of one page image; a truncated reply is asked again within the same attempts."""
+        content = image_content(self.prompt, png)
+        left = self.client.retries + 1
+        while True:
             try:
-                req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
-                    reply = json.loads(resp.read().decode("utf-8"))
-                choice = reply["choices"][0]
-                if choice.get("finish_reason") == "length":
-                    last = "reply truncated (finish_reason: length)"
-                    continue
-                return parse_reply(choice["message"]["content"])
-            except urllib.error.HTTPError as e:
-                last = f"HTTP {e.code}"
-                if e.code != 429 and e.code < 500:
-                    break  # a request the server will never accept
-            except (urllib.error.URLError, TimeoutError, OSError) as e:
-                last = f"{type(e).__name__}: {getattr(e, 'reason', e)}"
-            except (ValueError, KeyError, IndexError, TypeError) as e:
-                last = f"malformed reply ({type(e).__name__}: {e})"
-        raise VlmError(f"{self.url} ({self.model}): {last}")
+                answer, finish_reason, used = self.client.complete(content, max_attempts=left)
+            except (RequestFailed, EndpointDown) as e:
+                raise VlmError(f"{self.url} ({self.model}): {e.reason}: {e}") from None
+            left -= used
+            if finish_reason != "length":
+                return parse_reply(answer)
+            if left <= 0:
+                raise VlmError(f"{self.url} ({self.model}): reply truncated (finish_reason: length)")
