@@ -87,7 +87,7 @@ from datatrove.data import Document
 
 from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.urls import host_of, normalise_host
+from pipeline.urls import host_of, normalise_host, parent_domains
 
 SOURCES = ("html-rel", "html-meta", "pdf-metadata", "text", "html-text", "domain-list")
 
@@ -451,9 +451,9 @@ def load_domain_list(path: str) -> dict[str, str]:
     suffix = p.suffix.lower()
     raw: dict
     if suffix in (".yaml", ".yml", ".json"):
-        import yaml
+        from pipeline.config import load_yaml
 
-        raw = yaml.safe_load(p.read_text(encoding="utf-8")) or {}  # JSON is YAML
+        raw = load_yaml(p, "stages.license_v1.domain_list") or {}  # JSON is YAML
         if not isinstance(raw, dict):
             raise ConfigError(f"stages.license_v1.domain_list: {path} must be a mapping of domain -> licence id")
     elif suffix in (".csv", ".tsv"):
@@ -486,9 +486,8 @@ def detect(doc: Document, domains: dict[str, str] | None = None, prefer_domain_l
     if domains:
         host = _host(doc)
         if host:
-            parts = host.split(".")
-            for i in range(len(parts) - 1):
-                sid = domains.get(".".join(parts[i:]))
+            for d in parent_domains(host):
+                sid = domains.get(d)
                 if sid:
                     by_domain = (sid, "domain-list")
                     break
@@ -522,7 +521,8 @@ class LicenseFilter(Stage):
 
     Place before ``extract_html_v1`` to read HTML signals (rel=license, CC badges,
     meta tags); after it only text, PDF metadata and the domain list are seen.
-    ``domain_list``: local YAML/JSON/CSV file of domain -> licence.
+    ``domain_list``: local YAML/JSON/CSV file of domain -> licence; an entry covers its subdomains
+    (``pipeline.urls.parent_domains``: a bare TLD entry covers the whole TLD).
     ``allow``: SPDX ids or globs; drops ``license_not_allowed`` / ``license_unknown``
     (unless ``keep_unknown``).
     """

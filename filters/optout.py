@@ -48,7 +48,7 @@ from datatrove.utils.logging import logger
 
 from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
-from pipeline.urls import normalise_host
+from pipeline.urls import normalise_host, parent_domains
 
 
 def _url_parts(url: str) -> tuple[str, str] | None:
@@ -64,12 +64,6 @@ def _url_parts(url: str) -> tuple[str, str] | None:
     netloc = host + (f":{port}" if port else "")
     rest = url.strip().split(sp.netloc, 1)[1] if sp.netloc else ""
     return host, f"{sp.scheme.lower()}://{netloc}{rest}"
-
-
-def _parents(host: str):
-    parts = host.split(".")
-    for i in range(len(parts)):
-        yield ".".join(parts[i:])
 
 
 class OptOutRules:
@@ -114,7 +108,7 @@ class OptOutRules:
         parts = _url_parts(url)
         if parts:
             host, norm = parts
-            for d in _parents(host):
+            for d in parent_domains(host):
                 if d in self.domains:
                     return "domain", self.domains[d]
         else:
@@ -244,8 +238,7 @@ class URLBlocklist(Stage):
         url = str(url)
         parts = _url_parts(url)
         if parts:
-            host = parts[0].lower()
-            for d in _parents(host):
+            for d in parent_domains(parts[0]):
                 if d in self.domains or d in self.extra_domains or ("www." + d) in self.domains:
                     return self.drop("domain")
         if url in self.urls or url in self.extra_urls:

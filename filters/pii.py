@@ -65,6 +65,7 @@ from datatrove.data import Document
 from pipeline.stage import Column, Stage, register
 from pipeline.text_edits import apply_edits, replace_spans
 from pipeline.errors import ConfigError
+from pipeline.urls import parent_domains
 
 PII_TYPES = ("email", "phone", "ip", "card")
 PLACEHOLDERS = {"email": "<EMAIL>", "phone": "<PHONE>", "ip": "<IP>", "card": "<CARD>"}
@@ -218,8 +219,7 @@ class PIIMatcher:
             out.append((m.start(), m.end(), "email"))
 
     def _domain_allowed(self, domain: str) -> bool:
-        parts = domain.split(".")
-        return any(".".join(parts[i:]) in self.allow_domains for i in range(len(parts)))
+        return any(d in self.allow_domains for d in parent_domains(domain))
 
     def _ip_ok(self, s: str) -> bool:
         try:

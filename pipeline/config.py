@@ -251,12 +251,19 @@ def _parse(raw: Any) -> RunConfig:
                      float(alarm))
 
 
-def load_config(path: str | Path) -> RunConfig:
+def load_yaml(path: str | Path, what: str = "config file") -> Any:
+    """The YAML document in ``path`` (JSON is YAML too), or None for an empty file: the one way a file is read as
+    YAML. A file that is missing, not UTF-8 or not YAML is a ConfigError naming ``what`` and the file."""
     path = Path(path)
     if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+        raise ConfigError(f"{what} not found: {path}")
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as e:
+        raise ConfigError(f"{what} {path}: not UTF-8 text ({e})") from None
     except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return parse_config(raw, str(path))
+        raise ConfigError(f"{what} {path}: not valid YAML: {e}") from None
+
+
+def load_config(path: str | Path) -> RunConfig:
+    return parse_config(load_yaml(path), str(path))

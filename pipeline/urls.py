@@ -2,7 +2,8 @@
 
 ``www.`` is dropped, case is folded and a trailing dot (the DNS root, ``example.com.``) is removed, so
 ``https://WWW.Example.com./a`` and ``http://example.com/a`` name the same host everywhere: the
-``domain`` column, URL dedup, opt-out and licence domain lists.
+``domain`` column, URL dedup, opt-out and licence domain lists. A domain list matches a host through
+:func:`parent_domains`, the one walk from a host up to its top-level domain.
 """
 
 from __future__ import annotations
@@ -30,6 +31,22 @@ def host_of(url: str | None) -> str | None:
         return normalise_host(urlsplit(str(url).strip()).hostname)
     except ValueError:
         return None
+
+
+def parent_domains(host: str):
+    """``host`` and every domain above it, longest first, down to and including the bare top-level domain:
+    ``a.example.co.uk`` -> ``a.example.co.uk``, ``example.co.uk``, ``co.uk``, ``uk``.
+
+    The one walk behind every domain list (opt-out rules, URL blocklists, licence domain lists, PII e-mail
+    allow lists): an entry covers its domain and everything under it. The bare TLD is included because
+    lists name whole TLDs on purpose: datatrove's UT1 blocklist lists ``xxx``, ``porn``, ``adult`` and
+    ``sex``, and the reserved names ``test``, ``invalid`` and ``localhost`` (RFC 2606, RFC 6761) are TLDs.
+    A list that does not name a TLD is unaffected. ``host`` is taken as given: normalise it first
+    (:func:`normalise_host`, :func:`host_of`) where it comes from a URL.
+    """
+    parts = host.split(".")
+    for i in range(len(parts)):
+        yield ".".join(parts[i:])
 
 
 def url_key(url: str | None) -> str | None:
