@@ -52,6 +52,7 @@ from datatrove.utils.logging import logger
 from pipeline.stage import Barrier, Column, register
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
+from pipeline.layout import RunLayout
 from pipeline.urls import url_key
 from pipeline.commit import when_task_succeeds
 
@@ -245,10 +246,10 @@ class KeyWriter(PipelineStep):
         return self.name
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        out = Path(self.stage.workdir) / "keys"
-        out.mkdir(parents=True, exist_ok=True)
         names = [f"band{b:03d}" for b in range(self.stage.n_bands)] + ["order", "weight", "shingles", "offsets", "ids"]
-        tmp = {name: out / f"{rank:05d}.{name}.tmp" for name in names}
+        final = {name: RunLayout.barrier_keys(self.stage.workdir, rank, name) for name in names}
+        final["ids"].parent.mkdir(parents=True, exist_ok=True)
+        tmp = {name: path.with_name(path.name + ".tmp") for name, path in final.items()}
         # One file per band (column-major), so the cluster phase reads one band without touching the others.
         files = {name: open(path, "w" if name == "ids" else "wb") for name, path in tmp.items()}
         try:
@@ -273,7 +274,7 @@ class KeyWriter(PipelineStep):
             for f in files.values():
                 f.close()
         for name, path in tmp.items():  # complete files appear only when the task succeeded
-            when_task_succeeds(path, out / f"{rank:05d}.{name}")
+            when_task_succeeds(path, final[name])
 
 
 def _weight(doc: Document) -> int:
@@ -284,19 +285,21 @@ def _weight(doc: Document) -> int:
 
 def _load_keys(workdir: Path, rank: int, n_bands: int):
     """(band(b) -> that band's keys, order keys, shingle offsets, shingles) for one task; files memory-mapped."""
-    base = workdir / "keys" / f"{rank:05d}"
-    if not Path(f"{base}.offsets").exists():
+    def path(name: str) -> Path:
+        return RunLayout.barrier_keys(workdir, rank, name)
+
+    if not path("offsets").exists():
         return None
 
     def band(b: int) -> np.ndarray:
-        return np.fromfile(f"{base}.band{b:03d}", dtype=np.uint64)
+        return np.fromfile(path(f"band{b:03d}"), dtype=np.uint64)
 
-    order = _mmap(f"{base}.order", np.uint64).reshape(-1, 2)
-    offsets = _mmap(f"{base}.offsets", np.uint64)
-    return band, order, offsets, _mmap(f"{base}.shingles", np.uint32), _mmap(f"{base}.weight", np.uint64)
+    order = _mmap(path("order"), np.uint64).reshape(-1, 2)
+    offsets = _mmap(path("offsets"), np.uint64)
+    return band, order, offsets, _mmap(path("shingles"), np.uint32), _mmap(path("weight"), np.uint64)
 
 
-def _mmap(path: str, dtype) -> np.ndarray:
+def _mmap(path: Path, dtype) -> np.ndarray:
     return np.memmap(path, dtype=dtype, mode="r") if os.path.getsize(path) else np.empty(0, dtype=dtype)
 
 
@@ -410,16 +413,15 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     del rep_c, sizes_c, canon
     reps = np.unique(rep[rep >= 0])
     ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
-    (workdir / "assign").mkdir(parents=True, exist_ok=True)
-    atomic_write(workdir / "assign" / "rep_ids.json", json.dumps({str(k): v for k, v in ids.items()}))
+    atomic_write(RunLayout.barrier_assigned_ids(workdir), json.dumps({str(k): v for k, v in ids.items()}))
     for r in range(tasks):
         lo, hi = int(starts[r]), int(starts[r + 1])
-        atomic_write(workdir / "assign" / f"{r:05d}.npz",
+        atomic_write(RunLayout.barrier_assignment(workdir, r),
                      lambda tmp: _savez(tmp, start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi]))
     n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
     summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
                "clusters": int(reps.size), "capped_documents": capped}
-    atomic_write_json(workdir / "cluster.json", summary)
+    atomic_write_json(RunLayout.barrier_decision(workdir, "cluster"), summary)
     logger.info(f"{stage.stage_name}: {summary}")
     return summary
 
@@ -427,7 +429,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
 def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -> dict[int, str]:
     out: dict[int, str] = {}
     for r in range(tasks):
-        path = workdir / "keys" / f"{r:05d}.ids"
+        path = RunLayout.barrier_keys(workdir, r, "ids")
         if not path.exists():
             continue
         lo, hi = int(starts[r]), int(starts[r + 1])
@@ -449,11 +451,11 @@ class _Assignments:
     """One task's cluster assignments: per row (dup_of id or None, cluster id or None, cluster size)."""
 
     def __init__(self, workdir: Path, rank: int):
-        path = workdir / "assign" / f"{rank:05d}.npz"
+        path = RunLayout.barrier_assignment(workdir, rank)
         if path.exists():
             data = np.load(path)
             self.start, self.rep, self.size = int(data["start"]), data["rep"], data["size"]
-            self.ids = json.loads((workdir / "assign" / "rep_ids.json").read_text())
+            self.ids = json.loads(RunLayout.barrier_assigned_ids(workdir).read_text())
         else:  # this task had no documents
             self.start, self.rep, self.size, self.ids = 0, np.empty(0, np.int64), np.empty(0, np.int64), {}
 

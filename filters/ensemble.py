@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -29,6 +28,7 @@ from datatrove.pipeline.base import PipelineStep
 from filters.threshold import KeyRows, _score
 from pipeline.atomic import atomic_write_json
 from pipeline.errors import ConfigError
+from pipeline.layout import RunLayout
 from pipeline.stage import Barrier, Column, register
 
 COMBINE = ("max", "mean")
@@ -79,8 +79,7 @@ class QualityEnsemble(Barrier):
 
     def cluster(self, tasks: int) -> dict:
         """Each score's token-weighted quantile edges (buckets - 1 of them) over every task's documents."""
-        work = Path(self.workdir)
-        parts = [np.load(p) for r in range(tasks) if (p := work / "scores" / f"{r:05d}.npy").exists()]
+        parts = [np.load(p) for r in range(tasks) if (p := RunLayout.barrier_rows(self.workdir, r)).exists()]
         k = len(self.score_columns)
         allv = np.concatenate(parts) if parts else np.empty((0, k + 1))
         weights = allv[:, 0]
@@ -100,11 +99,11 @@ class QualityEnsemble(Barrier):
             edges[col] = [float(sv[min(i, len(sv) - 1)]) for i in idx]
         summary = {"documents": int(len(allv)), "tokens": float(weights.sum()), "missing": missing,
                    "buckets": self.buckets, "combine": self.combine}
-        atomic_write_json(work / "edges.json", {"edges": edges, **summary})
+        atomic_write_json(RunLayout.barrier_decision(self.workdir, "edges"), {"edges": edges, **summary})
         return summary
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        self._edges = json.loads((Path(self.workdir) / "edges.json").read_text())["edges"]
+        self._edges = json.loads(RunLayout.barrier_decision(self.workdir, "edges").read_text())["edges"]
         yield from super().run(data, rank, world_size)
 
     def bucket(self, column: str, score: float | None) -> int:

@@ -29,6 +29,7 @@ from datatrove.pipeline.base import PipelineStep
 from pipeline.stage import Barrier, register
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
+from pipeline.layout import RunLayout
 
 
 def _score(doc: Document, column: str) -> float | None:
@@ -80,10 +81,9 @@ class ScoreFilter(Barrier):
 
     def cluster(self, tasks: int) -> dict:
         """Find the cut: the top ``top_fraction`` of documents with a score, by (score, id hash)."""
-        work = Path(self.workdir)
         parts = []
         for r in range(tasks):
-            path = work / "scores" / f"{r:05d}.npy"
+            path = RunLayout.barrier_rows(self.workdir, r)
             parts.append(np.load(path) if path.exists() else np.empty((0, 2)))
         allv = np.concatenate(parts) if parts else np.empty((0, 2))
         scored = allv[~np.isnan(allv[:, 0])]
@@ -95,12 +95,12 @@ class ScoreFilter(Barrier):
             cut = tuple(scored[order[n_keep - 1]].tolist())
         summary = {"documents": int(len(allv)), "scored": int(len(scored)), "kept": int(n_keep),
                    "cut_score": None if n_keep == 0 else cut[0]}
-        atomic_write_json(work / "cut.json", {"cut": list(cut), **summary})
+        atomic_write_json(RunLayout.barrier_decision(self.workdir, "cut"), {"cut": list(cut), **summary})
         return summary
 
     def run(self, data, rank: int = 0, world_size: int = 1):
         if self.is_barrier:
-            self._cut = tuple(json.loads((Path(self.workdir) / "cut.json").read_text())["cut"])
+            self._cut = tuple(json.loads(RunLayout.barrier_decision(self.workdir, "cut").read_text())["cut"])
         yield from super().run(data, rank, world_size)
 
     # -- the decision ------------------------------------------------------------------------------------
@@ -120,7 +120,7 @@ def _id_hash(doc_id: str) -> int:
 
 class KeyRows(PipelineStep):
     """Barrier phase 1, shared by barriers that decide on per-document numbers: ``row(doc)`` (a tuple of floats of
-    a fixed width) for every document of this task, saved as ``workdir/scores/<rank>.npy`` (one row a document)."""
+    a fixed width) for every document of this task, saved as ``RunLayout.barrier_rows`` (one row a document)."""
 
     type = "threshold"
 
@@ -138,7 +138,7 @@ class KeyRows(PipelineStep):
             values.extend(self.row(doc))
             yield doc
         rows = np.frombuffer(values, dtype=np.float64).reshape(-1, self.width)
-        atomic_write(Path(self.stage.workdir) / "scores" / f"{rank:05d}.npy", lambda tmp: _save(tmp, rows))
+        atomic_write(RunLayout.barrier_rows(self.stage.workdir, rank), lambda tmp: _save(tmp, rows))
 
 
 def _save(path: Path, array: np.ndarray) -> None:

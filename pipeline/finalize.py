@@ -67,7 +67,7 @@ class FinalizeStep(PipelineStep):
         if self.barriers:
             stats["barriers"] = {stage: json.loads(RunLayout.barrier_done(workdir).read_text())
                                  for stage, workdir in self.barriers.items()}
-        jobs = {job: job_timings(layout.job_logs(job) / "stats", n) for job, n in self.jobs}
+        jobs = {job: job_timings(layout.job_stats(job), n) for job, n in self.jobs}
         cpu = round(sum(j["cpu_seconds"] for j in jobs.values()), 3)
         started = float(layout.started_file.read_text()) if layout.started_file.is_file() else None
         # The run's wall time is this invocation's, start to now (startup and the gaps between jobs

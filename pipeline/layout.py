@@ -6,7 +6,12 @@
     OUT/removed/<stage>_<rank>.parquet    dropped documents of one stage
     OUT/shards/<rank>.jsonl.zst           optional training shards
     OUT/work/<phase>/<rank>.parquet       documents between phases (before a barrier)
-    OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions
+    OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions:
+        keys/<rank>.<name>                    its key step's files (dedup: one per band, order, ids, ...)
+        scores/<rank>.npy                     or its per-document rows (score thresholds, ensembles)
+        assign/<rank>.npz  assign/rep_ids.json  per-task decisions and the ids they name (dedup)
+        <name>.json                           a decision every task reads (cut, edges) or a summary (cluster)
+        barrier_done.json                     the cluster step's summary, once it has run
     OUT/work/cache_<stage>/               a stage's answers from an endpoint, kept across reruns (rephrase_v1)
     OUT/logs/<job>/                       datatrove's per-task logs, stats and completion markers
     OUT/logs/<job>/commits/<rank>.json    a task's renames while it commits (pipeline.commit)
@@ -90,13 +95,48 @@ class RunLayout:
         """The cluster step's summary; present once it has run (a resumed run keeps it)."""
         return Path(workdir) / "barrier_done.json"
 
+    @staticmethod
+    def barrier_keys(workdir: str | Path, rank: int, name: str) -> Path:
+        """Task ``rank``'s key file ``name`` from a barrier's key step (dedup: ``band000``, ``order``, ``ids``, ...)."""
+        return Path(workdir) / "keys" / f"{rank:05d}.{name}"
+
+    @staticmethod
+    def barrier_rows(workdir: str | Path, rank: int) -> Path:
+        """Task ``rank``'s per-document rows (one ``.npy`` array) from the key step of a barrier that decides on
+        numbers (``filters.threshold.KeyRows``)."""
+        return Path(workdir) / "scores" / f"{rank:05d}.npy"
+
+    @staticmethod
+    def barrier_assignment(workdir: str | Path, rank: int) -> Path:
+        """What the cluster step decided for each document of task ``rank`` (dedup)."""
+        return Path(workdir) / "assign" / f"{rank:05d}.npz"
+
+    @staticmethod
+    def barrier_assigned_ids(workdir: str | Path) -> Path:
+        """The document ids the per-task decisions refer to by number (dedup: cluster representatives)."""
+        return Path(workdir) / "assign" / "rep_ids.json"
+
+    @staticmethod
+    def barrier_decision(workdir: str | Path, name: str) -> Path:
+        """``<name>.json``: a decision of the cluster step that every task reads (``cut``, ``edges``) or its
+        summary (``cluster``)."""
+        return Path(workdir) / f"{name}.json"
+
     def job_logs(self, job: str) -> Path:
         """Logs of one datatrove job: a phase (``0``, ``1``), a barrier (``0-barrier``) or ``finalize``."""
         return self.logs / job
 
+    def job_stats(self, job: str) -> Path:
+        """datatrove's per-task stats of one job (``<rank>.json``)."""
+        return self.job_logs(job) / "stats"
+
     def phase_stats(self, phase: int) -> Path:
         """datatrove's per-task stats of one phase (``<rank>.json``)."""
-        return self.job_logs(str(phase)) / "stats"
+        return self.job_stats(str(phase))
+
+    def completions(self, job: str) -> Path:
+        """datatrove's completion markers of one job's finished tasks (one file a rank)."""
+        return self.job_logs(job) / "completions"
 
     def commits(self, job: str) -> Path:
         """Commit journals of one job's tasks that were killed while renaming (``pipeline.commit``)."""

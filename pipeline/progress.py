@@ -213,7 +213,7 @@ class ProgressDisplay:
         running = self._current
         while running < len(self.jobs):
             job = self.jobs[running]
-            done_ranks[running] = _completed(self.layout.job_logs(job.name) / "completions")
+            done_ranks[running] = _completed(self.layout.completions(job.name))
             if len(done_ranks[running]) < job.tasks:
                 break
             running += 1
