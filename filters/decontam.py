@@ -747,3 +747,44 @@ class Decontaminate(Stage):
         self.stat_update("masked_spans", value=len(merged))
         replace_spans(doc, [(s, e, self.mask) for s, e in merged])
         return True
+
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """``section-decontam`` of ``winnow report`` (:func:`report_section`)."""
+        return report_section(rd)
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+
+def findings_by_benchmark(rd) -> list[tuple] | None:
+    """(benchmark, kept, removed, distinct items, mean shared n-grams) per benchmark, most documents first;
+    ``None``: decontam_v1 did not run (no ``decontam_benchmark`` column)."""
+    if not rd.has("decontam_benchmark"):
+        return None
+    items = "count(distinct decontam_item)" if rd.has("decontam_item") else "null"
+    ngrams = "avg(decontam_ngrams)" if rd.has("decontam_ngrams") else "null"
+    return rd.rows(
+        f"select decontam_benchmark, count(*) filter (where kept), count(*) filter (where not kept), {items}, {ngrams} "
+        "from all_documents where decontam_benchmark is not null group by 1 order by count(*) desc, 1"
+    )
+
+
+def report_section(rd) -> str:
+    """``section-decontam``: documents that share n-grams with a benchmark item, per benchmark, kept (masked) and
+    removed; ``not run`` / ``none found`` in ``decontam-status``."""
+    from pipeline import report_html as h
+
+    rows = findings_by_benchmark(rd)
+    if rows is None:
+        return h.section("section-decontam", "Decontamination",
+                         h.status("decontam", h.NOT_RUN, "decontam_v1 did not run (no decontam_benchmark column)."))
+    if not rows:
+        return h.section("section-decontam", "Decontamination", h.status(
+            "decontam", h.NONE_FOUND,
+            "no document shares n-grams with a benchmark item" + h.stage_ran(rd, "decontam_") + "."))
+    n = sum(r[1] + r[2] for r in rows)
+    table = h.table(["benchmark", "kept (masked)", "removed", "distinct items", "mean matching n-grams"], rows,
+                    table_id="table-decontam")
+    return h.section("section-decontam", "Decontamination",
+                     h.status("decontam", h.FOUND, f"{n:,} documents share n-grams with a benchmark item."), table)

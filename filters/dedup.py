@@ -40,6 +40,7 @@ import json
 import os
 import re
 import unicodedata
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -135,6 +136,20 @@ class _DedupBase(Barrier):
             doc.metadata["dup_of"] = dup_of
             return self.drop("duplicate")
         return True
+
+    # -- after the run -------------------------------------------------------------------------------
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """``section-dedup`` of ``winnow report``: one section for every dedup stage (:func:`report_section`)."""
+        return report_section(rd)
+
+    @classmethod
+    def summary_line(cls, summary: dict) -> str | None:
+        """``<stage>: N duplicates in M clusters (candidate and linked pairs)``, from :func:`cluster`'s summary."""
+        if not {"duplicates", "clusters", "candidate_pairs", "linked_pairs"} <= set(summary):
+            return None
+        return (f"{cls.stage_name}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
+                f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
 
 
 @register("exact_dedup_v1")
@@ -469,3 +484,90 @@ class _Assignments:
             else:
                 rep_id = self.ids[str(rep)]
                 yield (None if rep == self.start + i else rep_id), rep_id, size
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+_SIZE_BUCKET = ("case when s <= 10 then cast(s as varchar) when s <= 20 then '11-20' when s <= 50 then '21-50' "
+                "when s <= 100 then '51-100' when s <= 1000 then '101-1000' else '>1000' end")
+
+
+@dataclass
+class DedupFindings:
+    """What a run's dedup stages found, from its documents' columns and ``stats.json``."""
+
+    ran: bool  # a dedup stage ran in this run (its dup_of column, or a dedup stage in stats.json)
+    singletons: int  # documents that reached dedup and have no duplicate
+    clusters: list[tuple]  # size bucket, clusters, documents here, removed as duplicates
+    largest: list[tuple]  # representative id, url, size, documents here
+    removals: list[tuple]  # stage, reason, documents
+    barriers: dict = field(default_factory=dict)  # stats["barriers"]: the clustering summaries
+
+
+def dedup_findings(rd, top: int = 5) -> DedupFindings:
+    """Duplicate clusters from ``dup_cluster`` (the kept representative's id) and ``dup_cluster_size``, grouped
+    by size; the ``top`` largest; removals by the dedup stages; their clustering summaries."""
+    stages = [st.get("stage", "") for st in rd.stats.get("stages") or []]
+    ran = rd.has("dup_of") or any("dedup" in s for s in stages)
+    clusters, largest, singletons = [], [], 0
+    if rd.has("dup_cluster", "dup_cluster_size"):
+        dup_removed = "(not kept and removed_by like '%dedup%')" if rd.has("removed_by") else "false"
+        clusters = rd.rows(
+            f"select {_SIZE_BUCKET} as bucket, count(*), sum(n), sum(d) from ("
+            "select dup_cluster, max(dup_cluster_size) as s, count(*) as n, "
+            f"count(*) filter (where {dup_removed}) as d from all_documents where dup_cluster is not null "
+            "group by dup_cluster) group by bucket order by min(s)"
+        )
+        url = "any_value(url)" if rd.has("url") else "null"
+        largest = rd.rows(
+            "select c.dup_cluster, r.url, c.s, c.n from (select dup_cluster, max(dup_cluster_size) as s, "
+            "count(*) as n from all_documents where dup_cluster is not null group by dup_cluster) c "
+            f"left join (select id, {url} as url from all_documents group by id) r on r.id = c.dup_cluster "
+            f"order by c.s desc, c.dup_cluster limit {int(top)}"
+        )
+        singletons = rd.one("select count(*) from all_documents where dup_cluster is null and dup_cluster_size = 1")[0]
+    removals = []
+    if rd.has("removed_by", "reason"):
+        removals = rd.rows("select removed_by, reason, count(*) from removed where removed_by like '%dedup%' "
+                           "or reason like '%dedup%' group by all order by 3 desc, 1, 2")
+    barriers = rd.stats.get("barriers") if isinstance(rd.stats.get("barriers"), dict) else {}
+    return DedupFindings(ran or bool(barriers), singletons, clusters, largest, removals, barriers)
+
+
+def report_section(rd) -> str:
+    """``section-dedup``: duplicate clusters by size (``plot-dup-clusters``), the largest clusters, the dedup
+    removals and the dedup stages' clustering summaries; ``not run`` / ``none found`` in ``dedup-status``."""
+    from pipeline import report_html as h
+    from pipeline.report_data import log_bars_png
+
+    d = dedup_findings(rd)
+    if not d.ran and not d.clusters:
+        return h.section("section-dedup", "Duplicates", h.status("dedup", h.NOT_RUN, "no dedup stage in this run "
+                                                                 "(no dup_of column, no dedup stage in stats.json)."))
+    if not d.clusters and not d.removals:
+        return h.section("section-dedup", "Duplicates", h.status("dedup", h.NONE_FOUND, f"no duplicate clusters; "
+                                                                 f"{d.singletons:,} documents reached dedup."))
+    n_clusters = sum(c[1] for c in d.clusters)
+    parts = [h.status("dedup", h.FOUND, f"{n_clusters:,} duplicate clusters; {d.singletons:,} documents that "
+                                        "reached dedup have no duplicate.")]
+    if d.clusters:
+        parts.append(h.img(log_bars_png([str(c[0]) for c in d.clusters], [c[1] for c in d.clusters],
+                                        "cluster size (documents, the kept copy included)", "clusters (log scale)"),
+                           "plot-dup-clusters", "Duplicate clusters by size"))
+        parts.append(h.table(["cluster size", "clusters", "documents in this run", "removed as duplicates"],
+                             [(h.cell_num(h.esc(b)), n, docs, dups) for b, n, docs, dups in d.clusters],
+                             table_id="table-dup-clusters"))
+        parts.append(h.note("Size is dup_cluster_size (documents the cluster stands for, over every dedup stage so "
+                            "far); clusters are grouped by dup_cluster, the kept representative's id."))
+        parts.append("<h3>Largest clusters</h3>" + h.table(
+            ["representative", "url", "size", "documents in this run"],
+            [(h.code(rep), url, s, n) for rep, url, s, n in d.largest], table_id="table-dup-largest"))
+    if d.removals:
+        parts.append("<h3>Dedup removals</h3>" + h.table(["stage", "reason", "documents"], d.removals,
+                                                          table_id="table-dedup-removals"))
+    if d.barriers:
+        keys = sorted({k for v in d.barriers.values() if isinstance(v, dict) for k in v})
+        rows = [(stage, *[v.get(k) if isinstance(v, dict) else None for k in keys]) for stage, v in d.barriers.items()]
+        parts.append("<h3>Clustering</h3>" + h.table(["stage", *[k.replace("_", " ") for k in keys]], rows,
+                                                     table_id="table-dedup-clustering"))
+    return h.section("section-dedup", "Duplicates", *parts)

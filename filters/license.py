@@ -562,3 +562,58 @@ class LicenseFilter(Stage):
         if any(fnmatchcase(sid.upper(), a) for a in self.allow):
             return True
         return self.drop("not_allowed")
+
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """``section-license`` of ``winnow report`` (:func:`report_section`)."""
+        return report_section(rd)
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+
+def licence_findings(rd) -> tuple[bool, list[tuple], list[tuple], tuple[int, int]]:
+    """Licences in a finished run: (license_v1 ran (its ``license_source`` column is present); (licence, kept,
+    removed) per SPDX id; (license_source, kept, removed) for licensed documents; documents without a licence,
+    kept and removed). The ``license`` column may also come from the input, without license_v1."""
+    ran = rd.has("license_source")
+    by_licence, by_source, none = [], [], (0, 0)
+    if rd.has("license"):
+        by_licence = rd.rows("select license, count(*) filter (where kept), count(*) filter (where not kept) "
+                             "from all_documents where license is not null group by 1 order by count(*) desc, 1")
+        none = rd.one("select count(*) filter (where kept), count(*) filter (where not kept) from all_documents "
+                      "where license is null")
+    if ran:
+        by_source = rd.rows("select coalesce(license_source, '(none)'), count(*) filter (where kept), "
+                            "count(*) filter (where not kept) from all_documents where license is not null "
+                            "group by 1 order by count(*) desc, 1")
+    return ran, by_licence, by_source, tuple(none)
+
+
+def report_section(rd) -> str:
+    """``section-license``: licences found, per SPDX id and per ``license_source``, kept and removed, and the
+    documents without one; ``not run`` / ``none found`` in ``license-status``."""
+    from pipeline import report_html as h
+
+    ran, by_licence, by_source, unlicensed = licence_findings(rd)
+    title = "Licences"
+    if not ran and not by_licence:
+        return h.section("section-license", title, h.status(
+            "license", h.NOT_RUN,
+            "license_v1 did not run (no license_source column) and the input carries no licence."))
+    if ran and not by_licence:
+        return h.section("section-license", title, h.status(
+            "license", h.NONE_FOUND, "no document carries a licence signal" + h.stage_ran(rd, "license_") + "."))
+    n = sum(r[1] + r[2] for r in by_licence)
+    total = n + sum(unlicensed)
+    text = (f"{n:,} of {total:,} documents carry a licence." if ran
+            else f"license_v1 did not run; {n:,} of {total:,} documents carry a licence from the input.")
+    parts = [h.status("license", h.FOUND, text),
+             "<h3>By licence</h3>" + h.table(["licence", "kept", "removed", "% of documents"],
+                                              [(k, a, b, h.cell_num(h.pct(a + b, total))) for k, a, b in by_licence],
+                                              table_id="table-licences")]
+    if ran:
+        parts.append("<h3>By where it was found</h3>" + h.table(["license_source", "kept", "removed"], by_source,
+                                                                 table_id="table-license-sources"))
+    parts.append(h.note(f"Without a licence: {unlicensed[0]:,} kept, {unlicensed[1]:,} removed."))
+    return h.section("section-license", title, *parts)

@@ -401,3 +401,55 @@ class PIIFilter(Stage):
             return self.drop(f"contains_{first}")
         replace_spans(doc, _edits(spans))
         return True
+
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """``section-pii`` of ``winnow report`` (:func:`report_section`)."""
+        return report_section(rd)
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+
+def pii_findings(rd) -> list[tuple] | None:
+    """(type, documents checked, documents with any, occurrences, kept with any, removed with any) per PII type,
+    from the integer ``pii_<type>`` columns; ``None``: pii_v1 did not run."""
+    from pipeline.report_data import INTEGER_TYPES, quote_ident
+
+    cols = [c for c, t in rd.columns.items() if c.startswith("pii_") and t.startswith(INTEGER_TYPES)]
+    if not cols:
+        return None
+    rows = []
+    for col in cols:
+        c = quote_ident(col)
+        n, with_any, total, kept, removed = rd.one(
+            f"select count({c}), count(*) filter (where {c} > 0), coalesce(sum({c}), 0), "
+            f"count(*) filter (where {c} > 0 and kept), count(*) filter (where {c} > 0 and not kept) from all_documents"
+        )
+        rows.append((col.removeprefix("pii_"), n, with_any, int(total), kept, removed))
+    return rows
+
+
+def report_section(rd) -> str:
+    """``section-pii``: documents checked, documents with any and occurrences per PII type, kept and removed;
+    ``not run`` / ``none found`` in ``pii-status``."""
+    from pipeline import report_html as h
+
+    rows = pii_findings(rd)
+    title = "Personal data (PII)"
+    if rows is None:
+        return h.section("section-pii", title, h.status("pii", h.NOT_RUN, "pii_v1 did not run (no pii_* columns)."),
+                         nav="PII")
+    table = h.table(["type", "documents checked", "documents with any", "occurrences", "kept with any",
+                     "removed with any"], rows, table_id="table-pii")
+    if not any(r[3] for r in rows):
+        return h.section("section-pii", title, h.status(
+            "pii", h.NONE_FOUND,
+            "no e-mail address, phone number, IP address or card number" + h.stage_ran(rd, "pii_") + "."),
+            table, nav="PII")
+    docs = max(r[2] for r in rows)
+    occ = sum(r[3] for r in rows)
+    return h.section("section-pii", title,
+                     h.status("pii", h.FOUND, f"{occ:,} occurrences (up to {docs:,} documents for one type)."), table,
+                     h.note("Occurrences are masked in kept text when the stage masks (mode: mask); "
+                            "documents checked: those that reached pii_v1."), nav="PII")

@@ -7,6 +7,10 @@ except the few ~200-character snippets of removed examples. A run's files hold t
 columns it needs (:meth:`RunData.has`) and answers ``None`` ("the stage did not run") when they are
 absent, instead of failing.
 
+This module holds the run-wide queries only. A stage's own findings (duplicates, licences, PII, ...)
+are queried by that stage's ``report_section`` hook, in its own module, with :class:`RunData`,
+:func:`quote_ident`, :func:`ran_stage` and the figures here.
+
 Figures are matplotlib on an Agg canvas (no pyplot state), returned as base64 PNG text for an
 ``<img src="data:...">``; :mod:`pipeline.report` turns all of this into the page.
 """
@@ -18,7 +22,7 @@ import io
 import json
 import math
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +35,8 @@ REMOVED_COLOUR = "#dd6b20"
 IN_COLOUR = "#cbd5e0"
 EXAMPLES_PER_REASON = 3
 SNIPPET_CHARS = 200
-_NUMERIC = ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "DECIMAL", "SMALLINT", "HUGEINT", "TINYINT", "UBIGINT")
-_INTEGER = ("BIGINT", "INTEGER", "SMALLINT", "HUGEINT", "TINYINT", "UBIGINT")
+NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "BIGINT", "INTEGER", "DECIMAL", "SMALLINT", "HUGEINT", "TINYINT", "UBIGINT")
+INTEGER_TYPES = ("BIGINT", "INTEGER", "SMALLINT", "HUGEINT", "TINYINT", "UBIGINT")
 _SHELL_SPECIAL = frozenset('"$`\\!')  # characters a double-quoted shell word would interpret
 
 
@@ -55,7 +59,8 @@ class RunData:
         manifest = layout.manifest
         self.manifest: dict = read_json(manifest) if manifest.is_file() else {}
         self.con = connect(self.out)
-        self.columns = {name: str(typ).upper() for name, typ, *_ in self.con.execute("describe all_documents").fetchall()}
+        self.columns = {name: str(typ).upper()
+                        for name, typ, *_ in self.con.execute("describe all_documents").fetchall()}
 
     def __enter__(self) -> "RunData":
         return self
@@ -80,7 +85,8 @@ def read_json(path: Path) -> Any:
         raise WinnowError(f"{path}: cannot read JSON ({e})") from None
 
 
-def _q(col: str) -> str:
+def quote_ident(col: str) -> str:
+    """A column name as a DuckDB identifier (double-quoted)."""
     return '"' + col.replace('"', '""') + '"'
 
 
@@ -117,7 +123,8 @@ def funnel(stats: dict) -> list[tuple[str, int, int, dict[str, int]]]:
     out = []
     for st in stats.get("stages") or []:
         n_in = st.get("in", 0)
-        out.append((st.get("stage", "?"), n_in, st.get("kept", st.get("out", 0)), dict(st.get("dropped_by_reason") or {})))
+        out.append((st.get("stage", "?"), n_in, st.get("kept", st.get("out", 0)),
+                    dict(st.get("dropped_by_reason") or {})))
     return out
 
 
@@ -206,7 +213,7 @@ def sizes(rd: RunData) -> list[tuple]:
     for col, label in SIZE_MEASURES:
         if not rd.has(col):
             continue
-        c = _q(col)
+        c = quote_ident(col)
         for r in rd.rows(
             f"select kept, count({c}), min({c}), quantile_cont({c}, 0.1), median({c}), quantile_cont({c}, 0.9), "
             f"max({c}), sum({c}), avg({c}) from all_documents where {c} is not null group by kept order by kept desc"
@@ -228,7 +235,8 @@ def log_edges(hi: float, n: int = 40) -> list[float]:
     return [10 ** (top * i / n) for i in range(n + 1)]
 
 
-def binned(rd: RunData, expr: str, lo: float, hi: float, n: int, log: bool, where: str = "true") -> tuple[list[int], list[int]]:
+def binned(rd: RunData, expr: str, lo: float, hi: float, n: int, log: bool,
+           where: str = "true") -> tuple[list[int], list[int]]:
     """Counts of ``expr`` over ``n`` equal bins of [lo, hi] (in log10 space when ``log``), kept and removed."""
     x = f"log10(greatest({expr}, 1))" if log else f"({expr})"
     lo_, hi_ = (math.log10(max(lo, 1)), math.log10(max(hi, 1))) if log else (lo, hi)
@@ -292,7 +300,7 @@ def domains(rd: RunData, top: int = 20) -> Domains | None:
 
 
 def quality_columns(rd: RunData) -> list[str]:
-    return sorted(c for c, t in rd.columns.items() if c.startswith("quality_") and t.startswith(_NUMERIC))
+    return sorted(c for c, t in rd.columns.items() if c.startswith("quality_") and t.startswith(NUMERIC_TYPES))
 
 
 @dataclass
@@ -308,7 +316,7 @@ def quality(rd: RunData, n_bins: int = 30) -> list[Quality]:
     """One histogram and summary per numeric ``quality_*`` column with finite values."""
     out = []
     for col in quality_columns(rd):
-        q = _q(col)
+        q = quote_ident(col)
         n, lo, hi = rd.one(f"select count({q}), min({q}), max({q}) from all_documents where isfinite({q})")
         if not n:
             continue
@@ -325,7 +333,7 @@ def quality(rd: RunData, n_bins: int = 30) -> list[Quality]:
     return out
 
 
-# ----------------------------------------------------------------------------------------------- stage findings
+# ----------------------------------------------------------------------------------------------- stages
 
 
 def ran_stage(stats: dict, family: str) -> dict | None:
@@ -336,194 +344,10 @@ def ran_stage(stats: dict, family: str) -> dict | None:
     return None
 
 
-_SIZE_BUCKET = ("case when s <= 10 then cast(s as varchar) when s <= 20 then '11-20' when s <= 50 then '21-50' "
-                "when s <= 100 then '51-100' when s <= 1000 then '101-1000' else '>1000' end")
-
-
-@dataclass
-class Dedup:
-    ran: bool  # a dedup stage ran in this run (its dup_of column, or a dedup stage in stats.json)
-    singletons: int  # documents that reached dedup and have no duplicate
-    clusters: list[tuple]  # size bucket, clusters, documents here, removed as duplicates
-    largest: list[tuple]  # representative id, url, size, documents here
-    removals: list[tuple]  # stage, reason, documents
-    barriers: dict = field(default_factory=dict)  # stats["barriers"]: the clustering summaries
-
-
-def dedup(rd: RunData, top: int = 5) -> Dedup:
-    """Duplicate clusters from ``dup_cluster`` (the kept representative's id) and ``dup_cluster_size``."""
-    stages = [st.get("stage", "") for st in rd.stats.get("stages") or []]
-    ran = rd.has("dup_of") or any("dedup" in s for s in stages)
-    clusters, largest, singletons = [], [], 0
-    if rd.has("dup_cluster", "dup_cluster_size"):
-        dup_removed = "(not kept and removed_by like '%dedup%')" if rd.has("removed_by") else "false"
-        clusters = rd.rows(
-            f"select {_SIZE_BUCKET} as bucket, count(*), sum(n), sum(d) from ("
-            f"select dup_cluster, max(dup_cluster_size) as s, count(*) as n, count(*) filter (where {dup_removed}) as d "
-            "from all_documents where dup_cluster is not null group by dup_cluster) group by bucket order by min(s)"
-        )
-        url = "any_value(url)" if rd.has("url") else "null"
-        largest = rd.rows(
-            f"select c.dup_cluster, r.url, c.s, c.n from (select dup_cluster, max(dup_cluster_size) as s, count(*) as n "
-            "from all_documents where dup_cluster is not null group by dup_cluster) c "
-            f"left join (select id, {url} as url from all_documents group by id) r on r.id = c.dup_cluster "
-            f"order by c.s desc, c.dup_cluster limit {int(top)}"
-        )
-        singletons = rd.one("select count(*) from all_documents where dup_cluster is null and dup_cluster_size = 1")[0]
-    removals = []
-    if rd.has("removed_by", "reason"):
-        removals = rd.rows("select removed_by, reason, count(*) from removed where removed_by like '%dedup%' "
-                           "or reason like '%dedup%' group by all order by 3 desc, 1, 2")
-    barriers = rd.stats.get("barriers") if isinstance(rd.stats.get("barriers"), dict) else {}
-    return Dedup(ran or bool(barriers), singletons, clusters, largest, removals, barriers)
-
-
-def decontam(rd: RunData) -> list[tuple] | None:
-    """(benchmark, kept, removed, distinct items, mean shared n-grams) per benchmark; ``None``: decontam_v1 did not run."""
-    if not rd.has("decontam_benchmark"):
-        return None
-    items = "count(distinct decontam_item)" if rd.has("decontam_item") else "null"
-    ngrams = "avg(decontam_ngrams)" if rd.has("decontam_ngrams") else "null"
-    return rd.rows(
-        f"select decontam_benchmark, count(*) filter (where kept), count(*) filter (where not kept), {items}, {ngrams} "
-        "from all_documents where decontam_benchmark is not null group by 1 order by count(*) desc, 1"
-    )
-
-
-@dataclass
-class Licences:
-    ran: bool  # license_v1 ran (its license_source column is present)
-    checked: int | None  # documents that entered license_v1 (stats.json)
-    by_licence: list[tuple]  # licence, kept, removed (licensed documents only)
-    by_source: list[tuple]  # license_source, kept, removed (documents with a licence only)
-    unlicensed: tuple[int, int]  # documents without a licence: kept, removed
-
-
-def licences(rd: RunData) -> Licences:
-    """Licences found, per SPDX id and per where they were found (``license_source``, written by license_v1)."""
-    ran = rd.has("license_source")
-    stage = ran_stage(rd.stats, "license_")
-    by_licence, by_source, none = [], [], (0, 0)
-    if rd.has("license"):
-        by_licence = rd.rows("select license, count(*) filter (where kept), count(*) filter (where not kept) "
-                             "from all_documents where license is not null group by 1 order by count(*) desc, 1")
-        none = rd.one("select count(*) filter (where kept), count(*) filter (where not kept) from all_documents "
-                      "where license is null")
-    if ran:
-        by_source = rd.rows("select coalesce(license_source, '(none)'), count(*) filter (where kept), "
-                            "count(*) filter (where not kept) from all_documents where license is not null "
-                            "group by 1 order by count(*) desc, 1")
-    return Licences(ran, stage.get("in") if stage else None, by_licence, by_source, tuple(none))
-
-
-@dataclass
-class PII:
-    rows: list[tuple]  # type, documents checked, documents with any, occurrences, kept with any, removed with any
-    checked: int | None  # documents that entered pii_v1 (stats.json)
-
-    @property
-    def found(self) -> bool:
-        return any(r[3] for r in self.rows)
-
-
-def pii(rd: RunData) -> PII | None:
-    """Documents and occurrences per PII type (the integer ``pii_<type>`` columns); ``None``: pii_v1 did not run."""
-    cols = [c for c, t in rd.columns.items() if c.startswith("pii_") and t.startswith(_INTEGER)]
-    if not cols:
-        return None
-    rows = []
-    for col in cols:
-        c = _q(col)
-        n, with_any, total, kept, removed = rd.one(
-            f"select count({c}), count(*) filter (where {c} > 0), coalesce(sum({c}), 0), "
-            f"count(*) filter (where {c} > 0 and kept), count(*) filter (where {c} > 0 and not kept) from all_documents"
-        )
-        rows.append((col.removeprefix("pii_"), n, with_any, int(total), kept, removed))
-    stage = ran_stage(rd.stats, "pii_")
-    return PII(rows, stage.get("in") if stage else None)
-
-
-# ----------------------------------------------------------------------------------------------- PDF pages
-
-
-@dataclass
-class OCR:
-    rows: list[tuple]  # kept?, documents, pages, OCR pages, PDFs
-    methods: list[tuple[str, int]]  # method, pages (from metadata.page_methods)
-
-
-def ocr(rd: RunData) -> OCR | None:
-    """PDF pages and OCR pages, kept and removed; per-page methods from the ``metadata`` JSON key ``page_methods``
-    (one ``{"page", "method", "confidence", "reason"}`` object per page, as ``ocr.reader`` writes it)."""
-    if not rd.has("page_count", "ocr_pages"):
-        return None
-    pdfs = "count(distinct pdf_path)" if rd.has("pdf_path") else "null"
-    rows = rd.rows(
-        f"select kept, count(*), sum(page_count), sum(ocr_pages), {pdfs} from all_documents "
-        "where page_count is not null or ocr_pages is not null group by kept order by kept desc"
-    )
-    if not rows:
-        return None
-    methods = []
-    if rd.has("metadata"):
-        methods = rd.rows(
-            "select json_extract_string(m, '$.method') as method, count(*) from ("
-            "select unnest(from_json(json_extract(metadata, '$.page_methods'), '[\"JSON\"]')) as m from all_documents "
-            "where metadata is not null and json_valid(metadata) and json_type(metadata, '$.page_methods') = 'ARRAY') "
-            "where method is not null group by 1 order by 2 desc, 1"
-        )
-    return OCR(rows, methods)
-
-
-# ----------------------------------------------------------------------------------------------- mixture
-
-
-@dataclass
-class Mixture:
-    weights: list[tuple]  # source, chosen weight, natural weight, available tokens
-    facts: list[tuple[str, Any]]  # predicted loss, fallback, regression, tokenizer, ...
-    warnings: list[str]
-    fit: list[tuple[str, Any]]  # chosen model, runs, folds, spearman, mae, rmse
-    models: list[tuple]  # model, spearman, mae, rmse
-    held_out: tuple[list[float], list[float]] | None  # actual, predicted
-
-
-def mixture(out: Path) -> Mixture | None:
-    """``weights.json`` and ``fit.json`` as ``mixers.mix.run_mix`` writes them (``choose_mix`` and ``fit``)."""
-    wpath, fpath = out / "weights.json", out / "fit.json"
-    if not wpath.is_file() and not fpath.is_file():
-        return None
-    weights, facts, warnings = [], [], []
-    if wpath.is_file():
-        w = read_json(wpath)
-        natural, available = w.get("natural") or {}, w.get("available_tokens") or {}
-        weights = [(name, float(v), natural.get(name), available.get(name))
-                   for name, v in sorted((w.get("weights") or {}).items(), key=lambda kv: -kv[1])]
-        reg = w.get("regression") or {}
-        dist = w.get("distance_to_nearest_run") or {}
-        facts = [(k, v) for k, v in (
-            ("predicted loss", w.get("predicted_loss")), ("loss unit", w.get("loss_unit")),
-            ("fallback", w.get("fallback")), ("regression model", reg.get("model")),
-            ("cross-validated Spearman", reg.get("cv_spearman")), ("distance to nearest run (TV)", dist.get("total_variation")),
-            ("proxy runs", w.get("runs")), ("target tokens", w.get("target_tokens")), ("tokenizer", w.get("tokenizer")),
-        ) if v is not None]
-        warnings = [str(x) for x in w.get("warnings") or []]
-    fit, models, held_out = [], [], None
-    if fpath.is_file():
-        f = read_json(fpath)
-        fit = [(k, f[k]) for k in ("chosen_model", "runs", "folds", "spearman", "mae", "rmse", "loss_unit") if k in f]
-        models = [(name, m.get("spearman"), m.get("mae"), m.get("rmse"))
-                  for name, m in (f.get("models") or {}).items() if isinstance(m, dict)]
-        ho = f.get("held_out") or {}
-        if ho.get("actual") and len(ho["actual"]) == len(ho.get("predicted") or []):
-            held_out = ([float(v) for v in ho["actual"]], [float(v) for v in ho["predicted"]])
-    return Mixture(weights, facts, warnings, fit, models, held_out)
-
-
 # ----------------------------------------------------------------------------------------------- figures
 
 
-def _figure(width: float = 8.0, height: float = 3.6):
+def figure(width: float = 8.0, height: float = 3.6):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -532,7 +356,7 @@ def _figure(width: float = 8.0, height: float = 3.6):
     return fig
 
 
-def _style(ax) -> None:
+def style_axes(ax) -> None:
     ax.spines["top"].set_visible(False)
     ax.spines["right"].set_visible(False)
     ax.tick_params(labelsize=9)
@@ -540,7 +364,7 @@ def _style(ax) -> None:
     ax.set_axisbelow(True)
 
 
-def _png(fig) -> str:
+def png_b64(fig) -> str:
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
@@ -552,7 +376,7 @@ def short(label: str, n: int = 40) -> str:
 
 def hist_png(edges: list[float], kept: list[int], removed: list[int], xlabel: str, logx: bool = False) -> str:
     """Kept and removed counts over the same bins, as outlined filled steps."""
-    fig = _figure()
+    fig = figure()
     ax = fig.add_subplot()
     for counts, colour, label in ((kept, KEPT_COLOUR, "kept"), (removed, REMOVED_COLOUR, "removed")):
         if sum(counts):
@@ -565,25 +389,25 @@ def hist_png(edges: list[float], kept: list[int], removed: list[int], xlabel: st
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}" if v >= 1 else f"{v:g}"))
     ax.set_xlabel(xlabel, fontsize=9)
     ax.set_ylabel("documents", fontsize=9)
-    _style(ax)
+    style_axes(ax)
     if sum(kept) or sum(removed):
         ax.legend(fontsize=9, frameon=False)
-    return _png(fig)
+    return png_b64(fig)
 
 
 def _bars(n: int, per_row: float, base: float, min_height: float):
     """A figure of ``n`` horizontal bars: (figure, axes, y positions with the first bar on top)."""
-    fig = _figure(8.0, max(min_height, per_row * n + base))
+    fig = figure(8.0, max(min_height, per_row * n + base))
     return fig, fig.add_subplot(), list(range(n))[::-1]
 
 
 def _bars_png(fig, ax, xlabel: str, legend: bool = True) -> str:
     ax.set_xlabel(xlabel, fontsize=9)
-    _style(ax)
+    style_axes(ax)
     ax.grid(axis="y", visible=False)
     if legend:
         ax.legend(fontsize=9, frameon=False, loc="lower right")
-    return _png(fig)
+    return png_b64(fig)
 
 
 def kept_removed_png(labels: list[str], kept: list[int], removed: list[int], xlabel: str = "documents") -> str:
@@ -629,11 +453,11 @@ def values_png(labels: list[str], values: list[float], xlabel: str, fmt: str = "
     return _bars_png(fig, ax, xlabel, legend=False)
 
 
-def clusters_png(labels: list[str], counts: list[int]) -> str:
-    """Duplicate clusters per size bucket, log count axis."""
+def log_bars_png(labels: list[str], counts: list[int], xlabel: str, ylabel: str) -> str:
+    """One vertical bar per label on a log count axis, each labelled with its count (e.g. clusters by size)."""
     from matplotlib.ticker import FuncFormatter
 
-    fig = _figure(min(8.0, 2.6 + 0.6 * len(labels)), 3.2)
+    fig = figure(min(8.0, 2.6 + 0.6 * len(labels)), 3.2)
     ax = fig.add_subplot()
     ax.bar(range(len(labels)), counts, color=KEPT_COLOUR)
     ax.set_xticks(range(len(labels)), labels)
@@ -642,21 +466,8 @@ def clusters_png(labels: list[str], counts: list[int]) -> str:
     ax.set_ylim(0.8, max(counts, default=1) * 2)
     for i, c in enumerate(counts):
         ax.text(i, c, f"{c:,}", ha="center", va="bottom", fontsize=8)
-    ax.set_xlabel("cluster size (documents, the kept copy included)", fontsize=9)
-    ax.set_ylabel("clusters (log scale)", fontsize=9)
-    _style(ax)
+    ax.set_xlabel(xlabel, fontsize=9)
+    ax.set_ylabel(ylabel, fontsize=9)
+    style_axes(ax)
     ax.grid(axis="x", visible=False)
-    return _png(fig)
-
-
-def fit_png(actual: list[float], predicted: list[float]) -> str:
-    """Held-out predicted vs actual loss, with the diagonal."""
-    fig = _figure(4.6, 4.2)
-    ax = fig.add_subplot()
-    ax.scatter(actual, predicted, s=14, color=KEPT_COLOUR)
-    lo, hi = min(actual + predicted), max(actual + predicted)
-    ax.plot([lo, hi], [lo, hi], color="#a0aec0", linewidth=1, linestyle="--")
-    ax.set_xlabel("actual loss", fontsize=9)
-    ax.set_ylabel("predicted loss (held-out fold)", fontsize=9)
-    _style(ax)
-    return _png(fig)
+    return png_b64(fig)

@@ -124,8 +124,8 @@ class Stage(BaseFilter):
 
     @classmethod
     def summary_line(cls, summary: dict) -> str | None:
-        """What the CLI prints after ``<stage>: `` for this barrier's ``cluster`` summary (``stats.json``
-        ``barriers``), or None to print the summary as JSON."""
+        """The line the CLI prints after a run for this barrier's ``cluster`` summary (``stats.json``
+        ``barriers``), starting with the stage's name; None prints ``<stage>: <summary as JSON>``."""
         return None
 
     def track_time(self, unit: str | None = None):

@@ -279,6 +279,37 @@ def test_stage_findings_in_the_demo(demo_out, demo_report):
     assert _status(page, "decontam") == "found"
 
 
+def test_stage_sections_come_from_the_stages_hooks(demo_out, demo_report, monkeypatch):
+    """Stage-specific sections come from Stage.report_section, asked of every registered stage: a hook that several
+    stages share (exact, URL and MinHash dedup) runs once, and the navigation keeps a section's short label."""
+    import filters.dedup
+    from pipeline.registry import stages
+
+    _, page = demo_report
+    assert page.count('<section id="section-dedup">') == 1 and page.count('<section id="section-pii">') == 1
+    assert '<a href="#section-dedup">Duplicates</a>' in page and '<a href="#section-pii">PII</a>' in page
+    sharing = [name for name, cls in stages().items()
+               if getattr(cls.report_section, "__func__", None) is filters.dedup._DedupBase.report_section.__func__]
+    assert len(sharing) >= 2, sharing
+    calls = []
+    real = filters.dedup.report_section
+    monkeypatch.setattr(filters.dedup, "report_section", lambda rd: calls.append(rd) or real(rd))
+    assert build_report(demo_out).count('<section id="section-dedup">') == 1 and len(calls) == 1
+
+
+def test_dedup_summary_line_for_the_cli():
+    from filters.dedup import ExactDedup, MinHashDedup
+    from pipeline.stage import Stage
+
+    summary = {"documents": 10, "candidate_pairs": 7, "linked_pairs": 5, "duplicates": 4, "clusters": 2,
+               "capped_documents": 0}
+    assert MinHashDedup.summary_line(summary) == ("minhash_dedup_v1: 4 duplicates in 2 clusters "
+                                                  "(7 candidate pairs, 5 linked)")
+    assert ExactDedup.summary_line(summary).startswith("exact_dedup_v1: 4 duplicates")
+    assert MinHashDedup.summary_line({"kept": 3}) is None  # another shape: the CLI prints it as JSON
+    assert Stage.summary_line(summary) is None and Stage.report_section(None) is None
+
+
 def _decorate(src, dst):
     """A copy of the demo run with quality scores, PDF pages (OCR methods in metadata), licences, PII counts, HTML in
     a removed document's text, and a fitted mixture (weights.json and fit.json as `winnow mix` writes them)."""
