@@ -27,7 +27,6 @@ lower-cased (the measurements are in :mod:`filters.quality_train`).
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from pathlib import Path
@@ -36,6 +35,7 @@ import numpy as np
 import pyarrow as pa
 from datatrove.data import Document
 
+from pipeline.assets import sha256_file
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.stage import Column, Stage, register
 
@@ -84,7 +84,7 @@ class QualityModel:
     @property
     def model(self):
         if self._model is None:
-            if file_sha256(Path(self.model_path)) != self.meta["model_sha256"]:
+            if sha256_file(self.model_path) != self.meta["model_sha256"]:
                 raise WinnowError(f"{self.model_path}: checksum differs from meta.json (file changed after training)")
             if self.meta["kind"] == "fasttext":
                 import fasttext
@@ -166,13 +166,3 @@ class QualityScore(Stage):
 def normalise_name(name: str) -> str:
     """A model or directory name as a column suffix: lower case, runs of other characters to ``_``."""
     return re.sub(r"[^a-z0-9_]+", "_", name.lower()).strip("_")
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of a file, read in 1 MiB blocks (``model_sha256`` in meta.json)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import numpy as np
 
+from pipeline.atomic import atomic_write
+
 
 def calibration_plot(path: Path, task: str, y: np.ndarray, p: np.ndarray, metrics: dict) -> None:
     """Write a PNG: for a classifier, the fraction positive against the predicted P(positive) in 10 bins
@@ -37,5 +39,5 @@ def calibration_plot(path: Path, task: str, y: np.ndarray, p: np.ndarray, metric
         ax.set_ylabel("predicted grade")
         ax.set_title(f"Spearman {metrics['spearman'] or float('nan'):.3f}")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
+    atomic_write(path, lambda tmp: fig.savefig(tmp, dpi=100, format="png"))
     plt.close(fig)

@@ -37,21 +37,22 @@ so the split depends on neither file order nor text, and held-out documents neve
 
 from __future__ import annotations
 
-import json
 import math
 import os
 import tempfile
-from importlib import metadata as importlib_metadata
 from pathlib import Path
 
 import numpy as np
 import xxhash
 
-from filters.quality import MAX_CHARS, QualityModel, _log_length, file_sha256, normalise_name, preprocess
+from filters.quality import MAX_CHARS, QualityModel, _log_length, normalise_name, preprocess
 from filters.quality_plots import calibration_plot
+from pipeline.assets import sha256_file
+from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.holdout import RULE as HOLDOUT_RULE
 from pipeline.holdout import fold_of, in_holdout
+from pipeline.manifest import package_versions
 from pipeline.readers import DocumentReader
 from pipeline.warc import resolve_inputs
 
@@ -262,13 +263,13 @@ def train(
         "text_field": text_field,
         "hyperparameters": {**hp, **extra},
         "selection": selection,
-        "versions": _versions(),
+        "versions": package_versions(("fasttext-numpy2-wheel", "scikit-learn", "numpy", "datatrove")),
         "model_file": model_file.name,
-        "model_sha256": file_sha256(model_file),
+        "model_sha256": sha256_file(model_file),
         "inputs": [{"path": p, "bytes": s} for p, s in sorted(files.items())],
     }
-    (out / "meta.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (out / "holdout_ids.txt").write_text("".join(f"{d['id']}\n" for d in held))
+    atomic_write_json(out / "meta.json", meta)
+    atomic_write(out / "holdout_ids.txt", "".join(f"{d['id']}\n" for d in held))
 
     qm = QualityModel(str(out))
     y_held = np.array([d["label"] for d in held])
@@ -289,7 +290,7 @@ def train(
     metrics = {"task": task, "model": model, "n_train": len(train_docs), "n_holdout": len(held),
                "holdout_texts_also_in_train": int(seen.sum()), "unseen_text": unseen, **metrics}
     metrics["warnings"] = _weak(metrics, len(held))
-    (out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    atomic_write_json(out / "metrics.json", metrics)
     calibration_plot(out / "calibration.png", task, y_held, p_held, metrics)
     return metrics
 
@@ -358,7 +359,7 @@ def _train_fasttext_here(texts, y, task, hp, seed, model_file: Path) -> dict:
         else:
             raise WinnowError(f"fastText training on {len(texts)} documents gave NaN at every lr from {lr0:g} "
                               f"down to {lr * 4:.2g}; add documents or use --model linear")
-    ft.save_model(str(model_file))
+    atomic_write(model_file, lambda tmp: ft.save_model(str(tmp)))
     return {"lr_used": lr, "thread": 1, "labels": labels}
 
 
@@ -442,7 +443,8 @@ class ActiveColumns:
 def _train_linear(texts, y, task, hp, seed, model_file: Path) -> dict:
     import joblib
 
-    joblib.dump(_fit_linear(texts, y, task, hp, seed), model_file)
+    fitted = _fit_linear(texts, y, task, hp, seed)
+    atomic_write(model_file, lambda tmp: joblib.dump(fitted, tmp))
     return {}
 
 
@@ -629,13 +631,3 @@ def _default_cut(y_train: np.ndarray) -> float:
     if y_train.min() >= 0 and y_train.max() <= 5:
         return 3.0
     return float(np.median(y_train))
-
-
-def _versions() -> dict:
-    out = {}
-    for pkg in ("winnow", "fasttext-numpy2-wheel", "scikit-learn", "numpy", "datatrove"):
-        try:
-            out[pkg] = importlib_metadata.version(pkg)
-        except importlib_metadata.PackageNotFoundError:
-            out[pkg] = None
-    return out

@@ -443,7 +443,7 @@ def run_mix(cfg: MixConfig, do_validate: bool = False, progress=None) -> dict:
     W, losses, rows = run_study(study, out, progress)
     t_runs = time.perf_counter() - t0 - t_prep
     law, fit_report = fit(study, W, losses)
-    (out / "fit.json").write_text(json.dumps(fit_report, indent=2) + "\n")
+    atomic_write(out / "fit.json", json.dumps(fit_report, indent=2) + "\n")
     weights = choose_mix(study, law, fit_report, W, losses, rows)
     if do_validate:
         best = np.array([weights["baselines"]["best_sampled"]["weights"][s] for s in study.names])

@@ -20,6 +20,7 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from pipeline.atomic import atomic_write
 from pipeline.errors import AssetError
 
 
@@ -49,6 +50,8 @@ def asset_dir() -> Path:
 
 
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 of a file, read in ``chunk``-byte blocks: the one file checksum (assets, run manifests' inputs,
+    a trained quality model's ``model_sha256``)."""
     h = hashlib.sha256()
     with open(path, "rb") as f:
         while block := f.read(chunk):
@@ -92,7 +95,4 @@ def fetch(asset: Asset, force: bool = False) -> Path:
     digest = hashlib.sha256(data).hexdigest()
     if digest != asset.sha256:
         raise AssetError(f"{asset.name}: checksum mismatch for {asset.member}: got {digest}, expected {asset.sha256}")
-    tmp_dest = dest.with_suffix(dest.suffix + ".part")
-    tmp_dest.write_bytes(data)
-    tmp_dest.replace(dest)
-    return dest
+    return atomic_write(dest, data)

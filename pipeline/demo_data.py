@@ -63,7 +63,6 @@ What readers see (warcio 1.8.1, fastwarc 2.0.1), after every well-formed record:
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import html
 import io
@@ -79,6 +78,7 @@ from pathlib import Path
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
+from pipeline.assets import sha256_file
 from pipeline.demo_pages import (
     CITIES, COMMENTS, CONTAMINATED_GOOD_EN, CORES, CSS_LINKS, DEMO_BENCHMARK, DISHES, FIRST_NAMES,
     INGREDIENTS, LAST_NAMES, MIRROR_DOMAINS, MONTHS, NUMWORDS, OPENER_OK, OPENERS, SEASONS, SITES,
@@ -974,7 +974,7 @@ def write_demo_warc(path: str | Path, n_pages: int = 300, seed: int = 0, *,
         "kind_by_url": {p["url"]: p["kind"] for p in pages},
         "contaminated_urls": contaminated,
         "bytes": path.stat().st_size,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": sha256_file(path),
     }
 
 

@@ -24,9 +24,11 @@ _PACKAGES = (
 )
 
 
-def package_versions() -> dict[str, str | None]:
+def package_versions(names: tuple[str, ...] = _PACKAGES) -> dict[str, str | None]:
+    """Winnow's and Python's versions and those of the installed distributions ``names`` (None: not installed):
+    the one place versions are read, for run manifests and for what a trained model records."""
     out: dict[str, str | None] = {"winnow": __version__, "python": platform.python_version()}
-    for name in _PACKAGES:
+    for name in names:
         try:
             out[name] = metadata.version(name)
         except metadata.PackageNotFoundError:

@@ -22,6 +22,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from pipeline.atomic import atomic_write
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import connect_ray, import_ray, make_executor, require_sbatch
@@ -172,12 +173,11 @@ def build_jobs(cfg: RunConfig, quiet: bool = False) -> Jobs:
     phases = phase_pipelines(cfg, units, tasks)  # builds every stage before any work starts
     assets = stage_assets([s for steps, _ in phases for s in steps])  # checksums now, before any job runs
     try:
-        layout.logs.mkdir(parents=True, exist_ok=True)
-        layout.config_hash_file.write_text(config_hash)
+        atomic_write(layout.config_hash_file, config_hash)
     except OSError as e:
         raise ConfigError(f"output: cannot write to {layout.out}: {e.strerror or e}") from None
-    layout.tasks_file.write_text(str(tasks))
-    layout.started_file.write_text(repr(time.time()))
+    atomic_write(layout.tasks_file, str(tasks))
+    atomic_write(layout.started_file, repr(time.time()))
 
     jobs: list[tuple[str, list, int]] = []
     barriers: dict[str, str] = {}
