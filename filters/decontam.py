@@ -666,6 +666,17 @@ class Decontaminate(Stage):
     )
 
 
+    param_help = {  # `winnow decontam` flags (pipeline.registry.add_stage_flags)
+        "benchmarks": "benchmark files or globs: jsonl/parquet with text or question/answer fields, MMLU-style CSV",
+        "ngram": "words per n-gram after normalisation",
+        "mode": "drop the document, or mask the matching spans",
+        "min_item_words": "benchmark items with fewer words are matched whole, not by n-grams",
+        "mask": "what replaces a matching span in mask mode",
+        "force": "index files that hold only plain text (no question/answer fields) as benchmarks",
+        "template": "also match items rewritten with other numbers and names (reason decontam_template): auto for "
+                    "items that hold a number, on for every item, off",
+    }
+
     def __init__(
         self,
         benchmarks: list[str],

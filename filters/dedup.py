@@ -195,6 +195,14 @@ class MinHashDedup(_DedupBase):
 
     method = "minhash"
 
+    param_help = {  # `winnow dedup --method minhash` flags (pipeline.registry.add_stage_flags)
+        "threshold": "Jaccard similarity of shingle sets at which two documents are duplicates",
+        "ngram": "words per shingle",
+        "bands": "LSH bands",
+        "rows": "rows (hash functions) per band",
+        "seed": "seed of the hash permutations",
+    }
+
     def __init__(self, threshold: float = 0.8, ngram: int = 5, bands: int = 20, rows: int = 5, seed: int = 1,
                  exclusion_writer=None):
         super().__init__(exclusion_writer)

@@ -40,6 +40,7 @@ from __future__ import annotations
 import math
 import os
 import tempfile
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -178,6 +179,40 @@ def _labelled_set(positive, negative, input, label_field, positive_value, text_f
 
 
 # ---------------------------------------------------------------- training
+
+
+@dataclass(frozen=True)
+class TrainOptions:
+    """``winnow quality train``'s options, from a YAML ``--config`` and flags (flags win); see :func:`train`."""
+
+    output: str | None = None
+    positive: str | tuple[str, ...] | None = None
+    negative: str | tuple[str, ...] | None = None
+    input: str | tuple[str, ...] | None = None
+    label_field: str | None = None
+    positive_value: str | None = None
+    model: str = "fasttext"
+    text_field: str = "text"
+    holdout: float = 0.1
+    seed: int = 0
+    max_docs: int | None = None
+    tune: bool = True
+    hyper: dict | None = None  # the model's hyperparameters (see train)
+
+    def __post_init__(self):
+        for key in ("positive", "negative", "input"):  # one glob or several
+            if isinstance(getattr(self, key), str):
+                object.__setattr__(self, key, (getattr(self, key),))
+        if self.model not in MODELS:
+            raise ValueError(f"model: {self.model!r} is not one of {', '.join(MODELS)}")
+
+    def train(self) -> dict:
+        if not self.output:
+            raise ConfigError("quality train: --output MODEL_DIR is required (or `output:` in --config)")
+        kw = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "hyper"}
+        for key in ("positive", "negative", "input"):
+            kw[key] = list(kw[key]) if kw[key] else None
+        return train(**kw, **(self.hyper or {}))
 
 
 def train(

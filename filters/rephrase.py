@@ -142,6 +142,22 @@ class Rephrase(Stage):
         Column("rephrase_model", pa.string(), "the model that wrote the rephrasing"),
     )
 
+    param_help = {  # `winnow rephrase` flags (pipeline.registry.add_stage_flags)
+        "endpoint": "OpenAI-compatible API base, e.g. http://localhost:8000/v1 (vLLM, SGLang, llama.cpp)",
+        "model": "model name the endpoint serves",
+        "prompt": "wikipedia (encyclopedic prose), qa (question-answer pairs), summary (distilled knowledge), or a "
+                  "file with {text} where the chunk goes",
+        "concurrency": "requests in flight per task",
+        "max_output_tokens": "answer limit per chunk; an answer cut off there is removed (rephrase_truncated)",
+        "chunk_chars": "longer documents are sent in chunks of paragraphs up to this many characters",
+        "max_echo": "an answer with at least this share of its word 8-grams copied from the prompt is an echo "
+                    "(rephrase_echo)",
+        "api_key_env": "environment variable holding the API key (never written anywhere)",
+        "retries": "retries of a request that failed with 429 or 5xx or did not connect",
+        "timeout": "seconds to wait for one answer",
+        "backoff": "seconds before the first retry (doubling, with jitter, or the endpoint's Retry-After)",
+    }
+
     def __init__(self, endpoint: str, model: str, prompt: str = "wikipedia", concurrency: int = 8,
                  max_output_tokens: int = 2048, chunk_chars: int = 6000, max_echo: float = 0.8,
                  api_key_env: str = "OPENAI_API_KEY", retries: int = 4, timeout: float = 300.0,

@@ -147,10 +147,10 @@ def _cmd_decontam(args: argparse.Namespace) -> int:
 
 
 def _cmd_rephrase(args: argparse.Namespace) -> int:
-    params = {"endpoint": args.endpoint, "model": args.model, "prompt": args.prompt, "concurrency": args.concurrency,
-              "max_output_tokens": args.max_output_tokens, "chunk_chars": args.chunk_chars,
-              "api_key_env": args.api_key_env}
-    cfg = _adhoc_config("rephrase", args.input, args.output, [{"rephrase_v1": params}], args.tasks, args.workers)
+    from pipeline.registry import stage_args
+
+    cfg = _adhoc_config("rephrase", args.input, args.output, [{"rephrase_v1": stage_args(args, args.stage_flags)}],
+                        args.tasks, args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -169,37 +169,18 @@ def _cmd_apply(args: argparse.Namespace) -> int:
     return _run_and_report(cfg, args.overwrite)
 
 
-_TRAIN_KEYS = ("positive", "negative", "input", "label_field", "positive_value", "output", "model", "text_field",
-               "holdout", "seed", "max_docs", "tune", "hyper")
-
-
 def _cmd_quality_train(args: argparse.Namespace) -> int:
-    import yaml
+    from dataclasses import fields, replace
 
-    from filters.quality_train import train
-    from pipeline.errors import ConfigError
+    from filters.quality_train import TrainOptions
+    from pipeline.config import load_yaml
+    from pipeline.registry import typed_options
 
-    opts: dict = {}
-    if args.config:
-        raw = yaml.safe_load(Path(args.config).read_text(encoding="utf-8")) or {}
-        if not isinstance(raw, dict):
-            raise ConfigError(f"{args.config}: expected a mapping of training options")
-        unknown = sorted(set(raw) - set(_TRAIN_KEYS))
-        if unknown:
-            raise ConfigError(f"{args.config}: unknown key {unknown[0]!r}; valid keys: {', '.join(_TRAIN_KEYS)}")
-        opts.update(raw)
-    for key in _TRAIN_KEYS[:-1]:  # flags given on the command line win over the config file
-        value = getattr(args, key, None)
-        if value is not None:
-            opts[key] = value
-    for key in ("positive", "negative", "input"):
-        if isinstance(opts.get(key), str):
-            opts[key] = [opts[key]]
-    if not opts.get("output"):
-        raise ConfigError("quality train: --output MODEL_DIR is required (or `output:` in --config)")
-    hyper = opts.pop("hyper", None) or {}
-    metrics = train(**opts, **hyper)
-    meta = json.loads((Path(opts["output"]) / "meta.json").read_text())
+    opts = typed_options(TrainOptions, load_yaml(args.config) if args.config else {}, args.config or "--config")
+    flags = {f.name: getattr(args, f.name) for f in fields(TrainOptions) if getattr(args, f.name, None) is not None}
+    opts = replace(opts, **flags)  # flags given on the command line win over the config file
+    metrics = opts.train()
+    meta = json.loads((Path(opts.output) / "meta.json").read_text())
     sel = meta["selection"]
     if sel.get("tuned"):
         print(f"hyperparameters chosen by {sel['folds']}-fold validation ({sel['validation_docs']} validation "
@@ -212,7 +193,7 @@ def _cmd_quality_train(args: argparse.Namespace) -> int:
     print("held-out evaluation: " + ", ".join(f"{k} {v}" for k, v in headline.items()))
     for w in metrics.get("warnings", []):
         print(f"winnow: warning: {w}", file=sys.stderr)
-    print(f"model, meta.json, metrics.json (all metrics) and calibration.png in {opts['output']}/")
+    print(f"model, meta.json, metrics.json (all metrics) and calibration.png in {opts.output}/")
     return 0
 
 
@@ -422,20 +403,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
                         "and run again, it sends no request for an answer it already has. The API key is read "
                         "from --api-key-env (never written).")
     common(rp, "rephrase")
-    rp.add_argument("--endpoint", required=True, metavar="URL",
-                    help="OpenAI-compatible API base, e.g. http://localhost:8000/v1 (vLLM, SGLang, llama.cpp)")
-    rp.add_argument("--model", required=True, help="model name the endpoint serves")
-    rp.add_argument("--prompt", default="wikipedia", metavar="NAME|FILE",
-                    help="wikipedia (default: encyclopedic prose), qa (question-answer pairs), summary (distilled "
-                    "knowledge), or a file with {text} where the chunk goes")
-    rp.add_argument("--concurrency", type=int, default=8, metavar="K", help="requests in flight per task (default 8)")
-    rp.add_argument("--max-output-tokens", type=int, default=2048, metavar="N",
-                    help="answer limit per chunk; an answer cut off there is removed (rephrase_truncated)")
-    rp.add_argument("--chunk-chars", type=int, default=6000, metavar="N",
-                    help="longer documents are sent in chunks of paragraphs up to N characters (default 6000)")
-    rp.add_argument("--api-key-env", default="OPENAI_API_KEY", metavar="VAR",
-                    help="environment variable holding the API key (default OPENAI_API_KEY)")
-    rp.set_defaults(func=_cmd_rephrase, resumes=True)
+    flags = _stage_flags(rp, only, "rephrase", "rephrase_v1", "filters.rephrase")
+    rp.set_defaults(func=_cmd_rephrase, resumes=True, stage_flags=flags)
 
     ap = sub.add_parser("apply", help="run any one registered stage on existing documents",
                         description="Run one stage (see `winnow stages`) on existing documents, e.g. "
@@ -456,7 +425,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Train on labelled documents (parquet or jsonl). Writes MODEL_DIR/model.*, meta.json, "
         "metrics.json (held-out ROC AUC, precision/recall at thresholds; Spearman for graded labels) and "
         "calibration.png. Options may come from a YAML --config (e.g. configs/quality_train.yaml); flags win.")
-    qt.add_argument("--config", help="YAML with any of: " + ", ".join(_TRAIN_KEYS))
+    qt.add_argument("--config", help="YAML with any of the flags' names (label_field, max_docs, ...) and hyper "
+                    "(the model's hyperparameters)")
     qt.add_argument("--positive", nargs="+", metavar="GLOB", help="documents labelled good")
     qt.add_argument("--negative", nargs="+", metavar="GLOB", help="documents labelled bad")
     qt.add_argument("--input", nargs="+", metavar="GLOB", help="documents with a label field (with --label-field)")

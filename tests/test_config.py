@@ -103,3 +103,25 @@ def test_unwritable_output_is_a_config_error(tmp_path, capsys):
     blocker.write_text("not a directory")
     assert main(["run", str(ROOT / "configs" / "demo.yaml"), "--output", str(blocker / "out")]) == 2
     assert f"cannot write to {blocker / 'out'}" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command, stage", [("dedup", "minhash_dedup_v1"), ("decontam", "decontam_v1"),
+                                            ("rephrase", "rephrase_v1")])
+def test_command_flags_are_the_stages_parameters(command, stage):
+    """A command's flags come from its stage's signature: every parameter is a flag with the stage's default (a
+    default changed in the stage changes the command's), and a required parameter is a required flag."""
+    import argparse
+    import inspect
+
+    from pipeline.cli import build_parser
+    from pipeline.registry import get_stage, stage_params
+
+    parser = build_parser(command)
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices[command]
+    flags = {a.dest: a for a in sub._actions}
+    for name, p in stage_params(get_stage(stage)).items():
+        assert name in flags, f"winnow {command} has no flag for {stage}'s parameter {name!r}"
+        if p.default is inspect.Parameter.empty:
+            assert flags[name].required
+        else:
+            assert flags[name].default == p.default and not flags[name].required

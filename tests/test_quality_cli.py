@@ -42,7 +42,7 @@ def test_train_errors_are_clear(tmp_path, capsys):
     bad = tmp_path / "bad.yaml"
     bad.write_text("positve: a.jsonl\n")
     assert main(["quality", "train", "--config", str(bad)]) == 2
-    assert "unknown key 'positve'" in capsys.readouterr().err
+    assert "unknown option 'positve'" in capsys.readouterr().err
 
 
 # n_words and n_tokens of every written row (pipeline.tokens.text_counts) must be what the regex and str.split
@@ -101,3 +101,13 @@ def test_score_writes_counts_and_scores_of_real_documents(tmp_path):
                                                                          for r in rows]
     expected = QualityModel(str(model)).score([r["text"] for r in rows])
     assert np.array_equal(np.array([r["quality_m"] for r in out]), expected)
+
+
+def test_train_config_values_are_typed_naming_the_file_and_key(tmp_path, capsys):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("positive: a.jsonl\nholdout: lots\n")
+    assert main(["quality", "train", "--config", str(bad)]) == 2
+    assert f"{bad}.holdout: expected float, got 'lots'" in capsys.readouterr().err
+    bad.write_text("positive: a.jsonl\nmodel: forest\n")
+    assert main(["quality", "train", "--config", str(bad)]) == 2
+    assert f"{bad}.model: 'forest' is not one of fasttext, linear" in capsys.readouterr().err
