@@ -85,3 +85,48 @@ class BadWords(Stage):
         if n > self.max_bad_words:
             return self.drop("contains")
         return True
+
+    @classmethod
+    def report_section(cls, rd) -> str | None:
+        """``section-badwords`` of ``winnow report`` (:func:`report_section`)."""
+        return report_section(rd)
+
+
+# ----------------------------------------------------------------------------------------------- the report
+
+_BUCKET = ("case when badwords_count = 1 then '1' when badwords_count <= 5 then '2-5' "
+           "when badwords_count <= 20 then '6-20' else '>20' end")
+
+
+def report_section(rd, top: int = 10) -> str:
+    """``section-badwords``: documents holding words of the list, by occurrences per document (``table-badwords``:
+    1, 2-5, 6-20, more; kept and removed), and the ``top`` domains by such documents (``table-badwords-domains``);
+    ``not run`` / ``none found`` in ``badwords-status``. The stage counts occurrences, not which words matched."""
+    from pipeline import report_html as h
+
+    title = "Bad words"
+    if not rd.has("badwords_count"):
+        return h.section("section-badwords", title,
+                         h.status("badwords", h.NOT_RUN, "badwords_v1 did not run (no badwords_count column)."))
+    checked, docs, occ = rd.one("select count(badwords_count), count(*) filter (where badwords_count > 0), "
+                                "coalesce(sum(badwords_count), 0) from all_documents")
+    if not docs:
+        return h.section("section-badwords", title, h.status(
+            "badwords", h.NONE_FOUND, "no document holds a word of the list" + h.stage_ran(rd, "badwords_") + "."))
+    rows = rd.rows(f"select {_BUCKET} as b, count(*) filter (where kept), count(*) filter (where not kept) "
+                   "from all_documents where badwords_count > 0 group by b order by min(badwords_count)")
+    parts = [h.status("badwords", h.FOUND, f"{docs:,} of {checked:,} documents checked hold words of the list "
+                                           f"({int(occ):,} occurrences)."),
+             h.table(["occurrences per document", "kept", "removed"], rows, table_id="table-badwords")]
+    if rd.has("domain"):
+        domains = rd.rows(
+            "select domain, count(*) filter (where badwords_count > 0) as d, sum(badwords_count), "
+            "d / count(badwords_count) from all_documents where domain is not null and badwords_count is not null "
+            f"group by domain having d > 0 order by d desc, domain limit {int(top)}")
+        parts.append(f"<h3>By domain (top {int(top)})</h3>" + h.table(
+            ["domain", "documents with any", "occurrences", "% of its documents checked"],
+            [(dom, d, int(o), h.cell_num(f"{100 * share:.1f}%")) for dom, d, o, share in domains],
+            table_id="table-badwords-domains"))
+    parts.append(h.note("Documents checked: those that reached badwords_v1; a document is removed when it holds more "
+                        "than the stage's max_bad_words occurrences (or by another stage)."))
+    return h.section("section-badwords", title, *parts)

@@ -1,6 +1,7 @@
 """optout_v1 (user opt-out lists), url_blocklist_v1 (datatrove's bundled lists, offline), badwords_v1."""
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -110,6 +111,46 @@ def test_badwords(tmp_path):
     assert f.filter(Document(id="b", text="A bad phrase here.")) == (False, "badwords_contains")
     assert f.filter(Document(id="c", text="A phrase that is bad, and frobnicated.")) is True
     assert BadWords(wordlist=str(wl), max_bad_words=1).filter(Document(id="d", text="frobnicate once")) is True
+
+
+def test_badwords_report_section(tmp_path):
+    """badwords_v1 brings its own section of `winnow report` (its report_section hook): documents holding listed
+    words by occurrences, kept and removed, and the domains with most of them; 'not run' without its column."""
+    from types import SimpleNamespace
+
+    from pipeline.config import parse_config
+    from pipeline.query import connect
+    from pipeline.report import build_report
+    from pipeline.run import run
+    from tests.conftest import ROOT
+
+    wl = tmp_path / "words.txt"
+    wl.write_text("cheap\nclick\ncasino\n")
+    out = tmp_path / "out"
+    run(parse_config({
+        "name": "badwords", "input": {"format": "warc", "paths": str(ROOT / "configs" / "data" / "demo.warc.gz")},
+        "output": str(out), "executor": {"kind": "local", "tasks": 1, "workers": 1},
+        "stages": [{"extract_html_v1": {}}, {"badwords_v1": {"wordlist": str(wl), "max_bad_words": 1}}],
+    }, "test"))
+    page = build_report(out)
+    section = re.search(r'<section id="section-badwords">.*?</section>', page, re.S).group(0)
+    con = connect(out)
+    docs, checked = con.execute("select count(*) filter (where badwords_count > 0), count(badwords_count) "
+                                "from all_documents").fetchone()
+    assert docs and f"{docs:,} of {checked:,} documents checked hold words of the list" in section
+    assert re.search(r'<p id="badwords-status"[^>]*><strong>found</strong>', section)
+    once = con.execute("select count(*) from documents where badwords_count = 1").fetchone()[0]
+    assert once and f'<tr><td>1</td><td class="num">{once:,}</td><td class="num">0</td></tr>' in section
+    more = con.execute("select count(*) from removed where reason = 'badwords_contains'").fetchone()[0]
+    table = re.search(r'<table id="table-badwords">.*?</table>', section).group(0)
+    removed = [int(n.replace(",", "")) for n in re.findall(r'<td class="num">([\d,]+)</td></tr>', table)]
+    assert more and sum(removed) == more  # more than max_bad_words occurrences: removed
+    domain, n = con.execute("select domain, count(*) from all_documents where badwords_count > 0 "
+                            "group by 1 order by 2 desc, 1 limit 1").fetchone()
+    assert f'<tr><td>{domain}</td><td class="num">{n:,}</td>' in section
+    assert '<a href="#section-badwords">Bad words</a>' in page
+    not_run = BadWords.report_section(SimpleNamespace(has=lambda *cols: False))
+    assert 'id="badwords-status" class="status off"><strong>not run</strong>' in not_run
 
 
 def test_badwords_without_list_explains(monkeypatch):
