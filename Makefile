@@ -6,11 +6,12 @@ WINNOW := $(VENV)/bin/winnow
 CONFIG ?= configs/cc.yaml
 INSTALL_TESSERACT := sudo apt-get install tesseract-ocr tesseract-ocr-eng
 
-.PHONY: setup ocr-deps demo run test test-slow test-cluster bench demo-data clean help
+.PHONY: setup ocr-deps demo run test lint test-slow test-cluster bench demo-data clean help
 
 help:
 	@echo "make demo        set up .venv and run the bundled example end to end"
 	@echo "make test        set up .venv and run the test suite"
+	@echo "make lint        ruff over the code (configured in pyproject.toml)"
 	@echo "make test-slow   tests marked slow"
 	@echo "make test-cluster  Ray (and real Slurm where SLURM_CONF names one) executor tests on loopback"
 	@echo "make bench       speed benchmarks against datatrove's stock blocks (ratios)"
@@ -59,6 +60,10 @@ run: setup
 
 test: setup ocr-deps
 	$(PY) -m pytest -q
+
+# ruff (pinned in the test extra), configured in pyproject.toml
+lint: setup
+	$(PY) -m ruff check .
 
 test-slow: $(VENV)/.winnow-bench ocr-deps
 	$(PY) -m pytest -q -m slow

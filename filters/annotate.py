@@ -42,8 +42,7 @@ import pyarrow as pa
 import xxhash
 
 from pipeline.atomic import atomic_write_json
-from pipeline.endpoint import (AnswerParts, Client, EndpointDown, NotSent, RequestFailed, bounded_map, outage,
-                               public_url)
+from pipeline.endpoint import AnswerParts, Client, EndpointDown, NotSent, RequestFailed, bounded_map, outage, public_url
 from pipeline.endpoint import load_prompt as _load_prompt
 from pipeline.errors import ConfigError
 

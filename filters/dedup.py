@@ -44,18 +44,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import xxhash
 import pyarrow as pa
+import xxhash
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 from datatrove.utils.logging import logger
 
-from pipeline.stage import Barrier, Column, register
 from pipeline.atomic import atomic_write, atomic_write_json
+from pipeline.commit import when_task_succeeds
 from pipeline.errors import ConfigError
 from pipeline.layout import RunLayout
+from pipeline.stage import Barrier, Column, register
 from pipeline.urls import url_key
-from pipeline.commit import when_task_succeeds
 
 _MASK64 = (1 << 64) - 1
 _EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never clustered)
@@ -425,7 +425,7 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     members = np.bincount(roots, minlength=n)[roots] if n else np.empty(0, np.int64)
     rep_c = np.where(members > 1, roots, -1) if n else np.empty(0, np.int64)
     del members
-    del roots, parent
+    roots = parent = None  # freed (find's closure holds the name, not the array)
     # back to global rows (task order), with representatives as global rows too
     rep = np.full(n, -1, dtype=np.int64)
     sizes = np.ones(n, dtype=np.int64)
@@ -433,7 +433,8 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
         has = rep_c >= 0
         rep[canon[has]] = canon[rep_c[has]]
         sizes[canon] = sizes_c
-    del rep_c, sizes_c, canon
+    del rep_c, sizes_c
+    canon = None  # freed, as parent above
     reps = np.unique(rep[rep >= 0])
     ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
     atomic_write(RunLayout.barrier_assigned_ids(workdir), json.dumps({str(k): v for k, v in ids.items()}))

@@ -14,20 +14,18 @@ word counts are tokens from ``filters.textstats.tokenize_words``.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-
-import numpy as np
-
 import re
+from bisect import bisect_right
 from itertools import islice
 
+import numpy as np
 import pyarrow as pa
 from datatrove.data import Document
 from datatrove.utils.text import PUNCTUATION_SET, TERMINAL_PUNCTUATION
 
+from filters.textstats import count_sentences, stats_for
 from pipeline.stage import Column, Stage, register
 from pipeline.text_edits import text_rewritten
-from filters.textstats import count_sentences, stats_for
 
 _TERMINAL = tuple(TERMINAL_PUNCTUATION)
 

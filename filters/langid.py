@@ -29,6 +29,7 @@ import re
 import pyarrow as pa
 from datatrove.data import Document
 
+from pipeline.assets import LID176, resolve
 from pipeline.stage import Column, Stage, register
 
 BODY_MIN_LETTERS = 20
@@ -57,7 +58,6 @@ LANG_COLUMNS = (
     Column("lang", pa.string(), "language of the best fastText lid.176 label (en, de, ...)"),
     Column("lang_score", pa.float64(), "fastText probability of that label (0..1)"),
 )
-from pipeline.assets import LID176, resolve
 
 
 class FastTextLID:

@@ -85,8 +85,8 @@ from pathlib import Path
 import pyarrow as pa
 from datatrove.data import Document
 
-from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
+from pipeline.stage import Column, Stage, register
 from pipeline.urls import host_of, normalise_host, parent_domains
 
 SOURCES = ("html-rel", "html-meta", "pdf-metadata", "text", "html-text", "domain-list")

@@ -46,8 +46,8 @@ import pyarrow as pa
 from datatrove.data import Document
 from datatrove.utils.logging import logger
 
-from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
+from pipeline.stage import Column, Stage, register
 from pipeline.urls import normalise_host, parent_domains
 
 

@@ -62,9 +62,9 @@ from typing import Literal
 import pyarrow as pa
 from datatrove.data import Document
 
+from pipeline.errors import ConfigError
 from pipeline.stage import Column, Stage, register
 from pipeline.text_edits import apply_edits, replace_spans
-from pipeline.errors import ConfigError
 from pipeline.urls import parent_domains
 
 PII_TYPES = ("email", "phone", "ip", "card")

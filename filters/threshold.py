@@ -17,8 +17,8 @@ Drops: ``score_filter_below_threshold``, ``score_filter_below_top_fraction``, an
 from __future__ import annotations
 
 import json
-from array import array
 import math
+from array import array
 from pathlib import Path
 
 import numpy as np
@@ -26,10 +26,10 @@ import xxhash
 from datatrove.data import Document
 from datatrove.pipeline.base import PipelineStep
 
-from pipeline.stage import Barrier, register
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError
 from pipeline.layout import RunLayout
+from pipeline.stage import Barrier, register
 
 
 def _score(doc: Document, column: str) -> float | None:

@@ -360,7 +360,7 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
     for ln in body:
         if id(ln) not in in_table:
             blocks.setdefault(ln.block, []).append(ln)
-    items = [(min(l.x0 for l in ls), min(l.y0 for l in ls), max(l.x1 for l in ls), max(l.y1 for l in ls),
+    items = [(min(ln.x0 for ln in ls), min(ln.y0 for ln in ls), max(ln.x1 for ln in ls), max(ln.y1 for ln in ls),
               _block_text(ls)) for ls in blocks.values()]
     items += [(t.x0, t.y0, t.x1, t.y1, t.markdown()) for t in found]
     ordered = order_blocks(items) if columns else sorted(items, key=lambda b: (round(b[1], 0), b[0]))

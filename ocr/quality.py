@@ -40,11 +40,3 @@ class PdfQualityFilter(Stage):
         if self.drop_empty and not (doc.text or "").strip():
             return self.drop("no_text")
         return True
-
-    @classmethod
-    def report_section(cls, rd) -> str | None:
-        """``section-ocr`` of ``winnow report``, for any run with PDF documents (``ocr.report``: it describes the
-        pdf input format's columns and is asked for here because the report asks every stage)."""
-        from ocr.report import report_section
-
-        return report_section(rd)

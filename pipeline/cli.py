@@ -74,12 +74,12 @@ def _run_and_report(cfg, overwrite: bool) -> int:
     print()
     stats = result.stats
     print(format_funnel(stats))
-    for stage, summary in stats.get("barriers", {}).items():
-        if "duplicates" in summary:
-            print(f"{stage}: {summary['duplicates']} duplicates in {summary['clusters']} clusters "
-                  f"({summary['candidate_pairs']} candidate pairs, {summary['linked_pairs']} linked)")
-        else:
-            print(f"{stage}: {json.dumps(summary)}")
+    from pipeline.registry import stages
+
+    registered = stages()
+    for stage, summary in stats.get("barriers", {}).items():  # each barrier stage says its own line
+        cls = registered.get(stage)
+        print((cls.summary_line(summary) if cls is not None else None) or f"{stage}: {json.dumps(summary)}")
     info, out = stats["run"], result.output
     wall = time.monotonic() - _STARTED[0]  # the command's own, from its start: what a person waited
     # records per second only where this command did all the work: not on a resumed run, nor on a run that

@@ -30,7 +30,6 @@ from __future__ import annotations
 import logging
 import re
 
-
 from lxml import etree
 
 from pipeline.encoding import decode_html

@@ -279,7 +279,8 @@ def features(segs: list[tuple[_Block, str, int, int]]) -> np.ndarray:
     """One row of ``N_FEATURES`` floats per segment (see the module docstring), column by column."""
     n = len(segs)
     X = np.zeros((n, N_FEATURES))
-    if not n: return X
+    if not n:
+        return X
     blocks = [s[0] for s in segs]
     texts = [s[1] for s in segs]
     size = np.array([len(t) for t in texts], dtype=np.float64)

@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from datatrove.data import Document
 
-from pipeline.stage import Stage, register
 from pipeline.extract import EXTRACTORS, html_to_text
+from pipeline.stage import Stage, register
 
 
 @register("extract_html_v1")

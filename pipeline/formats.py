@@ -45,11 +45,18 @@ class InputFormat:
     columns: tuple[Column, ...] = ()  # metadata keys its reader fills, written as columns of every run
     metadata_keys: tuple[str, ...] = ()  # of those, the ones also kept in the metadata JSON (tools read them there)
     splittable: tuple[str, ...] = ()  # endings of files that may be cut into byte ranges between tasks
+    report: str | None = None  # "module:function" giving the format's section of ``winnow report`` (rd -> html)
     match: Callable[[str], bool] | None = field(default=None, compare=False)  # instead of ``suffixes``
 
     def matches(self, path: str) -> bool:
         name = path.lower()
         return self.match(name) if self.match is not None else name.endswith(self.suffixes)
+
+    def report_section(self, rd) -> str | None:
+        if self.report is None:
+            return None
+        module, _, attr = self.report.partition(":")
+        return getattr(importlib.import_module(module), attr)(rd)
 
     def reader_class(self) -> type:
         module, _, attr = self.reader.partition(":")

@@ -14,10 +14,6 @@ from __future__ import annotations
 import json
 
 import pyarrow as pa
-
-# Arrow's default pool (mimalloc/jemalloc) keeps freed memory mapped; with the system allocator a
-# worker's RSS follows the documents it holds (docs/measurements.md).
-pa.set_memory_pool(pa.system_memory_pool())
 from datatrove.data import Document
 from datatrove.pipeline.writers.jsonl import JsonlWriter
 from datatrove.pipeline.writers.parquet import ParquetWriter
@@ -27,6 +23,10 @@ from pipeline.formats import format_columns, metadata_keys
 from pipeline.stage import Column
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, text_counts
 from pipeline.urls import host_of
+
+# Arrow's default pool (mimalloc/jemalloc) keeps freed memory mapped; with the system allocator a
+# worker's RSS follows the documents it holds (docs/measurements.md).
+pa.set_memory_pool(pa.system_memory_pool())
 
 CORE: tuple[Column, ...] = (
     Column("id", pa.string(), "the source's id: WARC-Record-ID, file path (+ #page), or the input's id"),

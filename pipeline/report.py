@@ -24,12 +24,14 @@ The run-wide sections, with the ids tests and readers link to, come first:
 ``section-quality``    one histogram per ``quality_*`` column (``plot-quality-<name>``)
 =====================  ===================================================================
 
-Then each registered stage's own section: the page asks every stage class for
+Then each registered input format's own section (``InputFormat.report``, ``pipeline.formats``): ``section-ocr``
+from ``ocr.report``, the PDF pages by extraction method, only for runs with PDF documents. Then each registered
+stage's own section: the page asks every stage class for
 ``report_section(rd)`` (:class:`pipeline.stage.Stage`), in registry-name order, calling a hook that
 several stages share once. A stage-specific section whose stage did not run says ``not run``; one
 whose stage ran and found nothing says ``none found`` (``<p id="<name>-status">``). For example,
-``section-dedup`` comes from ``filters.dedup`` (one section for the exact, URL and MinHash stages) and
-``section-ocr`` from ``ocr.report`` through ``pdf_quality_v1`` (only for PDF runs). Last come the sections
+``section-dedup`` comes from ``filters.dedup`` (one section for the exact, URL and MinHash stages). Last come
+the sections
 of the modules in :data:`REPORT_MODULES`, which are not stages: ``section-mixture`` (``mixers.report``:
 ``weights.json`` and ``fit.json``, where ``winnow mix`` wrote them).
 """
@@ -57,8 +59,15 @@ def write_report(output_dir: str | Path) -> Path:
 def build_report(output_dir: str | Path) -> str:
     """The report page for ``output_dir`` as a string (see the module docstring for its sections)."""
     with RunData(output_dir) as rd:
-        sections = [build(rd) for build in _SECTIONS] + stage_sections(rd) + _module_sections(rd)
+        sections = [build(rd) for build in _SECTIONS] + format_sections(rd) + stage_sections(rd) + _module_sections(rd)
     return _page(rd, [s for s in sections if s])
+
+
+def format_sections(rd: RunData) -> list[str]:
+    """Each registered input format's own section (``InputFormat.report``; the pdf format's pages by method)."""
+    from pipeline.formats import formats
+
+    return [s for s in (f.report_section(rd) for f in formats().values()) if s]
 
 
 def stage_sections(rd: RunData) -> list[str]:

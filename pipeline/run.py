@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from pipeline.atomic import atomic_write
+from pipeline.commit import CommitStep
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import connect_ray, import_ray, make_executor, require_sbatch
@@ -30,10 +31,16 @@ from pipeline.finalize import BarrierStep, FinalizeStep
 from pipeline.formats import format_of, get_format
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
-from pipeline.commit import CommitStep
 from pipeline.outputs import DocumentsWriter, RemovedWriter, ShardWriter, WorkWriter, run_columns
-from pipeline.readers import (DocumentReader, describe_formats, input_columns, input_fields, split_units, unit_bytes,
-                              TASK_GC_THRESHOLDS)
+from pipeline.readers import (
+    TASK_GC_THRESHOLDS,
+    DocumentReader,
+    describe_formats,
+    input_columns,
+    input_fields,
+    split_units,
+    unit_bytes,
+)
 from pipeline.registry import get_stage
 from pipeline.stage import Stage
 from pipeline.warc import resolve_inputs

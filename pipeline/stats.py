@@ -21,7 +21,6 @@ from collections import Counter
 from pathlib import Path
 
 
-
 def _total(v) -> int | float:
     return v["total"] if isinstance(v, dict) else v
 

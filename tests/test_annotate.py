@@ -15,10 +15,10 @@ import pyarrow.parquet as pq
 import pytest
 
 from filters.annotate import annotate, load_prompt, parse_score
-from pipeline.urls import chat_url
-from pipeline.errors import ConfigError
-from tests.conftest import ROOT
 from pipeline.cli import main
+from pipeline.errors import ConfigError
+from pipeline.urls import chat_url
+from tests.conftest import ROOT
 from tests.fake_llm import _ID, SUBJECT_WORDS, FakeLLM, grade
 
 BASE = [json.loads(line)["text"] for line in (ROOT / "configs" / "data" / "quality_positive.jsonl").open()]

@@ -13,11 +13,11 @@ import xxhash
 from datatrove.data import Document
 
 from filters.dedup import MinHashDedup, lsh_curve, normalise
-from pipeline.urls import url_key
-from pipeline.config import parse_config
 from pipeline.commit import CommitStep
+from pipeline.config import parse_config
 from pipeline.errors import ConfigError
 from pipeline.run import run
+from pipeline.urls import url_key
 from tests.conftest import shared_data
 
 

@@ -16,8 +16,16 @@ import pyarrow.parquet as pq
 import pytest
 
 from ocr.vlm import VlmClient
-from pipeline.endpoint import (AnswerParts, Client, EndpointDown, NotSent, RequestFailed, bounded_map,
-                               image_content, outage)
+from pipeline.endpoint import (
+    AnswerParts,
+    Client,
+    EndpointDown,
+    NotSent,
+    RequestFailed,
+    bounded_map,
+    image_content,
+    outage,
+)
 from pipeline.errors import EndpointUnavailable
 from tests.conftest import ROOT
 from tests.fake_llm import FakeLLM

@@ -51,8 +51,10 @@ def test_missing_model_names_the_fetch_command(tmp_path, monkeypatch):
 
 
 def test_real_multilingual_text(lid):
+    import gzip
+    import json
+
     from tests.conftest import shared_data
-    import gzip, json
 
     path = shared_data("langid", "genesis_bibles.jsonl.gz")
     want = {"english": "en", "french": "fr", "german": "de", "finnish": "fi", "portuguese": "pt", "swedish": "sv"}

@@ -251,11 +251,11 @@ def test_domain_list(tmp_path, fmt):
     path = tmp_path / f"domains.{fmt}"
     entries = {"wiki.example.org": "CC-BY-SA-4.0", "opendata.gov.xx": "CC0-1.0"}
     if fmt == "csv":
-        path.write_text("domain,license\n" + "".join(f"{d},{l}\n" for d, l in entries.items()))
+        path.write_text("domain,license\n" + "".join(f"{d},{lic}\n" for d, lic in entries.items()))
     elif fmt == "json":
         path.write_text(json.dumps(entries))
     else:
-        path.write_text("".join(f"{d}: {l}\n" for d, l in entries.items()))
+        path.write_text("".join(f"{d}: {lic}\n" for d, lic in entries.items()))
     f = LicenseFilter(domain_list=str(path))
     doc = Document(id="a", text="no statement", metadata={"url": "https://en.wiki.example.org/page"})
     f.filter(doc)

@@ -23,9 +23,9 @@ _HOSTS = ["gmail.com", "uni-heidelberg.de", "mail.company.co.uk", "ox.ac.uk", "p
 
 
 def _email(r: random.Random) -> str:
-    f, l = r.choice(_FIRST), r.choice(_LAST)
-    local = r.choice([f"{f}.{l}", f"{f}_{l}{r.randint(1, 99)}", f"{f[0]}{l}", f"{f}.{l}+news", f"{f.upper()}.{l.title()}",
-                      f"{l}-{f}", f"{f}{r.randint(1970, 2005)}"])
+    f, g = r.choice(_FIRST), r.choice(_LAST)
+    local = r.choice([f"{f}.{g}", f"{f}_{g}{r.randint(1, 99)}", f"{f[0]}{g}", f"{f}.{g}+news", f"{f.upper()}.{g.title()}",
+                      f"{g}-{f}", f"{f}{r.randint(1970, 2005)}"])
     return f"{local}@{r.choice(_HOSTS)}"
 
 

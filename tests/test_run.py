@@ -162,7 +162,8 @@ def test_parallel_workers_give_the_same_result(tmp_path):
     base = load_config(ROOT / "configs" / "demo.yaml").with_overrides(input_glob=str(tmp_path / "*.warc.gz"))
     serial = run(base.with_overrides(output=str(tmp_path / "serial"), tasks=1, workers=1))
     parallel = run(base.with_overrides(output=str(tmp_path / "parallel"), tasks=2, workers=2))
-    ids = lambda r: sorted(pq.read_table(r.output / "documents", columns=["id", "url"]).to_pylist(), key=str)
+    def ids(r):
+        return sorted(pq.read_table(r.output / "documents", columns=["id", "url"]).to_pylist(), key=str)
     assert ids(serial) == ids(parallel)
     for key in ("input", "kept", "removed", "skipped", "removed_by_reason", "skipped_by_reason"):
         assert serial.stats[key] == parallel.stats[key], key

@@ -111,7 +111,11 @@ def stock_pipeline(input_dir: str, out: str) -> list:
     import datatrove.utils.lid as dt_lid
     from datatrove.pipeline.extractors import Trafilatura
     from datatrove.pipeline.filters import (
-        C4QualityFilter, FineWebQualityFilter, GopherQualityFilter, GopherRepetitionFilter, LanguageFilter,
+        C4QualityFilter,
+        FineWebQualityFilter,
+        GopherQualityFilter,
+        GopherRepetitionFilter,
+        LanguageFilter,
     )
     from datatrove.pipeline.readers import WarcReader
     from datatrove.pipeline.writers import ParquetWriter
@@ -135,13 +139,12 @@ def stock_pipeline(input_dir: str, out: str) -> list:
 
 
 def winnow_pipeline(input_dir: str, out: str) -> list:
-    from pipeline.config import load_config
-    from pipeline.run import phase_pipelines
-    from pipeline.warc import resolve_inputs
-
     from dataclasses import replace
 
+    from pipeline.config import load_config
     from pipeline.registry import get_stage
+    from pipeline.run import phase_pipelines
+    from pipeline.warc import resolve_inputs
 
     cfg = load_config(ROOT / "configs" / "cc.yaml").with_overrides(input_glob=f"{input_dir}/*.warc.gz", output=out)
     # The stock chain has no dedup: compare the streaming part (dedup is measured in bench_dedup.py).

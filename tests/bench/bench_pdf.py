@@ -41,8 +41,8 @@ CHECKS = Path(__file__).with_name("pdf_checks.jsonl")
 import pymupdf
 
 from ocr.checks import load_checks, score
-from ocr.metrics import cer
 from ocr.extract import PageExtractor, PdfOptions
+from ocr.metrics import cer
 from ocr.textlayer import find_gutters, page_blocks, page_text
 from ocr.triage import image_coverage
 
