@@ -17,7 +17,7 @@ Shape (only ``sources`` and ``targets`` are required)::
     runs: 64                            # proxy runs in the design
     target_tokens: null                 # size of the training set the mix is for (default: all available tokens)
     proxy: {kind: ngram_kn_v1, budget_tokens: 1000000, order: 4}
-    regression: {models: [loglinear, gbm], folds: 5}
+    regression: {models: [loglinear, gbm], folds: 5}   # also gp, gbm_regmix (mixers.regression)
     optimiser: {kind: simulate, candidates: 100000, top_k: 100}   # or {kind: convex, kl: 0.05}
     constraints: {min_weight: 0.0, max_weight: 1.0, max_epochs: 4}   # a number, or {source: number, '*': default}
     sampling: {concentration: [0.3, 1.0, 3.0], near_uniform_every: 8}
@@ -42,7 +42,8 @@ from pipeline.config import checked_mapping, parse_named, positive_int
 from pipeline.errors import ConfigError
 
 PROXIES = ("ngram_kn_v1", "transformer_v1")
-REGRESSIONS = ("loglinear", "gbm")
+REGRESSIONS = ("loglinear", "gbm", "gp", "gbm_regmix")  # every law family (mixers.regression.LAWS)
+DEFAULT_REGRESSIONS = ("loglinear", "gbm")  # what `winnow mix` cross-validates unless regression.models says
 OPTIMISERS = ("simulate", "convex")
 _TOP_KEYS = ("name", "seed", "output", "tokenizer", "sources", "targets", "runs", "target_tokens", "proxy",
              "regression", "optimiser", "constraints", "sampling", "trust", "validate", "eval_max_bytes")
@@ -78,7 +79,7 @@ class MixConfig:
     runs: int = 64
     target_tokens: int | None = None
     proxy: ProxyConfig = ProxyConfig()
-    regression_models: tuple[str, ...] = REGRESSIONS
+    regression_models: tuple[str, ...] = DEFAULT_REGRESSIONS
     folds: int = 5
     optimiser: str = "simulate"
     candidates: int = 100_000
@@ -266,7 +267,7 @@ def _parse(raw: Any) -> MixConfig:
     proxy = ProxyConfig(kind, budget, proxy_params(kind, proxy_raw))
 
     reg = checked_mapping("regression", raw.get("regression", {}), ("models", "folds"))
-    models = reg.get("models", list(REGRESSIONS))
+    models = reg.get("models", list(DEFAULT_REGRESSIONS))
     if isinstance(models, str):
         models = [models]
     if not isinstance(models, list) or not models:

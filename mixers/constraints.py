@@ -17,6 +17,8 @@ so, names the constraint that defines each source's bounds and whether the chose
 - per capped source, the tokens of data it lacks: ``tokens / (k x max_epochs_s) - available_s``.
 
 Units: weights are fractions of the mix; tokens in the study's tokenizer; epochs are passes over a source.
+Without token counts (``available`` None: ``winnow mix fit`` given only the runs' tables) there are no epoch
+caps: the bounds are min_weight and max_weight, and the epoch fields are null.
 """
 
 from __future__ import annotations
@@ -36,18 +38,19 @@ def epoch_caps(available, max_epochs, tokens: int) -> np.ndarray:
     return np.asarray(available, float) * np.asarray(max_epochs, float) / float(tokens)
 
 
-def report(names: list[str], available, min_weight, max_weight, max_epochs, tokens: int, weights,
+def report(names: list[str], available, min_weight, max_weight, max_epochs, tokens: int | None, weights,
            tokens_from: str = "target_tokens", point_tol: float = POINT_TOL, bind_tol: float = BIND_TOL) -> dict:
     """The ``constraints`` record for the chosen ``weights``: per source its bounds and what sets them, the
     binding constraints, the region's width, the uniform mix's fit, suggestions, and ``summary`` lines (what
     ``winnow mix`` prints); ``warning`` is set when the region is nearly a point."""
     k = len(names)
-    a = np.asarray(available, float)
+    counted = available is not None
+    a = np.asarray(available if counted else np.ones(k), float)
     e = np.asarray(max_epochs, float)
     lo = np.asarray(min_weight, float)
     mw = np.asarray(max_weight, float)
     w = np.asarray(weights, float)
-    cap = epoch_caps(a, e, tokens)
+    cap = epoch_caps(a, e, tokens) if counted else np.full(k, np.inf)
     hi = np.minimum(mw, cap)
     below_max, above_min = float(hi.sum() - 1), float(1 - lo.sum())
     width = min(below_max, above_min)
@@ -55,8 +58,8 @@ def report(names: list[str], available, min_weight, max_weight, max_epochs, toke
 
     sources, binding = {}, []
     for j, s in enumerate(names):
-        by_epochs = cap[j] < mw[j]
-        epochs = float(w[j] * tokens / a[j])
+        by_epochs = bool(cap[j] < mw[j])
+        epochs = float(w[j] * tokens / a[j]) if counted else None
         binds, limit, detail = None, None, None
         if w[j] >= hi[j] - bind_tol and by_epochs:
             binds, limit = "max_epochs", float(hi[j])
@@ -69,7 +72,8 @@ def report(names: list[str], available, min_weight, max_weight, max_epochs, toke
             binds, limit = "min_weight", float(lo[j])
             detail = f"{s}: {w[j]:.3f} at min_weight {lo[j]:g}"
         sources[s] = {"min": float(lo[j]), "max": float(hi[j]), "max_from": "max_epochs" if by_epochs else "max_weight",
-                      "max_weight": float(mw[j]), "epoch_cap": float(cap[j]), "available_tokens": int(a[j]),
+                      "max_weight": float(mw[j]), "epoch_cap": float(cap[j]) if counted else None,
+                      "available_tokens": int(a[j]) if counted else None,
                       "max_epochs": float(e[j]), "weight": float(w[j]), "epochs": epochs,
                       "headroom": float(hi[j] - w[j]), "binds": binds}
         if binds:
@@ -101,7 +105,7 @@ def report(names: list[str], available, min_weight, max_weight, max_epochs, toke
     if blocked:
         text.append(f"uniform is outside min_weight / max_weight for {', '.join(blocked)}, whatever the tokens")
     if point and below_max <= above_min:
-        wide = _tokens_for_width(mw, a * e, point_tol, tokens)
+        wide = _tokens_for_width(mw, a * e, point_tol, tokens) if counted else None
         if wide:
             suggest["target_tokens_for_choice"] = wide
             text.append(f"for a choice (width >= {point_tol:g}): {tokens_from} <= {wide:,}")
@@ -120,7 +124,7 @@ def report(names: list[str], available, min_weight, max_weight, max_epochs, toke
                f"{lo.sum():.3f}){'; nearly a point' if point else ''}"]
     summary += [f"binds: {b['detail']}" for b in binding] or ["binds: none (no chosen weight at its bounds)"]
     summary += [f"suggest: {t}" for t in text]
-    return {"tokens": int(tokens), "tokens_from": tokens_from, "width": width, "max_sum": float(hi.sum()),
+    return {"tokens": int(tokens) if tokens is not None else None, "tokens_from": tokens_from, "width": width, "max_sum": float(hi.sum()),
             "min_sum": float(lo.sum()), "nearly_a_point": point, "point_tolerance": point_tol,
             "bind_tolerance": bind_tol, "binding": binding, "sources": sources, "uniform": uniform,
             "suggestions": suggest, "warning": warning, "summary": summary}

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
-from mixers.data import TOKENIZERS, fingerprint, read_corpus
+from mixers.data import TOKENIZERS, Corpus, fingerprint, read_corpus
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.layout import RunLayout
@@ -121,8 +121,24 @@ def select(tokens: dict[str, np.ndarray], weights: dict[str, float], caps: dict[
     return taken
 
 
+def source_corpus(name: str, globs, tokenizer: str, holdout: dict | None = None, where: str | None = None,
+                  cache: dict | None = None) -> Corpus:
+    """A source's documents as materialising takes them (its held-out split excluded, its ``where`` applied),
+    read once per ``cache``: ``winnow mix plan --materialise`` writes many runs from the same sources."""
+    ex = (holdout["fraction"], holdout["seed"]) if holdout else None
+    key = (name, tuple(globs), tokenizer, ex, where)
+    if cache is not None and key in cache:
+        return cache[key]
+    c = read_corpus(name, globs, tokenizer, f"--source {name}", exclude=ex, keep_docs=True, select=where)
+    if cache is not None:
+        cache[key] = c
+    return c
+
+
 def materialise(weights_json: str, sources: list[str] | dict, tokens: int, output: str, seed: int = 0,
-                shard_docs: int = SHARD_DOCS) -> dict:
+                shard_docs: int = SHARD_DOCS, cache: dict | None = None) -> dict:
+    """Write ``tokens`` tokens of the mix in ``weights_json`` to ``output`` (the module docstring); ``cache``: see
+    :func:`source_corpus`."""
     t0 = time.perf_counter()
     if not isinstance(tokens, int) or isinstance(tokens, bool) or tokens < 1:
         raise ConfigError(f"--tokens: expected a positive integer, got {tokens!r}")
@@ -146,9 +162,7 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
     for s in weights:
         if weights[s] <= 0:
             continue
-        ex = (holdout[s]["fraction"], holdout[s]["seed"]) if s in holdout else None
-        corpora[s] = read_corpus(s, globs[s], tokenizer, f"--source {s}", exclude=ex, keep_docs=True,
-                                 select=chosen_on.get(s))
+        corpora[s] = source_corpus(s, globs[s], tokenizer, holdout.get(s), chosen_on.get(s), cache)
         if corpora[s].n_tokens == 0:
             raise ConfigError(f"--source {s}: no documents with text in {', '.join(corpora[s].files)}"
                               + (f" under where {chosen_on[s]!r} (from {weights_json})" if s in chosen_on else ""))

@@ -290,54 +290,14 @@ def constraints_of(study: Study, w: np.ndarray) -> dict:
 
 def choose_mix(study: Study, law: MixLaw, fit_report: dict, W: np.ndarray, losses: dict[str, np.ndarray],
                rows: list[dict]) -> dict:
+    """``mixers.optimise.choose`` under the study's bounds, with what ``weights.json`` records of the study."""
     cfg = study.cfg
-    k = len(study.names)
-    if cfg.optimiser == "convex" and law.kind == "loglinear":
-        w, how = opt.convex(law, study.natural, study.lo, study.hi, cfg.kl)
-    else:
-        w, how = opt.simulate(law, study.natural, study.lo, study.hi, cfg.seed, cfg.candidates, cfg.top_k,
-                              cfg.concentration)
-        if cfg.optimiser == "convex":
-            how["note"] = f"convex needs the loglinear law; the {law.kind} law won cross-validation, so simulate"
-    y = combined(losses, study.target_weights)
-    best_i = int(np.argmin(y))
-    dist, near = opt.tv_distance(w, W)
-    fallback = None
-    rho = fit_report["spearman"]
-    if not rho == rho or rho < cfg.min_spearman:
-        fallback = (f"held-out Spearman {rho:.3f} < trust.min_spearman {cfg.min_spearman}: the fit cannot be "
-                    "trusted, so the best sampled run is used")
-    elif dist > cfg.max_distance:
-        fallback = (f"the optimum lies {dist:.3f} (total variation) from the nearest sampled run, beyond "
-                    f"trust.max_distance {cfg.max_distance}: an extrapolation, so the best sampled run is used")
-    optimum = w
-    if fallback:
-        w = W[best_i]
-    uniform = np.full(k, 1 / k)
-
-    def feasible(v):
-        return bool(np.all(v >= study.lo - 1e-9) and np.all(v <= study.hi + 1e-9))
-
-    def entry(v):
-        return {"weights": dict(zip(study.names, map(float, v))), "predicted_loss": float(law.predict(v)[0]),
-                "predicted_target_losses": {t: float(p[0]) for t, p in law.predict_targets(v).items()},
-                "within_constraints": feasible(v)}
-
-    binds = constraints_of(study, w)
+    core = opt.choose(law, study.names, W, combined(losses, study.target_weights), [int(r["run"]) for r in rows],
+                      study.lo, study.hi, study.natural, cfg, fit_report["spearman"], fit_report["rmse"],
+                      natural=study.natural)
+    binds = constraints_of(study, np.array([core["weights"][s] for s in study.names]))
     return {
-        "weights": dict(zip(study.names, map(float, w))),
-        "predicted_loss": float(law.predict(w)[0]),
-        "predicted_target_losses": {t: float(p[0]) for t, p in law.predict_targets(w).items()},
-        "fallback": fallback,
-        "optimum": entry(optimum),
-        "distance_to_nearest_run": {"total_variation": dist, "run": int(rows[near]["run"])},
-        "baselines": {
-            "uniform": entry(uniform),
-            "natural": entry(study.natural),
-            "best_sampled": {**entry(W[best_i]), "run": int(rows[best_i]["run"]), "actual_loss": float(y[best_i])},
-        },
-        "search": how,
-        "regression": {"model": law.kind, "cv_spearman": rho, "cv_rmse": fit_report["rmse"]},
+        **core,
         "targets": {t: a for t, a in study.target_weights.items()},
         "tokenizer": cfg.tokenizer,
         "loss_unit": "bits per byte",

@@ -23,6 +23,8 @@ examples:
   winnow quality train --config configs/quality_train.yaml
   winnow quality score 'out/cc/documents/*.parquet' --model out/models/demo-quality --output out/cc-scored
   winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
+  winnow mix plan configs/mix.yaml --runs 64 --output out/plan   mixtures for proxy runs trained elsewhere
+  winnow mix fit --mixtures out/plan/plan.csv --losses losses.csv --output out/fit   laws from measured runs
   winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... --tokens 1000000000 --output out/train
   winnow materialise --schedule configs/schedule_demo.yaml --output out/schedule   pretrain, then anneal
   winnow run configs/pdf.yaml --input 'papers/**/*.pdf' --output out/pdf
@@ -225,6 +227,119 @@ def _cmd_mix(args: argparse.Namespace) -> int:
     from mixers.cli import mix_command
 
     return mix_command(args.config, args.output, args.source, args.target, args.runs, args.budget_tokens, args.validate)
+
+
+def _cmd_mix_plan(args: argparse.Namespace) -> int:
+    from mixers.cli import plan_command
+
+    return plan_command(args.config, args.output, args.runs, args.source, args.sources, args.source_tokens,
+                        args.tokens, args.materialise, args.seed, args.tokenizer, args.target_tokens,
+                        args.min_weight, args.max_weight, args.max_epochs)
+
+
+def _cmd_mix_fit(args: argparse.Namespace) -> int:
+    from mixers.cli import fit_command
+
+    return fit_command(args.config, args.mixtures, args.losses, args.output, args.key, args.predict, args.target,
+                       args.families, args.folds, args.source, args.source_tokens, args.seed, args.tokenizer,
+                       args.target_tokens, args.min_weight, args.max_weight, args.max_epochs)
+
+
+class _MixParser(argparse.ArgumentParser):
+    """``winnow mix``: ``mix CONFIG`` (the self-contained study), or ``mix plan ...`` / ``mix fit ...``, whose own
+    parsers take over when the first argument names them (one argparse parser cannot hold both a positional
+    CONFIG and sub-commands)."""
+
+    subcommands: dict[str, argparse.ArgumentParser] = {}
+
+    def parse_known_args(self, args=None, namespace=None):
+        if args and args[0] in self.subcommands:
+            return self.subcommands[args[0]].parse_known_args(args[1:], namespace)
+        return super().parse_known_args(args, namespace)
+
+
+def _mix_subcommands(mx: argparse.ArgumentParser) -> None:
+    """Make ``mx`` (``winnow mix``) also parse ``winnow mix plan`` and ``winnow mix fit`` (mixers/plan.py,
+    mixers/fit.py)."""
+    from textwrap import fill
+
+    fmt = argparse.RawDescriptionHelpFormatter  # the examples keep their lines; the description is filled here
+
+    def constraints(p):
+        g = p.add_argument_group("sources and constraints (over the config's)")
+        g.add_argument("--source", action="append", metavar="NAME=GLOB",
+                       help="a source's documents (repeatable); replaces the config's sources; their tokens are "
+                       "counted for the epoch caps")
+        g.add_argument("--source-tokens", dest="source_tokens", action="append", metavar="NAME=N",
+                       help="a source's available tokens (repeatable; every source or none): epoch caps without "
+                       "reading files")
+        g.add_argument("--target-tokens", dest="target_tokens", type=int, metavar="N",
+                       help="tokens of the training set the mix is for (default: all available tokens)")
+        g.add_argument("--min-weight", dest="min_weight", action="append", metavar="NAME=X",
+                       help="a source's least weight (repeatable; NAME * for every source)")
+        g.add_argument("--max-weight", dest="max_weight", action="append", metavar="NAME=X",
+                       help="a source's largest weight (repeatable; NAME * for every source)")
+        g.add_argument("--max-epochs", dest="max_epochs", action="append", metavar="[NAME=]X",
+                       help="passes over a source at most (default 4; X alone for every source)")
+        g.add_argument("--tokenizer", help="how tokens are counted: utf8_bytes_v1 (default), words_v1")
+        g.add_argument("--seed", type=int, help="seed (default: the config's, else 0)")
+
+    pl = argparse.ArgumentParser(
+        prog="winnow mix plan", formatter_class=fmt,
+        description=fill("Plan proxy runs for another trainer: a seeded design of N mixtures over the sources (uniform, "
+        "natural, one vertex per source, then Dirichlet draws around the natural mix), within min/max weights and "
+        "epoch caps. Writes DIR/plan.csv and DIR/plan.parquet (a `run` key column, one weight column per source: "
+        "the --mixtures table of `winnow mix fit`) and DIR/plan.json; with --materialise, each run's training set "
+        "of --tokens tokens under DIR/runs/<run>/, as `winnow materialise` writes it."),
+        epilog="examples:\n"
+        "  winnow mix plan configs/mix.yaml --runs 64 --output out/plan\n"
+        "  winnow mix plan --sources web,code,books --source-tokens web=9e9 --source-tokens code=1e9 \\\n"
+        "      --source-tokens books=2e9 --runs 512 --target-tokens 25000000000 --output out/plan\n"
+        "  winnow mix plan configs/mix.yaml --runs 32 --materialise --tokens 1000000 --output out/plan")
+    pl.add_argument("config", nargs="?", help="mix config whose sources (and constraints) to plan for")
+    pl.add_argument("--runs", type=int, required=True, metavar="N", help="runs in the plan")
+    pl.add_argument("--output", required=True, metavar="DIR", help="DIR/plan.csv, plan.parquet, plan.json, runs/")
+    pl.add_argument("--sources", metavar="a,b,c", help="the sources by name alone (no config, no --source)")
+    pl.add_argument("--materialise", action="store_true",
+                    help="write each run's training set under DIR/runs/<run>/ (needs the sources' files and --tokens)")
+    pl.add_argument("--tokens", type=int, metavar="N", help="tokens of each run's training set (--materialise)")
+    constraints(pl)
+    pl.set_defaults(func=_cmd_mix_plan)
+
+    ft = argparse.ArgumentParser(
+        prog="winnow mix fit", formatter_class=fmt,
+        description=fill("Fit one law per target to runs trained and measured elsewhere, and choose the mix. "
+        "--mixtures: a key column and one weight column per source (each row summing to 1 within 1%); "
+        "--losses: the key and one loss column per target (lower is better); joined on --key (default: each "
+        "table's first column). The law families are cross-validated over the runs and the best by held-out "
+        "Spearman is refitted on all of them. Writes DIR/fit.json (held-out Spearman per family and target, the "
+        "choice), DIR/weights.json (as `winnow mix` writes it: `winnow materialise` takes it) and, with "
+        "--predict, DIR/predictions.parquet (the table's key and one predicted loss per target, named as in "
+        "--losses)."),
+        epilog="examples:\n"
+        "  winnow mix fit --mixtures out/plan/plan.csv --losses losses.csv --output out/fit\n"
+        "  winnow mix fit --mixtures train_mixture_1m.csv --losses train_pile_loss_1m.csv \\\n"
+        "      --predict test_mixture_60m.csv --output out/regmix           (RegMix's runs)\n"
+        "  winnow mix fit configs/mix.yaml --mixtures M.parquet --losses L.parquet --target wiki=2 \\\n"
+        "      --target code=1 --target-tokens 1000000000 --output out/fit")
+    ft.add_argument("config", nargs="?", help="mix config for the sources' files (token counts), constraints, "
+                    "held-out splits, seed and optimiser")
+    ft.add_argument("--mixtures", required=True, metavar="M.csv|parquet", help="the runs' mixtures")
+    ft.add_argument("--losses", required=True, metavar="L.csv|parquet", help="the runs' losses, one column per target")
+    ft.add_argument("--output", required=True, metavar="DIR", help="DIR/fit.json, weights.json, predictions.parquet")
+    ft.add_argument("--key", help="the key column of every table (default: each table's first column)")
+    ft.add_argument("--predict", metavar="P.csv|parquet", help="mixtures (key + the same source columns) whose "
+                    "losses to predict")
+    ft.add_argument("--target", action="append", metavar="NAME=WEIGHT",
+                    help="a target's weight in the combined loss (repeatable; default: every target, equally; "
+                    "targets not named get 0)")
+    ft.add_argument("--families", metavar="a,b", help="law families to cross-validate (default loglinear,gbm,gp; "
+                    "also gbm_regmix: RegMix's LightGBM settings)")
+    ft.add_argument("--folds", type=int, metavar="K", help="cross-validation folds (default 5)")
+    constraints(ft)
+    ft.set_defaults(func=_cmd_mix_fit)
+    mx.__class__ = _MixParser
+    _MixParser.subcommands = {"plan": pl, "fit": ft}
 
 
 def _cmd_materialise(args: argparse.Namespace) -> int:
@@ -476,8 +591,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         "mix", help="choose a data mix: proxy runs on sampled mixtures, a fitted law, the optimum (RegMix style)",
         description="Sample mixtures, train a proxy model on each, fit one law per target (log-linear or "
         "gradient-boosted, chosen by cross-validation), and pick the mix under the constraints. Writes "
-        "DIR/runs.parquet, fit.json, weights.json and plots; finished proxy runs are reused on a rerun.")
-    mx.add_argument("config", help="mix config, e.g. configs/mix.yaml")
+        "DIR/runs.parquet, fit.json, weights.json and plots; finished proxy runs are reused on a rerun. "
+        "With proxy runs trained elsewhere: `winnow mix plan` writes the mixtures to train, `winnow mix fit` fits "
+        "the laws to their measured losses and chooses the mix (see `winnow mix plan --help`, "
+        "`winnow mix fit --help`).")
+    mx.add_argument("config", help="mix config, e.g. configs/mix.yaml (or: plan ..., fit ...)")
     mx.add_argument("--output", metavar="DIR", help="replaces output")
     mx.add_argument("--source", action="append", metavar="NAME=GLOB", help="replaces the config's sources (repeatable)")
     mx.add_argument("--target", action="append", metavar="NAME=GLOB[:WEIGHT]", help="replaces its targets (repeatable)")
@@ -486,6 +604,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     mx.add_argument("--validate", action="store_true",
                     help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger budget")
     mx.set_defaults(func=_cmd_mix, resumes=True)
+    _mix_subcommands(mx)
 
     mt = sub.add_parser("materialise", help="write the training set for a weights.json at exactly N tokens",
                         description="Draw whole documents from each source in proportion to the mix's weights "
