@@ -14,7 +14,6 @@ Modules:
 ``reader``     ``PdfReader`` (``read_pdf``): one document per PDF, bad files counted as skipped
 ``quality``    ``pdf_quality_v1``: drops documents whose OCR failed on too many pages
 ``cli``        ``winnow pdf FILE.pdf``: text and a per-page table
-``demo``       three generated PDFs (born-digital, scanned, broken text layer)
 ``metrics``    character error rate (normalised Levenshtein) for tests and ``tests/bench/bench_pdf.py``
 ``checks``     olmOCR-bench-format checks (present / absent / order / table) and their scorer
 """

@@ -369,11 +369,9 @@ def _cmd_pdf(args: argparse.Namespace) -> int:
 
 
 def _cmd_pdf_demo(args: argparse.Namespace) -> int:
-    from ocr.demo import write_demo_pdfs
+    from pipeline.demo import main as demo_main
 
-    for path in write_demo_pdfs(args.dir):
-        print(f"wrote {path}")
-    return 0
+    return demo_main(["pdfs", args.dir])
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
@@ -427,16 +425,9 @@ def _cmd_assets(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo_data(args: argparse.Namespace) -> int:
-    from pipeline.demo_data import write_demo_benchmark, write_demo_quality_sets, write_demo_warc
+    from pipeline.demo import main as demo_main
 
-    summary = write_demo_warc(args.path, n_pages=args.pages, seed=args.seed)
-    summary.pop("kind_by_url", None)
-    print(f"wrote {args.path}: {json.dumps(summary)}")
-    bench = Path(args.path).parent / "demo_benchmark.jsonl"
-    print(f"wrote {bench}: {write_demo_benchmark(bench)} benchmark items (quoted by {len(summary['contaminated_urls'])} pages)")
-    for path in write_demo_quality_sets(Path(args.path).parent).values():
-        print(f"wrote {path}: labelled text for the demo quality classifier")
-    return 0
+    return demo_main(["crawl", args.path, "--pages", str(args.pages), "--seed", str(args.seed)])
 
 
 def _stage_flags(parser, only: str | None, command: str, stage: str, module: str, title: str | None = None) -> list:

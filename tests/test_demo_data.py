@@ -1,4 +1,4 @@
-"""Tests for pipeline.demo_data (the deterministic demo Common Crawl WARC)."""
+"""Tests for pipeline.demo: the deterministic demo Common Crawl WARC, its labelled sets, its one entry point."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 
 import pytest
 from fastwarc.warc import ArchiveIterator as FastArchiveIterator
@@ -18,17 +19,17 @@ from fastwarc.warc import WarcRecordType
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 
-from pipeline import demo_data
-from pipeline.demo_data import (
-    ALL_KINDS, CORRUPT_KINDS, KIND_PLAN_PER_300, main, write_demo_benchmark, write_demo_quality_sets, write_demo_warc,
-)
-from pipeline.demo_pages_other import LOREM_WORDS, SHORT_LINES
+from pipeline.demo import crawl, main, warc
+from pipeline.demo.crawl import ALL_KINDS, KIND_PLAN_PER_300
+from pipeline.demo.pages_other import LOREM_WORDS, SHORT_LINES
+from pipeline.demo.sets import write_demo_benchmark, write_demo_quality_sets
+from pipeline.demo.warc import CORRUPT_KINDS, write_demo_warc
 from tests.conftest import ROOT
 
 TAIL_ERRORS = (ArchiveLoadFailed, OSError, EOFError, zlib.error, ValueError)
 BUNDLED = ROOT / "configs" / "data"
 
-# The default crawl's make-up, written out from the module docstring's table rather than taken from
+# The default crawl's make-up, written out from pipeline.demo.crawl's docstring table rather than taken from
 # KIND_PLAN_PER_300, so a change to the plan or to how pages are counted shows up here.
 EXPECTED_300 = {
     "good_en": 165, "foreign": 30, "spam": 21, "lorem": 9, "short": 12, "boilerplate": 9, "exact_dup": 15,
@@ -96,7 +97,7 @@ def test_same_seed_identical_bytes(tmp_path):
     # WARC-Filename is part of the warcinfo record, so use the same file name
     sa = write_demo_warc(a / "demo.warc.gz", n_pages=120, seed=7)
     env = dict(os.environ, PYTHONHASHSEED="4321" if os.environ.get("PYTHONHASHSEED") == "1234" else "1234")
-    subprocess.run([sys.executable, "-m", "pipeline.demo_data", str(b / "demo.warc.gz"), "--pages", "120",
+    subprocess.run([sys.executable, "-m", "pipeline.demo", "crawl", str(b / "demo.warc.gz"), "--pages", "120",
                     "--seed", "7"], check=True, cwd=ROOT, env=env, capture_output=True)
     data = (a / "demo.warc.gz").read_bytes()
     assert data == (b / "demo.warc.gz").read_bytes()
@@ -114,19 +115,19 @@ def test_different_seed_different_bytes(tmp_path):
 
 
 def _documented_kinds() -> dict[str, int]:
-    """The module docstring's table of page kinds, in its order: kind -> pages per 300."""
+    """pipeline.demo.crawl's docstring table of page kinds, in its order: kind -> pages per 300."""
     out = {}
-    for kinds, n in re.findall(r"^([a-z_]+(?: / [a-z_]+)*) +(\d+)(?: each)? ", demo_data.__doc__, re.M):
+    for kinds, n in re.findall(r"^([a-z_]+(?: / [a-z_]+)*) +(\d+)(?: each)? ", crawl.__doc__, re.M):
         out.update(dict.fromkeys(kinds.split(" / "), int(n)))
     return out
 
 
 def test_plan_matches_the_documented_table():
-    """The plan, the kinds and the corrupt tail are what the module docstring documents, in its order."""
+    """The plan, the kinds and the corrupt tail are what the modules' docstrings document, in their order."""
     assert _documented_kinds() == EXPECTED_300 and list(_documented_kinds()) == list(EXPECTED_300)
     assert KIND_PLAN_PER_300 == [(k, n) for k, n in EXPECTED_300.items() if k != "good_en"]
     assert ALL_KINDS == list(EXPECTED_300)
-    assert CORRUPT_KINDS == re.findall(r"^\d\. ``(\w+)`` - ", demo_data.__doc__, re.M)
+    assert CORRUPT_KINDS == re.findall(r"^\d\. ``(\w+)`` - ", warc.__doc__, re.M)
 
 
 def test_counts_add_up(demo):
@@ -274,6 +275,7 @@ def test_page_content_by_kind(demo):
         assert "\u3002" in r["body"].decode("shift_jis")
     assert by_kind["image"][0]["body"].startswith(b"\x89PNG\r\n\x1a\n")
     assert by_kind["pdf"][0]["body"].startswith(b"%PDF-")
+    _check_crawl_pdf(by_kind["pdf"][0]["body"])
     assert all(r["status"] == "404" for r in by_kind["not_found"])
     assert sorted(r["status"] for r in by_kind["redirect"]) == ["301", "302"]
     assert all(b"lorem ipsum" in r["body"].lower() for r in by_kind["lorem"])
@@ -283,9 +285,21 @@ def test_page_content_by_kind(demo):
         assert any(f'lang="{lang}"'.encode() in r["body"] for r in by_kind["foreign"]), lang
 
 
+def _check_crawl_pdf(data: bytes) -> None:
+    """The crawl's PDF comes from the demo's one PDF maker: one page with a text layer, fixed metadata."""
+    import pymupdf
+
+    from pipeline.demo.pdfs import METADATA
+
+    doc = pymupdf.open(stream=data, filetype="pdf")
+    assert doc.page_count == 1 and doc.metadata["creationDate"] == METADATA["creationDate"]
+    assert doc.metadata["title"] and doc.metadata["title"] in doc[0].get_text().replace("\n", " ")
+    assert len(doc[0].get_text().split()) > 30
+
+
 def test_cli(tmp_path, capsys):
     out = tmp_path / "cli.warc.gz"
-    assert main([str(out), "--pages", "40", "--seed", "5"]) == 0
+    assert main(["crawl", str(out), "--pages", "40", "--seed", "5"]) == 0
     printed = capsys.readouterr().out
     size = out.stat().st_size
     assert f"wrote {out}: {size:,} bytes" in printed and "good_en=" in printed
@@ -355,3 +369,28 @@ def test_quality_sets_are_labelled_and_distinct(tmp_path):
         elif i % 4 == 3:
             assert len(lines) == 2 and set(lines[0].split()) <= lorem_vocab and lines[1] in SHORT_LINES, i
     assert not any(set(r["text"].split()) <= lorem_vocab for r in rows["quality_positive"])
+
+
+def test_winnow_commands_call_the_one_entry_point(tmp_path, capsys):
+    """`winnow demo-data` and `winnow pdf-demo` write what pipeline.demo writes, the same bytes in another process
+    (another hash seed): fixed PDF dates and ids, no clock."""
+    from pipeline.cli import main as winnow
+    from pipeline.demo.pdfs import write_demo_pdfs
+
+    (tmp_path / "a").mkdir()
+    assert winnow(["demo-data", str(tmp_path / "a" / "d.warc.gz"), "--pages", "20", "--seed", "4"]) == 0
+    assert sorted(p.name for p in (tmp_path / "a").iterdir()) == [
+        "d.warc.gz", "demo_benchmark.jsonl", "quality_negative.jsonl", "quality_positive.jsonl"]
+    (tmp_path / "b").mkdir()
+    s = write_demo_warc(tmp_path / "b" / "d.warc.gz", n_pages=20, seed=4)
+    assert (tmp_path / "a" / "d.warc.gz").read_bytes() == (tmp_path / "b" / "d.warc.gz").read_bytes()
+    assert f"wrote {tmp_path / 'a' / 'd.warc.gz'}: {s['bytes']:,} bytes" in capsys.readouterr().out
+
+    assert winnow(["pdf-demo", str(tmp_path / "pdfs")]) == 0
+    env = dict(os.environ, PYTHONHASHSEED="4321" if os.environ.get("PYTHONHASHSEED") == "1234" else "1234")
+    subprocess.run([sys.executable, "-m", "pipeline.demo", "pdfs", str(tmp_path / "again")], check=True, cwd=ROOT,
+                   env=env, capture_output=True)
+    made = [Path(p) for p in write_demo_pdfs(tmp_path / "in-process")]
+    assert [p.name for p in made] == ["born_digital.pdf", "scanned.pdf", "broken_layer.pdf"]
+    for p in made:
+        assert p.read_bytes() == (tmp_path / "pdfs" / p.name).read_bytes() == (tmp_path / "again" / p.name).read_bytes()

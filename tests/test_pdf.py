@@ -195,7 +195,7 @@ def test_pdf_quality_is_registered():
 
 
 def test_demo_pdfs_triage_and_ocr(tmp_path):
-    from ocr.demo import write_demo_pdfs
+    from pipeline.demo.pdfs import write_demo_pdfs
 
     paths = write_demo_pdfs(tmp_path)
     assert [p.rsplit("/", 1)[1] for p in paths] == ["born_digital.pdf", "scanned.pdf", "broken_layer.pdf"]
@@ -215,7 +215,7 @@ def test_demo_pdfs_triage_and_ocr(tmp_path):
 
 def test_winnow_pdf_command(tmp_path):
     from ocr.cli import pdf_command
-    from ocr.demo import write_demo_pdfs
+    from pipeline.demo.pdfs import write_demo_pdfs
 
     born, _, broken = write_demo_pdfs(tmp_path)
     out = io.StringIO()
@@ -249,7 +249,7 @@ def test_winnow_pdf_refuses_a_web_page_named_pdf(tmp_path, capsys):
 
 def test_pdf_path_through_the_web_stages(tmp_path):
     """Reader -> pdf_quality -> the web path's heuristic filters, as configs/pdf.yaml chains them."""
-    from ocr.demo import write_demo_pdfs
+    from pipeline.demo.pdfs import write_demo_pdfs
     from pipeline.registry import get_stage
 
     paths = write_demo_pdfs(tmp_path)
@@ -268,8 +268,8 @@ def test_pdf_path_through_the_web_stages(tmp_path):
 def test_pdf_config_runs_end_to_end(tmp_path):
     """`winnow run configs/pdf.yaml` on the demo PDFs."""
     require_ocr()
-    from ocr.demo import write_demo_pdfs
     from pipeline.config import load_config
+    from pipeline.demo.pdfs import write_demo_pdfs
     from pipeline.run import run
 
     write_demo_pdfs(tmp_path / "pdfs")

@@ -82,7 +82,7 @@ def test_file_cut_inside_a_response(sample, tmp_path):
 
 
 def test_bundled_demo_counts_its_corrupt_tail(tmp_path):
-    from pipeline.demo_data import write_demo_warc
+    from pipeline.demo.warc import write_demo_warc
 
     summary = write_demo_warc(tmp_path / "d.warc.gz", n_pages=60, seed=3)
     docs, skipped, n_input = read(tmp_path / "d.warc.gz", with_input=True)
@@ -129,7 +129,7 @@ def test_decode_html(data, declared, text, how):
 
 @pytest.mark.parametrize("split_bytes", [30_000, 77_777, 150_000])
 def test_byte_range_units_read_every_record_once(tmp_path, split_bytes):
-    from pipeline.demo_data import write_demo_warc
+    from pipeline.demo.warc import write_demo_warc
     from pipeline.readers import split_units
 
     path = tmp_path / "d.warc.gz"
@@ -164,7 +164,7 @@ def test_jsonl_byte_ranges(tmp_path):
 def test_progress_lines(tmp_path, monkeypatch):
     from loguru import logger
 
-    from pipeline.demo_data import write_demo_warc
+    from pipeline.demo.warc import write_demo_warc
 
     write_demo_warc(tmp_path / "d.warc.gz", n_pages=40, seed=2)
     lines = []

@@ -1,4 +1,4 @@
-"""Text for the demo crawl's pages that are not English articles (``pipeline.demo_data``).
+"""Text for the demo crawl's pages that are not English articles (``pipeline.demo``).
 
 Plain constants, no code: sentence banks, titles, navigation and bylines for the German, French,
 Spanish and Italian sites and the Shift_JIS Japanese blog (written for the demo, not translated from
@@ -56,7 +56,8 @@ FOREIGN = {
             "Le trajet était agréable et les paysages de la côte étaient magnifiques.",
             "Depuis plusieurs mois, la mairie discute de la création de nouvelles pistes cyclables.",
             "Beaucoup de parents souhaitent que leurs enfants puissent aller à l'école à vélo en toute sécurité.",
-            "Pour cette recette, il suffit de quelques pommes de terre, d'un oignon, d'un peu de beurre et d'herbes fraîches.",
+            "Pour cette recette, il suffit de quelques pommes de terre, d'un oignon, d'un peu de beurre et "
+            "d'herbes fraîches.",
             "Le pain est encore meilleur lorsqu'on laisse reposer la pâte toute la nuit.",
             "Après le repas, nous sommes restés longtemps à table pour parler des vacances.",
             "Il n'est pas toujours facile de concilier le travail et la vie de famille.",

@@ -1,4 +1,4 @@
-"""Text and site definitions for the English pages of the demo crawl (``pipeline.demo_data``).
+"""Text and site definitions for the English pages of the demo crawl (``pipeline.demo``).
 
 Plain constants, no code: the word and sentence banks an article is assembled from (one bank per
 topic, sentence templates with ``{n1}``/``{act}``/... slots, openers, names), the titles and reader
@@ -456,7 +456,8 @@ INGREDIENTS = [
     ("black pepper", ["a pinch of", "freshly ground"]), ("tinned tomatoes", ["1 x 400g tin", "2 x 400g tins"]),
     ("red lentils", ["150g", "200g", "250g"]), ("light brown sugar", ["1 tbsp", "75g"]),
     ("rolled oats", ["100g", "200g"]), ("free-range eggs", ["2", "3"]), ("whole milk", ["150ml", "300ml"]),
-    ("unwaxed lemon, zested", ["1"]), ("ground cumin", ["1 tsp", "2 tsp"]), ("baby spinach", ["100g", "a large handful of"]),
+    ("unwaxed lemon, zested", ["1"]), ("ground cumin", ["1 tsp", "2 tsp"]),
+    ("baby spinach", ["100g", "a large handful of"]),
     ("strong bread flour", ["500g", "450g"]), ("fast-action dried yeast", ["7g", "1 tsp"]),
 ]
 STEP_TEMPLATES = [
@@ -479,7 +480,8 @@ STEP_TEMPLATES = [
 #: item each, so the demo shows decontamination: ``write_demo_benchmark`` writes it as JSON lines.
 DEMO_BENCHMARK = [
     ("quiz-0", "A baker fills twelve trays with nine rolls each and sells all but fifteen of them before noon. "
-               "How many rolls are left to sell in the afternoon?", "Twelve trays of nine make 108 rolls, so 15 are left."),
+               "How many rolls are left to sell in the afternoon?",
+     "Twelve trays of nine make 108 rolls, so 15 are left."),
     ("quiz-1", "Which gas do green plants take in from the air during photosynthesis, and which gas do they give "
                "back out as a by-product of the same process?", "They take in carbon dioxide and give out oxygen."),
     ("quiz-2", "A cyclist rides at eighteen kilometres an hour for two and a half hours and then walks for forty "

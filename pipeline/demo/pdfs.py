@@ -1,4 +1,7 @@
-"""Three small PDFs that show triage and OCR at work (deterministic, the project's own text, PyMuPDF only).
+"""The demo's one PDF maker (PyMuPDF): the PDFs of ``winnow pdf-demo`` and the PDF inside the demo crawl.
+
+``write_demo_pdfs`` writes three PDFs that show triage and OCR at work, each with its own text (written for the
+demo), so dedup keeps all three:
 
 ``born_digital.pdf``   two pages with a clean text layer: read from the text layer
 ``scanned.pdf``        pages that are only images (rendered at 200 dpi, no text layer): OCR'd (``no_text``)
@@ -6,9 +9,13 @@
                        ("Uif" for "The"), as a wrong font encoding produces: triage finds it
                        ``garbage`` and OCR reads the image instead
 
-Each file carries different text, so dedup keeps all three. ``winnow pdf out/demo-pdfs/broken_layer.pdf``
-shows the per-page decisions; ``winnow run configs/pdf.yaml --input 'out/demo-pdfs/*.pdf'`` runs them
-through the pipeline.
+``winnow pdf out/demo-pdfs/broken_layer.pdf`` shows the per-page decisions; ``winnow run configs/pdf.yaml --input
+'out/demo-pdfs/*.pdf'`` runs them through the pipeline. ``article_pdf`` makes the born-digital kind as bytes for the
+crawl's one ``application/pdf`` response (``pipeline.demo.crawl``).
+
+Every file is the same bytes on every call and in every process, because the committed demo crawl is compared byte
+for byte with a fresh one: the metadata dates are fixed, the fonts are PDF base-14 fonts (named, not embedded) and
+the file identifier is not drawn at random (``no_new_id``).
 """
 
 from __future__ import annotations
@@ -55,6 +62,11 @@ TEXTS = {
 }
 
 
+# Fixed, so that the bytes do not depend on when a file is made.
+METADATA = {"producer": "winnow demo", "creator": "winnow pipeline.demo", "creationDate": "D:20240101000000Z",
+            "modDate": "D:20240101000000Z"}
+
+
 def _shift(text: str) -> str:
     """Letters moved one place on (a->b, z->a): the text layer a broken font encoding leaves behind."""
     out = []
@@ -68,7 +80,9 @@ def _shift(text: str) -> str:
     return "".join(out)
 
 
-def _write_text(page: pymupdf.Page, title: str, paragraphs: list[str], render_mode: int = 0, shift: bool = False) -> None:
+def _write_text(page: pymupdf.Page, title: str, paragraphs: list[str], render_mode: int = 0,
+                shift: bool = False) -> None:
+    """A title and paragraphs in Times on an A4 page; ``render_mode=3`` writes them invisible (an OCR layer)."""
     f = _shift if shift else (lambda s: s)
     page.insert_textbox(pymupdf.Rect(72, 72, 523, 120), f(title), fontsize=18, fontname="tibo",
                         render_mode=render_mode)
@@ -82,10 +96,15 @@ def _write_text(page: pymupdf.Page, title: str, paragraphs: list[str], render_mo
         y = rect.y1 - left + 18
 
 
-def _born_digital(title: str, paragraphs: list[str]) -> pymupdf.Document:
+def _page_split(paragraphs: list[str], n_pages: int) -> list[list[str]]:
+    """The paragraphs cut into ``n_pages`` runs, the first ones one longer where they do not divide evenly."""
+    per = -(-len(paragraphs) // n_pages)
+    return [paragraphs[i * per:(i + 1) * per] for i in range(n_pages)]
+
+
+def _born_digital(title: str, paragraphs: list[str], n_pages: int = 2) -> pymupdf.Document:
     doc = pymupdf.open()
-    half = (len(paragraphs) + 1) // 2
-    for i, paras in enumerate((paragraphs[:half], paragraphs[half:])):
+    for i, paras in enumerate(_page_split(paragraphs, n_pages)):
         _write_text(doc.new_page(width=595, height=842), title if i == 0 else f"{title} (continued)", paras)
     return doc
 
@@ -100,36 +119,53 @@ def _images_of(doc: pymupdf.Document, dpi: int = 200) -> pymupdf.Document:
     return out
 
 
+def _to_bytes(doc: pymupdf.Document, title: str) -> bytes:
+    """The document's bytes with the fixed metadata; closes ``doc``."""
+    doc.set_metadata({**METADATA, "title": title, "author": "Winnow", "subject": "demo; CC0-1.0"})
+    data = doc.tobytes(garbage=3, deflate=True, no_new_id=True)
+    doc.close()
+    return data
+
+
+def article_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """A one-page born-digital PDF (title and paragraphs, with a text layer), as bytes."""
+    return _to_bytes(_born_digital(title, paragraphs, n_pages=1), title)
+
+
+def born_digital_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """Two pages with a clean text layer: triage reads them from the text layer."""
+    return _to_bytes(_born_digital(title, paragraphs), title)
+
+
+def scanned_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """Two pages that are only images of the born-digital ones: triage finds no text and OCRs them."""
+    src = _born_digital(title, paragraphs)
+    scan = _images_of(src)
+    src.close()
+    return _to_bytes(scan, title)
+
+
+def broken_layer_pdf(title: str, paragraphs: list[str]) -> bytes:
+    """Page images under an invisible, letter-shifted text layer: triage finds the layer garbage and OCRs."""
+    src = _born_digital(title, paragraphs)
+    broken = _images_of(src)
+    src.close()
+    for i, (page, paras) in enumerate(zip(broken, _page_split(paragraphs, 2))):
+        _write_text(page, title if i == 0 else f"{title} (continued)", paras, render_mode=3, shift=True)
+    return _to_bytes(broken, title)
+
+
+MAKERS = {"born_digital": born_digital_pdf, "scanned": scanned_pdf, "broken_layer": broken_layer_pdf}
+
+
 def write_demo_pdfs(directory: str | Path) -> list[str]:
     """Write the three demo PDFs into ``directory``; returns their paths (same bytes on every call)."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = []
-    meta = {"producer": "winnow demo", "creator": "winnow ocr.demo", "creationDate": "D:20240101000000Z",
-            "modDate": "D:20240101000000Z"}
-
-    def save(doc: pymupdf.Document, name: str, title: str) -> None:
-        doc.set_metadata({**meta, "title": title, "author": "Winnow", "subject": "demo; CC0-1.0"})
+    for name, make in MAKERS.items():
+        title, *paras = TEXTS[name]
         path = directory / f"{name}.pdf"
-        doc.save(str(path), garbage=3, deflate=True, no_new_id=True)
-        doc.close()
+        path.write_bytes(make(title, paras))
         paths.append(str(path))
-
-    title, *paras = TEXTS["born_digital"]
-    save(_born_digital(title, paras), "born_digital", title)
-
-    title, *paras = TEXTS["scanned"]
-    src = _born_digital(title, paras)
-    save(_images_of(src), "scanned", title)
-    src.close()
-
-    title, *paras = TEXTS["broken_layer"]
-    src = _born_digital(title, paras)
-    broken = _images_of(src)
-    half = (len(paras) + 1) // 2
-    for i, page in enumerate(broken):  # an invisible, letter-shifted text layer over the page image
-        _write_text(page, title if i == 0 else f"{title} (continued)", (paras[:half], paras[half:])[i],
-                    render_mode=3, shift=True)
-    src.close()
-    save(broken, "broken_layer", title)
     return paths
