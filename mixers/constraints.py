@@ -124,7 +124,8 @@ def report(names: list[str], available, min_weight, max_weight, max_epochs, toke
                f"{lo.sum():.3f}){'; nearly a point' if point else ''}"]
     summary += [f"binds: {b['detail']}" for b in binding] or ["binds: none (no chosen weight at its bounds)"]
     summary += [f"suggest: {t}" for t in text]
-    return {"tokens": int(tokens) if tokens is not None else None, "tokens_from": tokens_from, "width": width, "max_sum": float(hi.sum()),
+    return {"tokens": int(tokens) if tokens is not None else None, "tokens_from": tokens_from, "width": width,
+            "max_sum": float(hi.sum()),
             "min_sum": float(lo.sum()), "nearly_a_point": point, "point_tolerance": point_tol,
             "bind_tolerance": bind_tol, "binding": binding, "sources": sources, "uniform": uniform,
             "suggestions": suggest, "warning": warning, "summary": summary}

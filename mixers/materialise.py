@@ -12,7 +12,8 @@ the text the mix was chosen on. A source that the mix config selected with ``whe
 supplies only the documents that predicate selects, the ones the weights were chosen on. Output (the run
 contract)::
 
-    OUT/documents/NNNNN.parquet   the output contract (pipeline.outputs); source = the mix's source name, n_tokens filled,
+    OUT/documents/NNNNN.parquet   the output contract (pipeline.outputs); source = the mix's source name,
+                                  n_tokens filled,
                                   metadata: source_original, mix_epoch (0 = first pass)
     OUT/shards/NNNNN.jsonl.zst    Dolma-style rows (id, text, source, metadata), the same documents
     OUT/manifest.json             weights, tokens and epochs per source, inputs, tokenizer, files

@@ -190,7 +190,8 @@ class GPLaw:
 
     def params(self) -> dict:
         d = self.x.shape[1]
-        return {"length_scales_sqrt_w": np.exp(self.theta[:d]).tolist(), "signal_variance": float(np.exp(self.theta[d])),
+        return {"length_scales_sqrt_w": np.exp(self.theta[:d]).tolist(),
+                "signal_variance": float(np.exp(self.theta[d])),
                 "noise_variance": float(np.exp(self.theta[d + 1])), "mean": self.mean, "scale": self.scale,
                 "runs": int(len(self.x))}
 

@@ -161,7 +161,8 @@ def load_schedule(path: str) -> Schedule:
                 holdout[s] = h
         pred = ph.get("where") or {}
         if not isinstance(pred, dict) or not all(isinstance(v, str) and v.strip() for v in pred.values()):
-            raise ConfigError(f"{where}.where: expected {{source: SQL predicate}}, e.g. {{crawl: 'quality_dclm >= 0.9'}}")
+            raise ConfigError(f"{where}.where: expected {{source: SQL predicate}}, "
+                              "e.g. {crawl: 'quality_dclm >= 0.9'}")
         if wj is not None:  # weights chosen by a mix on selected documents apply to those documents
             pred = {**{s: v for s, v in (wj.get("where") or {}).items() if weights.get(s, 0) > 0}, **pred}
         bad = sorted(s for s in pred if weights.get(s, 0) <= 0)

@@ -286,11 +286,11 @@ def _mix_subcommands(mx: argparse.ArgumentParser) -> None:
 
     pl = argparse.ArgumentParser(
         prog="winnow mix plan", formatter_class=fmt,
-        description=fill("Plan proxy runs for another trainer: a seeded design of N mixtures over the sources (uniform, "
-        "natural, one vertex per source, then Dirichlet draws around the natural mix), within min/max weights and "
-        "epoch caps. Writes DIR/plan.csv and DIR/plan.parquet (a `run` key column, one weight column per source: "
-        "the --mixtures table of `winnow mix fit`) and DIR/plan.json; with --materialise, each run's training set "
-        "of --tokens tokens under DIR/runs/<run>/, as `winnow materialise` writes it."),
+        description=fill("Plan proxy runs for another trainer: a seeded design of N mixtures over the sources "
+        "(uniform, natural, one vertex per source, then Dirichlet draws around the natural mix), within min/max "
+        "weights and epoch caps. Writes DIR/plan.csv and DIR/plan.parquet (a `run` key column, one weight column "
+        "per source: the --mixtures table of `winnow mix fit`) and DIR/plan.json; with --materialise, each run's "
+        "training set of --tokens tokens under DIR/runs/<run>/, as `winnow materialise` writes it."),
         epilog="examples:\n"
         "  winnow mix plan configs/mix.yaml --runs 64 --output out/plan\n"
         "  winnow mix plan --sources web,code,books --source-tokens web=9e9 --source-tokens code=1e9 \\\n"
@@ -593,7 +593,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     mx.add_argument("--runs", type=int, metavar="N", help="number of proxy runs")
     mx.add_argument("--budget-tokens", dest="budget_tokens", type=int, metavar="N", help="tokens per proxy run")
     mx.add_argument("--validate", action="store_true",
-                    help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger budget")
+                    help="train fresh proxies on the chosen, uniform, natural and best sampled mixes at a larger "
+                    "budget")
     mx.set_defaults(func=_cmd_mix, resumes=True)
     _mix_subcommands(mx)
 
