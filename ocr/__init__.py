@@ -11,7 +11,10 @@ Modules:
 ``tesseract``  CPU OCR via tesserocr (one thread per process, ``OMP_THREAD_LIMIT=1``)
 ``vlm``        OCR through an OpenAI-compatible endpoint (vLLM + an olmOCR-style model)
 ``extract``    one PDF -> per-page results, shared by the reader and ``winnow pdf``
+``format``     the ``pdf`` input format: its options (``PdfOptions``), columns and report section, declared
+               without loading the PDF stack (``pipeline.formats``)
 ``reader``     ``PdfReader`` (``read_pdf``): one document per PDF, bad files counted as skipped
+``report``     the report's section of PDF pages by extraction method
 ``quality``    ``pdf_quality_v1``: drops documents whose OCR failed on too many pages
 ``cli``        ``winnow pdf FILE.pdf``: text and a per-page table
 ``metrics``    character error rate (normalised Levenshtein) for tests and ``tests/bench/bench_pdf.py``
