@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 from datatrove.data import Document
 
-from pipeline.stage import Column, Stage, register
 from pipeline.errors import ConfigError
+from pipeline.stage import Column, Stage, register
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
@@ -34,7 +34,8 @@ def default_wordlist() -> str:
     except ImportError:
         raise ConfigError(
             "stages.badwords_v1.wordlist: no word list given and the `better-profanity` package (which ships one, "
-            "MIT) is not installed; `pip install -e '.[badwords]'` (or better-profanity) or set wordlist: PATH (one word a line, "
+            "MIT) is not installed; `pip install -e '.[badwords]'` (or better-profanity) or set wordlist: PATH "
+            "(one word a line, "
             "e.g. C4's LDNOOBW en list)"
         ) from None
     path = Path(better_profanity.__file__).parent / "profanity_wordlist.txt"

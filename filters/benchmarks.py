@@ -320,7 +320,8 @@ def item_texts(rec: dict) -> tuple[str, ...] | None:
             break
     with_labels = [head, *(f"{label}. {t}" for label, t in choices), worked]
     without = [head, *(t for _, t in choices), worked]
-    texts = ["\n".join(p for p in parts if p) for parts in ((with_labels, without) if shown else (without, with_labels))]
+    texts = ["\n".join(p for p in parts if p)
+             for parts in ((with_labels, without) if shown else (without, with_labels))]
     # The question with the correct answer alone after it: a short question with short choices ("Find the
     # degree of Q(sqrt 2) over Q." / "4") has no n-gram that is free of labels and of the wrong choices.
     if choices:

@@ -151,7 +151,9 @@ class DecontamIndex:
                         if t != item.text]
             self.skipped_items += not any(lengths)
             self.short_items += any(0 < k < ngram for k in lengths)
-            if lengths[0] >= ngram and (template == "on" or (template == "auto" and any(w[0].isdigit() for w in words))):
+            if lengths[0] >= ngram and (
+                template == "on" or (template == "auto" and any(w[0].isdigit() for w in words))
+            ):
                 self._add_template(i, template_words(item.text))
         self.template_items = len(set(self.tgrams.values()))
         self._short = sorted(self.short_heads.items())

@@ -243,7 +243,9 @@ class MinHashDedup(_DedupBase):
             block = sh[start : start + _CHUNK]
             np.minimum(sig, _fmix64(block[None, :] ^ self._perm_seeds[:, None]).min(axis=1), out=sig)
         bands = sig.reshape(self.bands, self.rows)
-        keys = _fmix64((bands * self._band_mix[None, :]).sum(axis=1, dtype=np.uint64) + np.arange(self.bands, dtype=np.uint64))
+        keys = _fmix64(
+            (bands * self._band_mix[None, :]).sum(axis=1, dtype=np.uint64) + np.arange(self.bands, dtype=np.uint64)
+        )
         keys[keys == _EMPTY] = 1
         return keys, sh.astype(np.uint32)  # 32 bits per shingle are enough to verify a pair
 
@@ -284,7 +286,9 @@ class KeyWriter(PipelineStep):
                     keys, sh = self.stage.doc_keys(doc)
                     for f, key in zip(band_files, keys.astype(np.uint64)):
                         f.write(key.tobytes())
-                    np.array([xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64).tofile(files["order"])
+                    np.array(
+                        [xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64
+                    ).tofile(files["order"])
                     np.array([_weight(doc)], dtype=np.uint64).tofile(files["weight"])
                     if sh is not None:
                         sh.tofile(files["shingles"])

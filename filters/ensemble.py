@@ -43,7 +43,8 @@ def _tokens(doc: Document) -> float:
 
 @register("quality_ensemble_v1")
 class QualityEnsemble(Barrier):
-    """Combine quality scores by token-weighted percentile buckets (Nemotron-CC); writes quality_<name>, drops nothing."""
+    """Combine quality scores by token-weighted percentile buckets (Nemotron-CC); writes quality_<name>,
+    drops nothing."""
 
     columns = (Column("quality_<name>", pa.float64(), "the ensemble's bucket: max (or mean) of the scores' "
                       "token-weighted percentile buckets, 0 .. buckets-1"),)

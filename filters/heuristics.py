@@ -287,7 +287,9 @@ class GopherQuality(Stage):
 
 _CITATION_RE = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
 _C4_END = (".", "?", "!", '"', "'")
-_POLICY_SUBSTRINGS = ("terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies")
+_POLICY_SUBSTRINGS = (
+    "terms of use", "privacy policy", "cookie policy", "uses cookies", "use of cookies", "use cookies"
+)
 
 
 @register("c4_quality_v1")
@@ -424,12 +426,14 @@ class UniqueWords(Stage):
     RedPajama-V2's quality signal ``rps_doc_frac_unique_words`` (Together 2023; "degeneracy"): words are
     the lower-cased alphanumeric tokens of ``filters.textstats`` (punctuation left out), so 1.0 means no
     word repeats and machine-generated loops of a few words score near 0. A document without words gets
-    null. Score first, decide late: keep by it with ``score_filter_v1: {column: unique_word_frac, min_score: ...}``
-    (any cut chosen from its distribution, e.g. ``winnow sql OUT "select quantile_cont(unique_word_frac, 0.05) from documents"``).
+    null. Score first, decide late: keep by it with
+    ``score_filter_v1: {column: unique_word_frac, min_score: ...}`` (any cut chosen from its distribution, e.g.
+    ``winnow sql OUT "select quantile_cont(unique_word_frac, 0.05) from documents"``).
     """
 
     columns = (Column("unique_word_frac", pa.float64(),
-                      "distinct words / words (lower-cased, punctuation left out; RedPajama-V2 rps_doc_frac_unique_words)"),)
+                      "distinct words / words (lower-cased, punctuation left out; "
+                      "RedPajama-V2 rps_doc_frac_unique_words)"),)
 
     def filter(self, doc: Document) -> bool:
         words = [w.lower() for w in stats_for(doc.text).words if any(c.isalnum() for c in w)]

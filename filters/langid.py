@@ -101,7 +101,8 @@ class LangID(Stage):
         text: str = "all",
         exclusion_writer=None,
     ):
-        """``text``: ``all`` (the whole document, as FineWeb) or ``body`` (its prose lines, see the module docstring)."""
+        """``text``: ``all`` (the whole document, as FineWeb) or ``body`` (its prose lines, see the module
+        docstring)."""
         super().__init__(exclusion_writer)
         if text not in ("all", "body"):
             from pipeline.errors import ConfigError

@@ -168,17 +168,29 @@ _CC_WORDS_RE = re.compile(
     r"(?i)creative\s+commons\s*(?:licen[sc]e\s*)?[\s:,(]*((?:attribution|namensnennung)(?:[\s\-–,]+(?:non-?commercial|share-?alike|no-?deriv(?:ative)?s?|no\s+derivatives?|-?\s?keine\s*bearbeitung|nicht\s?kommerziell|keine\s+kommerzielle\s+nutzung|weitergabe\s+unter\s+gleichen\s+bedingungen))*)"
     rf"[\s\-–,]*(?:licen[sc]e\s*)?{_V}"
 )
-_CC_ABBR_RE = re.compile(r"(?i)\b(?:cc|creative\s+commons)[\s\-]+(by(?:[\s\-]+(?:sa|nc|nd)){0,2})[\s\-]*" + _V + r"(?![\d.]\d)")
+_CC_ABBR_RE = re.compile(
+    r"(?i)\b(?:cc|creative\s+commons)[\s\-]+(by(?:[\s\-]+(?:sa|nc|nd)){0,2})[\s\-]*" + _V + r"(?![\d.]\d)"
+)
 _CC0_RE = re.compile(r"(?i)\b(?:cc0|cc[\s\-]zero|creative\s+commons\s+zero)\b")
 _NAMES = [
-    (re.compile(r"(?i)\bMIT\s+licen[sc]e|\blicen[sc]e\W{0,3}\s*MIT\b|\(MIT\)|\bthe\s+MIT\b|^\s*MIT\s*$|\bExpat\s+licen[sc]e"), "MIT"),
-    (re.compile(r"(?i)\bapache\s+(?:software\s+)?(?:licen[sc]e,?\s*)?(?:v(?:ersion)?\.?\s*)?2(?:\.0)?\b|\bASL\s*2\.0|\bAL2\b"), "Apache-2.0"),
-    (re.compile(r"(?i)\b(?:GNU\s+)?(?:Affero\s+General\s+Public\s+Licen[sc]e|AGPL)[\s,]*(?:v(?:ersion)?\.?\s*)?3"), "AGPL-3.0"),
-    (re.compile(r"(?i)\b(?:GNU\s+)?(?:Lesser|Library)\s+General\s+Public\s+Licen[sc]e[\s,]*(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[\s,;]*)?(?:either\s+)?(?:v(?:ersion)?\.?\s*)?(2\.1|3)|\bLGPL[\s\-]*v?(2\.1|3)"), "LGPL"),
-    (re.compile(r"(?i)\b(?:GNU\s+)?General\s+Public\s+Licen[sc]e[\s,]*(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[\s,;]*)?(?:either\s+)?(?:v(?:ersion)?\.?\s*)?([23])\b|\bGPL[\s\-]*v?([23])\b"), "GPL"),
-    (re.compile(r"(?i)\bGNU\s+Free\s+Documentation\s+Licen[sc]e[\s,]*(?:v(?:ersion)?\.?\s*)?(1\.[23])|\bGFDL[\s\-]*v?(1\.[23])"), "GFDL"),
-    (re.compile(r"(?i)\b(?:3|three)[\s\-]clause\s+BSD|\bBSD[\s\-]+(?:3|three)[\s\-]clause|\b(?:new|modified|revised)\s+BSD\s+licen[sc]e"), "BSD-3-Clause"),
-    (re.compile(r"(?i)\b(?:2|two)[\s\-]clause\s+BSD|\bBSD[\s\-]+(?:2|two)[\s\-]clause|\b(?:simplified|freebsd)\s+(?:BSD\s+)?licen[sc]e"), "BSD-2-Clause"),
+    (re.compile(r"(?i)\bMIT\s+licen[sc]e|\blicen[sc]e\W{0,3}\s*MIT\b|\(MIT\)|\bthe\s+MIT\b|^\s*MIT\s*$"
+                r"|\bExpat\s+licen[sc]e"), "MIT"),
+    (re.compile(r"(?i)\bapache\s+(?:software\s+)?(?:licen[sc]e,?\s*)?(?:v(?:ersion)?\.?\s*)?2(?:\.0)?\b"
+                r"|\bASL\s*2\.0|\bAL2\b"), "Apache-2.0"),
+    (re.compile(r"(?i)\b(?:GNU\s+)?(?:Affero\s+General\s+Public\s+Licen[sc]e|AGPL)[\s,]*(?:v(?:ersion)?\.?\s*)?3"),
+     "AGPL-3.0"),
+    (re.compile(r"(?i)\b(?:GNU\s+)?(?:Lesser|Library)\s+General\s+Public\s+Licen[sc]e[\s,]*"
+                r"(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[\s,;]*)?(?:either\s+)?"
+                r"(?:v(?:ersion)?\.?\s*)?(2\.1|3)|\bLGPL[\s\-]*v?(2\.1|3)"), "LGPL"),
+    (re.compile(r"(?i)\b(?:GNU\s+)?General\s+Public\s+Licen[sc]e[\s,]*"
+                r"(?:as\s+published\s+by\s+the\s+Free\s+Software\s+Foundation[\s,;]*)?(?:either\s+)?"
+                r"(?:v(?:ersion)?\.?\s*)?([23])\b|\bGPL[\s\-]*v?([23])\b"), "GPL"),
+    (re.compile(r"(?i)\bGNU\s+Free\s+Documentation\s+Licen[sc]e[\s,]*(?:v(?:ersion)?\.?\s*)?(1\.[23])"
+                r"|\bGFDL[\s\-]*v?(1\.[23])"), "GFDL"),
+    (re.compile(r"(?i)\b(?:3|three)[\s\-]clause\s+BSD|\bBSD[\s\-]+(?:3|three)[\s\-]clause"
+                r"|\b(?:new|modified|revised)\s+BSD\s+licen[sc]e"), "BSD-3-Clause"),
+    (re.compile(r"(?i)\b(?:2|two)[\s\-]clause\s+BSD|\bBSD[\s\-]+(?:2|two)[\s\-]clause"
+                r"|\b(?:simplified|freebsd)\s+(?:BSD\s+)?licen[sc]e"), "BSD-2-Clause"),
     (re.compile(r"(?i)\bMozilla\s+Public\s+Licen[sc]e[\s,]*(?:v(?:ersion)?\.?\s*)?2\.0|\bMPL[\s\-]*v?2\.0"), "MPL-2.0"),
     (re.compile(r"(?i)\bISC\s+licen[sc]e"), "ISC"),
     (re.compile(r"(?i)\bthe\s+unlicense\b"), "Unlicense"),
@@ -239,7 +251,9 @@ def spdx_from_value(s: str) -> str | None:
 
 
 # --- HTML -------------------------------------------------------------------------------------------------------
-_LOOKS_HTML_RE = re.compile(r"(?is)^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<meta|<\?xml[^>]*>\s*<(?:!doctype|html))")
+_LOOKS_HTML_RE = re.compile(
+    r"(?is)^\s*(?:<!--.*?-->\s*)*(?:<!doctype\s+html|<html|<head|<meta|<\?xml[^>]*>\s*<(?:!doctype|html))"
+)
 _TAG_RE = re.compile(r"(?is)<(a|link|meta|img|area)\b([^>]{0,2000})>")
 _ATTR_RE = re.compile(r"""(?is)([a-z_:\-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
 _JSONLD_LICENSE_RE = re.compile(r"""(?i)"license"\s*:\s*"([^"]{1,300})\"""")
@@ -260,7 +274,9 @@ def _attrs(body: str) -> dict[str, str]:
             for m in _ATTR_RE.finditer(body)}
 
 
-_BADGE_RE = re.compile(r"(?i)(?:licensebuttons\.net|i\.creativecommons\.org|mirrors\.creativecommons\.org)/[lp]/|(?:88x31|80x15)\.png")
+_BADGE_RE = re.compile(
+    r"(?i)(?:licensebuttons\.net|i\.creativecommons\.org|mirrors\.creativecommons\.org)/[lp]/|(?:88x31|80x15)\.png"
+)
 # A Creative Commons link next to these words licenses a photo, a map or a song on the page, not the page.
 _CREDIT_RE = re.compile(
     r"(?i)\b(?:bild\w*|foto\w*|photo\w*|image\w*|picture|credits?|quelle|source|via|flickr|wikimedia|unsplash|"
@@ -352,7 +368,9 @@ _MENTION_RE = re.compile(
     r"what\s+(?:is|are|does)|means?|meaning|choos\w*|chose|whether|how|why|licenses|licences|lizenzen|erkl\w*rt?)\b"
 )
 _HAS_WORD_RE = re.compile(r"\w")
-_MIT_GRANT_RE = re.compile(r"(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining")
+_MIT_GRANT_RE = re.compile(
+    r"(?i)permission\s+is\s+hereby\s+granted,\s+free\s+of\s+charge,\s+to\s+any\s+person\s+obtaining"
+)
 # The GFDL's own notice; the licence name and version follow it.
 _GFDL_GRANT_RE = re.compile(r"(?i)permission\s+is\s+granted\s+to\s+copy,\s+distribute\s+and/or\s+modify\s+this\s+"
                             r"document\s+under\s+the\s+terms\s+of\b")
@@ -436,7 +454,9 @@ def from_pdf_metadata(md) -> str | None:
     for key, value in md.items():
         if not isinstance(value, str) or not _PDF_KEYS_RE.search(str(key)):
             continue
-        sid = spdx_from_url(value) or (spdx_from_name(value) if re.search(r"(?i)licen|rights|creative|cc|spdx|gpl|mit", value) else None)
+        sid = spdx_from_url(value) or (
+            spdx_from_name(value) if re.search(r"(?i)licen|rights|creative|cc|spdx|gpl|mit", value) else None
+        )
         if sid:
             return sid
     return None
@@ -460,7 +480,8 @@ def load_domain_list(path: str) -> dict[str, str]:
         raw = {}
         with p.open(newline="", encoding="utf-8") as f:
             for row in csv.reader(f, delimiter="\t" if suffix == ".tsv" else ","):
-                if len(row) >= 2 and row[0].strip() and not row[0].startswith("#") and row[0].strip().lower() != "domain":
+                if (len(row) >= 2 and row[0].strip() and not row[0].startswith("#")
+                        and row[0].strip().lower() != "domain"):
                     raw[row[0]] = row[1]
     else:
         raise ConfigError(f"stages.license_v1.domain_list: {path}: expected .yaml, .yml, .json, .csv or .tsv")
@@ -468,7 +489,9 @@ def load_domain_list(path: str) -> dict[str, str]:
     for domain, lic in raw.items():
         sid = known_id(str(lic)) or spdx_from_value(str(lic))
         if not sid:
-            raise ConfigError(f"stages.license_v1.domain_list: {path}: {lic!r} (for {domain}) is not a known licence id")
+            raise ConfigError(
+                f"stages.license_v1.domain_list: {path}: {lic!r} (for {domain}) is not a known licence id"
+            )
         out[normalise_host(str(domain))] = sid
     return out
 
@@ -529,7 +552,8 @@ class LicenseFilter(Stage):
 
     columns = (
         Column("license", pa.string(), "SPDX id of the licence found (CC-BY-4.0, ...), null when none"),
-        Column("license_source", pa.string(), "where it was found: html-rel, html-meta, pdf-metadata, text, html-text, input"),
+        Column("license_source", pa.string(),
+               "where it was found: html-rel, html-meta, pdf-metadata, text, html-text, input"),
     )
 
 

@@ -99,7 +99,10 @@ _IPV6_RE = re.compile(
     r")(?![\w:])(?!\.\d)(?!/\d)"
 )
 # Card: 13-19 digits, groups separated by one space or hyphen (one separator kind per number).
-_CARD_RE = re.compile(rf"{_LEFT_NUM}(?:\d{{13,19}}|\d{{4}}(?:([ \-])\d{{4,6}})(?:\1\d{{4,5}}){{1,3}}|\d{{4}}( )\d{{6}}\2\d{{5}}){_RIGHT_NUM}")
+_CARD_RE = re.compile(
+    rf"{_LEFT_NUM}(?:\d{{13,19}}|\d{{4}}(?:([ \-])\d{{4,6}})(?:\1\d{{4,5}}){{1,3}}|\d{{4}}( )\d{{6}}\2\d{{5}})"
+    rf"{_RIGHT_NUM}"
+)
 _SEP = r"[ \-\u00a0]"
 _PHONE_RE = re.compile(
     "|".join(
@@ -109,7 +112,8 @@ _PHONE_RE = re.compile(
             rf"(?<![\w)\]+\-.])\+[1-9]\d{{0,2}}(?:\.\d{{2,5}}){{2,5}}{_RIGHT_NUM}",
             rf"(?<![\w)\]+\-.])00[1-9]\d{{0,2}}(?:{_SEP}\d{{1,5}}){{2,6}}{_RIGHT_NUM}",
             # North American: (555) 123-4567, 555-123-4567, 555.123.4567, 1-800-555-0199 (one separator kind)
-            rf"{_LEFT_NUM}(?<!\d:)(?:1([ .\-]))?(?:\(\d{{3}}\)[ \-\u00a0]?\d{{3}}[ .\-]|\d{{3}}([ .\-])\d{{3}}\2)\d{{4}}{_RIGHT_NUM}",
+            rf"{_LEFT_NUM}(?<!\d:)(?:1([ .\-]))?(?:\(\d{{3}}\)[ \-\u00a0]?\d{{3}}[ .\-]|\d{{3}}([ .\-])\d{{3}}\2)"
+            rf"\d{{4}}{_RIGHT_NUM}",
             # European national, trunk 0: 020 7946 0958, 030 1234567, 01 23 45 67 89, 06-12345678
             rf"{_LEFT_NUM}(?<!\d:)(?:\(0[1-9]\d{{0,3}}\)|0[1-9]\d{{0,3}})(?:[ \-/]\d{{2,8}}){{1,4}}{_RIGHT_NUM}",
         ]
@@ -130,7 +134,9 @@ _RUN_LEFT_RE = re.compile(r"(?:^|\s)\d+ $")
 _RUN_RIGHT_RE = re.compile(r" \d+(?:[\s,;:.)\]]|$)")
 
 
-_VERSION_CUE_RE = re.compile(r"(?i)(?:\b(?:version|release|v|ver|rev|build|section|sect|rfc)|§|[a-z]+(?:/|==|-))\W{0,2}$")
+_VERSION_CUE_RE = re.compile(
+    r"(?i)(?:\b(?:version|release|v|ver|rev|build|section|sect|rfc)|§|[a-z]+(?:/|==|-))\W{0,2}$"
+)
 
 
 def _looks_like_version(text: str, start: int, quad: str) -> bool:
@@ -279,7 +285,9 @@ class PIIMatcher:
             start, end = m.start(), m.end()
             if any(s[0] < end and start < s[1] for s in strict):
                 continue  # the strict patterns' reading of the number wins
-            if _PHONE_CUE_RE.search(text, max(0, start - 30), start) and self._phone_ok(text, start, m.group(0), cued=True):
+            if _PHONE_CUE_RE.search(text, max(0, start - 30), start) and self._phone_ok(
+                text, start, m.group(0), cued=True
+            ):
                 out.append((start, end, "phone"))
 
     @staticmethod
@@ -377,7 +385,9 @@ class PIIFilter(Stage):
         super().__init__(exclusion_writer)
         bad = [t for t in types if t not in PII_TYPES]
         if bad or not types:
-            raise ConfigError(f"stages.pii_v1.types: unknown type(s) {bad or '(none given)'}; valid: {', '.join(PII_TYPES)}")
+            raise ConfigError(
+                f"stages.pii_v1.types: unknown type(s) {bad or '(none given)'}; valid: {', '.join(PII_TYPES)}"
+            )
         if mode not in ("mask", "drop"):
             raise ConfigError(f"stages.pii_v1.mode: expected 'mask' or 'drop', got {mode!r}")
         self.types = tuple(t for t in PII_TYPES if t in types)

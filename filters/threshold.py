@@ -57,7 +57,9 @@ class ScoreFilter(Barrier):
             raise ConfigError("stages.score_filter_v1: set exactly one of min_score and top_fraction")
         if top_fraction is not None and not 0 < top_fraction <= 1:
             raise ConfigError(f"stages.score_filter_v1.top_fraction: expected a value in (0, 1], got {top_fraction}")
-        self.score_column, self.min_score, self.top_fraction, self.keep_missing = column, min_score, top_fraction, keep_missing
+        self.score_column, self.min_score, self.top_fraction, self.keep_missing = (
+            column, min_score, top_fraction, keep_missing
+        )
         self._keep = None
 
     @property

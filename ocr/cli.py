@@ -62,7 +62,8 @@ def pdf_command(path: str, pages: str | None = None, engine: str = "auto", dpi: 
         print(f"===== page {r.page} ({r.method}) =====", file=out)
         print(r.text, file=out)
     print(file=out)
-    print(f"{path}: {count} pages, engine {engine}" + (f", OCR with {options.ocr_backend}" if options.ocr_backend else ""),
+    print(f"{path}: {count} pages, engine {engine}"
+          + (f", OCR with {options.ocr_backend}" if options.ocr_backend else ""),
           file=out)
     from ocr.reader import join_pages
 

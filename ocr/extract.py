@@ -209,7 +209,9 @@ def _work(job: tuple[int, Triage]) -> PageResult:
     return res
 
 
-def extract_parallel(path: str, options: PdfOptions, indices: list[int], workers: int | None = None) -> list[PageResult]:
+def extract_parallel(
+    path: str, options: PdfOptions, indices: list[int], workers: int | None = None
+) -> list[PageResult]:
     """Pages of one file: text layers and triage here, OCR across ``workers`` processes (default: one per core)."""
     workers = workers or os.cpu_count() or 1
     extractor = PageExtractor(options)

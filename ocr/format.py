@@ -73,6 +73,6 @@ register_format(InputFormat(
         Column("page_spans", pa.list_(pa.list_(pa.int64())),
                "PDF inputs: [start, end) offsets of each page's text in text, page 1 first (also in metadata)"),
     ),
-    metadata_keys=("page_spans",),
-    report="ocr.report:report_section",  # PDF pages by extraction method  # olmOCR-bench's scorer and page-level tools read it from the metadata JSON
+    metadata_keys=("page_spans",),  # olmOCR-bench's scorer and page-level tools read it from the metadata JSON
+    report="ocr.report:report_section",  # PDF pages by extraction method
 ))

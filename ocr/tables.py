@@ -22,8 +22,8 @@ MIN_GAP = 6.0  # points between two cells of a row
 MAX_PROSE_CELL = 0.4  # share of the text width: two cells wider than this are two columns of prose
 KEY_CELL = 0.2  # ... unless one of them is narrower than this (a table's key column)
 PROSE_FILL = 0.85  # a line of justified prose fills this share of its column
-ROW_GAP = 2.2
-CELL_GAP = 0.6  # font sizes between two words of one line that make them two cells  # a table's rows are at most this many line heights apart
+ROW_GAP = 2.2  # a table's rows are at most this many line heights apart
+CELL_GAP = 0.6  # font sizes between two words of one line that make them two cells
 
 
 @dataclass

@@ -113,7 +113,8 @@ class RunConfig:
         if workers is not None:
             ex = replace(ex, workers=positive_int("--workers", workers))
         changes = {k: v for k, v in (("kind", executor), ("partition", partition), ("time", time),
-                                     ("cpus_per_task", cpus_per_task), ("mem_per_cpu_gb", mem_per_cpu_gb)) if v is not None}
+                                     ("cpus_per_task", cpus_per_task), ("mem_per_cpu_gb", mem_per_cpu_gb))
+                   if v is not None}
         if changes:
             ex = parse_executor({**{k: v for k, v in asdict(ex).items() if v is not None}, **changes})
         return replace(cfg, executor=ex)
@@ -143,7 +144,8 @@ def checked_mapping(where: str, v: Any, allowed: tuple[str, ...] | None) -> dict
 
 
 def parse_executor(ex: Any) -> ExecutorConfig:
-    fields = ("kind", "tasks", "workers", "cpus_per_task", "mem_per_cpu_gb", "time", "partition", "sbatch_args", "ray_address")
+    fields = ("kind", "tasks", "workers", "cpus_per_task", "mem_per_cpu_gb", "time", "partition", "sbatch_args",
+              "ray_address")
     ex = checked_mapping("executor", ex, fields)
     kind = ex.get("kind", "local")
     if kind not in EXECUTORS:

@@ -10,7 +10,8 @@ A format is declared once, by the module that owns its reader, with :func:`regis
     ))
 
 The reader is named as ``"module:Class"`` and imported only when a run reads that format, so declaring a
-format costs nothing to runs of the others (a heavy stack, such as PDF rendering, loads only where it is read). The reader is
+format costs nothing to runs of the others (a heavy stack, such as PDF rendering, loads only where it is
+read). The reader is
 built as ``Class(units, limit=..., source=..., options=...)`` (``options`` only when the format has options)
 and is a ``pipeline.readers.UnitReader``. The columns a format fills are written in every run's output files,
 null where they do not apply, so one DuckDB query spans runs of every format (``pipeline.outputs``).

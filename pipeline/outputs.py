@@ -144,7 +144,8 @@ class _AtomicFiles:
     """Write each file as ``<name>.part``; it becomes ``<name>`` when its task has succeeded (CommitStep).
 
     Readers (``*.parquet`` globs, DuckDB) never see a half-written file or a file of a task that did not
-    finish (``pipeline.commit``). Run outputs are local files (``pipeline.layout``). Files are never split (``max_file_size=-1``), so every task writes exactly one file per writer.
+    finish (``pipeline.commit``). Run outputs are local files (``pipeline.layout``). Files are never split
+    (``max_file_size=-1``), so every task writes exactly one file per writer.
     """
 
     def _write(self, document, file_handler, filename):

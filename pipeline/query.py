@@ -33,7 +33,8 @@ def connect(output: str | Path) -> duckdb.DuckDBPyConnection:
         raise WinnowError(f"{out}: not a run directory (no stats.json, documents/*.parquet or removed/*.parquet)")
     con = duckdb.connect()
     try:
-        for name, folder, columns in (("documents", layout.documents, DOC_COLUMNS), ("removed", layout.removed, REMOVED_COLUMNS)):
+        for name, folder, columns in (("documents", layout.documents, DOC_COLUMNS),
+                                      ("removed", layout.removed, REMOVED_COLUMNS)):
             if any(folder.glob("*.parquet")):
                 glob = str(folder / "*.parquet").replace("'", "''")
                 con.execute(f"create view {name} as select * from read_parquet('{glob}', union_by_name=true)")

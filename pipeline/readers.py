@@ -76,7 +76,8 @@ def input_columns(files: list[str]) -> tuple:
             if field.name in CORE_NAMES or field.name == "filter_reason":
                 continue
             if field.name in seen and seen[field.name][0] != field.type:
-                raise ConfigError(f"input.paths: column {field.name!r} is {seen[field.name][0]} in {seen[field.name][1]} "
+                raise ConfigError(f"input.paths: column {field.name!r} is {seen[field.name][0]} "
+                                  f"in {seen[field.name][1]} "
                                   f"but {field.type} in {path}; make the types agree (or read the files separately)")
             seen.setdefault(field.name, (field.type, path))
     return tuple((name, t) for name, (t, _) in seen.items())

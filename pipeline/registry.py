@@ -144,7 +144,9 @@ def typed_options(cls: type, raw: Any, where: str):
         if key not in fields:
             raise ConfigError(f"{where}: unknown option {key!r}; valid options: {', '.join(fields)}")
         if not _type_ok(value, hints[key]):
-            raise ConfigError(f"{where}.{key}: expected {_describe(hints[key])}, got {value!r} ({type(value).__name__})")
+            raise ConfigError(
+                f"{where}.{key}: expected {_describe(hints[key])}, got {value!r} ({type(value).__name__})"
+            )
         values[key] = tuple(value) if isinstance(value, list) else value
     try:
         return cls(**values)

@@ -146,7 +146,9 @@ def _check_output_dir(layout: RunLayout, config_hash: str, tasks: int) -> None:
             )
     pending = layout.config_hash_file
     if pending.is_file() and pending.read_text().strip() != config_hash:
-        raise ConfigError(f"output: {out} holds an unfinished run of a different config; delete it or choose another --output")
+        raise ConfigError(
+            f"output: {out} holds an unfinished run of a different config; delete it or choose another --output"
+        )
     # Task r of a resumed run must redo exactly what task r of the first attempt did.
     started = layout.tasks_file
     if started.is_file() and int(started.read_text()) != tasks:

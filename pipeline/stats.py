@@ -99,7 +99,8 @@ def aggregate_stats(layout, n_phases: int, tasks: int) -> dict:
                     "in": n_input,
                     "out": n_input - sum(skipped.values()),
                     "skipped": dict(sorted(skipped.items())),
-                    "decoded": {k.removeprefix("decoded_"): v for k, v in sorted(c.items()) if k.startswith("decoded_")},
+                    "decoded": {k.removeprefix("decoded_"): v for k, v in sorted(c.items())
+                                if k.startswith("decoded_")},
                     "files": c["input_files"],
                     "seconds": round(seconds, 3),
                 })
@@ -156,12 +157,15 @@ def format_funnel(stats: dict) -> str:
         lines.append(f"documents         {read['out']:>8}")
     for st in stats["stages"][1:]:
         reasons = ", ".join(f"{k} {v}" for k, v in sorted(st["dropped_by_reason"].items(), key=lambda kv: -kv[1]))
-        lines.append(f"  {st['stage']:<22} kept {st['kept']:>6} of {st['in']:<6}" + (f"  dropped: {reasons}" if reasons else ""))
+        lines.append(f"  {st['stage']:<22} kept {st['kept']:>6} of {st['in']:<6}"
+                     + (f"  dropped: {reasons}" if reasons else ""))
     lines.append(f"kept              {stats['kept']:>8}")
     lines.append(f"removed           {stats['removed']:>8}")
     for a in stats.get("alarms", []):
-        lines.append(f"WARNING: {a['stage']} dropped {a['share']:.0%} of its input ({a['dropped']} of {a['in']}, mostly "
+        lines.append(f"WARNING: {a['stage']} dropped {a['share']:.0%} of its input "
+                     f"({a['dropped']} of {a['in']}, mostly "
                      f"{a['top_reason']}), above the drop alarm of {a['alarm']:.0%}: check its parameters")
     ok = "holds" if stats["conserved"] else "BROKEN"
-    lines.append(f"input = kept + removed + skipped: {stats['input']} = {stats['kept']} + {stats['removed']} + {stats['skipped']} ({ok})")
+    lines.append(f"input = kept + removed + skipped: {stats['input']} = {stats['kept']} + {stats['removed']} "
+                 f"+ {stats['skipped']} ({ok})")
     return "\n".join(lines)

@@ -1,11 +1,11 @@
 """A small OpenAI-compatible chat server on 127.0.0.1 for the annotation tests (not a mock of our client: a real
 HTTP server the client talks to over a socket).
 
-Annotation prompts: it grades a document by a rule: the number of ``SUBJECT_WORDS`` in the extract, capped at 5, answered in
-FineWeb-Edu's format ("... Educational score: N"). Markers in a document's text make it misbehave: ``FAIL500``
-(HTTP 500 on the first two attempts), ``FAIL429`` (429 with Retry-After: 0 on the first attempt), ``ALWAYS500``,
-``BAD400`` (400, not retried), ``NOSCORE`` (an answer without a score). It records every request (which document,
-the Authorization header) and the most requests it had in flight at once.
+Annotation prompts: it grades a document by a rule: the number of ``SUBJECT_WORDS`` in the extract, capped at 5,
+answered in FineWeb-Edu's format ("... Educational score: N"). Markers in a document's text make it misbehave:
+``FAIL500`` (HTTP 500 on the first two attempts), ``FAIL429`` (429 with Retry-After: 0 on the first attempt),
+``ALWAYS500``, ``BAD400`` (400, not retried), ``NOSCORE`` (an answer without a score). It records every request
+(which document, the Authorization header) and the most requests it had in flight at once.
 
 Rephrasing prompts (``filters.rephrase``, the chunk after "Text:"): the answer is the chunk rewritten by a rule
 (:func:`rewrite`: each line's words in reverse order, prefixed "In other words:"), so no 8-gram of it is copied.

@@ -66,7 +66,8 @@ def _pairs():
     ]
 
 
-@pytest.mark.parametrize("index", range(4), ids=["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"])
+@pytest.mark.parametrize("index", range(4),
+                         ids=["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"])
 def test_decisions_agree_with_datatrove(texts, index):
     name, ours, ref = _pairs()[index]
     agree = 0
@@ -79,7 +80,8 @@ def test_decisions_agree_with_datatrove(texts, index):
     assert rate >= 0.97, f"{name}: decisions agree on {rate:.3f} of {len(texts)} real documents"
 
 
-@pytest.mark.parametrize("index", range(4), ids=["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"])
+@pytest.mark.parametrize("index", range(4),
+                         ids=["gopher_repetition", "gopher_quality", "c4_quality", "fineweb_quality"])
 def test_decisions_agree_with_datatrove_on_web_pages(web_texts, index):
     name, ours, ref = _pairs()[index]
     agree = sum((ours.filter(Document(t, "w")) is True) == (ref.filter(Document(t, "w")) is True) for t in web_texts)
@@ -95,5 +97,6 @@ def test_top_ngram_tie_is_decided_as_datatrove_does():
     off = dict(dup_line_frac=None, dup_para_frac=None, dup_line_char_frac=None, dup_para_char_frac=None)
     for frac, kept in ((0.25, True), (0.2, False)):
         ours = GopherRepetition(top_n_grams=[(2, frac)], dup_n_grams=[], **off).filter(Document(text=text, id="t"))
-        ref = GopherRepetitionFilter(top_n_grams=((2, frac),), dup_n_grams=(), **off).filter(Document(text=text, id="t"))
+        ref = GopherRepetitionFilter(top_n_grams=((2, frac),), dup_n_grams=(), **off).filter(
+            Document(text=text, id="t"))
         assert (ours is True) == (ref is True) == kept, frac

@@ -40,7 +40,8 @@ def test_every_row_has_n_tokens(demo_run):
 
 
 def test_dedup_over_a_finished_run_keeps_score_columns(demo_run, tmp_path):
-    rc = main(["dedup", str(demo_run / "documents" / "*.parquet"), "--output", str(tmp_path / "d"), "--method", "exact"])
+    rc = main(["dedup", str(demo_run / "documents" / "*.parquet"), "--output", str(tmp_path / "d"),
+               "--method", "exact"])
     assert rc == 0
     before = {r["id"]: r for r in rows(demo_run / "documents")}
     table = pq.read_table(tmp_path / "d" / "documents")
@@ -97,7 +98,8 @@ def test_materialise_keeps_the_sources_own_columns(tmp_path):
 
 def test_conflicting_column_types_are_an_error(tmp_path):
     pq.write_table(pa.table({"id": ["a"], "text": ["x"], "label": pa.array([1], pa.int64())}), tmp_path / "a.parquet")
-    pq.write_table(pa.table({"id": ["b"], "text": ["y"], "label": pa.array(["1"], pa.string())}), tmp_path / "b.parquet")
+    pq.write_table(pa.table({"id": ["b"], "text": ["y"], "label": pa.array(["1"], pa.string())}),
+                   tmp_path / "b.parquet")
     rc = main(["dedup", str(tmp_path / "*.parquet"), "--output", str(tmp_path / "d"), "--method", "exact"])
     assert rc == 2
 
@@ -114,7 +116,8 @@ def _chain(tmp_path, docs, name):
 
 def test_minhash_after_exact_keeps_the_exact_cluster(tmp_path):
     copies = [{"id": f"a{i}", "text": LOREM + "!" * i} for i in range(3)]  # equal once normalised
-    kept, removed, = _chain(tmp_path, copies + [{"id": "u", "text": "another text entirely, nothing like it at all"}], "x")
+    kept, removed, = _chain(tmp_path, copies + [{"id": "u", "text": "another text entirely, nothing like it at all"}],
+                            "x")
     (rep,) = [r for i, r in kept.items() if i.startswith("a")]
     assert rep["dup_cluster"] == rep["id"] and rep["dup_cluster_size"] == 3  # MinHash found it unique
     assert kept["u"]["dup_cluster"] is None and kept["u"]["dup_cluster_size"] == 1

@@ -83,7 +83,8 @@ def test_a_kill_between_renames_is_rolled_forward_at_the_next_start(tmp_path):
     assert not journal_path(journal_dir, 0).exists() and not list(tmp_path.glob("*.part"))
 
 
-@pytest.mark.parametrize("sig,code", [("SIGTERM", -signal.SIGTERM), ("SIGINT", -signal.SIGINT)], ids=["sigterm", "sigint"])
+@pytest.mark.parametrize("sig,code", [("SIGTERM", -signal.SIGTERM), ("SIGINT", -signal.SIGINT)],
+                         ids=["sigterm", "sigint"])
 def test_a_signal_between_renames_waits_for_the_last_one(tmp_path, sig, code):
     """SIGTERM (default action: the process dies) and SIGINT (KeyboardInterrupt) land after the commit."""
     names, journal_dir, res = _commit_in_child(tmp_path, sig)

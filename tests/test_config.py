@@ -38,9 +38,12 @@ def test_defaults_and_overrides():
 @pytest.mark.parametrize(
     "raw, message",
     [
-        (base(stages=[{"gopher_qualty_v1": {}}]), "unknown stage 'gopher_qualty_v1'; valid stages: badwords_v1, c4_quality_v1"),
-        (base(stages=[{"gopher_quality_v1": {"min_words": 3}}]), "unknown parameter 'min_words'; valid parameters: min_doc_words"),
-        (base(stages=[{"gopher_quality_v1": {"min_doc_words": "fifty"}}]), "stages.gopher_quality_v1.min_doc_words: expected"),
+        (base(stages=[{"gopher_qualty_v1": {}}]),
+         "unknown stage 'gopher_qualty_v1'; valid stages: badwords_v1, c4_quality_v1"),
+        (base(stages=[{"gopher_quality_v1": {"min_words": 3}}]),
+         "unknown parameter 'min_words'; valid parameters: min_doc_words"),
+        (base(stages=[{"gopher_quality_v1": {"min_doc_words": "fifty"}}]),
+         "stages.gopher_quality_v1.min_doc_words: expected"),
         (base(stages=[{"langid_v1": {"languages": "en"}}]), "stages.langid_v1.languages: expected"),
         (base(stages=[{"c4_quality_v1": {"filter_policy": 1}}]), "stages.c4_quality_v1.filter_policy: expected"),
         (base(stages=[]), "stages: expected a non-empty list"),
@@ -71,7 +74,8 @@ def test_cli_reports_config_errors_without_traceback(tmp_path, capsys):
 
 def test_cli_missing_input_is_an_error(tmp_path, capsys):
     cfg = tmp_path / "c.yaml"
-    cfg.write_text(f"name: t\ninput: {{paths: '{tmp_path}/none/*.warc.gz'}}\noutput: {tmp_path}/out\nstages: [gopher_quality_v1]\n")
+    cfg.write_text(f"name: t\ninput: {{paths: '{tmp_path}/none/*.warc.gz'}}\noutput: {tmp_path}/out\n"
+                   "stages: [gopher_quality_v1]\n")
     assert main(["run", str(cfg)]) == 2
     assert "no files match" in capsys.readouterr().err
 
@@ -95,7 +99,8 @@ def test_os_errors_name_the_path_and_say_how_to_resume(monkeypatch, capsys):
     monkeypatch.setattr(pipeline.run, "run", disk_full)
     assert main(["run", str(ROOT / "configs" / "demo.yaml")]) == 3
     err = capsys.readouterr().err
-    assert "No space left on device: /data/out/documents/00003.parquet.part" in err and "run the same command again" in err
+    assert ("No space left on device: /data/out/documents/00003.parquet.part" in err
+            and "run the same command again" in err)
 
 
 def test_unwritable_output_is_a_config_error(tmp_path, capsys):

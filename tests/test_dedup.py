@@ -28,7 +28,8 @@ def write_jsonl(path, docs):
 
 
 def dedup(tmp_path, docs, stage, params=None, tasks=1, name="out", files=1):
-    """Run one dedup stage over ``docs`` (split into ``files`` jsonl files) and return (kept rows, removed rows, stats)."""
+    """Run one dedup stage over ``docs`` (split into ``files`` jsonl files) and return (kept rows, removed rows,
+    stats)."""
     inp = tmp_path / f"{name}-in"
     inp.mkdir()
     for i in range(files):
@@ -38,8 +39,10 @@ def dedup(tmp_path, docs, stage, params=None, tasks=1, name="out", files=1):
         "executor": {"tasks": tasks, "workers": 1}, "stages": [{stage: params or {}}],
     })
     res = run(cfg)
-    kept = pq.read_table(res.output / "documents").to_pylist() if any((res.output / "documents").glob("*.parquet")) else []
-    removed = pq.read_table(res.output / "removed").to_pylist() if any((res.output / "removed").glob("*.parquet")) else []
+    kept = (pq.read_table(res.output / "documents").to_pylist()
+            if any((res.output / "documents").glob("*.parquet")) else [])
+    removed = (pq.read_table(res.output / "removed").to_pylist()
+               if any((res.output / "removed").glob("*.parquet")) else [])
     assert res.stats["conserved"] and res.stats["input"] == len(docs) == len(kept) + len(removed)
     return kept, removed, res.stats
 
@@ -92,7 +95,8 @@ def test_minhash_drops_near_duplicates_only(tmp_path):
     docs = [{"id": "x", "text": base}, {"id": "y", "text": near}, {"id": "z", "text": far},
             {"id": "one", "text": "word"}, {"id": "empty", "text": ""}]
     kept, removed, stats = dedup(tmp_path, docs, "minhash_dedup_v1")
-    assert {d["id"] for d in kept} == {"x", "z", "one", "empty"} or {d["id"] for d in kept} == {"y", "z", "one", "empty"}
+    assert ({d["id"] for d in kept} == {"x", "z", "one", "empty"}
+            or {d["id"] for d in kept} == {"y", "z", "one", "empty"})
     assert removed[0]["reason"] == "minhash_dedup_duplicate"
     assert stats["barriers"]["minhash_dedup_v1"]["duplicates"] == 1
 
@@ -212,15 +216,46 @@ def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
 
 # --- datatrove's MinHash and exact-dedup cases (tests/pipeline/dedup/ in datatrove), on Winnow's stages ------------
 
-LOREM = """Lorem ipsum dolor sit amet, consectetur adipiscing elit. Aliquam euismod vel ante vitae rhoncus. Curabitur eu lectus et magna maximus facilisis eu non magna. Maecenas sed velit vitae est ornare placerat. Vestibulum quis consectetur nunc, a feugiat lorem. Cras in ipsum fringilla, vestibulum urna sit amet, viverra tortor. Orci varius natoque penatibus et magnis dis parturient montes, nascetur ridiculus mus. Morbi euismod vestibulum elit id placerat. Fusce malesuada ultricies condimentum. Cras tincidunt eget lorem nec hendrerit. Aenean mattis arcu dolor, id semper velit ullamcorper malesuada. Aliquam non ipsum et eros venenatis aliquet. Proin eleifend interdum scelerisque. Interdum et malesuada fames ac ante ipsum primis in faucibus. Mauris nunc sapien, molestie eget convallis at, maximus nec ipsum. Morbi quam diam, blandit ut mollis at, varius eu tellus. Maecenas sem justo, porttitor at odio nec, interdum posuere ex.
-
-Aliquam pretium ac nulla et porttitor. Nunc quis felis posuere, lobortis magna quis, imperdiet nulla. Maecenas tempor, mi vel vestibulum tempus, arcu elit scelerisque erat, eu molestie velit eros id metus. Class aptent taciti sociosqu ad litora torquent per conubia nostra, per inceptos himenaeos. Proin fringilla viverra urna eu dictum. Suspendisse interdum, leo non sagittis pulvinar, mauris est euismod ante, et luctus nisi est id odio. Proin purus nunc, feugiat id condimentum eu, efficitur at diam. Quisque aliquet felis non risus rutrum, eu porttitor justo venenatis. Donec ut est felis. Proin risus augue, gravida fermentum elementum eu, varius eget tortor. Sed a sem quis tortor ultrices elementum. Nullam tempor rutrum ipsum id eleifend. Donec a elit tincidunt, sagittis magna a, pretium felis.
-
-Sed ut faucibus dui, a sodales nunc. Praesent fermentum diam quis augue porttitor vulputate. Mauris pretium ipsum ut erat hendrerit eleifend. Maecenas consectetur elit a ligula auctor porta. Duis vitae diam ac velit porttitor tempor. Quisque at arcu a augue dictum molestie et sed erat. Donec fermentum pulvinar elit. Morbi orci nisi, condimentum non tincidunt sit amet, hendrerit non justo. Ut fringilla dolor neque, ut porttitor ante congue vitae. In aliquam augue a sapien sodales ornare. In in maximus nunc. Quisque turpis nibh, commodo non semper non, hendrerit a massa.
-
-Suspendisse potenti. Ut feugiat nibh ex. Nunc eget ligula ut massa tempus pretium vitae et mauris. Suspendisse potenti. Vivamus euismod ipsum est, id consectetur lorem suscipit non. Integer ac felis egestas risus ornare luctus nec vel massa. Donec scelerisque enim eu nulla commodo fringilla. Donec et pulvinar dolor, sit amet tristique risus. Cras et est id leo malesuada sollicitudin.
-
-Quisque et aliquet diam. Aenean euismod efficitur enim, non semper eros. Nullam molestie vehicula eros, nec porttitor justo feugiat nec. Maecenas fringilla eleifend augue, eu mollis arcu vulputate ac. Quisque ullamcorper turpis sed tristique dapibus. Etiam imperdiet pulvinar fringilla. Nulla sed est eget odio dictum pretium. Cras ultricies nibh libero, efficitur consequat neque semper id. Donec porttitor lacus nunc, vitae gravida lorem consectetur sit amet. Pellentesque mollis, dui nec molestie consectetur, massa enim tempus ipsum, quis pretium felis massa congue felis. Donec efficitur pretium diam, quis elementum felis eleifend quis. Nullam vehicula tortor et quam eleifend, maximus dignissim nisi feugiat. """
+LOREM = (
+    "Lorem ipsum dolor sit amet, consectetur adipiscing elit. Aliquam euismod vel ante vitae rhoncus. Curabitur eu "
+    "lectus et magna maximus facilisis eu non magna. Maecenas sed velit vitae est ornare placerat. Vestibulum quis "
+    "consectetur nunc, a feugiat lorem. Cras in ipsum fringilla, vestibulum urna sit amet, viverra tortor. Orci "
+    "varius natoque penatibus et magnis dis parturient montes, nascetur ridiculus mus. Morbi euismod vestibulum "
+    "elit id placerat. Fusce malesuada ultricies condimentum. Cras tincidunt eget lorem nec hendrerit. Aenean "
+    "mattis arcu dolor, id semper velit ullamcorper malesuada. Aliquam non ipsum et eros venenatis aliquet. Proin "
+    "eleifend interdum scelerisque. Interdum et malesuada fames ac ante ipsum primis in faucibus. Mauris nunc "
+    "sapien, molestie eget convallis at, maximus nec ipsum. Morbi quam diam, blandit ut mollis at, varius eu "
+    "tellus. Maecenas sem justo, porttitor at odio nec, interdum posuere ex.\n"
+    "\n"
+    "Aliquam pretium ac nulla et porttitor. Nunc quis felis posuere, lobortis magna quis, imperdiet nulla. "
+    "Maecenas tempor, mi vel vestibulum tempus, arcu elit scelerisque erat, eu molestie velit eros id metus. Class "
+    "aptent taciti sociosqu ad litora torquent per conubia nostra, per inceptos himenaeos. Proin fringilla viverra "
+    "urna eu dictum. Suspendisse interdum, leo non sagittis pulvinar, mauris est euismod ante, et luctus nisi est "
+    "id odio. Proin purus nunc, feugiat id condimentum eu, efficitur at diam. Quisque aliquet felis non risus "
+    "rutrum, eu porttitor justo venenatis. Donec ut est felis. Proin risus augue, gravida fermentum elementum eu, "
+    "varius eget tortor. Sed a sem quis tortor ultrices elementum. Nullam tempor rutrum ipsum id eleifend. Donec a "
+    "elit tincidunt, sagittis magna a, pretium felis.\n"
+    "\n"
+    "Sed ut faucibus dui, a sodales nunc. Praesent fermentum diam quis augue porttitor vulputate. Mauris pretium "
+    "ipsum ut erat hendrerit eleifend. Maecenas consectetur elit a ligula auctor porta. Duis vitae diam ac velit "
+    "porttitor tempor. Quisque at arcu a augue dictum molestie et sed erat. Donec fermentum pulvinar elit. Morbi "
+    "orci nisi, condimentum non tincidunt sit amet, hendrerit non justo. Ut fringilla dolor neque, ut porttitor "
+    "ante congue vitae. In aliquam augue a sapien sodales ornare. In in maximus nunc. Quisque turpis nibh, commodo "
+    "non semper non, hendrerit a massa.\n"
+    "\n"
+    "Suspendisse potenti. Ut feugiat nibh ex. Nunc eget ligula ut massa tempus pretium vitae et mauris. "
+    "Suspendisse potenti. Vivamus euismod ipsum est, id consectetur lorem suscipit non. Integer ac felis egestas "
+    "risus ornare luctus nec vel massa. Donec scelerisque enim eu nulla commodo fringilla. Donec et pulvinar "
+    "dolor, sit amet tristique risus. Cras et est id leo malesuada sollicitudin.\n"
+    "\n"
+    "Quisque et aliquet diam. Aenean euismod efficitur enim, non semper eros. Nullam molestie vehicula eros, nec "
+    "porttitor justo feugiat nec. Maecenas fringilla eleifend augue, eu mollis arcu vulputate ac. Quisque "
+    "ullamcorper turpis sed tristique dapibus. Etiam imperdiet pulvinar fringilla. Nulla sed est eget odio dictum "
+    "pretium. Cras ultricies nibh libero, efficitur consequat neque semper id. Donec porttitor lacus nunc, vitae "
+    "gravida lorem consectetur sit amet. Pellentesque mollis, dui nec molestie consectetur, massa enim tempus "
+    "ipsum, quis pretium felis massa congue felis. Donec efficitur pretium diam, quis elementum felis eleifend "
+    "quis. Nullam vehicula tortor et quam eleifend, maximus dignissim nisi feugiat. "
+)
 
 
 def check_clusters(docs, kept, removed, threshold=0.8):
@@ -290,7 +325,8 @@ def test_bucket_members_are_verified_against_every_component(tmp_path):
     """``c`` is a near-duplicate of ``b`` only. Whatever the input order, and whoever heads the bucket or
     precedes ``c`` in it, ``b`` and ``c`` are linked and nothing else is (the order-dependent bug checked a
     document against the bucket's head and its predecessor only)."""
-    texts = {"a": LOREM[1500:2300], "b": LOREM[:800], "x": LOREM[2400:3200], "c": LOREM[:800].replace("Aliquam", "Aliquid", 1)}
+    texts = {"a": LOREM[1500:2300], "b": LOREM[:800], "x": LOREM[2400:3200],
+             "c": LOREM[:800].replace("Aliquam", "Aliquid", 1)}
     results = set()
     for k, order in enumerate(itertools.permutations(texts)):
         stage = _OneBucket()

@@ -61,7 +61,8 @@ def _config(inputs, out, **executor):
 def _summary(out):
     stats = json.loads((out / "stats.json").read_text())
     kept = sorted(pq.read_table(out / "documents", columns=["id"]).column("id").to_pylist())
-    removed = sorted((r["id"], r["reason"]) for r in pq.read_table(out / "removed", columns=["id", "reason"]).to_pylist())
+    removed = sorted((r["id"], r["reason"])
+                     for r in pq.read_table(out / "removed", columns=["id", "reason"]).to_pylist())
     return {"kept_ids": kept, "removed": removed, **{k: stats[k] for k in STAT_KEYS}}
 
 
@@ -103,7 +104,8 @@ def test_unknown_executor_lists_the_valid_ones():
 def test_slurm_memory_is_written_the_way_slurm_reads_it(tmp_path):
     """Slurm refuses `--mem-per-cpu=2.0G` (an integer and a unit only), and the config holds a float."""
     def mem(gb, **extra):
-        ex = ExecutorConfig(kind="slurm", tasks=2, workers=1, mem_per_cpu_gb=gb, time="1:00:00", partition="cpu", **extra)
+        ex = ExecutorConfig(kind="slurm", tasks=2, workers=1, mem_per_cpu_gb=gb, time="1:00:00", partition="cpu",
+                            **extra)
         return make_executor(ex, [], 2, str(tmp_path / str(gb))).get_sbatch_args(2)["mem-per-cpu"]
 
     assert mem(2.0) == "2G"
@@ -243,7 +245,8 @@ def _real_slurm():
     partition = os.environ.get("WINNOW_SLURM_PARTITION", "cpu")
     p = subprocess.run(["sinfo", "-h", "-p", partition, "-o", "%a %D"], capture_output=True, text=True, timeout=30)
     if p.returncode != 0 or not p.stdout.startswith("up"):
-        _skip_or_fail_slurm(f"no real Slurm cluster with an up partition {partition!r}: {(p.stdout + p.stderr).strip()}")
+        _skip_or_fail_slurm(f"no real Slurm cluster with an up partition {partition!r}: "
+                            f"{(p.stdout + p.stderr).strip()}")
     return partition
 
 

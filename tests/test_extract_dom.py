@@ -69,7 +69,8 @@ def test_invisible_characters_are_dropped_and_text_is_composed():
 def test_utf8_read_as_windows_1252_is_repaired():
     # pages saved double-encoded ("FÃ¼r"): five of the shared evaluation pages, whose snippets have "Für"
     html = ("<html><body><p>FÃ¼r Ã¤ltere Leser: â€žGrÃ¼ÃŸeâ€œ</p>"
-            "<p>SiÄ™ Ä… \u00c3\u0080 la carte</p><p>São Paulo, naïve café</p><p>Ã© stays: not UTF-8 Ã</p></body></html>")
+            "<p>SiÄ™ Ä… \u00c3\u0080 la carte</p><p>São Paulo, naïve café</p>"
+            "<p>Ã© stays: not UTF-8 Ã</p></body></html>")
     assert _texts(html) == ["Für ältere Leser: „Grüße“", "Się ą À la carte",
                             # real Latin-1 text, and text whose bytes are no valid UTF-8, are left alone
                             "São Paulo, naïve café", "Ã© stays: not UTF-8 Ã"]

@@ -4,7 +4,9 @@ from datatrove.data import Document
 
 from pipeline.extract_step import ExtractHTML
 
-ARTICLE = "<html><body><nav>Home | About</nav><article>" + "<p>The harbour was quiet in the early morning, and the boats rocked gently at their moorings.</p>" * 4 + "</article></body></html>"
+ARTICLE = ("<html><body><nav>Home | About</nav><article>"
+           + "<p>The harbour was quiet in the early morning, and the boats rocked gently at their moorings.</p>" * 4
+           + "</article></body></html>")
 
 
 def test_extracts_main_text():
@@ -24,4 +26,5 @@ def test_drops_empty_and_too_large_pages():
 def test_plain_text_passes_through():
     d = Document("Already extracted text.", "w", metadata={"content_type": "text/plain"})
     assert ExtractHTML().filter(d) is True and d.text == "Already extracted text."
-    assert ExtractHTML().filter(Document("  ", "w2", metadata={"content_type": "text/plain"})) == (False, "extract_html_empty")
+    assert ExtractHTML().filter(Document("  ", "w2", metadata={"content_type": "text/plain"})) == (
+        False, "extract_html_empty")

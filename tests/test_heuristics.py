@@ -62,7 +62,8 @@ def test_gopher_repetition_keeps_prose():
         ("\n".join(["a long repeated line of text for testing " * 3] * 2 + [f"l{i}" for i in range(8)]),
          "gopher_repetition_dup_line_char_frac"),
         (" ".join(["buy now"] * 30 + ["the end of it all is near"]), "gopher_repetition_top_2_gram"),
-        (" ".join(f"w{i}" for i in range(150)) + " " + " ".join("alpha beta gamma".split() * 12), "gopher_repetition_top_3_gram"),
+        (" ".join(f"w{i}" for i in range(150)) + " " + " ".join("alpha beta gamma".split() * 12),
+         "gopher_repetition_top_3_gram"),
     ],
 )
 def test_gopher_repetition_drops(text, reason):
@@ -103,7 +104,8 @@ def words(n, w="word"):
         ({}, GOOD + " " + "#tag " * 20, "gopher_quality_too_many_hashes"),
         ({}, GOOD + " " + "wait... " * 20, "gopher_quality_too_many_ellipsis"),
         ({}, "\n".join(f"- the item number {i} and more" for i in range(30)), "gopher_quality_too_many_bullets"),
-        ({}, "\n".join(f"the long story of item {i} and what the people of the town said about it then..." for i in range(30)),
+        ({}, "\n".join(f"the long story of item {i} and what the people of the town said about it then..."
+                       for i in range(30)),
          "gopher_quality_too_many_end_ellipsis"),
         ({}, "the and of that " + " ".join(str(100000 + i) for i in range(80)), "gopher_quality_few_alpha_words"),
         ({}, words(80, "river"), "gopher_quality_few_stop_words"),
@@ -118,7 +120,8 @@ def test_gopher_quality_drops(kwargs, text, reason):
 
 def test_c4_keeps_prose_and_removes_boilerplate_lines():
     f = C4Quality(filter_no_terminal_punct=False)
-    d = doc(GOOD + "\nPlease enable JavaScript to view the comments.\nRead our privacy policy here.\nShort line\nSee [1] here [edit] now.")
+    d = doc(GOOD + "\nPlease enable JavaScript to view the comments.\nRead our privacy policy here.\nShort line"
+            "\nSee [1] here [edit] now.")
     assert f.filter(d) is True
     assert "JavaScript" not in d.text and "privacy policy" not in d.text
     assert "See  here  now." in d.text  # citations stripped, line kept (3+ words)
@@ -155,7 +158,8 @@ def test_fineweb_keeps_prose():
     "text, reason",
     [
         ("   \n  ", "fineweb_quality_empty"),
-        ("\n".join(f"a heading without any end mark number {i}" for i in range(10)), "fineweb_quality_line_punct_ratio"),
+        ("\n".join(f"a heading without any end mark number {i}" for i in range(10)),
+         "fineweb_quality_line_punct_ratio"),
         ("\n".join(["Yes.", "No.", "Maybe so.", GOOD.split("\n")[0]]), "fineweb_quality_short_line_ratio"),
         (GOOD + "\n" + GOOD.split("\n")[0], "fineweb_quality_char_dup_ratio"),
         ("\n".join(f"Supercalifragilistic{i}expialidocious antidisestablishmentarianism." for i in range(20)),

@@ -133,7 +133,8 @@ def test_run_columns_core_then_input_then_declared_then_read():
 def test_a_stage_column_that_contradicts_the_inputs_type_is_an_error():
     from pipeline.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="column 'badwords_count' is string in the input, but stage .* writes it as int64"):
+    with pytest.raises(ConfigError,
+                       match="column 'badwords_count' is string in the input, but stage .* writes it as int64"):
         run_columns((("badwords_count", pa.string()),), [_Writes(Column("badwords_count", pa.int64(), "x"))])
 
 
@@ -157,7 +158,8 @@ def test_every_command_has_a_help_description():
     from pipeline.cli import build_parser
 
     commands = dict(_subcommands(build_parser()))
-    assert {("run",), ("materialise",), ("report",), ("stages",), ("assets",), ("pdf-demo",), ("quality", "score")} <= set(commands)
+    assert {("run",), ("materialise",), ("report",), ("stages",), ("assets",), ("pdf-demo",),
+            ("quality", "score")} <= set(commands)
     missing = [" ".join(c) for c, p in commands.items() if not (p.description or "").strip()]
     assert missing == [], f"commands without a --help description: {missing}"
 

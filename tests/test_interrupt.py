@@ -1,8 +1,8 @@
 """Ctrl-C, SIGTERM and SIGKILL at many points of a multi-task run (4 tasks, 2 workers, three phases): afterwards
 every file under a final name is whole (identical to the same file of an uninterrupted run), Ctrl-C
-ends with one line and exit code 130 (SIGTERM, a Slurm time limit or preemption: 143), and running the same command again gives exactly the
-uninterrupted output. The full matrix is slow (`make test-slow`); one point of each signal runs in
-`make test`. Also: changing the task count of a started run is refused."""
+ends with one line and exit code 130 (SIGTERM, a Slurm time limit or preemption: 143), and running the same
+command again gives exactly the uninterrupted output. The full matrix is slow (`make test-slow`); one point
+of each signal runs in `make test`. Also: changing the task count of a started run is refused."""
 
 import json
 import os
@@ -120,7 +120,8 @@ SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
-                                 pytest.param(signal.SIGKILL, marks=pytest.mark.slow)], ids=["sigint", "sigterm", "sigkill"])
+                                 pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
+                         ids=["sigint", "sigterm", "sigkill"])
 # SIGTERM and SIGKILL at every point are in the slow matrix; make test sends SIGTERM to a pool's whole process
 # group in tests/test_executors.py (an idle worker killed in the task queue's lock)
 def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):

@@ -71,7 +71,8 @@ def test_real_multilingual_text(lid):
 
 
 def _page(body: str) -> Document:
-    html = f"<html><head><title>t</title></head><body><nav>Home | News | Contact</nav><article><p>{body}</p></article></body></html>"
+    html = (f"<html><head><title>t</title></head><body><nav>Home | News | Contact</nav><article><p>{body}</p>"
+            "</article></body></html>")
     return Document(html, "p", metadata={"content_type": "text/html"})
 
 
@@ -93,7 +94,8 @@ def test_prefilter_passes_english_short_and_uncertain_pages(lid):
 
 def _headed(lang: str, title: str, body: str) -> Document:
     html = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title>'
-            f'<meta property="og:description" content="{title}"></head><body><article><p>{body}</p></article></body></html>')
+            f'<meta property="og:description" content="{title}"></head><body><article><p>{body}</p>'
+            '</article></body></html>')
     return Document(html, "h", metadata={"content_type": "text/html"})
 
 

@@ -42,7 +42,8 @@ def _cases():
                 (_page(body=f'<a rel="license" href="{url}">license</a>'), {}, exp, "html-rel"),
                 (_page(head=f'<link rel="license" href="{url}">'), {}, exp, "html-rel"),
                 (_page(footer=f'<a href="{url}"><img alt="Creative Commons License" '
-                              f'src="https://i.creativecommons.org/l/{code}/{ver}/88x31.png"></a>'), {}, exp, "html-rel"),
+                              f'src="https://i.creativecommons.org/l/{code}/{ver}/88x31.png"></a>'),
+                 {}, exp, "html-rel"),
                 (_page(footer=f'<img src="https://licensebuttons.net/l/{code}/{ver}/80x15.png">'), {}, exp, "html-rel"),
                 (_page(head=f'<meta name="dcterms.license" content="{url}">'), {}, exp, "html-meta"),
                 (_page(footer=f"Licensed under CC {code.upper()} {ver}"), {}, exp, "html-text"),
@@ -51,14 +52,17 @@ def _cases():
             ]
     cases += [
         (_page(head='<meta name="license" content="CC0-1.0">'), {}, "CC0-1.0", "html-meta"),
-        (_page(body='<a rel="license" href="http://creativecommons.org/publicdomain/zero/1.0/">CC0</a>'), {}, "CC0-1.0", "html-rel"),
+        (_page(body='<a rel="license" href="http://creativecommons.org/publicdomain/zero/1.0/">CC0</a>'), {},
+         "CC0-1.0", "html-rel"),
         (_page(head='<meta property="og:license" content="MIT">'), {}, "MIT", "html-meta"),
         (_page(head='<script type="application/ld+json">{"@type": "Article", "license": '
                     '"https://creativecommons.org/licenses/by/4.0/"}</script>'), {}, "CC-BY-4.0", "html-meta"),
-        (_page(footer="Content is available under CC BY-SA 4.0 unless otherwise noted."), {}, "CC-BY-SA-4.0", "html-text"),
+        (_page(footer="Content is available under CC BY-SA 4.0 unless otherwise noted."), {}, "CC-BY-SA-4.0",
+         "html-text"),
         (_page(footer="© 2023 Jane Doe. Released under the MIT License."), {}, "MIT", "html-text"),
         (_page(footer='<a rel="license" href="https://opensource.org/licenses/MIT">MIT</a>'), {}, "MIT", "html-rel"),
-        (_page(footer='<a rel="license" href="https://www.apache.org/licenses/LICENSE-2.0">Apache</a>'), {}, "Apache-2.0", "html-rel"),
+        (_page(footer='<a rel="license" href="https://www.apache.org/licenses/LICENSE-2.0">Apache</a>'), {},
+         "Apache-2.0", "html-rel"),
         ("MIT License\n\nCopyright (c) 2020 Someone\n\nPermission is hereby granted, free of charge, to any person "
          "obtaining a copy of this software and associated documentation files...", {}, "MIT", "text"),
         ('# Licensed under the Apache License, Version 2.0 (the "License");\n# you may not use this file except in '
@@ -97,7 +101,8 @@ def test_common_forms_accuracy():
     "Linux is released under the GNU GPL version 2, which Torvalds chose in 1992.",
     "The Creative Commons organisation publishes licences such as Attribution and ShareAlike.",
     _page(footer="Photo: Jane Doe via Flickr, CC BY 2.0"),
-    _page(body='<img src="x.jpg"> Bild: Max Muster / Wikimedia Commons <a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a>'),
+    _page(body='<img src="x.jpg"> Bild: Max Muster / Wikimedia Commons '
+               '<a href="https://creativecommons.org/licenses/by-sa/4.0/">CC BY-SA 4.0</a>'),
     "Licensed under a Creative Commons licence.",  # no version: not invented
     "All rights reserved. Copyright 2020.",
 ])
@@ -105,9 +110,11 @@ def test_absent_or_not_the_pages_licence_gives_null(text):
     assert detect(Document(id="x", text=text)) == (None, None)
 
 
-# Prose licence statements: (sentence, SPDX id). Each is tested in doc.text ("text") and in an HTML footer ("html-text").
+# Prose licence statements: (sentence, SPDX id). Each is tested in doc.text ("text") and in an HTML footer
+# ("html-text").
 _PROSE = [
-    ("This work is licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International License.",
+    ("This work is licensed under a Creative Commons Attribution-NonCommercial-NoDerivatives 4.0 International "
+     "License.",
      "CC-BY-NC-ND-4.0"),
     ("Licensed under CC BY-SA 4.0", "CC-BY-SA-4.0"),
     ("This work is licensed under the Creative Commons Attribution 4.0 International License. To view a copy of this "
@@ -151,7 +158,8 @@ def test_prose_statement_in_text_and_html_footer(sentence, expected):
 
 def test_prose_statement_in_html_beside_extracted_text():
     """After extraction the footer is gone from doc.text; the HTML kept in metadata still has it."""
-    html = _page(footer="This work is licensed under a Creative Commons Attribution-ShareAlike 4.0 International License.")
+    html = _page(footer="This work is licensed under a Creative Commons Attribution-ShareAlike 4.0 International "
+                        "License.")
     doc = Document(id="x", text="Some article text about gardening.", metadata={"html": html})
     LicenseFilter().filter(doc)
     assert (doc.metadata["license"], doc.metadata["license_source"]) == ("CC-BY-SA-4.0", "html-text")

@@ -61,8 +61,10 @@ def test_letter_shifted_text_layer_is_garbage(name):
     assert tri.chars > 1000  # a full text layer: a letters-ratio check alone would pass it
 
 
-@pytest.mark.parametrize("rel", ["debian/R-intro.pdf", "debian/usrguide.pdf", "olmocr-gnarly/pdftotext_two_column_issue.pdf",
-                                 "olmocr-gnarly/repeating_references_on_pg9_pg10.pdf", "olmocr-gnarly/lots_of_chem_tables.pdf"])
+@pytest.mark.parametrize("rel", ["debian/R-intro.pdf", "debian/usrguide.pdf",
+                                 "olmocr-gnarly/pdftotext_two_column_issue.pdf",
+                                 "olmocr-gnarly/repeating_references_on_pg9_pg10.pdf",
+                                 "olmocr-gnarly/lots_of_chem_tables.pdf"])
 def test_born_digital_pages_keep_their_text_layer(rel):
     path = shared_data("pdfs", *rel.split("/"))
     with pymupdf.open(str(path)) as doc:
@@ -239,7 +241,8 @@ def _one_page_pdf() -> pymupdf.Document:
 
 def test_vlm_reads_olmocr_front_matter(stub):
     _, url = stub
-    _Stub.script = [(200, "---\nprimary_language: en\nis_rotation_valid: True\nrotation_correction: 0\n---\nHello, page.")]
+    _Stub.script = [(200, "---\nprimary_language: en\nis_rotation_valid: True\nrotation_correction: 0\n---\n"
+                          "Hello, page.")]
     client = VlmClient(url, "olmocr-test", timeout=5, retries=0)
     assert client.ocr_page(_one_page_pdf()[0]) == "Hello, page."
     path, body = _Stub.seen[0]

@@ -24,8 +24,8 @@ _HOSTS = ["gmail.com", "uni-heidelberg.de", "mail.company.co.uk", "ox.ac.uk", "p
 
 def _email(r: random.Random) -> str:
     f, g = r.choice(_FIRST), r.choice(_LAST)
-    local = r.choice([f"{f}.{g}", f"{f}_{g}{r.randint(1, 99)}", f"{f[0]}{g}", f"{f}.{g}+news", f"{f.upper()}.{g.title()}",
-                      f"{g}-{f}", f"{f}{r.randint(1970, 2005)}"])
+    local = r.choice([f"{f}.{g}", f"{f}_{g}{r.randint(1, 99)}", f"{f[0]}{g}", f"{f}.{g}+news",
+                      f"{f.upper()}.{g.title()}", f"{g}-{f}", f"{f}{r.randint(1970, 2005)}"])
     return f"{local}@{r.choice(_HOSTS)}"
 
 
@@ -177,7 +177,8 @@ def test_look_alikes_left_alone(text):
 
 
 def test_mask_counts_and_placeholders():
-    doc = Document(id="a", text="Mail jane.doe@uni.edu or call (415) 555-0134; IP 52.14.200.7; card 4539 1488 0343 6467.")
+    doc = Document(id="a",
+                   text="Mail jane.doe@uni.edu or call (415) 555-0134; IP 52.14.200.7; card 4539 1488 0343 6467.")
     assert PIIFilter().filter(doc) is True
     assert doc.text == "Mail <EMAIL> or call <PHONE>; IP <IP>; card <CARD>."
     assert {k: doc.metadata[k] for k in ("pii_email", "pii_phone", "pii_ip", "pii_card")} == {

@@ -26,8 +26,8 @@ def test_selection_is_recorded_and_user_values_are_not_searched(tmp_path):
     neg = str(ROOT / "configs" / "data" / "quality_negative.jsonl")
     train(str(tmp_path / "m"), positive=[pos], negative=[neg], model="linear", holdout=0.2)
     sel = json.loads((tmp_path / "m" / "meta.json").read_text())["selection"]
-    assert sel["tuned"] and sel["metric"] == "roc_auc" and len(sel["candidates"]) == len(_candidates("linear",
-                                                                                                       "classify", set()))
+    assert sel["tuned"] and sel["metric"] == "roc_auc" and len(sel["candidates"]) == len(
+        _candidates("linear", "classify", set()))
     assert sel["chosen"] in [{k: c[k] for k in sel["chosen"]} for c in sel["candidates"]]
     best = max(c["roc_auc"] for c in sel["candidates"])
     assert sel["chosen_score"]["roc_auc"] == pytest.approx(best, abs=1e-3)

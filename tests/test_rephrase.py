@@ -81,7 +81,8 @@ def test_rephrase_end_to_end(tmp_path, monkeypatch):
     out = tmp_path / "out"
     with FakeLLM(delay=0.02) as llm:
         rc = main(["rephrase", str(tmp_path / "in.parquet"), "--endpoint", llm.url, "--model", "fake-7b",
-                   "--output", str(out), "--concurrency", "3", "--chunk-chars", "2000", "--api-key-env", "REPHRASE_KEY"])
+                   "--output", str(out), "--concurrency", "3", "--chunk-chars", "2000",
+                   "--api-key-env", "REPHRASE_KEY"])
         assert rc == 0
         assert 1 < llm.max_in_flight <= 3
         sent = len(llm.requests)
@@ -128,14 +129,16 @@ def test_rephrase_is_a_config_stage_with_a_user_prompt(tmp_path):
 def _cache_keys(out: Path) -> set[str]:
     """Keys of the answers kept so far: compacted parts and the journal's complete lines."""
     cache = out / "work" / "cache_rephrase_v1"
-    keys = {k for part in cache.glob("*.parquet") for k in pq.read_table(part, columns=["key"]).column("key").to_pylist()}
+    keys = {k for part in cache.glob("*.parquet")
+            for k in pq.read_table(part, columns=["key"]).column("key").to_pylist()}
     for journal in cache.glob("*.journal.jsonl"):
         keys.update(json.loads(line)["key"] for line in journal.read_text().splitlines(keepends=True)
                     if line.endswith("\n"))
     return keys
 
 
-@pytest.mark.slow  # two runs with a kill; test_a_killed_run_resends_only_what_was_in_flight checks kills fast: `make test-slow`
+# two runs with a kill; test_a_killed_run_resends_only_what_was_in_flight checks kills fast: `make test-slow`
+@pytest.mark.slow
 def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
     """The must-show: a server that fails some requests is restarted on the same port mid-run, the run is
     killed (SIGKILL) later and run again: one rephrased document per input, nothing doubled, and no request
@@ -167,8 +170,8 @@ def test_server_restarted_and_run_killed_mid_way_then_resumed(tmp_path):
         cached = _cache_keys(out)
         assert 32 <= len(cached) < n, "the run was not killed mid-way"
         mark = len(second.requests)
-        rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                               timeout=300)
+        rerun = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True,
+                               env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=300)
         assert rerun.returncode == 0, rerun.stderr[-3000:]
         resent = [d for d in second.docs_requested()[mark:] if key_of[f"src-{d[3:]}"] in cached]
     assert resent == [], f"requests sent again for answers already written: {sorted(set(resent))}"

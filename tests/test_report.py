@@ -228,11 +228,15 @@ def test_sizes_in_words_characters_and_tokens(demo_out, demo_report):
     table = _table(page, "table-length")
     for measure, col in (("words", "n_words"), ("characters", "n_chars"), ("tokens", "n_tokens")):
         for kept in (True, False):
-            n, total = con.execute(f"select count({col}), sum({col}) from all_documents where kept = ?", [kept]).fetchone()
-            assert n and re.search(rf'<tr><td>{measure}</td><td>{"kept" if kept else "removed"}</td><td class="num">{n:,}</td>'
-                                   rf'(<td class="num">[^<]*</td>){{5}}<td class="num">{total:,}</td>', table), (measure, kept)
+            n, total = con.execute(f"select count({col}), sum({col}) from all_documents where kept = ?",
+                                   [kept]).fetchone()
+            assert n and re.search(rf'<tr><td>{measure}</td><td>{"kept" if kept else "removed"}</td>'
+                                   rf'<td class="num">{n:,}</td>'
+                                   rf'(<td class="num">[^<]*</td>){{5}}<td class="num">{total:,}</td>', table), (
+                measure, kept)
     domain, docs, words, tokens = con.execute(
-        "select domain, count(*), sum(n_words), sum(n_tokens) from documents group by 1 order by 2 desc, 1 limit 1").fetchone()
+        "select domain, count(*), sum(n_words), sum(n_tokens) from documents group by 1 order by 2 desc, 1 limit 1"
+    ).fetchone()
     assert words != tokens
     assert (f'<td>{domain}</td><td class="num">{docs:,}</td><td class="num">{words:,}</td>'
             f'<td class="num">{tokens:,}</td>') in _table(page, "table-domains")
@@ -255,7 +259,8 @@ def test_domains_by_removals(demo_out, demo_report):
 def test_duplicate_clusters_by_size(demo_out, demo_report):
     _, page = demo_report
     con = connect(demo_out)
-    sizes = Counter(s for s, in con.execute("select max(dup_cluster_size) from all_documents where dup_cluster is not null "
+    sizes = Counter(s for s, in con.execute("select max(dup_cluster_size) from all_documents "
+                                            "where dup_cluster is not null "
                                             "group by dup_cluster").fetchall())
     assert sizes and max(sizes) <= 10
     table = _table(page, "table-dup-clusters")
@@ -275,7 +280,8 @@ def test_stage_findings_in_the_demo(demo_out, demo_report):
                        ).fetchone() == (0, 0)
     assert _status(page, "license") == "none found" and _status(page, "pii") == "none found"
     checked = con.execute("select count(pii_email) from all_documents").fetchone()[0]
-    assert f'<td>email</td><td class="num">{checked:,}</td><td class="num">0</td><td class="num">0</td>' in _table(page, "table-pii")
+    assert (f'<td>email</td><td class="num">{checked:,}</td><td class="num">0</td><td class="num">0</td>'
+            in _table(page, "table-pii"))
     assert _status(page, "decontam") == "found"
 
 

@@ -58,7 +58,8 @@ def test_columns_are_the_contract_with_nulls(demo_run):
     declared = ["license_source", "dup_of", "decontam_benchmark", "decontam_item", "decontam_ngrams", "decontam_match",
                 "pii_email", "pii_phone", "pii_ip", "pii_card", "quality_demo"]
     assert docs.schema.names == [c for c, _ in DOC_COLUMNS] + declared
-    assert str(docs.schema.field("pii_email").type) == "int64" and str(docs.schema.field("quality_demo").type) == "double"
+    assert (str(docs.schema.field("pii_email").type) == "int64"
+            and str(docs.schema.field("quality_demo").type) == "double")
     removed = pq.read_table(next((out / "removed").glob("*.parquet")))
     assert removed.schema.names == [c for c, _ in REMOVED_COLUMNS] + declared
     row = docs.slice(0, 1).to_pylist()[0]
@@ -74,7 +75,8 @@ def test_duckdb_queries_and_reasons(demo_run):
     assert by_reason == demo_run.stats["removed_by_reason"]
     assert con.execute("select count(*) from documents where lang <> 'en'").fetchone()[0] == 0
     # dropped documents keep their language label, so analysts can see what langid removed
-    other = con.execute("select count(distinct lang) from removed where reason like 'langid%other_language'").fetchone()[0]
+    other = con.execute(
+        "select count(distinct lang) from removed where reason like 'langid%other_language'").fetchone()[0]
     assert other >= 3
     # a plain DuckDB over the files, as an analyst would run it
     n = duckdb.execute(f"select count(*) from '{demo_run.output}/documents/*.parquet'").fetchone()[0]
@@ -94,7 +96,8 @@ def test_demo_drops_what_it_should(demo_run):
     con = connect(demo_run.output)
     rows = con.execute("select dup_of, dup_cluster from removed where reason = 'exact_dedup_duplicate'").fetchall()
     assert all(dup_of and dup_of == cluster for dup_of, cluster in rows)
-    bench = con.execute("select distinct decontam_benchmark from removed where reason = 'decontam_contaminated'").fetchall()
+    bench = con.execute(
+        "select distinct decontam_benchmark from removed where reason = 'decontam_contaminated'").fetchall()
     assert bench == [("demo_benchmark",)]
     sizes = con.execute("select max(dup_cluster_size), min(dup_cluster_size) from documents").fetchone()
     assert sizes[0] >= 2 and sizes[1] == 1
@@ -185,7 +188,8 @@ def test_sql_on_a_run_that_kept_nothing(tmp_path):
 
 def test_every_row_has_n_tokens(demo_run):
     con = connect(demo_run.output)
-    missing, rows = con.execute("select count(*) filter (where n_tokens is null), count(*) from all_documents").fetchone()
+    missing, rows = con.execute(
+        "select count(*) filter (where n_tokens is null), count(*) from all_documents").fetchone()
     assert rows == demo_run.stats["kept"] + demo_run.stats["removed"] and missing == 0
     # words_v1 counts word pieces and punctuation: at least the whitespace words of a text
     assert con.execute("select count(*) from all_documents where n_tokens < n_words").fetchone()[0] == 0

@@ -30,7 +30,8 @@ def _source(path, prefix, n, seed):
 
 @pytest.fixture
 def setup(tmp_path):
-    docs = {s: _source(tmp_path / f"{s}.parquet", s, n, k) for k, (s, n) in enumerate({"a": 300, "b": 300, "c": 30}.items())}
+    docs = {s: _source(tmp_path / f"{s}.parquet", s, n, k)
+            for k, (s, n) in enumerate({"a": 300, "b": 300, "c": 30}.items())}
     (tmp_path / "weights.json").write_text(json.dumps({
         "weights": {"a": 0.4, "b": 0.4, "c": 0.2}, "tokenizer": "utf8_bytes_v1",
         "holdout": {"a": {"fraction": 0.2, "seed": 0}}}))
@@ -104,7 +105,8 @@ def _error(capsys, argv) -> str:
 def test_a_phase_that_cannot_be_filled_says_what_is_available(setup, capsys):
     tmp_path, _ = setup
     phases = [{"name": "anneal", "tokens": 50_000, "weights": {"a": 0.5, "b": 0.5}, "where": {"a": "quality >= 0.95"}}]
-    err = _error(capsys, ["materialise", "--schedule", _schedule(tmp_path, phases=phases), "--output", str(tmp_path / "o")])
+    err = _error(capsys, ["materialise", "--schedule", _schedule(tmp_path, phases=phases),
+                          "--output", str(tmp_path / "o")])
     assert re.search(r"phase anneal: 50,000 tokens cannot be filled: a needs 25,000 tokens, [\d,]+ available under "
                      r"'quality >= 0.95'.*At most [\d,]+ tokens", err), err
     assert not (tmp_path / "o" / "anneal").exists()

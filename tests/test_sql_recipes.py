@@ -24,14 +24,16 @@ def recipes() -> list[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def con(tmp_path_factory):
-    res = run(load_config(ROOT / "configs" / "demo.yaml").with_overrides(output=str(tmp_path_factory.mktemp("sql") / "o")))
+    res = run(load_config(ROOT / "configs" / "demo.yaml").with_overrides(
+        output=str(tmp_path_factory.mktemp("sql") / "o")))
     return connect(res.output), res.stats
 
 
 def test_there_are_five_recipes():
     assert [t for t, _ in recipes()] == [
         "why was this URL dropped?", "top domains kept", "language mix, kept and removed",
-        "scores by source (any numeric column: lang_score, quality_*)", "the duplicates of a document, and why each was removed",
+        "scores by source (any numeric column: lang_score, quality_*)",
+        "the duplicates of a document, and why each was removed",
     ]
 
 

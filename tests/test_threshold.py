@@ -22,7 +22,8 @@ def test_min_score_keep_drop_and_missing():
     assert keep.filter(Document("a", "6", metadata={})) is True
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"min_score": 1, "top_fraction": 0.1}, {"top_fraction": 0}, {"top_fraction": 1.5}])
+@pytest.mark.parametrize("kwargs",
+                         [{}, {"min_score": 1, "top_fraction": 0.1}, {"top_fraction": 0}, {"top_fraction": 1.5}])
 def test_bad_params(kwargs):
     with pytest.raises(ConfigError):
         ScoreFilter(column="quality_x", **kwargs)
@@ -73,5 +74,6 @@ def test_min_score_via_apply(tmp_path):
 
 def test_apply_rejects_bad_set(tmp_path, capsys):
     inp, _ = _corpus(tmp_path)
-    assert main(["apply", "score_filter_v1", str(inp / "*.jsonl"), "--output", str(tmp_path / "x"), "--set", "oops"]) == 2
+    assert main(["apply", "score_filter_v1", str(inp / "*.jsonl"), "--output", str(tmp_path / "x"),
+                 "--set", "oops"]) == 2
     assert "expected KEY=VALUE" in capsys.readouterr().err

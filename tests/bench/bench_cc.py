@@ -197,7 +197,8 @@ def language_mix(out: Path) -> str:
     files = [str(p) for p in sorted(out.glob("*/*.parquet"))]
     if not files:
         return "unknown"
-    rows = duckdb.sql(f"select coalesce(lang, 'none') as lang, count(*) from read_parquet({files!r}, union_by_name=true) "
+    rows = duckdb.sql(f"select coalesce(lang, 'none') as lang, count(*) "
+                      f"from read_parquet({files!r}, union_by_name=true) "
                       "group by 1 order by 2 desc").fetchall()
     total = sum(n for _, n in rows)
     top = ", ".join(f"{lang} {n / total:.0%}" for lang, n in rows[:5])

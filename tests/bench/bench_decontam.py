@@ -101,7 +101,8 @@ def native_items(piqa: int = 300, seed: int = 13) -> list[Item]:
         forms = {"question": rec["question"], "solution": rec["question"] + "\n" + rec["answer"]}
         items.append(Item("gsm8k", "dev", f"{gsm.name}:{row}", forms))
     for rec in _jsonl(BENCHMARKS / "humaneval" / "HumanEval_first40.jsonl.gz"):
-        items.append(Item("humaneval", "held-out", rec["task_id"], {"solution": rec["prompt"] + rec["canonical_solution"]}))
+        items.append(Item("humaneval", "held-out", rec["task_id"],
+                          {"solution": rec["prompt"] + rec["canonical_solution"]}))
     records = _jsonl(BENCHMARKS / "piqa" / "dev.jsonl.gz")
     for rec in random.Random(seed).sample(records, min(piqa, len(records))):
         forms = {"unlabelled": f"{rec['goal']}\n{rec['sol1']}\n{rec['sol2']}",
@@ -157,7 +158,8 @@ def build_input(path: Path, items: list[Item], clean: list[tuple[str, str, str]]
                 for name, reformat in REFORMATS.items():
                     doc_id = f"planted/{len(planted)}"
                     planted[doc_id] = (item, form, name)
-                    f.write(json.dumps({"id": doc_id, "text": plant(reformat(text, rng), rng.choice(hosts), rng)}) + "\n")
+                    f.write(json.dumps({"id": doc_id,
+                                        "text": plant(reformat(text, rng), rng.choice(hosts), rng)}) + "\n")
     return planted
 
 

@@ -2,13 +2,15 @@
 
 Reference: datatrove 0.10's MinhashDedupSignature -> MinhashDedupBuckets -> MinhashDedupCluster ->
 MinhashDedupFilter with FineWeb's settings (5-gram shingles, 14 buckets x 8 hashes, 64-bit hashes), each
-stage on datatrove's LocalPipelineExecutor, reading JSON lines and writing parquet, as Winnow does. Winnow: ``winnow dedup
---method minhash`` (keys, cluster with exact verification, filter) on the same files, as parquet out.
+stage on datatrove's LocalPipelineExecutor, reading JSON lines and writing parquet, as Winnow does. Winnow:
+``winnow dedup --method minhash`` (keys, cluster with exact verification, filter) on the same files, as
+parquet out.
 Each side runs in its own fresh process; CPU counts the process and its children from the first stage
 to the last, and peak memory is that process's maximum RSS.
 
 Input: real documents from ../shared/data/domains plus planted near-duplicates of a fifth of them at
-mutation rates 0-12% (as tests/test_dedup.py plants them). Prints documents per CPU-second for both and their ratio, peak memory, and what each removed.
+mutation rates 0-12% (as tests/test_dedup.py plants them). Prints documents per CPU-second for both and
+their ratio, peak memory, and what each removed.
 
     python tests/bench/bench_dedup.py [--per-file N]
 """
@@ -39,7 +41,8 @@ def build_input(dest: Path, per_file: int) -> int:
     corpus = _real_docs(n_per_file=per_file)
     docs = list(corpus)
     for i, src in enumerate(rng.sample(corpus, len(corpus) // 5)):
-        docs.append({"id": f"planted/{i}", "text": _mutate(src["text"], rng.choice([0.0, 0.01, 0.03, 0.06, 0.12]), rng)})
+        docs.append({"id": f"planted/{i}",
+                     "text": _mutate(src["text"], rng.choice([0.0, 0.01, 0.03, 0.06, 0.12]), rng)})
     dest.mkdir(parents=True, exist_ok=True)
     n = 0
     for part in range(4):
@@ -114,7 +117,8 @@ def main() -> int:
     res = {}
     for side in ("datatrove", "winnow"):
         t = time.time()
-        subprocess.run([sys.executable, __file__, "--worker", side, str(base / "input"), str(base / side), str(base / f"{side}.json")],
+        subprocess.run([sys.executable, __file__, "--worker", side, str(base / "input"), str(base / side),
+                        str(base / f"{side}.json")],
                        check=True)
         res[side] = json.loads((base / f"{side}.json").read_text())
         res[side]["wall"] = time.time() - t

@@ -39,7 +39,8 @@ def main() -> int:
     ap.add_argument("--limit", type=int, default=0, help="at most N pages (0 = all)")
     args = ap.parse_args()
     if not (EVAL_DIR / "evaldata.json").is_file():
-        print(f"SKIP: benchmark needs {EVAL_DIR}/evaldata.json (the shared data folder beside the project); it is absent")
+        print(f"SKIP: benchmark needs {EVAL_DIR}/evaldata.json (the shared data folder beside the project); "
+              "it is absent")
         return 0
 
     logging.disable(logging.WARNING)

@@ -2,7 +2,8 @@
 
 1. Stack Exchange answers labelled by votes (``../shared/data/quality``: a good answer is in its site's top 13% by
    votes, 87:13 as in the issue): train on one site, evaluate on the other (a site the model has never seen),
-   both ways; within one site (beer, 70/30 by id); and train on the older 80% of answers, evaluate on the newest 20%. Side by side on the same split: ``winnow quality train --model fasttext`` (hyperparameters
+   both ways; within one site (beer, 70/30 by id); and train on the older 80% of answers, evaluate on the
+   newest 20%. Side by side on the same split: ``winnow quality train --model fasttext`` (hyperparameters
    chosen on a validation split), fastText with its own default hyperparameters (same text preprocessing),
    ``--model linear``, a plain TF-IDF logistic regression (scikit-learn defaults), answer length alone.
 2. SMS spam (UCI, 13% spam): a seeded 80/20 split by id, the same five.
@@ -150,7 +151,8 @@ def planted(tmp: Path) -> None:
 
     rng = random.Random(0)
     base = []
-    for rel in ("domains/encyclopedic_wikitext2_test_articles.jsonl.gz", "domains/scientific_scitldr_abstracts.jsonl.gz",
+    for rel in ("domains/encyclopedic_wikitext2_test_articles.jsonl.gz",
+                "domains/scientific_scitldr_abstracts.jsonl.gz",
                 "domains/reviews_movie_reviews.jsonl.gz"):
         base += [r["text"] for r in _read(rel) if len(r["text"].split()) >= 40]
     rng.shuffle(base)

@@ -51,7 +51,8 @@ def main() -> int:
     print(f"study: {res['total_runs']} proxy runs ({cfg.proxy.kind}, {cfg.proxy.budget_tokens:,} "
           f"{cfg.tokenizer} tokens each), {len(res['study'].names)} sources, targets "
           + ", ".join(f"{t} x{a:g}" for t, a in w["targets"].items()))
-    print(f"time: {wall:.1f} s in all: prepare {w['seconds']['prepare']:.1f} s, proxy runs {w['seconds']['runs']:.1f} s "
+    print(f"time: {wall:.1f} s in all: prepare {w['seconds']['prepare']:.1f} s, "
+          f"proxy runs {w['seconds']['runs']:.1f} s "
           f"({w['seconds']['runs'] / max(res['trained'], 1):.2f} s per run), validation {v['seconds']:.1f} s")
     print("fit, held-out Spearman of the combined loss (5-fold over runs):")
     for m, r in fit["models"].items():

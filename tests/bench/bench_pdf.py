@@ -51,7 +51,8 @@ BORN_DIGITAL = MANUALS + ["olmocr-gnarly/bws_book_ch2.pdf",
                 "olmocr-gnarly/overrun_on_pg8.pdf", "olmocr-gnarly/tobacco_missed_tokens_pg1.pdf",
                 "olmocr-gnarly/pdftotext_two_column_issue.pdf", "olmocr-gnarly/repeating_references_on_pg9_pg10.pdf",
                 "olmocr-gnarly/failing_pdf_pg9.pdf", "olmocr-gnarly/badlines.pdf"]
-SINGLE = ["debian/R-intro.pdf", "debian/usrguide.pdf", "olmocr-gnarly/bws_book_ch2.pdf", "olmocr-gnarly/overrun_on_pg8.pdf"]
+SINGLE = ["debian/R-intro.pdf", "debian/usrguide.pdf", "olmocr-gnarly/bws_book_ch2.pdf",
+          "olmocr-gnarly/overrun_on_pg8.pdf"]
 TWO = ["olmocr-gnarly/pdftotext_two_column_issue.pdf", "olmocr-gnarly/repeating_references_on_pg9_pg10.pdf",
        "olmocr-gnarly/tobacco_missed_tokens_pg1.pdf", "olmocr-gnarly/failing_pdf_pg9.pdf", "olmocr-gnarly/badlines.pdf"]
 COPIES = 8  # of the manuals, for the marginal cost (startup, planning and finalisation cancel)
@@ -111,7 +112,8 @@ def bench_checks(engine: bool) -> None:
 def _winnow_run(inputs: str, out: Path) -> float:
     """CPU seconds of one ``winnow run configs/pdf.yaml`` in one process (tasks 1, workers 1)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
-    res = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "pdf.yaml"), "--input", inputs,
+    res = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "pdf.yaml"),
+                          "--input", inputs,
                     "--output", str(out), "--tasks", "1", "--workers", "1", "--overwrite"], cwd=ROOT,
                    stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     if res.returncode:
@@ -241,7 +243,8 @@ def bench_ocr(k: int, dpi: int) -> None:
                 n += 1
                 errs.append(cer(text, ref))
                 sorted_errs.append(cer(text, plain))
-                print(f"  {label:13s} {f}:{i + 1:<3d} CER {errs[-1]:6.2%}  (vs sort=True order {sorted_errs[-1]:6.2%})  "
+                print(f"  {label:13s} {f}:{i + 1:<3d} CER {errs[-1]:6.2%}  "
+                      f"(vs sort=True order {sorted_errs[-1]:6.2%})  "
                       f"conf {conf:.2f}")
         mean = sum(errs) / len(errs)
         target = 0.03 if cols == 1 else 0.08
@@ -272,7 +275,8 @@ def bench_triage() -> None:
                         right += 1
                     else:
                         wrong.append(f"{f.name}:{i + 1}({tri.reason})")
-        print(f"triage {label}: {right}/{total} pages -> {want}" + (f"; other: {', '.join(wrong[:8])}" if wrong else ""))
+        print(f"triage {label}: {right}/{total} pages -> {want}"
+              + (f"; other: {', '.join(wrong[:8])}" if wrong else ""))
 
 
 def main() -> int:

@@ -78,7 +78,8 @@ def main() -> int:
     ref_rate, our_rate = n / best["ref"], n / best["ours"]
     print(f"{n} documents, {n_chars / 1e6:.1f} M characters, best of {args.repeat} interleaved rounds")
     print(f"datatrove PIIFormatter (e-mail, IPv4): {ref_rate:10.0f} docs/CPU-s  ({changed['ref']} documents changed)")
-    print(f"winnow pii_v1 (e-mail, phone, IP v4/v6, card): {our_rate:10.0f} docs/CPU-s  ({changed['ours']} documents masked)")
+    print(f"winnow pii_v1 (e-mail, phone, IP v4/v6, card): {our_rate:10.0f} docs/CPU-s  "
+          f"({changed['ours']} documents masked)")
     print(f"ratio pii_v1 / PIIFormatter: {our_rate / ref_rate:.2f}x")
     return 0
 

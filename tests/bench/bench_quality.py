@@ -19,8 +19,8 @@ Each chain runs as a user runs it, in its own process, files in and files out, o
 CPU is the child's rusage (user + system, the whole process tree it waits for). Marginal CPU per document =
 (CPU over 3 copies - CPU over 1 copy) / (2 n), which leaves out start-up (imports, model load). The chains
 alternate which runs first; each repeat gives one ratio per input (documents per CPU-second, Winnow /
-datatrove), and the median and range over ``--repeats`` are printed. Winnow's output is checked to hold every document with
-its score.
+datatrove), and the median and range over ``--repeats`` are printed. Winnow's output is checked to hold
+every document with its score.
 
     python tests/bench/bench_quality.py [--repeats R] [--docs N]
 """
@@ -130,7 +130,9 @@ def _check_scored(out: Path, n: int) -> None:
     t = pq.read_table(sorted((out / "documents").glob("*.parquet")))
     col = next(c for c in t.column_names if c.startswith("quality_"))
     if t.num_rows != n or t[col].null_count:
-        raise SystemExit(f"bench_quality: winnow wrote {t.num_rows} rows ({t[col].null_count} unscored) for {n} documents")
+        raise SystemExit(
+            f"bench_quality: winnow wrote {t.num_rows} rows ({t[col].null_count} unscored) for {n} documents"
+        )
 
 
 def main() -> int:
@@ -146,7 +148,8 @@ def main() -> int:
         tmp = Path(tmp)
         env = {**os.environ, "HF_HOME": str(tmp / "hf"), "PYTHONPATH": str(ROOT)}  # datatrove's asset cache
         model = tmp / "model"
-        subprocess.run([str(BIN / "winnow"), "quality", "train", "--model", "fasttext", "--no-tune", "--output", str(model),
+        subprocess.run([str(BIN / "winnow"), "quality", "train", "--model", "fasttext", "--no-tune",
+                        "--output", str(model),
                         "--positive", *[str(SHARED / p) for p in TRAIN_POS],
                         "--negative", *[str(SHARED / p) for p in TRAIN_NEG]],
                        env=env, check=True, stdout=subprocess.DEVNULL)
