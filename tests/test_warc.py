@@ -40,7 +40,8 @@ def test_real_common_crawl_sample(sample, tmp_path):
     assert d.metadata["crawl_date"].startswith("20") and "<html" in d.text.lower()
 
 
-@pytest.mark.parametrize("name", ["warcfile.warc.gz", "clueweb-quirk.warc.gz", "whirlwind.warc.gz", "cmoncrawl-mini.warc.gz", "warcio-example.warc.gz"])
+@pytest.mark.parametrize("name", ["warcfile.warc.gz", "clueweb-quirk.warc.gz", "whirlwind.warc.gz",
+                                  "cmoncrawl-mini.warc.gz", "warcio-example.warc.gz"])
 def test_all_real_samples_read_without_crash(name):
     docs, skipped = read(shared_data("warc", name))
     assert docs or skipped
@@ -141,7 +142,8 @@ def test_byte_range_units_read_every_record_once(tmp_path, split_bytes):
     reader = WarcReader(units)
     split_docs = [d.id for rank in range(len(units)) for d in reader.run(rank=rank, world_size=len(units))]
     assert split_docs == whole_docs  # same records, once each, in order
-    totals = lambda r: {k: v.total for k, v in r.stats.stats.items() if k == "input" or k.startswith("skipped_")}
+    def totals(r):
+        return {k: v.total for k, v in r.stats.stats.items() if k == "input" or k.startswith("skipped_")}
     assert totals(reader) == totals(whole)  # damaged records in the tail are counted once too
 
 
