@@ -135,27 +135,41 @@ class GPLaw:
         return np.sqrt(np.clip(np.atleast_2d(np.asarray(w, float)), 0.0, None))
 
     @staticmethod
-    def _nll(theta: np.ndarray, x: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
-        """Negative log marginal likelihood and its gradient in (log length scales, log signal, log noise)."""
+    def _nll(theta: np.ndarray, x: np.ndarray, y: np.ndarray, buf: tuple) -> tuple[float, np.ndarray]:
+        """Negative log marginal likelihood and its gradient in (log length scales, log signal, log noise).
+
+        The n x n work happens in place in ``buf`` (kernel, factor, gradient matrix, lower/upper masks): fresh
+        n x n arrays every step cost as much again in page faults as the arithmetic."""
         n, d = x.shape
+        k0, f, m, low, up = buf
         z = x / np.exp(theta[:d])
         sf2, sn2 = np.exp(theta[d]), np.exp(theta[d + 1])
         sq = (z ** 2).sum(1)
-        k0 = sf2 * np.exp(-0.5 * np.maximum(sq[:, None] + sq[None, :] - 2 * z @ z.T, 0.0))
-        try:
-            c = cho_factor(k0 + (sn2 + 1e-8) * np.eye(n), lower=True, check_finite=False)
-        except np.linalg.LinAlgError:
+        np.matmul(z, z.T, out=k0)
+        k0 *= -2.0
+        k0 += sq[:, None]
+        k0 += sq[None, :]
+        np.maximum(k0, 0.0, out=k0)
+        k0 *= -0.5
+        np.exp(k0, out=k0)
+        k0 *= sf2
+        np.copyto(f, k0)
+        f.flat[:: n + 1] += sn2 + 1e-8
+        c, info = lapack.dpotrf(f, lower=1, overwrite_a=1, clean=0)
+        if info != 0:
             return 1e10, np.zeros_like(theta)
-        alpha = cho_solve(c, y, check_finite=False)
-        nll = 0.5 * y @ alpha + np.log(np.diag(c[0])).sum() + 0.5 * n * np.log(2 * np.pi)
-        inv = lapack.dpotri(c[0], lower=1)[0]
-        inv = np.tril(inv) + np.tril(inv, -1).T
-        m = np.outer(alpha, alpha) - inv  # d(log likelihood)/d theta = 0.5 tr(m dK/d theta)
-        a = m * k0
+        alpha, _ = lapack.dpotrs(c, y, lower=1)
+        nll = 0.5 * y @ alpha + np.log(np.diagonal(c)).sum() + 0.5 * n * np.log(2 * np.pi)
+        inv, _ = lapack.dpotri(c, lower=1, overwrite_c=1)  # the inverse's lower triangle, in f
+        np.multiply.outer(alpha, alpha, out=m)  # m = alpha alpha^T - K^-1: d(log lik)/d theta = 0.5 tr(m dK)
+        np.subtract(m, inv, out=m, where=low)
+        np.subtract(m, inv.T, out=m, where=up)
+        g_sn = 0.5 * np.trace(m) * sn2
+        m *= k0
         # dK/d log l_s = K (z_is - z_js)^2, so tr(m dK) = sum_ij a_ij (z_is - z_js)^2,
         # expanded into matrix products: no n x n x d tensor
-        g_ls = (z ** 2 * a.sum(1)[:, None]).sum(0) - (z * (a @ z)).sum(0)
-        grad = np.concatenate([g_ls, [0.5 * a.sum(), 0.5 * np.trace(m) * sn2]])
+        g_ls = (z ** 2 * m.sum(1)[:, None]).sum(0) - (z * (m @ z)).sum(0)
+        grad = np.concatenate([g_ls, [0.5 * m.sum(), g_sn]])
         return float(nll), -grad
 
     def fit(self, w: np.ndarray, y: np.ndarray) -> "GPLaw":
@@ -167,7 +181,9 @@ class GPLaw:
         x0 = np.concatenate([np.full(d, np.log(0.5)), [0.0, np.log(1e-2)]])
         bounds = [(np.log(0.05), np.log(1e3))] * d + [(np.log(1e-3), np.log(1e2)), (np.log(1e-6), 0.0)]
         with threadpool_limits(1):
-            r = minimize(self._nll, x0, args=(x, yn), jac=True, method="L-BFGS-B", bounds=bounds,
+            low = np.tri(n, dtype=bool)
+            buf = (np.empty((n, n)), np.empty((n, n), order="F"), np.empty((n, n)), low, ~low)
+            r = minimize(self._nll, x0, args=(x, yn, buf), jac=True, method="L-BFGS-B", bounds=bounds,
                          options={"maxiter": self.MAXITER})
             self.theta = r.x
             self.x = x
@@ -175,17 +191,29 @@ class GPLaw:
             self.alpha = cho_solve(cho_factor(k, lower=True, check_finite=False), yn, check_finite=False)
         return self
 
-    def _kernel(self, a: np.ndarray) -> np.ndarray:
+    def _kernel(self, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+        """The kernel between rows ``a`` and the runs, computed in ``out`` where given."""
         d = self.x.shape[1]
         ls = np.exp(self.theta[:d])
         za, zb = a / ls, self.x / ls
-        d2 = (za ** 2).sum(1)[:, None] + (zb ** 2).sum(1)[None, :] - 2 * za @ zb.T
-        return np.exp(self.theta[d]) * np.exp(-0.5 * np.maximum(d2, 0.0))
+        k = np.matmul(za, zb.T, out=out)
+        k *= -2.0
+        k += (za ** 2).sum(1)[:, None]
+        k += (zb ** 2).sum(1)[None, :]
+        np.maximum(k, 0.0, out=k)
+        k *= -0.5
+        np.exp(k, out=k)
+        k *= np.exp(self.theta[d])
+        return k
 
     def predict(self, w: np.ndarray) -> np.ndarray:
         x = self._features(w)
+        out = np.empty(len(x))
+        buf = np.empty((min(self.CHUNK, len(x)), len(self.x)))
         with threadpool_limits(1):
-            out = np.concatenate([self._kernel(x[i:i + self.CHUNK]) @ self.alpha for i in range(0, len(x), self.CHUNK)])
+            for i in range(0, len(x), self.CHUNK):
+                part = x[i:i + self.CHUNK]
+                out[i:i + len(part)] = self._kernel(part, buf[:len(part)]) @ self.alpha
         return out * self.scale + self.mean
 
     def params(self) -> dict:
