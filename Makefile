@@ -96,6 +96,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_quality.py
 	$(PY) tests/bench/bench_labels.py
 	$(PY) tests/bench/bench_mix.py
+	$(PY) tests/bench/bench_regmix.py
 	$(PY) tests/bench/bench_pii.py
 	$(PY) tests/bench/bench_decontam.py
 	$(PY) tests/bench/bench_pdf.py
