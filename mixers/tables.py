@@ -57,7 +57,7 @@ def _read_raw(path: str, what: str) -> tuple[list[str], list[list]]:
     if not p.is_file():
         raise ConfigError(f"{what} {path}: file not found")
     if p.suffix.lower() == ".csv":
-        with open(p, newline="", encoding="utf-8") as f:
+        with open(p, newline="", encoding="utf-8-sig") as f:  # -sig: a spreadsheet's byte-order mark is no header
             rows = list(csv.reader(f))
         if not rows or not any(c.strip() for c in rows[0]):
             raise ConfigError(f"{what} {path}: empty file (expected a header row: a key column, then numbers)")

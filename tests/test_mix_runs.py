@@ -161,6 +161,21 @@ def test_fit_honours_epoch_caps_and_target_weights(tmp_path):
     assert w["max_epochs"]["code"] == 2.0 and w["token_counts_from"] == "--source-tokens"
 
 
+def test_fit_leaves_out_runs_without_losses_and_reads_a_spreadsheets_csv(tmp_path, capsys):
+    rng = np.random.default_rng(9)
+    W = rng.dirichlet(np.ones(4), size=30)
+    keys = [f"r{i}" for i in range(30)]
+    mix = tmp_path / "m.csv"
+    rows = [",".join(["run", *SOURCES])] + [",".join([k, *map(_num, r)]) for k, r in zip(keys, W)]
+    mix.write_text("\ufeff" + "\r\n".join(rows) + "\r\n", encoding="utf-8")  # as a spreadsheet saves it
+    losses = losses_for(tmp_path, keys[:24], W[:24])
+    assert main(["mix", "fit", "--mixtures", str(mix), "--losses", losses, "--output", str(tmp_path / "fit"),
+                 "--families", "loglinear,gp"]) == 0
+    assert "warning: 6 mixtures in" in capsys.readouterr().out
+    fit = json.loads((tmp_path / "fit" / "fit.json").read_text())
+    assert fit["runs"] == 24 and fit["key"] == {"mixtures": "run", "losses": "run"}
+
+
 def test_plan_is_seeded_bounded_and_grows(tmp_path, capsys):
     base = ["mix", "plan", "--sources", "web,code,books,news", "--target-tokens", "100000", "--max-epochs", "2",
             "--source-tokens", "web=50000", "--source-tokens", "code=6e3", "--source-tokens", "books=40000",
