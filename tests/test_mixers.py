@@ -318,7 +318,8 @@ def test_bad_input_errors_before_training(tmp_path, corpora, monkeypatch, caplog
     assert list(over.sources) == ["x", "y"] and over.targets[0].weight == 2.0
     cfg = parse_mix_config(mix_cfg(tmp_path, corpora, constraints={"max_epochs": {"a": 1, "*": 2}}))
     assert cfg.limit("max_epochs", "a") == 1 and cfg.limit("max_epochs", "b") == 2
-    assert cfg.with_overrides(sources=[f"x={corpora['a']}"], targets=[f"t={corpora['c']}"]).limit("max_epochs", "x") == 2
+    over = cfg.with_overrides(sources=[f"x={corpora['a']}"], targets=[f"t={corpora['c']}"])
+    assert over.limit("max_epochs", "x") == 2
 
 
 # --- materialise ------------------------------------------------------------------------------------
