@@ -6,8 +6,8 @@ the mixture's token shares), ``evals`` each target's dev bytes; it returns each 
 byte. Register a new one in ``PROXIES`` with its parameter defaults.
 
 - ``ngram_kn_v1`` (default): an interpolated Kneser-Ney byte n-gram model (Chen & Goodman 1998; one discount
-  per order, D = n1 / (n1 + 2 n2)), counted with numpy. Order 4 on 1 MB trains and scores in about half a
-  second on one core, so 64 proxy runs take about a minute; its target loss falls as in-domain data grows,
+  per order, D = n1 / (n1 + 2 n2)), counted with numpy: cheap enough to train dozens of proxies on one core
+  (docs/measurements.md has the cost); its target loss falls as in-domain data grows,
   which is the ranking signal the regression needs (RegMix's point: the ranking of mixtures transfers from
   small proxies to large models better than their absolute losses do).
 - ``transformer_v1``: a small byte-level transformer in PyTorch (GPU when present), for users with compute.

@@ -10,7 +10,7 @@ curves), so each target gets its own law and the combined prediction is ``sum_j 
 - ``gbm``: scikit-learn ``HistGradientBoostingRegressor`` per target (RegMix uses LightGBM), with a fixed
   number of iterations: early stopping is off, so no held-out run ever tunes the model it is scored on.
 - ``gbm_regmix``: the same trees with RegMix's LightGBM settings (1,000 trees, learning rate 0.01, 31 leaves,
-  at least 20 runs a leaf, L2 objective, no early stopping); about 12x the CPU of ``gbm``.
+  at least 20 runs a leaf, L2 objective, no early stopping); many times the CPU of ``gbm``, so not a default.
 - ``gp``: a Gaussian process per target on ``sqrt(w)`` (the Hellinger embedding of the simplex, in which a
   source's first few percent move the loss as much as its last tens), squared-exponential kernel with one
   length scale per source, a constant mean and a noise term, all fitted by maximising the marginal
@@ -77,7 +77,7 @@ class GBMLaw:
     def fit(self, w: np.ndarray, y: np.ndarray) -> "GBMLaw":
         from sklearn.ensemble import HistGradientBoostingRegressor
 
-        n = len(y)  # one OpenMP thread: on tiny data thread start-up costs 15x the fit (measured 0.72 -> 0.05 s)
+        n = len(y)  # one OpenMP thread: on tiny data starting threads costs more than the fit itself
         self.model = HistGradientBoostingRegressor(
             max_iter=300, learning_rate=0.05, max_leaf_nodes=8, min_samples_leaf=max(2, min(10, n // 8)),
             l2_regularization=1e-3, early_stopping=False, random_state=self.seed)
@@ -123,7 +123,7 @@ class GPLaw:
     """
 
     kind = "gp"
-    MAX_RUNS = 3000  # one fit is O(runs^3) per step: about 10 s a target at 3,000 runs
+    MAX_RUNS = 3000  # one fit is O(runs^3) per step: beyond this many runs it stops being interactive
     MAXITER = 50
     CHUNK = 4096  # rows predicted at once: the kernel block is CHUNK x runs floats
 
