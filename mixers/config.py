@@ -36,8 +36,6 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from pipeline.config import checked_mapping, parse_named, positive_int
 from pipeline.errors import ConfigError
 
@@ -321,14 +319,9 @@ def _parse(raw: Any) -> MixConfig:
 
 
 def load_mix_config(path: str | Path) -> MixConfig:
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{path}: not valid YAML: {e}") from None
-    return parse_mix_config(raw, str(path))
+    from pipeline.config import load_yaml
+
+    return parse_mix_config(load_yaml(path), str(path))
 
 
 def stable_hash(obj: Any) -> str:

@@ -31,6 +31,7 @@ import numpy as np
 import zstandard
 
 from mixers.data import TOKENIZERS, Corpus, fingerprint, read_corpus
+from pipeline.assets import sha256_file
 from pipeline.atomic import atomic_write, atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.layout import RunLayout
@@ -200,7 +201,7 @@ def materialise(weights_json: str, sources: list[str] | dict, tokens: int, outpu
         }
     manifest = {
         "kind": _KIND, "weights_json": str(weights_json),
-        "weights_sha256": hashlib.sha256(Path(weights_json).read_bytes()).hexdigest(),
+        "weights_sha256": sha256_file(weights_json),
         "tokens_requested": tokens, "tokens": total, "documents": len(order),
         "within_one_document": abs(total - tokens) <= longest, "longest_document_tokens": longest,
         "tokenizer": tokenizer, "seed": seed, "sources": per_source,

@@ -32,7 +32,6 @@ phase gives its own: that is how ``winnow mix`` chooses the anneal phase's weigh
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
 import time
@@ -40,10 +39,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-import yaml
 
 from mixers.data import TOKENIZERS, fingerprint, held_out, read_corpus, where_mask
 from mixers.materialise import clear_previous, load_weights, select, source_rng, write_set
+from pipeline.assets import sha256_file
 from pipeline.atomic import atomic_write_json
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.layout import RunLayout
@@ -80,7 +79,7 @@ def _weights(where: str, raw) -> tuple[dict[str, float], dict | None, str | None
     """(weights, the weights.json's contents or None, its sha256) from a mapping or a weights.json path."""
     if isinstance(raw, str):
         w = load_weights(raw)
-        return {s: float(v) for s, v in w["weights"].items()}, w, hashlib.sha256(Path(raw).read_bytes()).hexdigest()
+        return {s: float(v) for s, v in w["weights"].items()}, w, sha256_file(raw)
     if not isinstance(raw, dict) or not raw:
         raise ConfigError(f"{where}: expected a mapping {{source: fraction}} or the path of a weights.json")
     for s, v in raw.items():
@@ -94,13 +93,10 @@ def _weights(where: str, raw) -> tuple[dict[str, float], dict | None, str | None
 
 def load_schedule(path: str) -> Schedule:
     """Read and check a schedule file; every error names the file and the key."""
+    from pipeline.config import load_yaml
+
     p = Path(path)
-    if not p.is_file():
-        raise ConfigError(f"--schedule: file not found: {p}")
-    try:
-        raw = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as e:
-        raise ConfigError(f"{p}: not valid YAML: {e}") from None
+    raw = load_yaml(p, "--schedule: file")
     if not isinstance(raw, dict):
         raise ConfigError(f"{p}: expected a mapping with sources and phases")
     unknown = sorted(set(raw) - set(_KEYS))
@@ -260,7 +256,7 @@ def materialise_schedule(path: str, output: str, shard_docs: int | None = None) 
                                "sources": per_source}
     manifest = {
         "kind": _KIND, "schedule": sch.path,
-        "schedule_sha256": hashlib.sha256(Path(sch.path).read_bytes()).hexdigest(),
+        "schedule_sha256": sha256_file(sch.path),
         "tokenizer": sch.tokenizer, "seed": sch.seed, "longest_document_tokens": longest,
         "tokens": sum(p["tokens"] for p in phases_out.values()), "phases": phases_out,
         "sources": {s: {"available_tokens": avail[s], "available_documents": int(train[s].sum()),
