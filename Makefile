@@ -93,6 +93,7 @@ bench: $(VENV)/.winnow-bench
 	$(PY) tests/bench/bench_cc.py
 	$(PY) tests/bench/bench_extract.py
 	$(PY) tests/bench/bench_dedup.py
+	$(PY) tests/bench/bench_scale.py
 	$(PY) tests/bench/bench_quality.py
 	$(PY) tests/bench/bench_labels.py
 	$(PY) tests/bench/bench_mix.py
