@@ -135,6 +135,7 @@ def test_killed_run_resumes_without_resending_annotated_documents(tmp_path):
     assert stats["already_annotated"] == len(first) and stats["annotated"] == 150 - len(first)
 
 
+@pytest.mark.slow  # trains and evaluates a classifier (about 15 s); make test covers annotating and training apart
 def test_a_model_trained_on_the_annotations_ranks_held_out_documents_by_the_rule(tmp_path):
     from filters.quality_train import train
 

@@ -119,11 +119,11 @@ FRACTIONS = (0.1, 0.25, 0.4)  # of the reference run's wall time; later points a
 SIGNALS = [signal.SIGINT, signal.SIGTERM, signal.SIGKILL]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGINT, pytest.param(signal.SIGTERM, marks=pytest.mark.slow),
-                                 pytest.param(signal.SIGKILL, marks=pytest.mark.slow)],
-                         ids=["sigint", "sigterm", "sigkill"])
-# SIGTERM and SIGKILL at every point are in the slow matrix; make test sends SIGTERM to a pool's whole process
-# group in tests/test_executors.py (an idle worker killed in the task queue's lock)
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["sigint", "sigterm", "sigkill"])
+# A whole run stopped once and resumed (with its reference run, about 45 s a signal) is in the slow suite, with
+# the matrix of every point. make test keeps the CLI's Ctrl-C handling (the tests below), killed and resumed
+# annotate and rephrase runs, and SIGTERM to a pool's whole process group (tests/test_executors.py)
 def test_interrupt_once_then_resume(inputs, reference, tmp_path, sig):
     _check(inputs, reference, tmp_path / "out", sig, "first files being written", POINTS["first files being written"])
 
