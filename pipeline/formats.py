@@ -54,18 +54,20 @@ class InputFormat:
         return self.match(name) if self.match is not None else name.endswith(self.suffixes)
 
     def report_section(self, rd) -> str | None:
-        if self.report is None:
-            return None
-        module, _, attr = self.report.partition(":")
-        return getattr(importlib.import_module(module), attr)(rd)
+        return None if self.report is None else _load(self.report)(rd)
 
     def reader_class(self) -> type:
-        module, _, attr = self.reader.partition(":")
-        return getattr(importlib.import_module(module), attr)
+        return _load(self.reader)
 
     def make_reader(self, units: list, limit: int = -1, source: str | None = None, options=None):
         kwargs = {"options": options} if self.options is not None else {}
         return self.reader_class()(units, limit=limit, source=source, **kwargs)
+
+
+def _load(ref: str):
+    """The object a ``"module:name"`` reference names (its module imported now)."""
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 _FORMATS: dict[str, InputFormat] = {}
