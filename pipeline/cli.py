@@ -702,7 +702,8 @@ _STARTED = [time.monotonic(), time.time()]  # when this command started (its wal
 def main(argv: list[str] | None = None) -> int:
     _STARTED[:] = time.monotonic(), time.time()
     argv = sys.argv[1:] if argv is None else argv
-    args = build_parser(next((a for a in argv if not a.startswith("-")), None)).parse_args(argv)
+    command = next((a for a in argv if not a.startswith("-")), "")  # "" (no command): no stage's flags to build
+    args = build_parser(command).parse_args(argv)
 
     global _VERBOSE
     _VERBOSE = bool(args.verbose)
