@@ -180,6 +180,9 @@ def add_stage_flags(parser, cls: type, skip: tuple[str, ...] = ()) -> list[str]:
         if name in skip:
             continue
         hint = hints.get(name, p.annotation)
+        if typing.get_origin(hint) in (typing.Union, types.UnionType):  # "int | None": a flag takes the int
+            rest = [a for a in typing.get_args(hint) if a is not type(None)]
+            hint = rest[0] if len(rest) == 1 else hint
         flag = "--" + name.replace("_", "-")
         required = p.default is inspect.Parameter.empty
         text = helps.get(name, "")

@@ -130,3 +130,21 @@ def test_command_flags_are_the_stages_parameters(command, stage):
             assert flags[name].required
         else:
             assert flags[name].default == p.default and not flags[name].required
+
+
+def test_stage_flags_take_optional_list_and_boolean_parameters():
+    import argparse
+
+    from pipeline.registry import add_stage_flags, stage_args
+    from pipeline.stage import Stage
+
+    class Toy(Stage):  # not registered: flags need only the signature
+        def __init__(self, n: int | None = None, mode: str | bool = "auto", xs: list[str] | None = None,
+                     on: bool = False, exclusion_writer=None):
+            super().__init__(exclusion_writer)
+
+    parser = argparse.ArgumentParser()
+    names = add_stage_flags(parser, Toy)
+    assert stage_args(parser.parse_args(["--n", "5", "--mode", "on", "--xs", "a", "b", "--on"]), names) == {
+        "n": 5, "mode": "on", "xs": ["a", "b"], "on": True}
+    assert stage_args(parser.parse_args([]), names) == {"n": None, "mode": "auto", "xs": None, "on": False}
