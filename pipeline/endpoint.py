@@ -52,6 +52,16 @@ from pipeline.atomic import atomic_write
 from pipeline.errors import ConfigError, EndpointUnavailable, WinnowError
 from pipeline.urls import chat_url
 
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Redirects are not followed: urllib would send the Authorization header on to wherever a 3xx points."""
+
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+_OPENER = urllib.request.build_opener(_NoRedirect)  # proxies from the environment still apply
+
 DEFAULT_KEY_ENV = "OPENAI_API_KEY"
 MAX_RETRY_AFTER = 60.0  # seconds: a server asking for longer is waited on by the rerun, not by a held task
 _END = object()
@@ -161,7 +171,7 @@ class Client:
             wait_s = self.backoff * 2 ** (attempt - 1) * (0.5 + random.random())
             try:
                 req = urllib.request.Request(self.url, data=body, headers=headers, method="POST")
-                with urllib.request.urlopen(req, timeout=self.timeout) as resp:
+                with _OPENER.open(req, timeout=self.timeout) as resp:
                     payload = json.loads(resp.read().decode("utf-8"))
                 try:
                     choice = payload["choices"][0]
@@ -170,6 +180,12 @@ class Client:
                     reason, detail = "bad_response", f"no choices[0].message.content in {str(payload)[:200]}"
             except urllib.error.HTTPError as e:
                 reason, detail = f"http_{e.code}", f"HTTP {e.code} {e.reason}"
+                if 300 <= e.code < 400:  # the endpoint is elsewhere: no document is at fault, and no retry helps
+                    where = e.headers.get("Location") if e.headers else None
+                    down = EndpointDown(reason, f"{detail}: redirected to {where}; give that URL as the endpoint "
+                                        "(the key is not sent on to a redirect)", attempt)
+                    self.down = self.down or down
+                    raise down from None
                 if e.code != 429 and e.code < 500:
                     raise RequestFailed(reason, detail) from None
                 asked = _retry_after(e.headers.get("Retry-After") if e.headers else None)

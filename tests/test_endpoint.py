@@ -272,3 +272,14 @@ def test_a_kill_between_part_and_journal_removal_doubles_nothing(tmp_path):
     assert len(again.parts()) == 1 and again.journal_path.read_text() == ""  # a fresh journal
     again.close()
     assert [r["id"] for r in pq.read_table(again.parts()[0]).to_pylist()] == list("xyz")
+
+
+def test_a_redirect_is_an_outage_and_the_key_is_not_sent_on(scripted, monkeypatch):
+    target = scripted((200, {}))
+    server = scripted((302, {"Location": target.url + "/chat/completions"}))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    client, slept = _client(server.url)
+    with pytest.raises(EndpointDown, match="redirected to http://127.0.0.1"):
+        client.ask("hi")
+    assert target.seen == [] and len(server.seen) == 1 and slept == []  # not followed, not retried
+    assert client.down is not None
