@@ -113,7 +113,7 @@ class MixConfig:
         if sources:
             parsed: dict[str, tuple[str, ...]] = {}
             for spec in sources:
-                name, glob = _name_eq("--source", spec)
+                name, glob = name_eq("--source", spec)
                 parsed.setdefault(name, ())
                 parsed[name] += (glob,)
             # a source's `where` stays with its name: --source gives other files for the same selection
@@ -121,7 +121,7 @@ class MixConfig:
         if targets:
             tgts = []
             for spec in targets:
-                name, rest = _name_eq("--target", spec)
+                name, rest = name_eq("--target", spec)
                 weight = 1.0
                 head, sep, tail = rest.rpartition(":")
                 if sep and head and _is_number(tail):
@@ -146,11 +146,12 @@ def _is_number(s: str) -> bool:
     return True
 
 
-def _name_eq(flag: str, spec: str) -> tuple[str, str]:
-    name, sep, glob = (spec or "").partition("=")
-    if not sep or not name.strip() or not glob.strip():
-        raise ConfigError(f"{flag}: expected NAME=GLOB, got {spec!r}")
-    return name.strip(), glob.strip()
+def name_eq(flag: str, spec: str, what: str = "GLOB") -> tuple[str, str]:
+    """``NAME=VALUE`` of a command-line flag, both parts stripped; a ConfigError naming the flag otherwise."""
+    name, sep, value = (spec or "").partition("=")
+    if not sep or not name.strip() or not value.strip():
+        raise ConfigError(f"{flag}: expected NAME={what}, got {spec!r}")
+    return name.strip(), value.strip()
 
 
 def _number(where: str, v: Any, lo: float | None = None, hi: float | None = None) -> float:

@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 import zstandard
 
+from mixers.config import name_eq
 from mixers.data import TOKENIZERS, Corpus, fingerprint, read_corpus
 from pipeline.assets import sha256_file
 from pipeline.atomic import atomic_write, atomic_write_json
@@ -45,10 +46,8 @@ _KIND = "winnow_materialise_v1"
 def parse_sources(specs: list[str] | None) -> dict[str, list[str]]:
     out: dict[str, list[str]] = {}
     for spec in specs or []:
-        name, sep, glob = (spec or "").partition("=")
-        if not sep or not name.strip() or not glob.strip():
-            raise ConfigError(f"--source: expected NAME=GLOB, got {spec!r}")
-        out.setdefault(name.strip(), []).append(glob.strip())
+        name, glob = name_eq("--source", spec)
+        out.setdefault(name, []).append(glob)
     if not out:
         raise ConfigError("--source: give every source of the mix as NAME=GLOB")
     return out

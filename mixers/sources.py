@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from mixers import constraints as cons
-from mixers.config import MixConfig
+from mixers.config import MixConfig, name_eq
 from mixers.data import TOKENIZERS, read_corpus
 from mixers.materialise import source_corpus
 from mixers.sampling import check_bounds
@@ -56,13 +56,6 @@ def empty_config(name: str) -> MixConfig:
     return MixConfig(name=name, sources={}, targets=())
 
 
-def _spec(flag: str, spec: str) -> tuple[str, str]:
-    name, sep, value = (spec or "").partition("=")
-    if not sep or not name.strip() or not value.strip():
-        raise ConfigError(f"{flag}: expected NAME=VALUE, got {spec!r}")
-    return name.strip(), value.strip()
-
-
 def _float(flag: str, spec: str, value: str, lo: float, hi: float | None) -> float:
     try:
         v = float(value)
@@ -77,7 +70,7 @@ def parse_source_tokens(specs: list[str] | None) -> dict[str, int]:
     """``--source-tokens NAME=N`` (N a positive whole number; ``2.5e9`` is accepted)."""
     out: dict[str, int] = {}
     for spec in specs or []:
-        name, value = _spec("--source-tokens", spec)
+        name, value = name_eq("--source-tokens", spec, "N")
         v = _float("--source-tokens", spec, value, 1.0, None)
         if not float(v).is_integer():
             raise ConfigError(f"--source-tokens {spec}: expected a whole number of tokens")
@@ -104,7 +97,7 @@ def with_flags(cfg: MixConfig, seed: int | None = None, tokenizer: str | None = 
                                  ("--max-epochs", "max_epochs", max_epochs, None)):
         per = dict(getattr(cfg, key))
         for spec in specs or []:
-            name, value = _spec(flag, spec) if "=" in spec else ("*", spec)
+            name, value = name_eq(flag, spec, "VALUE") if "=" in spec else ("*", spec)
             v = _float(flag, spec, value, 0.0, hi)
             if key == "max_epochs" and v <= 0:
                 raise ConfigError(f"{flag} {spec}: expected a positive number of epochs")
