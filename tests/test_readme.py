@@ -133,6 +133,22 @@ def same_but_timing(readme_line: str, printed: str) -> bool:
     return readme_line == printed
 
 
+def test_readme_demo_block_names_the_demo_configs_hash():
+    """The README's demo run prints configs/demo.yaml's config hash: a change to what the config hashes (a new
+    option, a renamed section) must update the README in the same commit, not surface in the slow suite."""
+    from pipeline.config import load_config
+
+    block, _ = demo_run_block()
+    printed = re.match(r"winnow run demo: config ([0-9a-f]{16}),", block[0]).group(1)
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # the demo runs from the project root, so its input path hashes relative to it
+    try:
+        expected = load_config(ROOT / "configs" / "demo.yaml").config_hash()
+    finally:
+        os.chdir(cwd)
+    assert printed == expected, "README's demo block shows an old config hash; rerun `make demo` and copy it"
+
+
 @pytest.mark.slow
 def test_readme_commands_run_as_written(tmp_path):
     """In a fresh directory, every README command in order (`make demo` first); each must do what it says.
