@@ -62,6 +62,16 @@ _EMPTY = np.uint64(0)  # band key of a document with nothing to compare (never c
 _PUNCT = re.compile(r"[^\w\s]+")
 _WS = re.compile(r"\s+")
 _CHUNK = 1024  # shingles per block when computing MinHash, to bound memory on huge documents
+_ROW_BITS = 24  # a band entry is (the key's top 40 bits | the document's row in its key task)
+_ROW_MASK = (1 << _ROW_BITS) - 1
+_KEY_BITS = 64 - _ROW_BITS
+_MAX_TASK_ROWS = 1 << _ROW_BITS
+_UNIT_ENTRIES = 8_000_000  # band entries one cluster unit holds at most (about 200 MB with its buckets)
+_READ_GAP = 32  # rows apart that are still read in one request
+_MAX_TRIES = 64  # verifications per document and bucket; buckets of unrelated documents are rare (5 equal minima)
+_TRIES_PER_COMPONENT = 4
+_SKETCH_HASHES = 256  # b-bit MinHash sketch for verification: 256 minima, 4 bits each (128 bytes a document)
+_SKETCH_BITS = 4
 
 
 def normalise(text: str) -> str:
@@ -93,10 +103,18 @@ class _DedupBase(Barrier):
     )
 
     method = "?"
+    payload_width = 8  # bytes a document's payload (what verify compares) takes; 0: a uint32 array of any length
+
+    def __init__(self, exclusion_writer=None, cluster_tasks: int = 1):
+        super().__init__(exclusion_writer)
+        if cluster_tasks < 1:
+            raise ConfigError(
+                f"stages.{self.stage_name}.cluster_tasks: expected a positive integer, got {cluster_tasks}")
+        self.cluster_tasks = cluster_tasks
 
     # -- phase 1 -------------------------------------------------------------------------------------
-    def doc_keys(self, doc: Document) -> tuple[np.ndarray, np.ndarray | None]:
-        """(band keys, uint64 array of length n_bands; shingle hashes or None) for one document."""
+    def doc_keys(self, doc: Document) -> tuple[np.ndarray, np.ndarray]:
+        """(band keys, uint64 array of length n_bands, 0 for none; payload) for one document."""
         raise NotImplementedError
 
     @property
@@ -107,8 +125,13 @@ class _DedupBase(Barrier):
         return KeyWriter(self)
 
     # -- phase 2 -------------------------------------------------------------------------------------
-    def verify(self, shingles, a: int, b: int) -> bool:
-        return True
+    def verify(self, a: np.ndarray, b: np.ndarray) -> bool:
+        """Whether two documents that share a band key are duplicates, from their payloads (exact and URL:
+        the full 64-bit hash, as a band entry keeps only its top 40 bits)."""
+        return bool(np.array_equal(a, b))
+
+    def cluster_part(self, tasks: int, rank: int, world_size: int) -> dict:
+        return cluster_part(self, tasks, rank, world_size)
 
     def cluster(self, tasks: int) -> dict:
         return cluster(self, tasks)
@@ -160,13 +183,15 @@ class ExactDedup(_DedupBase):
 
     method = "exact"
 
-    def __init__(self, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    param_help = {"cluster_tasks": "tasks the cluster step's key ranges are spread over"}
+
+    def __init__(self, cluster_tasks: int = 1, exclusion_writer=None):
+        super().__init__(exclusion_writer, cluster_tasks)
 
     def doc_keys(self, doc):
         norm = normalise(doc.text)
-        key = np.uint64(xxhash.xxh64_intdigest(norm) or 1) if norm else _EMPTY
-        return np.array([key], dtype=np.uint64), None
+        key = np.array([xxhash.xxh64_intdigest(norm) or 1 if norm else _EMPTY], dtype=np.uint64)
+        return key, key.view(np.uint8)
 
 
 @register("url_dedup_v1")
@@ -177,21 +202,24 @@ class URLDedup(_DedupBase):
 
     method = "url"
 
-    def __init__(self, exclusion_writer=None):
-        super().__init__(exclusion_writer)
+    param_help = {"cluster_tasks": "tasks the cluster step's key ranges are spread over"}
+
+    def __init__(self, cluster_tasks: int = 1, exclusion_writer=None):
+        super().__init__(exclusion_writer, cluster_tasks)
 
     def doc_keys(self, doc):
         url = url_key(doc.metadata.get("url"))
-        key = np.uint64(xxhash.xxh64_intdigest(url) or 1) if url else _EMPTY
-        return np.array([key], dtype=np.uint64), None
+        key = np.array([xxhash.xxh64_intdigest(url) or 1 if url else _EMPTY], dtype=np.uint64)
+        return key, key.view(np.uint8)
 
 
 @register("minhash_dedup_v1")
 class MinHashDedup(_DedupBase):
     """Drop near-duplicates: documents whose word-``ngram`` shingle sets have Jaccard similarity at least
-    ``threshold`` with a kept document (MinHash LSH with ``bands`` x ``rows`` permutations finds the
-    candidates; exact Jaccard on the shingle sets confirms them). Reason ``minhash_dedup_duplicate``.
-    Documents shorter than ``ngram`` words are one shingle (the whole text)."""
+    ``threshold`` with a kept document (MinHash LSH with ``bands`` x ``rows`` hash functions finds the
+    candidates; a 128-byte b-bit MinHash sketch, or with ``verification: exact`` the shingle sets themselves,
+    confirms them). Reason ``minhash_dedup_duplicate``. Documents shorter than ``ngram`` words are one shingle
+    (the whole text)."""
 
     method = "minhash"
 
@@ -200,21 +228,34 @@ class MinHashDedup(_DedupBase):
         "ngram": "words per shingle",
         "bands": "LSH bands",
         "rows": "rows (hash functions) per band",
-        "seed": "seed of the hash permutations",
+        "seed": "seed of the hash functions",
+        "verification": "how a candidate pair is confirmed: sketch (Jaccard estimated from 256 4-bit minima, "
+                        "128 bytes a document) or exact (the shingle sets, about 4 bytes a word)",
+        "cluster_tasks": "tasks the cluster step's bands and key ranges are spread over",
     }
 
     def __init__(self, threshold: float = 0.8, ngram: int = 5, bands: int = 20, rows: int = 5, seed: int = 1,
-                 exclusion_writer=None):
-        super().__init__(exclusion_writer)
+                 verification: str = "sketch", cluster_tasks: int = 1, exclusion_writer=None):
+        super().__init__(exclusion_writer, cluster_tasks)
         if not 0 < threshold <= 1:
             raise ConfigError(f"stages.minhash_dedup_v1.threshold: expected a value in (0, 1], got {threshold}")
         for name, v in (("ngram", ngram), ("bands", bands), ("rows", rows)):
             if v < 1:
                 raise ConfigError(f"stages.minhash_dedup_v1.{name}: expected a positive integer, got {v}")
+        if verification not in ("sketch", "exact"):
+            raise ConfigError(f"stages.minhash_dedup_v1.verification: expected sketch or exact, got {verification!r}")
         self.threshold, self.ngram, self.bands, self.rows, self.seed = threshold, ngram, bands, rows, seed
+        self.verification = verification
+        self.payload_width = _SKETCH_HASHES * _SKETCH_BITS // 8 if verification == "sketch" else 0
+        # h_k(x) = a_k * x + b_k (mod 2^64), a_k odd: a permutation of the (already mixed) shingle hashes; the
+        # first bands x rows make the band keys, the next _SKETCH_HASHES the verification sketch
+        n = bands * rows + (_SKETCH_HASHES if verification == "sketch" else 0)
         rng = np.random.default_rng(seed)
-        self._perm_seeds = rng.integers(1, 2**63, size=bands * rows, dtype=np.uint64)
+        self._mul = rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+        self._add = rng.integers(0, 2**63, size=n, dtype=np.uint64) * np.uint64(2)
         self._band_mix = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
+        # a sketch's 4-bit values agree by chance with probability 1/16: the estimate corrects for it
+        self._sketch_matches = int(np.ceil(_SKETCH_HASHES * (threshold + (1 - threshold) / 2**_SKETCH_BITS) - 1e-9))
 
     @property
     def n_bands(self) -> int:
@@ -236,29 +277,43 @@ class MinHashDedup(_DedupBase):
 
     def doc_keys(self, doc):
         sh = self.shingles(doc.text)
+        if self.verification == "exact":
+            payload = sh.astype(np.uint32)  # 32 bits per shingle are enough to verify a pair
         if sh.size == 0:
-            return np.full(self.bands, _EMPTY, dtype=np.uint64), sh.astype(np.uint32)
-        sig = np.full(self.bands * self.rows, np.iinfo(np.uint64).max, dtype=np.uint64)
+            empty = np.zeros(self.payload_width, np.uint8) if self.verification == "sketch" else payload
+            return np.full(self.bands, _EMPTY, dtype=np.uint64), empty
+        mins = np.full(self._mul.size, np.iinfo(np.uint64).max, dtype=np.uint64)
         for start in range(0, sh.size, _CHUNK):
             block = sh[start : start + _CHUNK]
-            np.minimum(sig, _fmix64(block[None, :] ^ self._perm_seeds[:, None]).min(axis=1), out=sig)
-        bands = sig.reshape(self.bands, self.rows)
+            np.minimum(mins, (block[None, :] * self._mul[:, None] + self._add[:, None]).min(axis=1), out=mins)
+        n = self.bands * self.rows
+        bands = mins[:n].reshape(self.bands, self.rows)
         keys = _fmix64(
             (bands * self._band_mix[None, :]).sum(axis=1, dtype=np.uint64) + np.arange(self.bands, dtype=np.uint64)
         )
         keys[keys == _EMPTY] = 1
-        return keys, sh.astype(np.uint32)  # 32 bits per shingle are enough to verify a pair
+        if self.verification == "sketch":  # the low 4 bits of each minimum, two to a byte
+            low = (mins[n:] & np.uint64(0xF)).astype(np.uint8)
+            payload = low[0::2] | (low[1::2] << np.uint8(4))
+        return keys, payload
 
-    def verify(self, shingles, a: int, b: int) -> bool:
-        sa, sb = shingles(a), shingles(b)
-        if sa.size == 0 or sb.size == 0:
+    def verify(self, a: np.ndarray, b: np.ndarray) -> bool:
+        if self.verification == "sketch":  # b-bit MinHash (Li and Konig 2010): P(equal) = J + (1 - J) / 16
+            x = a ^ b
+            return int(np.count_nonzero((x & 0xF) == 0) + np.count_nonzero((x >> 4) == 0)) >= self._sketch_matches
+        if a.size == 0 or b.size == 0:
             return False
-        inter = np.intersect1d(sa, sb, assume_unique=False).size
-        return inter / (np.unique(sa).size + np.unique(sb).size - inter) >= self.threshold
+        inter = np.intersect1d(a, b, assume_unique=False).size
+        return inter / (np.unique(a).size + np.unique(b).size - inter) >= self.threshold
 
 
 class KeyWriter(PipelineStep):
-    """Phase 1: pass documents through unchanged, appending each one's keys to this task's key files."""
+    """Phase 1: pass documents through unchanged, appending each one's keys to this task's key files.
+
+    Per task: one file per band of (40-bit key prefix << 24 | row) entries, sorted at the end of the task so that
+    a cluster task reads one key range of a band by binary search (documents without a key are left out);
+    ``order`` (hash of id, hash of text), ``weight``, ``payload`` (what ``verify`` compares: fixed-width rows, or
+    uint32 arrays indexed by ``offsets``) and ``ids`` (one JSON string per line)."""
 
     type = "dedup"
 
@@ -271,35 +326,55 @@ class KeyWriter(PipelineStep):
         return self.name
 
     def run(self, data, rank: int = 0, world_size: int = 1):
-        names = [f"band{b:03d}" for b in range(self.stage.n_bands)] + ["order", "weight", "shingles", "offsets", "ids"]
-        final = {name: RunLayout.barrier_keys(self.stage.workdir, rank, name) for name in names}
+        stage = self.stage
+        names = [f"band{b:03d}" for b in range(stage.n_bands)] + ["order", "weight", "payload", "ids"]
+        if not stage.payload_width:
+            names.append("offsets")
+        final = {name: RunLayout.barrier_keys(stage.workdir, rank, name) for name in names}
         final["ids"].parent.mkdir(parents=True, exist_ok=True)
         tmp = {name: path.with_name(path.name + ".tmp") for name, path in final.items()}
-        # One file per band (column-major), so the cluster phase reads one band without touching the others.
+        # One file per band (column-major), so the cluster tasks read one band without touching the others.
         files = {name: open(path, "w" if name == "ids" else "wb") for name, path in tmp.items()}
+        rows = 0
         try:
             offset = 0
-            np.array([0], dtype=np.uint64).tofile(files["offsets"])
-            band_files = [files[f"band{b:03d}"] for b in range(self.stage.n_bands)]
+            if "offsets" in files:
+                np.array([0], dtype=np.uint64).tofile(files["offsets"])
+            band_files = [files[f"band{b:03d}"] for b in range(stage.n_bands)]
             for doc in data:
                 with self.track_time():
-                    keys, sh = self.stage.doc_keys(doc)
+                    if rows == _MAX_TASK_ROWS:
+                        raise RuntimeError(
+                            f"{stage.stage_name}: task {rank} has more than {_MAX_TASK_ROWS:,} documents, the most "
+                            "one task's dedup keys can number; run with more tasks (--tasks) so that each has fewer")
+                    keys, payload = stage.doc_keys(doc)
                     for f, key in zip(band_files, keys.astype(np.uint64)):
                         f.write(key.tobytes())
                     np.array(
                         [xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64
                     ).tofile(files["order"])
                     np.array([_weight(doc)], dtype=np.uint64).tofile(files["weight"])
-                    if sh is not None:
-                        sh.tofile(files["shingles"])
-                        offset += sh.size
-                    np.array([offset], dtype=np.uint64).tofile(files["offsets"])
+                    payload.tofile(files["payload"])
+                    if "offsets" in files:
+                        offset += payload.size
+                        np.array([offset], dtype=np.uint64).tofile(files["offsets"])
                     files["ids"].write(json.dumps(doc.id) + "\n")
+                    rows += 1
                     self.stat_update("keyed")
                 yield doc
         finally:
             for f in files.values():
                 f.close()
+        with self.track_time():
+            for b in range(stage.n_bands):  # into (key prefix | row) entries, sorted: a task's keys fit its memory
+                path = tmp[f"band{b:03d}"]
+                keys = np.fromfile(path, dtype=np.uint64)
+                keep = np.flatnonzero(keys != _EMPTY)
+                entries = (keys[keep] & ~np.uint64(_ROW_MASK)) | keep.astype(np.uint64)
+                del keys, keep
+                entries.sort()
+                entries.tofile(path)
+                del entries
         for name, path in tmp.items():  # complete files appear only when the task succeeded
             when_task_succeeds(path, final[name])
 
@@ -310,163 +385,248 @@ def _weight(doc: Document) -> int:
     return size if isinstance(size, int) and not isinstance(size, bool) and size > 1 else 1
 
 
-def _load_keys(workdir: Path, rank: int, n_bands: int):
-    """(band(b) -> that band's keys, order keys, shingle offsets, shingles) for one task; files memory-mapped."""
-    def path(name: str) -> Path:
-        return RunLayout.barrier_keys(workdir, rank, name)
+class _KeyFiles:
+    """One key task's files (phase 1), read without mapping them: a cluster task's memory is what it holds."""
 
-    if not path("offsets").exists():
-        return None
+    def __init__(self, workdir: Path, rank: int, width: int):
+        self.workdir, self.rank, self.width = workdir, rank, width
+        order = self.path("order")
+        self.rows = os.path.getsize(order) // 16 if order.exists() else 0
 
-    def band(b: int) -> np.ndarray:
-        return np.fromfile(path(f"band{b:03d}"), dtype=np.uint64)
+    def path(self, name: str) -> Path:
+        return RunLayout.barrier_keys(self.workdir, self.rank, name)
 
-    order = _mmap(path("order"), np.uint64).reshape(-1, 2)
-    offsets = _mmap(path("offsets"), np.uint64)
-    return band, order, offsets, _mmap(path("shingles"), np.uint32), _mmap(path("weight"), np.uint64)
+    def band_range(self, band: int, lo: int, hi: int | None) -> np.ndarray:
+        """The band's entries with lo <= entry < hi (hi None: to the end), by binary search in the sorted file."""
+        path = self.path(f"band{band:03d}")
+        if not os.path.getsize(path):
+            return np.empty(0, np.uint64)
+        entries = np.memmap(path, dtype=np.uint64, mode="r")
+        i = int(np.searchsorted(entries, np.uint64(lo)))
+        j = entries.size if hi is None else int(np.searchsorted(entries, np.uint64(hi)))
+        del entries  # only the pages the search touched were mapped; the slice is read plainly
+        return np.fromfile(path, dtype=np.uint64, count=j - i, offset=8 * i)
+
+    def rows_of(self, name: str, width: int, rows: np.ndarray) -> np.ndarray:
+        """Rows ``rows`` (sorted, unique) of file ``name`` of ``width``-byte rows, as a (len, width) uint8 array."""
+        out = np.empty((rows.size, width), np.uint8)
+        if not rows.size:
+            return out
+        with open(self.path(name), "rb") as f:
+            fd = f.fileno()
+            cuts = np.flatnonzero(np.diff(rows) > _READ_GAP) + 1  # nearby rows are read in one request
+            for seg_lo, seg_hi in zip([0, *cuts.tolist()], [*cuts.tolist(), rows.size]):
+                a, b = int(rows[seg_lo]), int(rows[seg_hi - 1]) + 1
+                block = np.frombuffer(os.pread(fd, (b - a) * width, a * width), np.uint8).reshape(b - a, width)
+                out[seg_lo:seg_hi] = block[rows[seg_lo:seg_hi] - a]
+        return out
+
+    def payloads(self, rows: np.ndarray) -> list[np.ndarray]:
+        """What ``verify`` compares, for rows ``rows`` (sorted, unique)."""
+        if self.width:
+            return list(self.rows_of("payload", self.width, rows))
+        bounds = self.rows_of("offsets", 8, np.unique(np.concatenate([rows, rows + 1]))).view(np.uint64).ravel()
+        where = np.searchsorted(np.unique(np.concatenate([rows, rows + 1])), rows)
+        out = []
+        with open(self.path("payload"), "rb") as f:
+            for k in where.tolist():
+                a, b = int(bounds[k]), int(bounds[k + 1])
+                out.append(np.frombuffer(os.pread(f.fileno(), 4 * (b - a), 4 * a), np.uint32))
+        return out
 
 
-def _mmap(path: Path, dtype) -> np.ndarray:
-    return np.memmap(path, dtype=dtype, mode="r") if os.path.getsize(path) else np.empty(0, dtype=dtype)
+class _Rows:
+    """Every key task's files as one numbering: global row = the task's start + its own row."""
+
+    def __init__(self, stage: _DedupBase, tasks: int):
+        workdir = Path(stage.workdir)
+        self.files = [_KeyFiles(workdir, r, stage.payload_width) for r in range(tasks)]
+        self.starts = np.concatenate([[0], np.cumsum([f.rows for f in self.files])]).astype(np.int64)
+        self.n = int(self.starts[-1])
+
+    def by_task(self, rows: np.ndarray):
+        """(task files, that task's own rows) for sorted global ``rows``, task by task."""
+        cuts = np.searchsorted(rows, self.starts)
+        for t, f in enumerate(self.files):
+            if cuts[t + 1] > cuts[t]:
+                yield f, slice(cuts[t], cuts[t + 1]), rows[cuts[t]:cuts[t + 1]] - self.starts[t]
+
+    def order_keys(self, rows: np.ndarray) -> np.ndarray:
+        """(len, 2) uint64 canonical-order keys (hash of id, hash of text) of sorted global ``rows``."""
+        out = np.empty((rows.size, 2), np.uint64)
+        for f, sl, own in self.by_task(rows):
+            out[sl] = f.rows_of("order", 16, own).view(np.uint64)
+        return out
+
+    def weights(self, rows: np.ndarray) -> np.ndarray:
+        out = np.empty(rows.size, np.int64)
+        for f, sl, own in self.by_task(rows):
+            out[sl] = f.rows_of("weight", 8, own).view(np.uint64).ravel()
+        return out
+
+    def payloads(self, rows: np.ndarray) -> list[np.ndarray]:
+        out: list[np.ndarray] = []
+        for f, _, own in self.by_task(rows):
+            out += f.payloads(own)
+        return out
 
 
-_MAX_TRIES = 64  # verifications per document and bucket; buckets of unrelated documents are rare (5 equal minima)
-_TRIES_PER_COMPONENT = 4
+def _key_ranges(n: int, bands: int, cluster_tasks: int) -> int:
+    """Key ranges each band is cut into: enough for every cluster task to have a unit, and for no unit to hold more
+    than ``_UNIT_ENTRIES`` entries (one per document). A function of the document count and parameters only."""
+    return max(1, -(-cluster_tasks // bands), -(-n // _UNIT_ENTRIES))
+
+
+def cluster_part(stage: _DedupBase, tasks: int, rank: int, world_size: int) -> dict:
+    """Phase 2a, cluster task ``rank`` of ``world_size``: find and verify the candidate pairs of its units.
+
+    The units are (band, key range) pairs, dealt round-robin to the cluster tasks. A unit reads its entries from
+    every key task's sorted band file by binary search, so a task holds one unit's keys at a time (bounded by
+    ``_UNIT_ENTRIES``), plus the order keys and payloads of the documents that share a key with another. Within a
+    bucket (documents with equal band key) the members are visited in the canonical order (hash of id, hash of
+    text): each is verified against earlier members of every *other* component of the bucket (up to
+    ``_TRIES_PER_COMPONENT`` members each, ``_MAX_TRIES`` in all), and a verified pair merges the two. A bucket's
+    pairs depend on its members only, so the pairs, and the clusters :func:`cluster` joins from them, are the same
+    for any number of cluster tasks, key tasks or input order. Writes the pairs (global rows) and the counts."""
+    rows = _Rows(stage, tasks)
+    ranges = _key_ranges(rows.n, stage.n_bands, world_size)
+    units = [(b, r) for b in range(stage.n_bands) for r in range(ranges)][rank::world_size]
+    found: list[tuple[int, int]] = []
+    counts = {"units": len(units), "entries": 0, "largest_unit": 0, "candidate_pairs": 0, "linked_pairs": 0,
+              "capped_documents": 0}
+    for band, r in units:
+        lo = (r << _KEY_BITS) // ranges << _ROW_BITS
+        hi = None if r == ranges - 1 else ((r + 1) << _KEY_BITS) // ranges << _ROW_BITS
+        parts = [(f.band_range(band, lo, hi), rows.starts[t]) for t, f in enumerate(rows.files)]
+        key = np.concatenate([p >> np.uint64(_ROW_BITS) for p, _ in parts]) if parts else np.empty(0, np.uint64)
+        grow = (np.concatenate([(p & np.uint64(_ROW_MASK)).astype(np.int64) + s for p, s in parts])
+                if parts else np.empty(0, np.int64))
+        del parts
+        counts["entries"] += key.size
+        counts["largest_unit"] = max(counts["largest_unit"], int(key.size))
+        order = np.argsort(key, kind="stable")
+        key, grow = key[order], grow[order]
+        del order
+        dup = key[1:] == key[:-1]
+        if not dup.any():
+            continue
+        edges = np.flatnonzero(np.diff(np.concatenate([[False], dup, [False]]).astype(np.int8)))
+        shared = np.zeros(key.size, bool)
+        shared[1:] |= dup
+        shared[:-1] |= dup
+        need = np.unique(grow[shared])
+        del key, dup, shared
+        okeys = rows.order_keys(need)
+        payload = rows.payloads(need)
+        for lo_, hi_ in zip(edges[0::2].tolist(), edges[1::2].tolist()):
+            members = grow[lo_: hi_ + 1]
+            ix = np.searchsorted(need, members)
+            canon = np.lexsort((members, okeys[ix, 1], okeys[ix, 0]))
+            _link_bucket(stage, members[canon].tolist(), [payload[i] for i in ix[canon].tolist()], found, counts)
+        del grow, need, okeys, payload
+    pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
+    atomic_write(RunLayout.barrier_pairs(stage.workdir, rank),
+                 lambda tmp: _savez(tmp, pairs=pairs, **{k: np.int64(v) for k, v in counts.items()}))
+    return counts
+
+
+def _link_bucket(stage: _DedupBase, members: list[int], payloads: list, found: list, counts: dict) -> None:
+    """Verify one bucket's members (global rows, in canonical order) and append the verified pairs to ``found``."""
+    groups: dict[int, list[int]] = {}  # component (its first member's position) -> positions of its members
+    for b in range(len(members)):
+        rb, tries = b, 0
+        for r in list(groups):
+            if r == rb or r not in groups:
+                continue
+            for a in groups[r][:_TRIES_PER_COMPONENT]:
+                tries += 1
+                counts["candidate_pairs"] += 1
+                if stage.verify(payloads[a], payloads[b]):
+                    counts["linked_pairs"] += 1
+                    found.append((members[a], members[b]))
+                    merged = groups.pop(r, []) + groups.pop(rb, [])
+                    rb = min(r, rb)
+                    groups[rb] = merged
+                    break
+            if tries >= _MAX_TRIES:
+                counts["capped_documents"] += 1
+                break
+        groups.setdefault(rb, []).append(b)
 
 
 def cluster(stage: _DedupBase, tasks: int) -> dict:
-    """Phase 2: link documents that share a band key and pass verification; write per-task assignments.
+    """Phase 2b, one task: join every cluster task's pairs into clusters and write per-task assignments.
 
-    Documents are first renumbered in a canonical order, by (hash of id, hash of text): every decision
-    below is a function of that numbering, so the clusters and the kept set depend on the documents
-    and the parameters only, not on the task count, the file split or the input order. Within a
-    bucket (documents with equal band keys, visited in canonical order) each document is verified
-    against earlier members of every *other* component present in the bucket (up to
-    ``_TRIES_PER_COMPONENT`` members each, ``_MAX_TRIES`` in all); a verified pair merges the two
-    components. Clusters are thus connected components of verified near-duplicate pairs: every member
-    of a cluster has at least one verified near-duplicate in it. The representative is the member
-    that comes first in the canonical order.
-    """
+    Clusters are the connected components of the verified pairs (every member has a verified near-duplicate in
+    its cluster); each keeps its first member in the canonical order (hash of id, hash of text). Memory grows with
+    the documents that have a duplicate, not with the run: the others are read task by task only to write their
+    assignment (cluster size = the documents they stand for)."""
+    from scipy.sparse import coo_matrix
+    from scipy.sparse.csgraph import connected_components
+
     workdir = Path(stage.workdir)
-    parts = [_load_keys(workdir, r, stage.n_bands) for r in range(tasks)]
-    counts = [0 if p is None else p[2].shape[0] - 1 for p in parts]
-    starts = np.concatenate([[0], np.cumsum(counts)]).astype(np.int64)
-    n = int(starts[-1])
-    if n:
-        order_keys = np.concatenate([np.asarray(p[1]) for p in parts if p is not None])
-        canon = np.lexsort((order_keys[:, 1], order_keys[:, 0]))  # canonical position -> global row
-        del order_keys
+    rows = _Rows(stage, tasks)
+    found, counts = [], {"candidate_pairs": 0, "linked_pairs": 0, "capped_documents": 0, "units": 0,
+                         "largest_unit": 0}
+    for r in range(stage.cluster_tasks):
+        path = RunLayout.barrier_pairs(workdir, r)
+        if not path.is_file():
+            raise RuntimeError(f"{stage.stage_name}: cluster task {r} left no pairs ({path}); the cluster job did "
+                               f"not finish: run again to resume it")
+        with np.load(path) as part:
+            found.append(part["pairs"])
+            for k in counts:
+                counts[k] = max(counts[k], int(part[k])) if k == "largest_unit" else counts[k] + int(part[k])
+    pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
+    if pairs.size:  # a pair found in several bands counts once
+        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
+        pairs = pairs[np.concatenate([[True], np.any(pairs[1:] != pairs[:-1], axis=1)])]
+    linked = np.unique(pairs)
+    if linked.size:
+        ix = np.searchsorted(linked, pairs)
+        graph = coo_matrix((np.ones(len(ix), np.int8), (ix[:, 0], ix[:, 1])), shape=(linked.size, linked.size))
+        n_clusters, label = connected_components(graph, directed=False)
+        okeys = rows.order_keys(linked)
+        canon = np.lexsort((linked, okeys[:, 1], okeys[:, 0]))
+        first = np.unique(label[canon], return_index=True)[1]  # per cluster, its first member in canonical order
+        rep_of = linked[canon[first]]
+        size_of = np.bincount(label, weights=rows.weights(linked), minlength=n_clusters).astype(np.int64)
+        del okeys, canon, first
     else:
-        canon = np.empty(0, np.int64)
-    parent = np.arange(n, dtype=np.int64)  # over canonical positions; a root is its component's smallest
-
-    def find(x: int) -> int:
-        root = x
-        while parent[root] != root:
-            root = parent[root]
-        while parent[x] != root:
-            parent[x], x = root, parent[x]
-        return root
-
-    def shingles_of(c: int) -> np.ndarray:
-        g = int(canon[c])
-        r = int(np.searchsorted(starts, g, side="right") - 1)
-        _, _, offsets, sh, _ = parts[r]
-        i = g - starts[r]
-        return np.asarray(sh[int(offsets[i]) : int(offsets[i + 1])])
-
-    candidates = verified = capped = 0
-    for band in range(stage.n_bands):
-        if not n:
-            break
-        keys = np.concatenate([p[0](band) for p in parts if p is not None])[canon]
-        order = np.argsort(keys, kind="stable")  # equal keys stay in canonical order
-        sk = keys[order]
-        del keys
-        dup = (sk[1:] == sk[:-1]) & (sk[1:] != _EMPTY)
-        if not dup.any():
-            continue
-        # buckets: maximal runs of equal keys, as positions [lo, hi] of the sorted order
-        edges = np.flatnonzero(np.diff(np.concatenate([[False], dup, [False]]).astype(np.int8)))
-        for lo, hi in zip(edges[0::2].tolist(), edges[1::2].tolist()):
-            members = order[lo : hi + 1].tolist()
-            roots = [find(m) for m in members]
-            if roots.count(roots[0]) == len(roots):
-                continue  # already one component (an earlier band linked them)
-            groups: dict[int, list[int]] = {}  # component root -> earlier members of this bucket
-            for b, rb in zip(members, roots):
-                rb = find(rb)
-                tries = 0
-                for r in list(groups):
-                    if r == rb or r not in groups:
-                        continue
-                    for a in groups[r][:_TRIES_PER_COMPONENT]:
-                        tries += 1
-                        candidates += 1
-                        if stage.verify(shingles_of, a, b):
-                            verified += 1
-                            new, old = min(r, rb), max(r, rb)
-                            parent[old] = new
-                            merged = groups.pop(r, []) + groups.pop(rb, [])
-                            groups[new] = merged
-                            rb = new
-                            break
-                    if tries >= _MAX_TRIES:
-                        capped += 1
-                        break
-                groups.setdefault(rb, []).append(b)
-        del order, sk
-
-    # every root is its component's smallest canonical position, i.e. its representative
-    roots = parent.copy()
-    while n and not np.array_equal(nxt := roots[roots], roots):
-        roots = nxt
-    # a cluster's size counts the documents its members stood for (an exact cluster of 3 inside a MinHash
-    # cluster of 2 makes 4), so chained dedup stages keep the FineWeb-2 rehydration count
-    weight = np.concatenate([np.asarray(p[4]) for p in parts if p is not None])[canon] if n else np.empty(0)
-    sizes_c = np.bincount(roots, weights=weight, minlength=n)[roots].astype(np.int64) if n else np.empty(0, np.int64)
-    del weight
-    members = np.bincount(roots, minlength=n)[roots] if n else np.empty(0, np.int64)
-    rep_c = np.where(members > 1, roots, -1) if n else np.empty(0, np.int64)
-    del members
-    roots = parent = None  # freed (find's closure holds the name, not the array)
-    # back to global rows (task order), with representatives as global rows too
-    rep = np.full(n, -1, dtype=np.int64)
-    sizes = np.ones(n, dtype=np.int64)
-    if n:
-        has = rep_c >= 0
-        rep[canon[has]] = canon[rep_c[has]]
-        sizes[canon] = sizes_c
-    del rep_c, sizes_c
-    canon = None  # freed, as parent above
-    reps = np.unique(rep[rep >= 0])
-    ids = _read_ids(workdir, tasks, starts, set(reps.tolist()))
-    atomic_write(RunLayout.barrier_assigned_ids(workdir), json.dumps({str(k): v for k, v in ids.items()}))
-    for r in range(tasks):
-        lo, hi = int(starts[r]), int(starts[r + 1])
-        atomic_write(RunLayout.barrier_assignment(workdir, r),
-                     lambda tmp: _savez(tmp, start=np.int64(lo), rep=rep[lo:hi], size=sizes[lo:hi]))
-    n_dups = int(((rep >= 0) & (rep != np.arange(n))).sum()) if n else 0
-    summary = {"documents": n, "candidate_pairs": candidates, "linked_pairs": verified, "duplicates": n_dups,
-               "clusters": int(reps.size), "capped_documents": capped}
+        n_clusters, label = 0, np.empty(0, np.int64)
+        rep_of, size_of = np.empty(0, np.int64), np.empty(0, np.int64)
+    ids = _read_ids(rows, np.unique(rep_of))
+    for t, f in enumerate(rows.files):
+        lo, hi = int(rows.starts[t]), int(rows.starts[t + 1])
+        a, b = np.searchsorted(linked, [lo, hi])
+        own = linked[a:b] - lo
+        rep = np.full(hi - lo, -1, np.int64)
+        rep[own] = rep_of[label[a:b]]
+        size = (np.fromfile(f.path("weight"), dtype=np.uint64).astype(np.int64) if hi > lo
+                else np.empty(0, np.int64))
+        size[own] = size_of[label[a:b]]
+        atomic_write(RunLayout.barrier_assigned_ids(workdir, t),
+                     json.dumps({str(g): ids[g] for g in np.unique(rep[own]).tolist()}))
+        atomic_write(RunLayout.barrier_assignment(workdir, t),
+                     lambda tmp: _savez(tmp, start=np.int64(lo), rep=rep, size=size))
+    summary = {"documents": rows.n, "candidate_pairs": counts["candidate_pairs"], "linked_pairs": int(len(pairs)),
+               "duplicates": int(linked.size - n_clusters), "clusters": int(n_clusters),
+               "capped_documents": counts["capped_documents"], "cluster_tasks": stage.cluster_tasks,
+               "units": counts["units"], "largest_unit": counts["largest_unit"]}
     atomic_write_json(RunLayout.barrier_decision(workdir, "cluster"), summary)
     logger.info(f"{stage.stage_name}: {summary}")
     return summary
 
 
-def _read_ids(workdir: Path, tasks: int, starts: np.ndarray, needed: set[int]) -> dict[int, str]:
+def _read_ids(rows: _Rows, needed: np.ndarray) -> dict[int, str]:
+    """Document ids of sorted global rows ``needed``, read task by task."""
     out: dict[int, str] = {}
-    for r in range(tasks):
-        path = RunLayout.barrier_keys(workdir, r, "ids")
-        if not path.exists():
-            continue
-        lo, hi = int(starts[r]), int(starts[r + 1])
-        if not any(lo <= g < hi for g in needed):
-            continue
-        with open(path, encoding="utf-8") as f:
-            for i, line in enumerate(f):
-                if lo + i in needed:
-                    out[lo + i] = json.loads(line)
+    for f, _, own in rows.by_task(needed):
+        want, start = set(own.tolist()), int(rows.starts[f.rank])
+        with open(f.path("ids"), encoding="utf-8") as fh:
+            for i, line in enumerate(fh):
+                if i in want:
+                    out[start + i] = json.loads(line)
     return out
 
 
@@ -483,7 +643,7 @@ class _Assignments:
         if path.exists():
             data = np.load(path)
             self.start, self.rep, self.size = int(data["start"]), data["rep"], data["size"]
-            self.ids = json.loads(RunLayout.barrier_assigned_ids(workdir).read_text())
+            self.ids = json.loads(RunLayout.barrier_assigned_ids(workdir, rank).read_text())
         else:  # this task had no documents
             self.start, self.rep, self.size, self.ids = 0, np.empty(0, np.int64), np.empty(0, np.int64), {}
 

@@ -1,4 +1,5 @@
-"""The cross-task steps of a run: a barrier's cluster step, and the last job that writes the run's files.
+"""The cross-task steps of a run: a barrier's cluster step (and its parallel part), and the last job that writes
+the run's files.
 
 ``finalize`` runs once every task of every phase has finished (its job depends on the last phase), in
 this order: ``stats.json`` (the funnel with every stage's and job's CPU and wall seconds), then
@@ -34,6 +35,25 @@ class BarrierStep(PipelineStep):
         done = RunLayout.barrier_done(self.barrier.workdir)
         if not done.is_file():  # resuming after it already ran: keep its result
             atomic_write_json(done, self.barrier.cluster(self.tasks))
+        yield from ()
+
+
+class ClusterPartStep(PipelineStep):
+    """The parallel part of a barrier's cluster step (dedup: one task's bands and key ranges), one task each."""
+
+    type = "barrier"
+
+    def __init__(self, barrier, tasks: int):
+        self.name = f"{barrier.stage_name}:cluster_part"
+        super().__init__()
+        self.barrier, self.tasks = barrier, tasks
+
+    def __repr__(self) -> str:
+        return self.name
+
+    def run(self, data=None, rank: int = 0, world_size: int = 1):
+        for key, value in self.barrier.cluster_part(self.tasks, rank, world_size).items():
+            self.stat_update(key, value=value, unit="task")
         yield from ()
 
 

@@ -9,7 +9,8 @@
     OUT/work/<phase>_<stage>/             a barrier stage's keys and decisions:
         keys/<rank>.<name>                    its key step's files (dedup: one per band, order, ids, ...)
         scores/<rank>.npy                     or its per-document rows (score thresholds, ensembles)
-        assign/<rank>.npz  assign/rep_ids.json  per-task decisions and the ids they name (dedup)
+        pairs/<rank>.npz                      one cluster task's verified pairs (dedup)
+        assign/<rank>.npz  <rank>.ids.json    per-task decisions and the ids they name (dedup)
         <name>.json                           a decision every task reads (cut, edges) or a summary (cluster)
         barrier_done.json                     the cluster step's summary, once it has run
     OUT/work/cache_<stage>/               a stage's answers from an endpoint, kept across reruns (rephrase_v1)
@@ -112,9 +113,14 @@ class RunLayout:
         return Path(workdir) / "assign" / f"{rank:05d}.npz"
 
     @staticmethod
-    def barrier_assigned_ids(workdir: str | Path) -> Path:
-        """The document ids the per-task decisions refer to by number (dedup: cluster representatives)."""
-        return Path(workdir) / "assign" / "rep_ids.json"
+    def barrier_pairs(workdir: str | Path, rank: int) -> Path:
+        """Cluster task ``rank``'s verified pairs (dedup: an ``.npz`` of global rows and its counts)."""
+        return Path(workdir) / "pairs" / f"{rank:05d}.npz"
+
+    @staticmethod
+    def barrier_assigned_ids(workdir: str | Path, rank: int) -> Path:
+        """The document ids task ``rank``'s decisions refer to by number (dedup: its rows' representatives)."""
+        return Path(workdir) / "assign" / f"{rank:05d}.ids.json"
 
     @staticmethod
     def barrier_decision(workdir: str | Path, name: str) -> Path:

@@ -4,7 +4,8 @@ Most stages stream: one document at a time, any number of tasks. A dedup stage i
 must see every document before deciding. A run is therefore cut into phases at each barrier:
 
     phase 0: read input -> stages -> <barrier>:keys -> OUT/work/0/<rank>.parquet
-    cluster: <barrier> links duplicates over all tasks' keys (bounded memory, see filters/dedup.py)
+    0-cluster: <barrier>'s cluster tasks find and verify pairs, each in its bands and key ranges (dedup)
+    0-barrier: <barrier> joins them into clusters and decides per document (see filters/dedup.py)
     phase 1: OUT/work/0/<rank>.parquet -> <barrier> (drops duplicates) -> stages -> OUT/documents
 
 Each phase, each cross-task step and a final step (stats, manifest, report) is one datatrove
@@ -27,7 +28,7 @@ from pipeline.commit import CommitStep
 from pipeline.config import RunConfig
 from pipeline.errors import ConfigError
 from pipeline.executors import connect_ray, import_ray, make_executor, require_sbatch
-from pipeline.finalize import BarrierStep, FinalizeStep
+from pipeline.finalize import BarrierStep, ClusterPartStep, FinalizeStep
 from pipeline.formats import format_of, get_format
 from pipeline.layout import RunLayout
 from pipeline.manifest import stage_assets
@@ -192,6 +193,9 @@ def build_jobs(cfg: RunConfig, quiet: bool = False) -> Jobs:
     barriers: dict[str, str] = {}
     for k, (steps, barrier) in enumerate(phases):
         jobs.append((str(k), steps, tasks))
+        if barrier is not None and barrier.cluster_tasks:
+            jobs.append((f"{k}-cluster", [ClusterPartStep(barrier, tasks), CommitStep(layout.commits(f"{k}-cluster"))],
+                         barrier.cluster_tasks))
         if barrier is not None:
             jobs.append((f"{k}-barrier", [BarrierStep(barrier, tasks), CommitStep(layout.commits(f"{k}-barrier"))], 1))
             barriers[barrier.stage_name] = barrier.workdir

@@ -157,12 +157,18 @@ class Barrier(Stage):
 
     1. ``key_step()`` is a datatrove step that runs at the end of the phase before, in every task, and
        writes what the decision needs (hashes, scores) under ``self.workdir``;
-    2. ``cluster(tasks)`` runs once, in one task, over all tasks' keys, writes its decisions under
+    2. where ``cluster_tasks`` is set, ``cluster_part(tasks, rank, cluster_tasks)`` runs first in that many
+       tasks (dedup: each finds and verifies the pairs of its bands and key ranges); then ``cluster(tasks)``
+       runs once, in one task, over all tasks' keys (and the parts' results), writes its decisions under
        ``self.workdir`` and returns a JSON-able summary (kept in ``stats.json`` under ``barriers``);
     3. the stage itself then runs at the start of the next phase and applies the decisions in ``filter``.
     """
 
     is_barrier = True
+    cluster_tasks = 0  # tasks of the parallel part of the cluster step; 0: there is none
+
+    def cluster_part(self, tasks: int, rank: int, world_size: int) -> dict:
+        raise NotImplementedError
 
     def __init__(self, exclusion_writer=None):
         super().__init__(exclusion_writer)
