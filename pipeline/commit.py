@@ -110,6 +110,7 @@ class CommitStep(PipelineStep):
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         # The last step's generator is the first to start and the last to end: its span is the task's.
         started, cpu0 = time.time(), time.process_time()
+        _reset_peak_rss()
         journal = journal_path(self.journal_dir, rank) if self.journal_dir is not None else None
         if journal is not None:
             roll_forward(journal)
@@ -123,3 +124,29 @@ class CommitStep(PipelineStep):
         self.stat_update("task_cpu_seconds", value=time.process_time() - cpu0, unit="task")
         self.stat_update("task_started", value=started, unit="task")
         self.stat_update("task_finished", value=time.time(), unit="task")
+        # the worker process's peak resident memory over this task (or, where the peak cannot be reset, over
+        # the process's life so far: an upper bound); pipeline.stats reports the largest task of each job
+        self.stat_update("task_peak_rss_bytes", value=_peak_rss(), unit="task")
+
+
+def _reset_peak_rss() -> None:
+    """Reset this process's peak-RSS counter (Linux: ``5`` to /proc/self/clear_refs), where the kernel allows it."""
+    try:
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
+
+
+def _peak_rss() -> int:
+    """Peak resident memory of this process in bytes (VmHWM, else ru_maxrss)."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024

@@ -103,8 +103,25 @@ class FinalizeStep(PipelineStep):
             "documents_per_second": round(stats["input"] / wall, 1) if wall and not resumed else None,
             "documents_per_cpu_second": round(stats["input"] / cpu, 1) if cpu else None,
         }
+        stats["work_disk_bytes"] = work_disk(layout.work_root)
         atomic_write_json(layout.stats, stats)
         atomic_write_json(layout.manifest, build_manifest(self.cfg, self.files, self.assets, self.config_hash))
         if self.cfg.report:
             write_report(layout.out)
         yield from ()
+
+
+def work_disk(work) -> dict[str, int]:
+    """Bytes under ``OUT/work`` by folder (a phase's documents, a barrier's keys, pairs and decisions), as the
+    run left them: what a run of this size needs on its work disk besides its output."""
+    out: dict[str, int] = {}
+    if not work.is_dir():
+        return out
+    for folder in sorted(p for p in work.iterdir() if p.is_dir()):
+        subs = [p for p in folder.iterdir() if p.is_dir()]
+        for part in [folder, *subs]:
+            size = sum(f.stat().st_size for f in part.iterdir() if f.is_file())
+            if size or part is not folder:
+                out[str(part.relative_to(work))] = size
+    return out
+

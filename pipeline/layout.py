@@ -76,6 +76,11 @@ class RunLayout:
         """When the latest invocation of the run started (Unix seconds): its wall time counts from there."""
         return self.logs / "winnow_started"
 
+    @property
+    def work_root(self) -> Path:
+        """Everything between the phases of a run (``OUT/work``)."""
+        return self.out / "work"
+
     def work(self, phase: int) -> Path:
         """Documents phase ``phase`` hands to the next one."""
         return self.out / "work" / str(phase)

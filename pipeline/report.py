@@ -175,8 +175,16 @@ def _timing(rd: RunData) -> str:
         parts.append(h.note("Time inside each stage, summed over tasks (the reader's entry has no CPU figure). "
                             "The jobs' totals below also count reading, writing and starting the task processes."))
     if t.jobs:
-        parts.append("<h3>Jobs</h3>" + h.table(["job", "tasks", "CPU seconds", "wall seconds"], t.jobs,
-                                               table_id="table-jobs"))
+        parts.append("<h3>Jobs</h3>" + h.table(["job", "tasks", "CPU seconds", "wall seconds",
+                                                "largest task's peak memory (MB)"], t.jobs, table_id="table-jobs"))
+        parts.append(h.note("A task's peak memory is its worker process's peak resident set while it ran (where "
+                            "the kernel lets the peak be reset; else over the process's life), libraries included."))
+    if t.work_disk:
+        rows = [(h.code(k), round(v / 2**20, 2)) for k, v in t.work_disk.items()]
+        rows.append((h.cell_html("<strong>all</strong>"), round(sum(t.work_disk.values()) / 2**20, 2)))
+        parts.append("<h3>Work disk</h3>" + h.table(["OUT/work/", "MB"], rows, table_id="table-work-disk"))
+        parts.append(h.note("Documents between phases and each barrier's keys, pairs and decisions, as the run "
+                            "left them: what a run of this size needs on its work disk besides its output."))
     if t.run:
         r = t.run
         rows = [(k, r.get(key)) for k, key in (

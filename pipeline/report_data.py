@@ -22,7 +22,7 @@ import io
 import json
 import math
 import shlex
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -114,8 +114,9 @@ class StageTiming:
 @dataclass
 class Timings:
     stages: list[StageTiming]
-    jobs: list[tuple[str, int | None, float | None, float | None]]  # job, tasks, CPU seconds, wall seconds
+    jobs: list[tuple]  # job, tasks, CPU seconds, wall seconds, the largest task's peak memory (MB)
     run: dict  # stats["run"]: executor, tasks, phases, tokenizer, cpu_seconds, wall_seconds, documents_per_*
+    work_disk: dict[str, int] = field(default_factory=dict)  # stats["work_disk_bytes"]: OUT/work by folder
 
 
 def funnel(stats: dict) -> list[tuple[str, int, int, dict[str, int]]]:
@@ -133,12 +134,13 @@ def timings(stats: dict) -> Timings | None:
     stages = [StageTiming(st.get("stage", "?"), st.get("in", 0), st.get("seconds"), st.get("cpu_seconds"),
                           st.get("cpu_ms_per_doc"))
               for st in stats.get("stages") or []]
-    jobs = [(name, j.get("tasks"), j.get("cpu_seconds"), j.get("wall_seconds"))
+    jobs = [(name, j.get("tasks"), j.get("cpu_seconds"), j.get("wall_seconds"),
+             round(j["peak_rss_bytes"] / 2**20, 1) if j.get("peak_rss_bytes") else None)
             for name, j in (stats.get("jobs") or {}).items() if isinstance(j, dict)]
     run = stats.get("run") if isinstance(stats.get("run"), dict) else {}
     if not jobs and not run and all(s.seconds is None and s.cpu_seconds is None for s in stages):
         return None
-    return Timings(stages, jobs, run)
+    return Timings(stages, jobs, run, dict(stats.get("work_disk_bytes") or {}))
 
 
 # ----------------------------------------------------------------------------------------------- removed examples

@@ -54,12 +54,13 @@ def job_timings(stats_dir: Path, tasks: int) -> dict:
     of the tasks' spans, so the pause of a resumed run does not count) of one job, from the commit step's
     ``task_*`` counters (``pipeline.commit.CommitStep``). Tasks that failed or were interrupted write no
     stats, so their CPU is not counted; nor is the driver's planning or the finalize job's own."""
-    cpu, starts, ends = 0.0, [], []
+    cpu, starts, ends, peak = 0.0, [], [], 0
     for task in load_task_stats(stats_dir, tasks):
         for step in task:
             if step.get("name") == "commit":
                 st = step.get("stats", {})
                 cpu += _total(st.get("task_cpu_seconds", 0.0))
+                peak = max(peak, int(_total(st.get("task_peak_rss_bytes", 0))))
                 if "task_started" in st:
                     starts.append(_total(st["task_started"]))
                     ends.append(_total(st["task_finished"]))
@@ -70,6 +71,8 @@ def job_timings(stats_dir: Path, tasks: int) -> dict:
         elif end > reach:
             wall, reach = wall + end - reach, end
     timing = {"cpu_seconds": round(cpu, 3), "wall_seconds": round(wall, 3), "tasks": tasks}
+    if peak:
+        timing["peak_rss_bytes"] = peak  # the largest task's peak resident memory
     if starts:
         timing["first_started"] = min(starts)
     return timing

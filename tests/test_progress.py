@@ -29,7 +29,7 @@ def _jsonl(path, ids, dup_every=0):
 
 @pytest.fixture(scope="module")
 def small_run(tmp_path_factory):
-    """Two tasks, an exact-dedup barrier: jobs 0, 0-barrier, 1, finalize; the display on a fake stream."""
+    """Two tasks, an exact-dedup barrier: jobs 0, 0-cluster, 0-barrier, 1, finalize; the display on a fake stream."""
     tmp = tmp_path_factory.mktemp("progress_run")
     _jsonl(tmp / "a.jsonl", range(0, 60), dup_every=7)
     _jsonl(tmp / "b.jsonl", range(60, 100), dup_every=7)
@@ -65,16 +65,18 @@ def test_progress_files_have_the_counts(small_run):
 
 def test_plain_lines_of_a_run(small_run):
     lines = small_run.stream.getvalue().splitlines()
-    assert [line.split()[0] for line in lines] == ["phase", "0-barrier", "phase", "finalize"]  # one line per job
+    # one line per job
+    assert [line.split()[0] for line in lines] == ["phase", "0-cluster", "0-barrier", "phase", "finalize"]
     assert re.fullmatch(r"phase 0    done  100 docs(  [\d,]+/s)?  2 of 2 tasks  \d+:\d\d", lines[0]), lines[0]
-    assert re.fullmatch(r"0-barrier  done  \d+:\d\d", lines[1]), lines[1]
-    assert re.fullmatch(r"phase 1    done  100 docs(  [\d,]+/s)?  2 of 2 tasks  \d+:\d\d", lines[2]), lines[2]
-    assert re.fullmatch(r"finalize   done  \d+:\d\d", lines[3]), lines[3]
+    assert re.fullmatch(r"0-cluster  done  \d+:\d\d", lines[1]), lines[1]
+    assert re.fullmatch(r"0-barrier  done  \d+:\d\d", lines[2]), lines[2]
+    assert re.fullmatch(r"phase 1    done  100 docs(  [\d,]+/s)?  2 of 2 tasks  \d+:\d\d", lines[3]), lines[3]
+    assert re.fullmatch(r"finalize   done  \d+:\d\d", lines[4]), lines[4]
     assert small_run.display.error is None
     assert not small_run.display._thread.is_alive()
     # what the ETAs were based on: phase 0's input bytes per task (the reader's units), phase 1's work-file rows
     tmp = small_run.out.parent
-    phase0, _, phase1, _ = small_run.display.jobs
+    phase0, _, _, phase1, _ = small_run.display.jobs
     assert phase0.totals == [(tmp / "a.jsonl").stat().st_size, (tmp / "b.jsonl").stat().st_size]
     layout = RunLayout(small_run.out)
     assert phase1.totals == [pq.ParquetFile(layout.work_file(0, r)).metadata.num_rows for r in range(2)]
@@ -85,7 +87,8 @@ def test_resumed_run_says_done_earlier(small_run):
     run(small_run.cfg, quiet=True, progress=lambda jobs: show_progress(jobs, stream=stream, tty=False, poll=0.05))
     lines = stream.getvalue().splitlines()
     assert lines[0] == "phase 0    done earlier  100 docs  2 of 2 tasks"
-    assert lines[1:] == ["0-barrier  done earlier", "phase 1    done earlier  100 docs  2 of 2 tasks",
+    assert lines[1:] == ["0-cluster  done earlier", "0-barrier  done earlier",
+                         "phase 1    done earlier  100 docs  2 of 2 tasks",
                          "finalize   done earlier"]
 
 
