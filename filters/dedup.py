@@ -70,8 +70,8 @@ _UNIT_ENTRIES = 8_000_000  # band entries one cluster unit holds at most (about 
 _READ_GAP = 32  # rows apart that are still read in one request
 _MAX_TRIES = 64  # verifications per document and bucket; buckets of unrelated documents are rare (5 equal minima)
 _TRIES_PER_COMPONENT = 4
-_SKETCH_HASHES = 256  # b-bit MinHash sketch for verification: 256 minima, 4 bits each (128 bytes a document)
-_SKETCH_BITS = 4
+_SKETCH_HASHES = 1024  # b-bit MinHash sketch for verification: the low bit of 1,024 minima (128 bytes a document)
+_SKETCH_BITS = 1
 
 
 def normalise(text: str) -> str:
@@ -229,7 +229,7 @@ class MinHashDedup(_DedupBase):
         "bands": "LSH bands",
         "rows": "rows (hash functions) per band",
         "seed": "seed of the hash functions",
-        "verification": "how a candidate pair is confirmed: sketch (Jaccard estimated from 256 4-bit minima, "
+        "verification": "how a candidate pair is confirmed: sketch (Jaccard estimated from the low bits of 1,024 minima, "
                         "128 bytes a document) or exact (the shingle sets, about 4 bytes a word)",
         "cluster_tasks": "tasks the cluster step's bands and key ranges are spread over",
     }
@@ -255,7 +255,7 @@ class MinHashDedup(_DedupBase):
         self._mul = (rng.integers(0, 2**31, size=n, dtype=np.uint64) * 2 + 1).astype(np.uint32)
         self._add = rng.integers(0, 2**32, size=n, dtype=np.uint64).astype(np.uint32)
         self._band_mix = rng.integers(1, 2**63, size=rows, dtype=np.uint64) | np.uint64(1)
-        # a sketch's 4-bit values agree by chance with probability 1/16: the estimate corrects for it
+        # a sketch's bits agree by chance with probability 1/2: the estimate corrects for it
         self._sketch_matches = int(np.ceil(_SKETCH_HASHES * (threshold + (1 - threshold) / 2**_SKETCH_BITS) - 1e-9))
 
     @property
@@ -295,15 +295,13 @@ class MinHashDedup(_DedupBase):
             (bands * self._band_mix[None, :]).sum(axis=1, dtype=np.uint64) + np.arange(self.bands, dtype=np.uint64)
         )
         keys[keys == _EMPTY] = 1
-        if self.verification == "sketch":  # the low 4 bits of each minimum, two to a byte
-            low = (mins[n:] & np.uint32(0xF)).astype(np.uint8)
-            payload = low[0::2] | (low[1::2] << np.uint8(4))
+        if self.verification == "sketch":  # the low bit of each minimum, eight to a byte
+            payload = np.packbits((mins[n:] & np.uint32(1)).astype(np.uint8))
         return keys, payload
 
     def verify(self, a: np.ndarray, b: np.ndarray) -> bool:
-        if self.verification == "sketch":  # b-bit MinHash (Li and Konig 2010): P(equal) = J + (1 - J) / 16
-            x = a ^ b
-            return int(np.count_nonzero((x & 0xF) == 0) + np.count_nonzero((x >> 4) == 0)) >= self._sketch_matches
+        if self.verification == "sketch":  # 1-bit MinHash (Li and Konig 2010): P(bits equal) = J + (1 - J) / 2
+            return _SKETCH_HASHES - int(np.bitwise_count(a ^ b).sum()) >= self._sketch_matches
         if a.size == 0 or b.size == 0:
             return False
         inter = np.intersect1d(a, b, assume_unique=False).size

@@ -126,14 +126,20 @@ def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: 
 def _cmd_dedup(args: argparse.Namespace) -> int:
     from pipeline.registry import stage_args
 
-    params = {}
-    if args.method == "minhash":
+    params = stage_args(args, args.stage_flags)
+    if args.method != "minhash":  # exact and url dedup take the cluster task count only
+        params = {"cluster_tasks": params["cluster_tasks"]}
+    else:
         from filters.dedup import lsh_curve
 
-        params = stage_args(args, args.stage_flags)
         bands, rows, threshold = params["bands"], params["rows"], params["threshold"]
+        if params["verification"] == "exact":
+            how = f"by exact Jaccard >= {threshold}, so no pair below it is removed (false positives 0)"
+        else:
+            how = (f"by a 1,024-bit sketch's Jaccard estimate >= {threshold} (standard error about 0.02 near it: a "
+                   "pair within 0.04 of the threshold can go either way; --verification exact for exact Jaccard)")
         print(f"MinHash LSH, {bands} bands x {rows} rows, word {params['ngram']}-grams; candidates are confirmed "
-              f"by exact Jaccard >= {threshold}, so no pair below it is removed (false positives 0).")
+              f"{how}.")
         curve = lsh_curve(bands, rows)
         print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in curve))
         miss = 1 - lsh_curve(bands, rows, (threshold,))[0][1]

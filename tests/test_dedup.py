@@ -169,7 +169,12 @@ def jaccard(m: MinHashDedup, a: str, b: str) -> float:
 
 
 @pytest.mark.slow  # an evaluation over ~4,800 real documents: `make test-slow`
-def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
+@pytest.mark.parametrize("verification,tolerance", [("exact", 0.0), ("sketch", 0.04)])
+def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path, verification, tolerance):
+    """400 planted twins at edit rates 0-12%, dense around the threshold (about 60 pairs within 0.05 of it).
+    Exact verification: a removal is right when its cluster holds a twin at Jaccard >= 0.8. The sketch (1,024
+    bits) estimates Jaccard with a standard error of about 0.019, so a pair within ``tolerance`` (2 of them) of the
+    threshold may go either way: its removals are right from 0.76 (strictly, 3 of 193 here are 0.745-0.8)."""
     rng = random.Random(0)
     corpus = _real_docs()
     assert len(corpus) > 1000
@@ -182,7 +187,8 @@ def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
         pairs.append((src["id"], twin["id"], jaccard(m, src["text"], twin["text"])))
     docs = corpus + planted
     rng.shuffle(docs)
-    kept, removed, stats = dedup(tmp_path, docs, "minhash_dedup_v1", {"threshold": 0.8}, tasks=1, name="t1", files=3)
+    params = {"threshold": 0.8, "verification": verification}
+    kept, removed, stats = dedup(tmp_path, docs, "minhash_dedup_v1", params, tasks=1, name="t1", files=3)
 
     text_of = {d["id"]: d["text"] for d in docs}
     cluster_of = {d["id"]: d["dup_cluster"] or d["id"] for d in kept + removed}
@@ -190,8 +196,8 @@ def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
     for i, c in cluster_of.items():
         members.setdefault(c, []).append(i)
     # precision: a removal is right when its cluster holds a near-duplicate of it (>= the threshold)
-    right = [max(jaccard(m, text_of[r["id"]], text_of[o]) for o in members[cluster_of[r["id"]]] if o != r["id"]) >= 0.8
-             for r in removed]
+    right = [max(jaccard(m, text_of[r["id"]], text_of[o]) for o in members[cluster_of[r["id"]]] if o != r["id"])
+             >= 0.8 - tolerance for r in removed]
     precision = sum(right) / len(right)
     # recall: of the planted pairs at or above 0.85, both ended in one cluster (so one of them was removed)
     above = [(a, b) for a, b, s in pairs if s >= 0.85]
@@ -208,8 +214,8 @@ def test_planted_near_duplicates_precision_recall_and_determinism(tmp_path):
     for tasks in (4, 10):
         other = list(docs)
         random.Random(tasks).shuffle(other)
-        kept_n, removed_n, _ = dedup(tmp_path, other, "minhash_dedup_v1", {"threshold": 0.8}, tasks=tasks,
-                                     name=f"t{tasks}", files=tasks)
+        kept_n, removed_n, _ = dedup(tmp_path, other, "minhash_dedup_v1", {**params, "cluster_tasks": tasks},
+                                     tasks=tasks, name=f"t{tasks}", files=tasks)
         assert sorted(d["id"] for d in kept_n) == sorted(d["id"] for d in kept)
         assert sorted((r["id"], r["dup_of"]) for r in removed_n) == sorted((r["id"], r["dup_of"]) for r in removed)
 
@@ -313,7 +319,7 @@ def test_datatrove_multiprocess_windows_same_kept_set(tmp_path, tasks, files, sh
     assert sorted(d["id"] for d in kept) == sorted(d["id"] for d in kept1)
     assert sorted((r["id"], r["dup_of"]) for r in removed) == sorted((r["id"], r["dup_of"]) for r in removed1)
     assert 0 < len(removed) < len(docs)
-    # a 256 x 4-bit sketch estimates Jaccard 0.8 with a standard error of 0.026: 3 of them is the slack
+    # a 1,024 x 1-bit sketch estimates Jaccard 0.8 with a standard error of 0.019: 4 of them is the slack
     check_clusters(docs, kept, removed, slack=0.08 if verification == "sketch" else 0.0)
 
 

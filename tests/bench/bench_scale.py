@@ -20,9 +20,10 @@ frequencies stay those of real text. Then, from background documents used once e
 Rows are shuffled over ``max(8, tasks)`` zstd parquet files (``id``, ``text``). Generation is vectorised
 (pyarrow joins the words), so it is not the bottleneck at these sizes and every document is real text.
 
-Run: ``winnow dedup INPUT --method minhash|exact --output DIR --tasks T --workers W``, as a subprocess, as a user
-runs it. The run's jobs are its phases: ``keys`` (job 0: read, key writing, documents to OUT/work/0),
-``cluster`` (job 0-barrier, in the driver process), ``apply`` (job 1: drop duplicates, write documents),
+Run: ``winnow dedup INPUT --method minhash|exact --output DIR --tasks T --workers W --cluster-tasks C``, as a
+subprocess, as a user runs it. The run's jobs are its phases: ``keys`` (job 0: read, key writing, documents to
+OUT/work/0), ``cluster`` (job 0-cluster: C tasks find and verify pairs), ``join`` (job 0-barrier: the pairs
+into clusters, one task), ``apply`` (job 1: drop duplicates, write documents),
 ``finalize`` (stats, manifest, report). A phase ends when its job's ``OUT/logs/<job>/stats.json`` appears.
 
 Measuring (every process of the tree: the driver, datatrove's forkserver and Manager, the pool workers):
@@ -41,17 +42,20 @@ Measuring (every process of the tree: the driver, datatrove's forkserver and Man
 - Found: the cluster step's summary (candidate and verified pairs, duplicates, clusters) and, against the
   planted ground truth, precision (removed documents whose representative is their planted partner with
   Jaccard >= threshold, or normalised-equal for exact) and recall (planted pairs that end in one cluster).
-- Verification reads (minhash, ``--no-trace`` skips it): the cluster step is run again, in a fresh process
-  on the run's work files, with ``verify`` wrapped, to count the shingle bytes and 4 KiB pages each candidate
-  pair reads from the memory-mapped verification files and how far apart consecutive reads are; a thread
-  samples the process's anonymous and file-backed memory every 20 ms with the line of filters/dedup.py
-  running, and the lines with the largest anonymous memory are printed.
+- Same decisions (``--compare-cluster-tasks K``): the MinHash run's cluster step is run again on its key files
+  with K cluster tasks, and every document's representative and cluster size are compared with the run's.
+
+Synthetic (``--synthetic N``): the cluster step alone, on key files of N documents written in the key step's
+format from random numbers (5% planted near copies), for sizes whose text would take hours to generate and key:
+each cluster task and the join run as child processes, and their CPU and peak RSS come from ``wait4``.
 
 Growth: log-log slopes between sizes for each measure; ``--record FILE`` keeps each run's figures so that
 sizes run by separate invocations (each within a time budget) enter one table.
 
     python tests/bench/bench_scale.py [--docs 100000 300000 1000000] [--tasks 2] [--workers 2]
-        [--methods minhash exact] [--words 300] [--vary 0.3] [--record FILE] [--keep DIR] [--no-trace]
+        [--cluster-tasks 4] [--verification sketch|exact] [--compare-cluster-tasks K]
+        [--methods minhash exact] [--words 300] [--vary 0.3] [--record FILE] [--keep DIR]
+    python tests/bench/bench_scale.py --synthetic 10000000 --tasks 10 --cluster-tasks 20 --workers 2
 """
 
 from __future__ import annotations
@@ -59,7 +63,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import linecache
 import math
 import os
 import resource
@@ -67,7 +70,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -76,17 +78,18 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from numpy.lib.array_utils import byte_bounds
 
 ROOT = Path(__file__).resolve().parents[2]
 SHARED = ROOT.parent / "shared" / "data"
 sys.path.insert(0, str(ROOT))
 
+from pipeline.layout import RunLayout  # noqa: E402
+
 PROSE = ("books_gutenberg_nltk", "encyclopedic_wikitext2_test_articles", "qa_stackexchange_coffee_beer",
          "reviews_movie_reviews", "scientific_scitldr_abstracts", "speeches_us_presidential_speeches",
          "encyclopedic_jargon_entries", "encyclopedic_foldoc_entries")
-PHASES = ("keys", "cluster", "apply", "finalize")
-JOBS = ("0", "0-barrier", "1")  # the job whose stats.json ends each phase but the last
+PHASES = ("keys", "cluster", "join", "apply", "finalize")
+JOBS = ("0", "0-cluster", "0-barrier", "1")  # the job whose stats.json ends each phase but the last
 EXACT, NEAR, EDGE = 0, 1, 2  # kinds of planted pairs
 KIND_NAMES = {EXACT: "exact copies", NEAR: "near, edits 0.2-0.8%", EDGE: "near the threshold, edits 1.5-3.5%"}
 BATCH = 20000  # documents generated at a time
@@ -293,8 +296,8 @@ class PhaseStats:
 def work_disk(out: Path) -> dict:
     """Bytes under OUT/work by subfolder and by kind of file."""
     subs, kinds = {}, {}
-    kind_of = {"shingles": "shingles (verification)", "offsets": "shingle offsets", "order": "order keys",
-               "weight": "weights", "ids": "ids (json lines)"}
+    kind_of = {"payload": "verification payload (sketch, or shingles)", "offsets": "shingle offsets",
+               "order": "order keys", "weight": "weights", "ids": "ids (json lines)"}
     work = out / "work"
     for p in work.rglob("*") if work.is_dir() else ():
         if not p.is_file():
@@ -311,6 +314,8 @@ def work_disk(out: Path) -> dict:
             kind = kind_of[suffix]
         elif "assign" in rel:
             kind = "assignments"
+        elif "pairs" in rel:
+            kind = "verified pairs"
         else:
             kind = "summaries (json)"
         kinds[kind] = kinds.get(kind, 0) + size
@@ -411,96 +416,6 @@ def evaluate(out: Path, n: int, truth, method: str, threshold: float) -> dict:
     return res
 
 
-def trace_verification(workdir: Path, tasks: int) -> dict:
-    """Run the MinHash cluster step again in this process with ``verify`` and the memory maps instrumented."""
-    import filters.dedup as dd
-
-    maps: list[tuple[int, int]] = []  # (first byte address, size) of each task's shingle file mapping
-    real_mmap = dd._mmap
-
-    def recording_mmap(path, dtype):
-        arr = real_mmap(path, dtype)
-        if str(path).endswith(".shingles") and arr.size:
-            lo, hi = byte_bounds(arr)
-            maps.append((lo, hi - lo))
-        return arr
-
-    reads: list[tuple[int, int, int]] = []  # (file, offset, bytes) of every shingle array read
-
-    def record(arr: np.ndarray) -> np.ndarray:
-        if arr.size:
-            lo, hi = byte_bounds(arr)
-            f = next(i for i, (base, size) in enumerate(maps) if base <= lo < base + size)
-            reads.append((f, lo - maps[f][0], hi - lo))
-        return arr
-
-    stage = dd.MinHashDedup()
-    stage.workdir = str(workdir)
-    real_verify = dd.MinHashDedup.verify
-    stage.verify = lambda shingles_of, a, b: real_verify(stage, lambda c: record(shingles_of(c)), a, b)
-    main_id = threading.get_ident()
-    samples: list[tuple[int, int, int]] = []  # (RssAnon, RssFile, line of filters/dedup.py)
-    stop = threading.Event()
-
-    def sampler():
-        while not stop.wait(0.02):
-            frame, line = sys._current_frames().get(main_id), 0
-            while frame is not None:
-                if frame.f_code.co_filename.endswith("dedup.py"):
-                    line = frame.f_lineno
-                    break
-                frame = frame.f_back
-            st = _status(os.getpid())
-            samples.append((st.get("RssAnon", 0), st.get("RssFile", 0), line))
-
-    base = _status(os.getpid())
-    dd._mmap = recording_mmap
-    thread = threading.Thread(target=sampler, daemon=True)
-    thread.start()
-    t0 = time.process_time()
-    try:
-        summary = dd.cluster(stage, tasks)
-    finally:
-        stop.set()
-        thread.join()
-        dd._mmap = real_mmap
-    cpu = time.process_time() - t0
-    arr = np.array(reads, dtype=np.int64).reshape(-1, 3)
-    pairs = summary["candidate_pairs"]
-    file_bytes = sum(size for _, size in maps)
-    res = {"cpu": cpu, "candidate_pairs": pairs, "reads": len(arr), "shingle_file_bytes": file_bytes}
-    if len(arr):
-        first, last = arr[:, 1] // PAGE, (arr[:, 1] + arr[:, 2] - 1) // PAGE
-        res["bytes_per_pair"] = arr[:, 2].sum() / max(pairs, 1) + 2 * 16  # + two (start, end) offset reads
-        res["pages_per_pair"] = (last - first + 1).sum() / max(pairs, 1) + 2  # + the offsets' pages
-        pages = {(f, p) for f, a, b in zip(arr[:, 0], first, last) for p in range(a, b + 1)}
-        res["distinct_page_bytes"] = len(pages) * PAGE
-        jumps = np.abs(np.diff(arr[:, 1])) + (np.diff(arr[:, 0]) != 0) * (1 << 40)
-        res["far_jumps"] = float((jumps > 1 << 20).mean()) if len(jumps) else 0.0
-        res["median_jump"] = float(np.median(jumps[jumps < 1 << 40])) if (jumps < 1 << 40).any() else 0.0
-    if samples:
-        s = np.array(samples)
-        res["anon_base"], res["file_base"] = base.get("RssAnon", 0), base.get("RssFile", 0)
-        res["anon_peak"], res["file_peak"] = int(s[:, 0].max()), int(s[:, 1].max())
-        lines = {}  # line of filters/dedup.py -> the largest anonymous memory sampled while it ran
-        for anon, _, line in samples:
-            lines[line] = max(lines.get(line, 0), anon)
-        res["anon_lines"] = sorted(lines.items(), key=lambda kv: -kv[1])[:4]
-    return res
-
-
-def trace_worker(workdir: str, tasks: str, result: str) -> None:
-    """``trace_verification`` in a fresh process, so that its memory is the cluster step's alone."""
-    from loguru import logger
-
-    import filters.dedup  # noqa: F401  (before silencing the logger, which datatrove configures on import)
-
-    logger.remove()
-    Path(result).write_text(json.dumps(trace_verification(Path(workdir), int(tasks))))
-
-
-# ----------------------------------------------------------------------------------------------- printing
-
 def mb(b: float) -> str:
     return f"{b / 1e6:,.1f}"
 
@@ -517,8 +432,8 @@ def print_run(n: int, method: str, phases: list[PhaseStats], totals: dict, stats
         print(f"{name:<10}{ph.end - ph.start:>8.1f}{ph.cpu:>9.1f}{1000 * ph.cpu / n:>8.3f}"
               f"{'' if task is None else f'{task:.1f}':>11}{mb(ph.peak):>10}{mb(ph.anon):>9}{mb(ph.file):>10}  "
               f"{ph.peak_role:<12}{mb(ph.disk.get('total', 0)):>13}")
-    disk = phases[1].disk if len(phases) > 1 else phases[0].disk
-    print("work disk at the end of the cluster step, by subfolder: " +
+    disk = phases[min(2, len(phases) - 1)].disk
+    print("work disk at the end of the join, by subfolder: " +
           ", ".join(f"{k} {mb(v)} MB" for k, v in sorted(disk["subfolders"].items())))
     print("by kind (MB; bytes per document): " + ", ".join(
         f"{k} {mb(v)} ({v / n:.1f})" for k, v in sorted(disk["kinds"].items(), key=lambda kv: -kv[1])))
@@ -551,18 +466,14 @@ def print_growth(method: str, records: list[dict]) -> None:
     metrics = {f"CPU {p}": phase(i, "cpu") for i, p in enumerate(PHASES)}
     metrics["CPU total (tree)"] = [r["totals"]["tree_cpu"] for r in records]
     metrics["peak RSS of the largest process, keys phase"] = phase(0, "peak")
-    metrics["peak RSS of the largest process, cluster step"] = phase(1, "peak")
+    metrics["peak RSS of the largest process, cluster tasks"] = phase(1, "peak")
     metrics["  its anonymous part"] = phase(1, "anon")
     metrics["  its file-backed part (mapped work files)"] = phase(1, "file")
-    if all(r.get("trace") and "anon_peak" in r["trace"] for r in records):
-        metrics["  anonymous above imports (rerun, fresh process)"] = [
-            r["trace"]["anon_peak"] - r["trace"]["anon_base"] for r in records]
-        metrics["  file-backed above the libraries (rerun)"] = [
-            r["trace"]["file_peak"] - r["trace"]["file_base"] for r in records]
-    metrics["work disk (end of cluster step)"] = [r["phases"][1]["disk"]["total"] for r in records]
-    kinds = records[-1]["phases"][1]["disk"]["kinds"]
+    metrics["peak RSS of the largest process, join"] = phase(2, "peak")
+    metrics["work disk (end of the join)"] = [r["phases"][2]["disk"]["total"] for r in records]
+    kinds = records[-1]["phases"][2]["disk"]["kinds"]
     for kind in sorted(kinds, key=lambda k: -kinds[k]):
-        metrics[f"  {kind}"] = [r["phases"][1]["disk"]["kinds"].get(kind, 0) for r in records]
+        metrics[f"  {kind}"] = [r["phases"][2]["disk"]["kinds"].get(kind, 0) for r in records]
     r0 = records[0]
     print(f"\n== growth with N, {method} ({r0['words']:.0f} words per document, --tasks {r0['tasks']} --workers "
           f"{r0['workers']}): log-log slopes between consecutive sizes and fitted over all; the value at the "
@@ -578,6 +489,124 @@ def print_growth(method: str, records: list[dict]) -> None:
         print(f"{name:<52}" + "".join(f"{s:>14.2f}" for s in pair) + f"{slope(ns, ys):>7.2f}{last:>14}{per:>13}")
 
 
+# ----------------------------------------------------------------------------------------------- synthetic keys
+
+def write_synthetic_keys(workdir: Path, n: int, tasks: int, stage, seed: int = 0) -> dict:
+    """Key files of ``n`` documents over ``tasks`` key tasks, in the key step's format, without text: random band
+    keys, order keys and sketches; 5% of the documents are near copies of another document of their task (Jaccard
+    drawn from 0.85-1: each band equal with probability J^rows, each sketch value with J + (1 - J) / 16)."""
+    import filters.dedup as dd
+
+    rng = np.random.default_rng(seed)
+    starts = np.linspace(0, n, tasks + 1).astype(np.int64)
+    planted = 0
+    for t in range(tasks):
+        m = int(starts[t + 1] - starts[t])
+        path = lambda name: RunLayout.barrier_keys(workdir, t, name)  # noqa: E731
+        path("ids").parent.mkdir(parents=True, exist_ok=True)
+        copy = rng.choice(m, size=m // 20, replace=False)
+        source = rng.integers(0, m, size=copy.size)
+        keep = source != copy
+        copy, source = copy[keep], source[keep]
+        planted += copy.size
+        jac = rng.uniform(0.85, 1.0, size=copy.size)
+        for b in range(stage.n_bands):
+            keys = rng.integers(1, 2**64 - 1, size=m, dtype=np.uint64, endpoint=True)
+            same = rng.random(copy.size) < jac ** stage.rows
+            keys[copy[same]] = keys[source[same]]
+            entries = (keys & ~np.uint64(dd._ROW_MASK)) | np.arange(m, dtype=np.uint64)
+            entries.sort()
+            entries.tofile(path(f"band{b:03d}"))
+        rng.integers(0, 2**64 - 1, size=2 * m, dtype=np.uint64, endpoint=True).tofile(path("order"))
+        np.ones(m, np.uint64).tofile(path("weight"))
+        sketch = rng.integers(0, 256, size=(m, stage.payload_width), dtype=np.uint8)
+        nib = lambda a: np.stack([a & 15, a >> 4], axis=-1).reshape(a.shape[0], -1)  # noqa: E731
+        src, cp = nib(sketch[source]), nib(sketch[copy])
+        agree = rng.random(src.shape) < (jac + (1 - jac) / 16)[:, None]
+        cp = np.where(agree, src, cp)
+        sketch[copy] = (cp[:, 0::2] | (cp[:, 1::2] << 4)).astype(np.uint8)
+        sketch.tofile(path("payload"))
+        path("ids").write_text("".join(f'"s{starts[t] + i}"\n' for i in range(m)))
+    return {"planted": planted}
+
+
+def run_child(args: list[str]) -> tuple[float, int]:
+    """Run this file with ``args`` in a child process; (its CPU seconds, its peak RSS in bytes)."""
+    proc = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise SystemExit(f"bench_scale: {' '.join(args)} failed")
+    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+
+
+def _stage(workdir: str, cluster_tasks: int):
+    from filters.dedup import MinHashDedup
+
+    stage = MinHashDedup(cluster_tasks=int(cluster_tasks))
+    stage.workdir = workdir
+    return stage
+
+
+def synthetic(n: int, tasks: int, cluster_tasks: int, workers: int, base: Path) -> None:
+    """The cluster step alone at ``n`` documents, on synthetic key files: per cluster task CPU and peak RSS."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    stage = _stage(str(base / f"synthetic-{n}"), cluster_tasks)
+    workdir = Path(stage.workdir)
+    if workdir.exists():
+        shutil.rmtree(workdir)
+    t0 = time.time()
+    made = write_synthetic_keys(workdir, n, tasks, stage)
+    print(f"\n=== synthetic key files: {n:,} documents in {tasks} key tasks, {made['planted']:,} planted near "
+          f"copies; written in {time.time() - t0:.0f} s")
+    keys_disk = sum(p.stat().st_size for p in (workdir / "keys").iterdir())
+    t0 = time.time()
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(lambda r: run_child(["--cluster-worker", str(workdir), str(tasks), str(r),
+                                                   str(cluster_tasks)]), range(cluster_tasks)))
+    wall_parts = time.time() - t0
+    t0 = time.time()
+    join_cpu, join_rss = run_child(["--join-worker", str(workdir), str(tasks), str(cluster_tasks)])
+    wall_join = time.time() - t0
+    summary = json.loads((workdir / "cluster.json").read_text())
+    pairs_disk = sum(p.stat().st_size for p in (workdir / "pairs").iterdir())
+    cpus, rss = [c for c, _ in parts], [r for _, r in parts]
+    print(f"cluster tasks: {cluster_tasks}, wall {wall_parts:.0f} s ({workers} at a time), CPU {sum(cpus):.1f} s in "
+          f"all ({min(cpus):.1f}-{max(cpus):.1f} s a task), peak RSS of the largest task {mb(max(rss))} MB "
+          f"(smallest {mb(min(rss))} MB); the largest unit held {summary['largest_unit']:,} band entries")
+    print(f"join: wall {wall_join:.0f} s, CPU {join_cpu:.1f} s, peak RSS {mb(join_rss)} MB")
+    print(f"work disk: key files {mb(keys_disk)} MB ({keys_disk / n:.1f} bytes a document), pairs {mb(pairs_disk)} MB")
+    print("cluster step: " + ", ".join(f"{k.replace('_', ' ')} {v:,}" for k, v in summary.items()))
+    print(f"planted near copies found: {summary['duplicates']:,} duplicates for {made['planted']:,} planted "
+          "(a planted copy sharing no band, or failing its sketch, is missed; random keys make no others)")
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def compare_cluster_tasks(workdir: Path, tasks: int, cluster_tasks: int) -> str:
+    """Rerun the cluster step on a finished run's key files with ``cluster_tasks`` tasks; whether every document's
+    representative and cluster size are the ones the run decided."""
+    def decided() -> list[tuple[np.ndarray, np.ndarray, dict]]:
+        out = []
+        for r in range(tasks):
+            path = RunLayout.barrier_assignment(workdir, r)
+            if path.exists():
+                with np.load(path) as a:
+                    out.append((a["rep"].copy(), a["size"].copy(),
+                                json.loads(RunLayout.barrier_assigned_ids(workdir, r).read_text())))
+        return out
+
+    before = decided()
+    stage = _stage(str(workdir), cluster_tasks)
+    for r in range(cluster_tasks):
+        stage.cluster_part(tasks, r, cluster_tasks)
+    stage.cluster(tasks)
+    after = decided()
+    same = len(before) == len(after) and all(
+        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2] for a, b in zip(before, after))
+    n = sum(a[0].size for a in before)
+    return f"{'the same' if same else 'DIFFERENT'} representatives and cluster sizes for all {n:,} documents"
+
+
 # ----------------------------------------------------------------------------------------------- main
 
 def main() -> int:
@@ -585,17 +614,35 @@ def main() -> int:
     ap.add_argument("--docs", type=int, nargs="+", default=[100000, 300000], help="document counts (default 100k 300k)")
     ap.add_argument("--tasks", type=int, default=2, help="winnow dedup --tasks (default 2)")
     ap.add_argument("--workers", type=int, default=2, help="winnow dedup --workers (default 2)")
+    ap.add_argument("--cluster-tasks", type=int, default=4, help="winnow dedup --cluster-tasks (default 4)")
+    ap.add_argument("--verification", default="sketch", choices=["sketch", "exact"],
+                    help="winnow dedup --verification for minhash (default sketch)")
+    ap.add_argument("--compare-cluster-tasks", type=int, metavar="K", help="after each MinHash run, rerun its "
+                    "cluster step with K cluster tasks and say whether every decision is the same")
     ap.add_argument("--methods", nargs="+", default=["minhash", "exact"], choices=["minhash", "exact"])
     ap.add_argument("--words", type=float, default=300, help="mean words per background document (default 300)")
     ap.add_argument("--vary", type=float, default=0.3, help="share of each document's words replaced (default 0.3)")
+    ap.add_argument("--synthetic", type=int, metavar="N", help="instead: the cluster step alone on synthetic key "
+                    "files of N documents (--tasks key tasks, --cluster-tasks cluster tasks, --workers at a time)")
     ap.add_argument("--keep", metavar="DIR", help="write inputs and runs under DIR and keep them")
     ap.add_argument("--record", metavar="FILE", help="append each run's figures to FILE (JSON lines); the growth "
                     "table then also uses the runs FILE holds with the same method, words, vary, tasks and workers")
-    ap.add_argument("--no-trace", action="store_true", help="skip the instrumented rerun of the MinHash cluster step")
-    ap.add_argument("--trace-worker", nargs=3, help=argparse.SUPPRESS)
+    ap.add_argument("--cluster-worker", nargs=4, help=argparse.SUPPRESS)
+    ap.add_argument("--join-worker", nargs=3, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.trace_worker:
-        trace_worker(*args.trace_worker)
+    if args.cluster_worker:
+        workdir, tasks, rank, world = args.cluster_worker
+        _stage(workdir, int(world)).cluster_part(int(tasks), int(rank), int(world))
+        return 0
+    if args.join_worker:
+        workdir, tasks, world = args.join_worker
+        _stage(workdir, int(world)).cluster(int(tasks))
+        return 0
+    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="winnow-bench-scale-"))
+    if args.synthetic:
+        synthetic(args.synthetic, args.tasks, args.cluster_tasks, args.workers, base)
+        if not args.keep:
+            shutil.rmtree(base, ignore_errors=True)
         return 0
     if not (SHARED / "domains").is_dir():
         print(f"bench_scale: skipped: needs {SHARED}/domains (the shared data folder)")
@@ -603,7 +650,6 @@ def main() -> int:
     from filters.dedup import MinHashDedup
 
     threshold = MinHashDedup().threshold
-    base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="winnow-bench-scale-"))
     winnow = str(Path(sys.executable).with_name("winnow"))
     results: dict[str, list] = {m: [] for m in args.methods}
     for n in sorted(args.docs):
@@ -622,37 +668,25 @@ def main() -> int:
         for method in args.methods:
             out = base / f"run-{method}-{n}"
             cmd = [winnow, "dedup", str(inp / "*.parquet"), "--method", method, "--output", str(out),
-                   "--tasks", str(args.tasks), "--workers", str(args.workers), "--overwrite"]
+                   "--tasks", str(args.tasks), "--workers", str(args.workers), "--overwrite",
+                   "--cluster-tasks", str(args.cluster_tasks)]
+            if method == "minhash":
+                cmd += ["--verification", args.verification]
             print("\n$ " + " ".join(cmd), flush=True)
             phases, totals = monitored_run(cmd, out, base / f"run-{method}-{n}.log")
             stats = json.loads((out / "stats.json").read_text())
             ev = evaluate(out, n, made["truth"], method, threshold)
             print_run(n, method, phases, totals, stats, ev, threshold)
+            if method == "minhash" and args.compare_cluster_tasks:
+                t0 = time.process_time()
+                verdict = compare_cluster_tasks(out / "work" / "0_minhash_dedup_v1", stats["run"]["tasks"],
+                                                args.compare_cluster_tasks)
+                print(f"cluster step rerun with {args.compare_cluster_tasks} cluster task(s) instead of "
+                      f"{args.cluster_tasks} ({time.process_time() - t0:.0f} CPU s): {verdict}")
             record = {"n": n, "method": method, "words": args.words, "vary": args.vary, "tasks": args.tasks,
-                      "workers": args.workers, "phases": [asdict(ph) for ph in phases], "totals": totals, "trace": None}
+                      "workers": args.workers, "cluster_tasks": args.cluster_tasks,
+                      "phases": [asdict(ph) for ph in phases], "totals": totals}
             results[method].append(record)
-            if method == "minhash" and not args.no_trace:
-                tr_file = base / f"trace-{n}.json"
-                subprocess.run([sys.executable, __file__, "--trace-worker", str(out / "work" / "0_minhash_dedup_v1"),
-                                str(stats["run"]["tasks"]), str(tr_file)], check=True)
-                tr = record["trace"] = json.loads(tr_file.read_text())
-                print(f"verification reads (cluster step rerun in-process, {tr['cpu']:.1f} CPU s): "
-                      f"{tr['candidate_pairs']:,} candidate pairs, {tr['reads']:,} shingle arrays read from "
-                      f"{mb(tr['shingle_file_bytes'])} MB of memory-mapped shingle files")
-                if tr["reads"]:
-                    print(f"  per candidate pair {tr['bytes_per_pair']:,.0f} bytes in {tr['pages_per_pair']:.1f} "
-                          f"4-KiB pages (shingles of both documents + their offsets); distinct pages touched "
-                          f"{mb(tr['distinct_page_bytes'])} MB; {tr['far_jumps']:.0%} of consecutive reads jump "
-                          f"over 1 MiB or to another file (median jump within a file {mb(tr['median_jump'])} MB): "
-                          "random access in canonical (hash) order")
-                if "anon_peak" in tr:
-                    print(f"  memory of the rerun (a fresh process, sampled every 20 ms): anonymous "
-                          f"{mb(tr['anon_base'])} MB after imports, peak {mb(tr['anon_peak'])} MB; file-backed "
-                          f"{mb(tr['file_base'])} -> {mb(tr['file_peak'])} MB; largest anonymous MB while a line "
-                          "of filters/dedup.py ran:")
-                    for line, v in tr["anon_lines"]:
-                        code = linecache.getline(str(ROOT / "filters" / "dedup.py"), line).strip()
-                        print(f"    {mb(v):>8} MB at dedup.py:{line}  {code[:80]}")
             if args.record:
                 with open(args.record, "a") as f:
                     f.write(json.dumps(record) + "\n")
@@ -661,11 +695,11 @@ def main() -> int:
         if not args.keep:
             shutil.rmtree(inp, ignore_errors=True)
     for method, res in results.items():
-        same = ("method", "words", "vary", "tasks", "workers")
+        same = ("method", "words", "vary", "tasks", "workers", "cluster_tasks")
         earlier = []
         if args.record and Path(args.record).is_file():
             earlier = [json.loads(line) for line in Path(args.record).read_text().splitlines() if line.strip()]
-        print_growth(method, [r for r in earlier if all(r[k] == res[0][k] for k in same)] + res if res else [])
+        print_growth(method, [r for r in earlier if all(r.get(k) == res[0][k] for k in same)] + res if res else [])
     if not args.keep:
         shutil.rmtree(base, ignore_errors=True)
     else:
