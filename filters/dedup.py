@@ -151,10 +151,10 @@ class _DedupBase(Barrier):
 
     def filter(self, doc: Document) -> bool | tuple[bool, str]:
         self._n_seen += 1
-        dup_of, cluster_id, size = next(self._assign, (None, None, 1))
+        dup_of, cluster_id, size = next(self._assign, (None, None, None))
         if cluster_id is not None:  # a singleton here keeps the cluster an earlier dedup stage gave it
             doc.metadata["dup_cluster"] = cluster_id
-        doc.metadata["dup_cluster_size"] = size
+        doc.metadata["dup_cluster_size"] = _weight(doc) if size is None else size
         if dup_of is not None:
             doc.metadata["dup_of"] = dup_of
             return self.drop("duplicate")
@@ -229,8 +229,8 @@ class MinHashDedup(_DedupBase):
         "bands": "LSH bands",
         "rows": "rows (hash functions) per band",
         "seed": "seed of the hash functions",
-        "verification": "how a candidate pair is confirmed: sketch (Jaccard estimated from the low bits of 1,024 minima, "
-                        "128 bytes a document) or exact (the shingle sets, about 4 bytes a word)",
+        "verification": "how a candidate pair is confirmed: sketch (Jaccard estimated from the low bits of 1,024 "
+                        "minima, 128 bytes a document) or exact (the shingle sets, about 4 bytes a word)",
         "cluster_tasks": "tasks the cluster step's bands and key ranges are spread over",
     }
 
@@ -313,7 +313,8 @@ class KeyWriter(PipelineStep):
 
     Per task: one file per band of (40-bit key prefix << 24 | row) entries, sorted at the end of the task so that
     a cluster task reads one key range of a band by binary search (documents without a key are left out);
-    ``order`` (hash of id, hash of text), ``weight``, ``payload`` (what ``verify`` compares: fixed-width rows, or
+    ``order`` (hash of id, hash of text), ``weight`` ((row, weight) where a document stands for more than one),
+    ``payload`` (what ``verify`` compares: fixed-width rows, or
     uint32 arrays indexed by ``offsets``) and ``ids`` (one JSON string per line)."""
 
     type = "dedup"
@@ -354,7 +355,8 @@ class KeyWriter(PipelineStep):
                     np.array(
                         [xxhash.xxh64_intdigest(doc.id), xxhash.xxh64_intdigest(doc.text)], dtype=np.uint64
                     ).tofile(files["order"])
-                    np.array([_weight(doc)], dtype=np.uint64).tofile(files["weight"])
+                    if (weight := _weight(doc)) > 1:  # (row, weight) of the documents that stand for others
+                        np.array([rows, weight], dtype=np.uint64).tofile(files["weight"])
                     payload.tofile(files["payload"])
                     if "offsets" in files:
                         offset += payload.size
@@ -460,9 +462,14 @@ class _Rows:
         return out
 
     def weights(self, rows: np.ndarray) -> np.ndarray:
-        out = np.empty(rows.size, np.int64)
+        """How many input documents each of sorted global ``rows`` stands for (1 unless its task's file says)."""
+        out = np.ones(rows.size, np.int64)
         for f, sl, own in self.by_task(rows):
-            out[sl] = f.rows_of("weight", 8, own).view(np.uint64).ravel()
+            listed = np.fromfile(f.path("weight"), dtype=np.uint64).reshape(-1, 2).astype(np.int64)
+            at = np.searchsorted(listed[:, 0], own)
+            hit = at < len(listed)
+            hit[hit] = listed[at[hit], 0] == own[hit]
+            out[sl][hit] = listed[at[hit], 1]
         return out
 
     def payloads(self, rows: np.ndarray) -> list[np.ndarray]:
@@ -559,9 +566,8 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
     """Phase 2b, one task: join every cluster task's pairs into clusters and write per-task assignments.
 
     Clusters are the connected components of the verified pairs (every member has a verified near-duplicate in
-    its cluster); each keeps its first member in the canonical order (hash of id, hash of text). Memory grows with
-    the documents that have a duplicate, not with the run: the others are read task by task only to write their
-    assignment (cluster size = the documents they stand for)."""
+    its cluster); each keeps its first member in the canonical order (hash of id, hash of text). Memory and the
+    assignments written grow with the documents that have a duplicate, not with the run."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
@@ -597,19 +603,14 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
         n_clusters, label = 0, np.empty(0, np.int64)
         rep_of, size_of = np.empty(0, np.int64), np.empty(0, np.int64)
     ids = _read_ids(rows, np.unique(rep_of))
-    for t, f in enumerate(rows.files):
+    for t in range(len(rows.files)):  # per task, its documents that have a duplicate (the others keep theirs)
         lo, hi = int(rows.starts[t]), int(rows.starts[t + 1])
         a, b = np.searchsorted(linked, [lo, hi])
-        own = linked[a:b] - lo
-        rep = np.full(hi - lo, -1, np.int64)
-        rep[own] = rep_of[label[a:b]]
-        size = (np.fromfile(f.path("weight"), dtype=np.uint64).astype(np.int64) if hi > lo
-                else np.empty(0, np.int64))
-        size[own] = size_of[label[a:b]]
+        own, rep, size = linked[a:b] - lo, rep_of[label[a:b]], size_of[label[a:b]]
         atomic_write(RunLayout.barrier_assigned_ids(workdir, t),
-                     json.dumps({str(g): ids[g] for g in np.unique(rep[own]).tolist()}))
+                     json.dumps({str(g): ids[g] for g in np.unique(rep).tolist()}))
         atomic_write(RunLayout.barrier_assignment(workdir, t),
-                     lambda tmp: _savez(tmp, start=np.int64(lo), rep=rep, size=size))
+                     lambda tmp: _savez(tmp, start=np.int64(lo), rows=np.int64(hi - lo), own=own, rep=rep, size=size))
     summary = {"documents": rows.n, "candidate_pairs": counts["candidate_pairs"], "linked_pairs": int(len(pairs)),
                "duplicates": int(linked.size - n_clusters), "clusters": int(n_clusters),
                "capped_documents": counts["capped_documents"], "cluster_tasks": stage.cluster_tasks,
@@ -637,25 +638,27 @@ def _savez(path: Path, **arrays) -> None:
 
 
 class _Assignments:
-    """One task's cluster assignments: per row (dup_of id or None, cluster id or None, cluster size)."""
+    """One task's cluster assignments: per row (dup_of id or None, cluster id or None, cluster size or None: a
+    document without a duplicate keeps the size it came with)."""
 
     def __init__(self, workdir: Path, rank: int):
         path = RunLayout.barrier_assignment(workdir, rank)
-        if path.exists():
-            data = np.load(path)
-            self.start, self.rep, self.size = int(data["start"]), data["rep"], data["size"]
+        self.start, self.rows, self.linked, self.ids = 0, 0, {}, {}
+        if path.exists():  # else this task had no documents
+            with np.load(path) as data:
+                self.start, self.rows = int(data["start"]), int(data["rows"])
+                self.linked = dict(zip(data["own"].tolist(), zip(data["rep"].tolist(), data["size"].tolist())))
             self.ids = json.loads(RunLayout.barrier_assigned_ids(workdir, rank).read_text())
-        else:  # this task had no documents
-            self.start, self.rep, self.size, self.ids = 0, np.empty(0, np.int64), np.empty(0, np.int64), {}
 
     def __len__(self) -> int:
-        return len(self.rep)
+        return self.rows
 
     def __iter__(self):
-        for i, (rep, size) in enumerate(zip(self.rep.tolist(), self.size.tolist())):
-            if rep < 0:
-                yield None, None, size
+        for i in range(self.rows):
+            if (hit := self.linked.get(i)) is None:
+                yield None, None, None
             else:
+                rep, size = hit
                 rep_id = self.ids[str(rep)]
                 yield (None if rep == self.start + i else rep_id), rep_id, size
 

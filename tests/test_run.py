@@ -214,7 +214,8 @@ def test_the_demo_run_is_quiet_and_datatrove_logs_go_to_files(tmp_path):
     assert lines[0].startswith("winnow run demo: config ") and "1 task(s) on local" in lines[0]
     assert "input = kept + removed + skipped" in text and "CPU s" in text and "report.html" in text
     logs = sorted((tmp_path / "o" / "logs").glob("*/logs/task_*.log"))
-    assert {p.parts[-3] for p in logs} == {"0", "0-cluster", "0-barrier", "1", "1-cluster", "1-barrier", "2", "finalize"}
+    jobs = {"0", "0-cluster", "0-barrier", "1", "1-cluster", "1-barrier", "2", "finalize"}
+    assert {p.parts[-3] for p in logs} == jobs
     assert "Launching pipeline" in logs[0].read_text()
 
 

@@ -518,7 +518,7 @@ def write_synthetic_keys(workdir: Path, n: int, tasks: int, stage, seed: int = 0
             entries.sort()
             entries.tofile(path(f"band{b:03d}"))
         rng.integers(0, 2**64 - 1, size=2 * m, dtype=np.uint64, endpoint=True).tofile(path("order"))
-        np.ones(m, np.uint64).tofile(path("weight"))
+        path("weight").write_bytes(b"")  # every document stands for itself
         sketch = rng.integers(0, 256, size=(m, stage.payload_width), dtype=np.uint8)
         nib = lambda a: np.stack([a & 15, a >> 4], axis=-1).reshape(a.shape[0], -1)  # noqa: E731
         src, cp = nib(sketch[source]), nib(sketch[copy])
@@ -591,7 +591,7 @@ def compare_cluster_tasks(workdir: Path, tasks: int, cluster_tasks: int) -> str:
             path = RunLayout.barrier_assignment(workdir, r)
             if path.exists():
                 with np.load(path) as a:
-                    out.append((a["rep"].copy(), a["size"].copy(),
+                    out.append((a["own"].copy(), a["rep"].copy(), a["size"].copy(), int(a["rows"]),
                                 json.loads(RunLayout.barrier_assigned_ids(workdir, r).read_text())))
         return out
 
@@ -602,8 +602,8 @@ def compare_cluster_tasks(workdir: Path, tasks: int, cluster_tasks: int) -> str:
     stage.cluster(tasks)
     after = decided()
     same = len(before) == len(after) and all(
-        np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) and a[2] == b[2] for a, b in zip(before, after))
-    n = sum(a[0].size for a in before)
+        all(np.array_equal(x, y) for x, y in zip(a[:3], b[:3])) and a[3:] == b[3:] for a, b in zip(before, after))
+    n = sum(a[3] for a in before)
     return f"{'the same' if same else 'DIFFERENT'} representatives and cluster sizes for all {n:,} documents"
 
 
