@@ -67,6 +67,7 @@ _ROW_MASK = (1 << _ROW_BITS) - 1
 _KEY_BITS = 64 - _ROW_BITS
 _MAX_TASK_ROWS = 1 << _ROW_BITS
 _UNIT_ENTRIES = 8_000_000  # band entries one cluster unit holds at most (about 200 MB with its buckets)
+_MAX_ROWS = (1 << 32) - 1  # documents one dedup stage numbers (a verified pair is two 32-bit rows in one uint64)
 _READ_GAP = 32  # rows apart that are still read in one request
 _MAX_TRIES = 64  # verifications per document and bucket; buckets of unrelated documents are rare (5 equal minima)
 _TRIES_PER_COMPONENT = 4
@@ -497,6 +498,9 @@ def cluster_part(stage: _DedupBase, tasks: int, rank: int, world_size: int) -> d
     pairs depend on its members only, so the pairs, and the clusters :func:`cluster` joins from them, are the same
     for any number of cluster tasks, key tasks or input order. Writes the pairs (global rows) and the counts."""
     rows = _Rows(stage, tasks)
+    if rows.n > _MAX_ROWS:
+        raise RuntimeError(f"{stage.stage_name}: {rows.n:,} documents; one dedup stage numbers at most {_MAX_ROWS:,}: "
+                           "deduplicate the input in parts (one run each) and the parts' kept documents together")
     ranges = _key_ranges(rows.n, stage.n_bands, world_size)
     units = [(b, r) for b in range(stage.n_bands) for r in range(ranges)][rank::world_size]
     found: list[tuple[int, int]] = []
@@ -532,10 +536,17 @@ def cluster_part(stage: _DedupBase, tasks: int, rank: int, world_size: int) -> d
             canon = np.lexsort((members, okeys[ix, 1], okeys[ix, 0]))
             _link_bucket(stage, members[canon].tolist(), [payload[i] for i in ix[canon].tolist()], found, counts)
         del grow, need, okeys, payload
-    pairs = np.array(found, dtype=np.int64).reshape(-1, 2)
+    pairs = np.unique(_pair_keys(np.array(found, dtype=np.uint64).reshape(-1, 2)))  # a pair once per task
     atomic_write(RunLayout.barrier_pairs(stage.workdir, rank),
                  lambda tmp: _savez(tmp, pairs=pairs, **{k: np.int64(v) for k, v in counts.items()}))
     return counts
+
+
+def _pair_keys(pairs: np.ndarray) -> np.ndarray:
+    """A verified pair of global rows as one uint64, (smaller << 32) | larger."""
+    if not pairs.size:
+        return np.empty(0, np.uint64)
+    return (pairs.min(axis=1) << np.uint64(32)) | pairs.max(axis=1)
 
 
 def _link_bucket(stage: _DedupBase, members: list[int], payloads: list, found: list, counts: dict) -> None:
@@ -573,21 +584,23 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
 
     workdir = Path(stage.workdir)
     rows = _Rows(stage, tasks)
-    found, counts = [], {"candidate_pairs": 0, "linked_pairs": 0, "capped_documents": 0, "units": 0,
-                         "largest_unit": 0}
+    keys, pending, counts = np.empty(0, np.uint64), [], {"candidate_pairs": 0, "linked_pairs": 0,
+                                                         "capped_documents": 0, "units": 0, "largest_unit": 0}
     for r in range(stage.cluster_tasks):
         path = RunLayout.barrier_pairs(workdir, r)
         if not path.is_file():
             raise RuntimeError(f"{stage.stage_name}: cluster task {r} left no pairs ({path}); the cluster job did "
                                f"not finish: run again to resume it")
         with np.load(path) as part:
-            found.append(part["pairs"])
+            pending.append(part["pairs"])
             for k in counts:
                 counts[k] = max(counts[k], int(part[k])) if k == "largest_unit" else counts[k] + int(part[k])
-    pairs = np.concatenate(found) if found else np.empty((0, 2), np.int64)
-    if pairs.size:  # a pair found in several bands counts once
-        pairs = pairs[np.lexsort((pairs[:, 1], pairs[:, 0]))]
-        pairs = pairs[np.concatenate([[True], np.any(pairs[1:] != pairs[:-1], axis=1)])]
+        # a pair found in several bands (tasks) counts once; merged as they come, so memory follows the pairs
+        if sum(p.size for p in pending) >= max(keys.size, 1 << 20) or r == stage.cluster_tasks - 1:
+            keys = np.unique(np.concatenate([keys, *pending]))
+            pending = []
+    pairs = np.stack([keys >> np.uint64(32), keys & np.uint64(0xFFFFFFFF)], axis=1).astype(np.int64)
+    del keys
     linked = np.unique(pairs)
     if linked.size:
         ix = np.searchsorted(linked, pairs)

@@ -16,12 +16,26 @@ def base(**over):
     return cfg
 
 
-@pytest.mark.parametrize("name", ["demo.yaml", "cc.yaml"])
+@pytest.mark.parametrize("name", ["demo.yaml", "cc.yaml", "cc_crawl.yaml"])
 def test_bundled_configs_parse(name):
     cfg = load_config(ROOT / "configs" / name)
     names = [s.name for s in cfg.stages]
     assert names.index("langid_prefilter_v1") < names.index("extract_html_v1") < names.index("langid_v1")
     assert cfg.config_hash() == load_config(ROOT / "configs" / name).config_hash()
+
+
+def test_crawl_config_is_cc_with_cluster_tasks():
+    """configs/cc_crawl.yaml is configs/cc.yaml's recipe, its dedup stages spread over cluster tasks, and it builds
+    (the stages accept every parameter)."""
+    from pipeline.registry import get_stage
+
+    cc, crawl = (load_config(ROOT / "configs" / n) for n in ("cc.yaml", "cc_crawl.yaml"))
+    assert [s.name for s in crawl.stages] == [s.name for s in cc.stages]
+    for a, b in zip(cc.stages, crawl.stages):
+        extra = {k: v for k, v in b.params.items() if a.params.get(k) != v}
+        assert extra.keys() <= {"cluster_tasks"}, (b.name, extra)
+        if b.name.endswith("_dedup_v1"):
+            assert extra["cluster_tasks"] > 1 and get_stage(b.name)(**b.params).cluster_tasks == extra["cluster_tasks"]
 
 
 def test_defaults_and_overrides():

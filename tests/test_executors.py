@@ -42,9 +42,9 @@ os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
 DEMO = ROOT / "configs" / "demo.yaml"
 FAKE_SLURM = ROOT / "tests" / "fake_slurm"
 TASKS = 2
-# the demo's jobs in submission order: a phase per barrier plus the last one, the barriers' cross-task
-# steps, then finalize (stats, manifest, report)
-JOBS = ["0", "0-barrier", "1", "1-barrier", "2", "finalize"]
+# the demo's jobs in submission order: a phase per barrier plus the last one, each barrier's cluster tasks and join,
+# then finalize (stats, manifest, report)
+JOBS = ["0", "0-cluster", "0-barrier", "1", "1-cluster", "1-barrier", "2", "finalize"]
 STAT_KEYS = ("input", "kept", "removed", "skipped", "removed_by_reason", "skipped_by_reason", "conserved")
 
 

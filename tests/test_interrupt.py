@@ -108,7 +108,8 @@ def _check(inputs, reference, out, sig, point, when):
 POINTS = {
     "first files being written": lambda out, t: any(out.glob("removed/*.part")),
     "first task completed": lambda out, t: any((out / "logs" / "0" / "completions").glob("*")),
-    "first barrier's cluster step": lambda out, t: (out / "logs" / "0-barrier").exists(),
+    "first barrier's cluster tasks": lambda out, t: (out / "logs" / "0-cluster").exists(),
+    "first barrier's join": lambda out, t: (out / "logs" / "0-barrier").exists(),
     "phase after the first barrier": lambda out, t: (out / "logs" / "1").exists(),
     "last phase": lambda out, t: (out / "logs" / "2").exists(),
     "finalize": lambda out, t: (out / "logs" / "finalize").exists(),
