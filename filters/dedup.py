@@ -503,7 +503,8 @@ def cluster_part(stage: _DedupBase, tasks: int, rank: int, world_size: int) -> d
                            "deduplicate the input in parts (one run each) and the parts' kept documents together")
     ranges = _key_ranges(rows.n, stage.n_bands, world_size)
     units = [(b, r) for b in range(stage.n_bands) for r in range(ranges)][rank::world_size]
-    found: list[tuple[int, int]] = []
+    found: list[tuple[int, int]] = []  # this unit's verified pairs
+    kept: list[np.ndarray] = []  # earlier units' pairs, as unique uint64 keys (a Python tuple costs ten times more)
     counts = {"units": len(units), "entries": 0, "largest_unit": 0, "candidate_pairs": 0, "linked_pairs": 0,
               "capped_documents": 0}
     for band, r in units:
@@ -536,7 +537,9 @@ def cluster_part(stage: _DedupBase, tasks: int, rank: int, world_size: int) -> d
             canon = np.lexsort((members, okeys[ix, 1], okeys[ix, 0]))
             _link_bucket(stage, members[canon].tolist(), [payload[i] for i in ix[canon].tolist()], found, counts)
         del grow, need, okeys, payload
-    pairs = np.unique(_pair_keys(np.array(found, dtype=np.uint64).reshape(-1, 2)))  # a pair once per task
+        kept.append(np.unique(_pair_keys(np.array(found, dtype=np.uint64).reshape(-1, 2))))
+        found.clear()
+    pairs = np.unique(np.concatenate(kept)) if kept else np.empty(0, np.uint64)  # a pair once per task
     atomic_write(RunLayout.barrier_pairs(stage.workdir, rank),
                  lambda tmp: _savez(tmp, pairs=pairs, **{k: np.int64(v) for k, v in counts.items()}))
     return counts

@@ -531,12 +531,14 @@ def write_synthetic_keys(workdir: Path, n: int, tasks: int, stage, seed: int = 0
 
 
 def run_child(args: list[str]) -> tuple[float, int]:
-    """Run this file with ``args`` in a child process; (its CPU seconds, its peak RSS in bytes)."""
-    proc = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT)
+    """Run this file with ``args`` in a child process; (its CPU seconds, its peak RSS in bytes). The peak is the
+    VmHWM the child reads of itself as it ends: wait4's ru_maxrss would start from this process's RSS at the fork."""
+    proc = subprocess.Popen([sys.executable, __file__, *args], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"bench_scale: {' '.join(args)} failed")
-    return usage.ru_utime + usage.ru_stime, usage.ru_maxrss * 1024
+    return usage.ru_utime + usage.ru_stime, int(out.split("VmHWM=")[-1].split()[0])
 
 
 def _stage(workdir: str, cluster_tasks: int):
@@ -633,10 +635,12 @@ def main() -> int:
     if args.cluster_worker:
         workdir, tasks, rank, world = args.cluster_worker
         _stage(workdir, int(world)).cluster_part(int(tasks), int(rank), int(world))
+        print(f"VmHWM={_status(os.getpid())['VmHWM']}")
         return 0
     if args.join_worker:
         workdir, tasks, world = args.join_worker
         _stage(workdir, int(world)).cluster(int(tasks))
+        print(f"VmHWM={_status(os.getpid())['VmHWM']}")
         return 0
     base = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="winnow-bench-scale-"))
     if args.synthetic:
