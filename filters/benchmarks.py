@@ -195,7 +195,7 @@ def _iter_records(path: str) -> Iterator[tuple[int, dict | list]]:
 
         try:
             row = 0
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=1024):
+            for batch in pq.ParquetFile(path, pre_buffer=False).iter_batches(batch_size=1024):
                 for rec in batch.to_pylist():
                     row += 1
                     yield row, rec
