@@ -1,26 +1,25 @@
-"""Deduplication: exact (normalised text), URL, and MinHash LSH near-duplicates with exact verification.
+"""Deduplication: exact (normalised text), URL, and MinHash LSH near-duplicates, verified.
 
 Dedup needs every document before it can decide, so each dedup stage is a *barrier* in a run
-(``pipeline.run`` splits the pipeline there) and works in three phases:
+(``pipeline.run`` splits the pipeline there) and works in four steps, each a datatrove job:
 
 1. **keys** (parallel, one pass with the stages before it): per document, the keys that can make it
-   collide with another (one text hash, one URL hash, or one LSH band key per band) and, for MinHash,
-   its set of shingle hashes for verification. Written per task to ``OUT/work/<stage>/keys/`` with
-   bounded memory (appended as the documents stream by).
-2. **cluster** (one process, streaming over bands): documents are renumbered in a canonical order (by
-   hash of id, then hash of text); for each band, sort the N band keys and, within each bucket of
-   equal keys, verify each document against earlier members of every other component in the bucket
-   (bounded: see :func:`cluster`). MinHash links only pairs whose *exact* Jaccard similarity of shingle
-   sets is at least ``threshold``, so LSH false positives are never removed. A union-find over the
-   links gives the duplicate clusters (connected components of verified pairs: every removed document
-   has a verified near-duplicate in its cluster). Each cluster keeps its first member in the canonical
-   order; every decision is a function of that order, so the kept set depends on the documents and
-   the parameters only, not on the task count, the file split or the input order. Keys are stored
-   one file per band and clustered one band at a time, so memory grows with the number of documents
-   only, not their length or the number of bands (the README and docs/measurements.md give the figures),
-   plus the shingle files of candidate pairs, which are memory-mapped. Bands are independent, so the band
-   loop is where the work would be spread over processes when one machine's memory is not enough.
-3. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
+   collide with another (one text hash, one URL hash, or one LSH band key per band), its payload for
+   verification (exact and URL: the full 64-bit hash; MinHash: a 128-byte sketch, the low bit of 1,024
+   minima, or with ``verification: exact`` its shingle hashes) and its canonical-order key (hash of id,
+   hash of text). Written per task to ``OUT/work/<stage>/keys/``; each band file is sorted at the task's
+   end, as (40-bit key prefix << 24 | row) entries, so a key range is found by binary search.
+2. **cluster** (``cluster_tasks`` tasks, :func:`cluster_part`): the (band, key range) units are dealt
+   round-robin to the tasks; each unit holds at most ``_UNIT_ENTRIES`` entries, read from every key task's
+   band file. Within a bucket (equal band keys) documents are visited in canonical order and each is
+   verified against earlier members of every other component of the bucket (bounded); the verified pairs
+   are written per task. A bucket's pairs depend on its members only.
+3. **join** (one task, :func:`cluster`): the distinct pairs become clusters (connected components: every
+   removed document has a verified near-duplicate in its cluster); each keeps its first member in the
+   canonical order. Every decision is a function of the documents and the parameters only, not of the
+   task count, the cluster task count, the file split or the input order. Memory follows the documents
+   that have a duplicate.
+4. **filter** (parallel, the first step after the barrier): documents that are not their cluster's
    representative are dropped as ``<stage>_duplicate`` with ``dup_of`` (the kept representative's id)
    and ``dup_cluster``; every document gets ``dup_cluster_size``, the number of input documents it
    stands for (1 for unique documents), so a mix can up- or down-weight by cluster size (FineWeb-2's
@@ -29,9 +28,12 @@ Dedup needs every document before it can decide, so each dedup stage is a *barri
    size 3; a MinHash cluster of it and one other document has size 4.
 
 MinHash follows Broder (1997) and FineWeb's near-dedup (5-gram word shingles after lower-casing and
-removing punctuation), but with 20 bands of 5 rows by default instead of FineWeb's 14 x 8: with exact
-verification the LSH only has to *find* pairs, so it is tuned for recall (a pair at Jaccard 0.8 becomes a
-candidate with probability 0.9996; see :func:`lsh_curve`, printed by ``winnow dedup``).
+removing punctuation), but with 20 bands of 5 rows by default instead of FineWeb's 14 x 8: with
+verification the LSH only has to *find* pairs, so it is tuned for recall (a pair at Jaccard 0.8 becomes
+a candidate with probability 0.9996; see :func:`lsh_curve`, printed by ``winnow dedup``). The sketch is
+b-bit minwise hashing (Li and Konig 2010) with b = 1: two documents' bits agree with probability
+(1 + J) / 2, so 1,024 of them estimate J with a standard error of about 0.019 at 0.8; pairs that close to
+the threshold can go either way (the README gives the measured precision and recall).
 """
 
 from __future__ import annotations

@@ -3,7 +3,7 @@
 Reference: datatrove 0.10's MinhashDedupSignature -> MinhashDedupBuckets -> MinhashDedupCluster ->
 MinhashDedupFilter with FineWeb's settings (5-gram shingles, 14 buckets x 8 hashes, 64-bit hashes), each
 stage on datatrove's LocalPipelineExecutor, reading JSON lines and writing parquet, as Winnow does. Winnow:
-``winnow dedup --method minhash`` (keys, cluster with exact verification, filter) on the same files, as
+``winnow dedup --method minhash`` (keys, cluster tasks verifying by sketch, join, filter) on the same files, as
 parquet out.
 Each side runs in its own fresh process; CPU counts the process and its children from the first stage
 to the last, and peak memory is that process's maximum RSS.
