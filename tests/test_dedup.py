@@ -382,3 +382,22 @@ def test_exact_dedup_same_kept_set_for_any_split(tmp_path):
     kept4, removed4, _ = dedup(tmp_path, shuffled, "exact_dedup_v1", tasks=4, files=4, name="b")
     assert len(kept1) == 7 and sorted(d["id"] for d in kept4) == sorted(d["id"] for d in kept1)
     assert {r["dup_of"] for r in removed4} <= {d["id"] for d in kept4}
+
+
+def test_stats_and_report_give_each_jobs_peak_memory_and_the_work_disk(tmp_path):
+    """stats.json's jobs carry the largest task's peak memory, ``work_disk_bytes`` the work files by folder (the
+    barrier's keys, pairs and decisions), and the report shows both."""
+    docs = [{"id": f"d{i}", "text": f"document number {i % 5} of the set"} for i in range(40)]
+    _, removed, stats = dedup(tmp_path, docs, "exact_dedup_v1", {"cluster_tasks": 3}, tasks=2, files=2)
+    assert len(removed) == 35
+    jobs = stats["jobs"]
+    assert list(jobs) == ["0", "0-cluster", "0-barrier", "1"] and jobs["0-cluster"]["tasks"] == 3
+    assert all(j["peak_rss_bytes"] > 20 * 2**20 for j in jobs.values())  # a Python process with numpy, at least
+    disk = stats["work_disk_bytes"]
+    for sub in ("keys", "pairs", "assign"):
+        assert disk[f"0_exact_dedup_v1/{sub}"] > 0, disk
+    assert disk["0"] > 0  # the documents between the phases
+    keys = sum(p.stat().st_size for p in (tmp_path / "out" / "work" / "0_exact_dedup_v1" / "keys").iterdir())
+    assert disk["0_exact_dedup_v1/keys"] == keys
+    html = (tmp_path / "out" / "report.html").read_text()
+    assert 'id="table-work-disk"' in html and "peak memory" in html
