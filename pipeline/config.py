@@ -31,6 +31,9 @@ from pipeline.registry import typed_options, validate_params
 from pipeline.tokens import DEFAULT_RUN_TOKENIZER, TOKENIZERS
 
 EXECUTORS = ("local", "slurm", "ray")
+# The files a run keeps between its phases (OUT/work): bumped when their layout changes, so that an unfinished run
+# started by an older Winnow is refused rather than resumed on files the new code would misread.
+WORK_FORMAT = 2  # 2: dedup keys as sorted band entries and sketches, cluster tasks' pairs
 _TOP_KEYS = ("name", "seed", "input", "output", "executor", "shards", "report", "tokenizer", "drop_alarm", "stages")
 
 
@@ -85,6 +88,7 @@ class RunConfig:
         d = self.to_dict()
         for key in ("output", "executor", "report", "drop_alarm"):
             d.pop(key)
+        d["work_format"] = WORK_FORMAT
         return hashlib.sha256(json.dumps(d, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
     def with_overrides(
