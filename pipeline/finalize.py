@@ -19,12 +19,13 @@ from pipeline.layout import RunLayout
 
 
 class BarrierStep(PipelineStep):
-    """The cross-task step of a barrier stage (dedup clustering, a top-fraction cut), as a one-task job."""
+    """The cross-task step of a barrier stage (dedup's join, a top-fraction cut), as a one-task job."""
 
     type = "barrier"
+    step = "cluster"  # the step's name after the stage's
 
     def __init__(self, barrier, tasks: int):
-        self.name = f"{barrier.stage_name}:cluster"
+        self.name = f"{barrier.stage_name}:{self.step}"
         super().__init__()
         self.barrier, self.tasks = barrier, tasks
 
@@ -38,18 +39,10 @@ class BarrierStep(PipelineStep):
         yield from ()
 
 
-class ClusterPartStep(PipelineStep):
+class ClusterPartStep(BarrierStep):
     """The parallel part of a barrier's cluster step (dedup: one task's bands and key ranges), one task each."""
 
-    type = "barrier"
-
-    def __init__(self, barrier, tasks: int):
-        self.name = f"{barrier.stage_name}:cluster_part"
-        super().__init__()
-        self.barrier, self.tasks = barrier, tasks
-
-    def __repr__(self) -> str:
-        return self.name
+    step = "cluster_part"
 
     def run(self, data=None, rank: int = 0, world_size: int = 1):
         for key, value in self.barrier.cluster_part(self.tasks, rank, world_size).items():
