@@ -405,7 +405,7 @@ class _KeyFiles:
     def band_range(self, band: int, lo: int, hi: int | None) -> np.ndarray:
         """The band's entries with lo <= entry < hi (hi None: to the end), by binary search in the sorted file."""
         path = self.path(f"band{band:03d}")
-        if not os.path.getsize(path):
+        if not self.rows or not os.path.getsize(path):  # a task without documents, or none with this band's key
             return np.empty(0, np.uint64)
         entries = np.memmap(path, dtype=np.uint64, mode="r")
         i = int(np.searchsorted(entries, np.uint64(lo)))
