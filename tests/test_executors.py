@@ -45,6 +45,12 @@ TASKS = 2
 # the demo's jobs in submission order: a phase per barrier plus the last one, each barrier's cluster tasks and join,
 # then finalize (stats, manifest, report)
 JOBS = ["0", "0-cluster", "0-barrier", "1", "1-cluster", "1-barrier", "2", "finalize"]
+def _tasks(job: str) -> int:
+    """Tasks of one of the demo's jobs: a phase has TASKS; a barrier's join, its cluster (the demo's dedup stages
+    keep the default of one cluster task) and finalize have one."""
+    return TASKS if job.isdigit() else 1
+
+
 STAT_KEYS = ("input", "kept", "removed", "skipped", "removed_by_reason", "skipped_by_reason", "conserved")
 
 
@@ -187,7 +193,7 @@ def test_slurm_run_matches_local(fake_slurm, inputs, local_reference, tmp_path, 
     for name, sub in zip(JOBS, arrays):
         job = _job(fake_slurm, sub["id"])
         assert job["state"] == "COMPLETED", (name, job["tasks"])
-        n = TASKS if name[0].isdigit() and "barrier" not in name else 1
+        n = _tasks(name)
         assert job["array"] == list(range(n)) and len(job["tasks"]) == n
         d = job["directives"]
         assert (d["partition"], d["time"], d["cpus-per-task"], d["mem-per-cpu"]) == ("cpu", "00:10:00", "1", "2G")
@@ -201,7 +207,7 @@ def test_slurm_run_matches_local(fake_slurm, inputs, local_reference, tmp_path, 
             f"{sub['id']}_{i}.out" for i in range(n)]
     # every array task went through srun, with its own SLURM_ARRAY_TASK_ID
     sruns = (fake_slurm / "srun.log").read_text().splitlines()
-    assert len(sruns) == sum(TASKS if "barrier" not in j and j != "finalize" else 1 for j in JOBS)
+    assert len(sruns) == sum(_tasks(j) for j in JOBS)
 
     assert _summary(out) == local_reference
     stats = json.loads((out / "stats.json").read_text())
