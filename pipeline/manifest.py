@@ -20,7 +20,7 @@ from pipeline.config import RunConfig
 
 _PACKAGES = (
     "datatrove", "trafilatura", "resiliparse", "fasttext-numpy2-wheel", "pyarrow", "duckdb",
-    "zstandard", "numpy", "lxml", "warcio", "pyyaml", "scikit-learn", "pymupdf",
+    "zstandard", "numpy", "lxml", "warcio", "pyyaml", "scikit-learn", "scipy", "pymupdf",
 )
 
 
