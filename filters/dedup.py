@@ -431,8 +431,9 @@ class _KeyFiles:
         """What ``verify`` compares, for rows ``rows`` (sorted, unique)."""
         if self.width:
             return list(self.rows_of("payload", self.width, rows))
-        bounds = self.rows_of("offsets", 8, np.unique(np.concatenate([rows, rows + 1]))).view(np.uint64).ravel()
-        where = np.searchsorted(np.unique(np.concatenate([rows, rows + 1])), rows)
+        ends = np.unique(np.concatenate([rows, rows + 1]))  # row i's shingles lie between offsets i and i + 1
+        bounds = self.rows_of("offsets", 8, ends).view(np.uint64).ravel()
+        where = np.searchsorted(ends, rows)
         out = []
         with open(self.path("payload"), "rb") as f:
             for k in where.tolist():
@@ -589,8 +590,8 @@ def cluster(stage: _DedupBase, tasks: int) -> dict:
 
     workdir = Path(stage.workdir)
     rows = _Rows(stage, tasks)
-    keys, pending, counts = np.empty(0, np.uint64), [], {"candidate_pairs": 0, "linked_pairs": 0,
-                                                         "capped_documents": 0, "units": 0, "largest_unit": 0}
+    keys, pending = np.empty(0, np.uint64), []
+    counts = {"candidate_pairs": 0, "capped_documents": 0, "units": 0, "largest_unit": 0}
     for r in range(stage.cluster_tasks):
         path = RunLayout.barrier_pairs(workdir, r)
         if not path.is_file():

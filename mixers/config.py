@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import checked_mapping, parse_named, positive_int
+from pipeline.config import checked_mapping, load_yaml, parse_named, positive_int
 from pipeline.errors import ConfigError
 
 PROXIES = ("ngram_kn_v1", "transformer_v1")
@@ -320,8 +320,6 @@ def _parse(raw: Any) -> MixConfig:
 
 
 def load_mix_config(path: str | Path) -> MixConfig:
-    from pipeline.config import load_yaml
-
     return parse_mix_config(load_yaml(path), str(path))
 
 

@@ -44,6 +44,7 @@ from mixers.data import TOKENIZERS, fingerprint, held_out, read_corpus, where_ma
 from mixers.materialise import clear_previous, load_weights, select, source_rng, write_set
 from pipeline.assets import sha256_file
 from pipeline.atomic import atomic_write_json
+from pipeline.config import load_yaml
 from pipeline.errors import ConfigError, WinnowError
 from pipeline.layout import RunLayout
 from pipeline.readers import input_columns
@@ -93,8 +94,6 @@ def _weights(where: str, raw) -> tuple[dict[str, float], dict | None, str | None
 
 def load_schedule(path: str) -> Schedule:
     """Read and check a schedule file; every error names the file and the key."""
-    from pipeline.config import load_yaml
-
     p = Path(path)
     raw = load_yaml(p, "--schedule: file")
     if not isinstance(raw, dict):

@@ -124,12 +124,12 @@ def _adhoc_config(name: str, input_glob: str, output: str, stages: list, tasks: 
 
 
 def _cmd_dedup(args: argparse.Namespace) -> int:
-    from pipeline.registry import stage_args
+    from pipeline.registry import get_stage, stage_args, stage_params
 
-    params = stage_args(args, args.stage_flags)
-    if args.method != "minhash":  # exact and url dedup take the cluster task count only
-        params = {"cluster_tasks": params["cluster_tasks"]}
-    else:
+    stage = f"{args.method}_dedup_v1"
+    accepted = stage_params(get_stage(stage))  # the flags are MinHash's: each method takes the ones it has
+    params = {k: v for k, v in stage_args(args, args.stage_flags).items() if k in accepted}
+    if args.method == "minhash":
         from filters.dedup import lsh_curve
 
         bands, rows, threshold = params["bands"], params["rows"], params["threshold"]
@@ -144,7 +144,7 @@ def _cmd_dedup(args: argparse.Namespace) -> int:
         print("P(a pair at similarity s is found): " + "  ".join(f"s={s:.2f}: {p:.4f}" for s, p in curve))
         miss = 1 - lsh_curve(bands, rows, (threshold,))[0][1]
         print(f"false-negative rate for a pair exactly at the threshold: {miss:.4f} (lower above it)\n")
-    cfg = _adhoc_config("dedup", args.input, args.output, [{f"{args.method}_dedup_v1": params}], args.tasks,
+    cfg = _adhoc_config("dedup", args.input, args.output, [{stage: params}], args.tasks,
                         args.workers)
     return _run_and_report(cfg, args.overwrite)
 

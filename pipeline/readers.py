@@ -35,7 +35,6 @@ from pipeline.formats import InputFormat, format_of, register_format, splittable
 from pipeline.progress import TaskProgress
 
 _BATCH = 1024
-_READ_BUFFER = 1 << 20  # bytes a parquet column is read at a time
 
 
 def split_units(files: list[str], split_bytes: int) -> list[tuple[str, int, int | None]]:
@@ -346,7 +345,7 @@ class DocumentReader(UnitReader):
         with fsspec.open(path, "rb") as f:
             # no pre-buffering: Arrow's read cache keeps what it pre-buffered until the file closes, so a task's
             # memory grew with the rows it had read (about 600 bytes a row of 1.8 KB text; docs/measurements.md)
-            pf = pq.ParquetFile(f, pre_buffer=False, buffer_size=_READ_BUFFER)
+            pf = pq.ParquetFile(f, pre_buffer=False)
             rows = pf.metadata.num_rows or 1
             index = 0
             for batch in pf.iter_batches(batch_size=_BATCH):

@@ -401,3 +401,17 @@ def test_stats_and_report_give_each_jobs_peak_memory_and_the_work_disk(tmp_path)
     assert disk["0_exact_dedup_v1/keys"] == keys
     html = (tmp_path / "out" / "report.html").read_text()
     assert 'id="table-work-disk"' in html and "peak memory" in html
+
+
+@pytest.mark.parametrize("method", ["exact", "url"])
+def test_winnow_dedup_gives_each_method_the_flags_it_takes(tmp_path, method):
+    """`winnow dedup`'s flags are MinHash's; exact and URL dedup take the ones they have (--cluster-tasks), and
+    MinHash's own (--threshold) do not reach them."""
+    from pipeline.cli import main
+
+    write_jsonl(tmp_path / "in.jsonl", DT_URL_DOCS)
+    out = tmp_path / "out"
+    assert main(["dedup", str(tmp_path / "in.jsonl"), "--output", str(out), "--method", method,
+                 "--cluster-tasks", "3", "--threshold", "0.5"]) == 0
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["barriers"][f"{method}_dedup_v1"]["cluster_tasks"] == 3 and stats["jobs"]["0-cluster"]["tasks"] == 3
