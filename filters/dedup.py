@@ -251,8 +251,8 @@ class MinHashDedup(_DedupBase):
         self.verification = verification
         self.payload_width = _SKETCH_HASHES * _SKETCH_BITS // 8 if verification == "sketch" else 0
         # h_k(x) = a_k * x + b_k (mod 2^32), a_k odd, on the top 32 bits of the (already mixed) shingle hashes: a
-        # permutation each, and 32-bit products vectorise where 64-bit ones do not (half the CPU of the 64-bit
-        # mixers); the first bands x rows make the band keys, the next _SKETCH_HASHES the verification sketch
+        # permutation each, and 32-bit products vectorise where 64-bit ones do not; the first bands x rows make the
+        # band keys, the next _SKETCH_HASHES the verification sketch
         n = bands * rows + (_SKETCH_HASHES if verification == "sketch" else 0)
         rng = np.random.default_rng(seed)
         self._mul = (rng.integers(0, 2**31, size=n, dtype=np.uint64) * 2 + 1).astype(np.uint32)
