@@ -95,10 +95,11 @@ def may_hold_tables(lines: list, text_width: float) -> bool:
     return sum(_is_grid(r, text_width) for r in _rows(lines)) >= MIN_ROWS
 
 
-def find_tables(lines: list, text_width: float, words: list | None = None) -> list[Table]:
+def find_tables(lines: list, text_width: float, words: list | None = None, rules: list | None = None) -> list[Table]:
     """Tables among ``lines`` (body lines of one page, ``ocr.layout.Line``), in top-to-bottom order. ``words``: the
     page's words ``(x0, y0, x1, y1, text)``: MuPDF keeps cells that sit close on one line ("34.1   2.42") and the
-    words' gaps split them."""
+    words' gaps split them. ``rules``: the page's horizontal rules ``(x0, x1, y)``, which join the lines of a
+    cell that wraps (:func:`ruled_rows`)."""
     if len(lines) < MIN_ROWS * 2 or text_width <= 0:
         return []
     rows = _rows(lines)
@@ -106,7 +107,7 @@ def find_tables(lines: list, text_width: float, words: list | None = None) -> li
     if sum(grid) < MIN_ROWS:
         return []
     tables = []
-    i = 0
+    i = done = 0
     while i < len(rows):
         if not grid[i]:
             i += 1
@@ -119,15 +120,22 @@ def find_tables(lines: list, text_width: float, words: list | None = None) -> li
             gap = min(ln.y0 for ln in rows[j]) - max(ln.y1 for ln in prev)
             if gap > ROW_GAP * height:
                 break
-            if not grid[j] and not _continues(rows[j], members):
+            if not grid[j] and not _continues(rows[j], members) and not _in_band(rows[j], members, rules):
                 break
             members.append(rows[j])
             j += 1
-        table = _build(members, text_width)
+        cols = _columns(members)
+        while i - 1 >= done and not grid[i - 1] and _in_band(rows[i - 1], members, rules, above=True) and all(
+                sum(min(z, ln.x1) > max(a, ln.x0) for a, z in cols) == 1 for ln in rows[i - 1]):
+            i -= 1  # a header's first lines, each over one column, under the table's top rule
+            members.insert(0, rows[i])
+        done = j
+        table = _build(members, text_width, rules)
         if table is not None and words:
             inside = [w for w in words if table.x0 - 1 <= (w[0] + w[2]) / 2 <= table.x1 + 1
                       and table.y0 - 1 <= (w[1] + w[3]) / 2 <= table.y1 + 1]
-            table = _build([[seg for ln in r for seg in _split(ln, inside)] for r in members], text_width) or table
+            table = _build([[seg for ln in r for seg in _split(ln, inside)] for r in members], text_width,
+                           rules) or table
         if table is not None:
             tables.append(table)
         i = j
@@ -162,6 +170,35 @@ def _split(ln, words: list) -> list:
         return [ln]
     return [_Cell(c[0][0], min(w[1] for w in c), c[-1][2], max(w[3] for w in c), " ".join(w[4] for w in c), ln)
             for c in cells]
+
+
+def _centre(row: list) -> float:
+    return sum((ln.y0 + ln.y1) / 2 for ln in row) / len(row)
+
+
+def _in_band(row: list, members: list[list], rules: list | None, above: bool = False) -> bool:
+    """Whether a row of one line belongs to the table of ``members``, whose rows are ruled, as a line of its last row
+    (of its first when ``above``): rules lie between the table's rows, none between ``row`` and that row, and one
+    across both closes the row within a line height or two on ``row``'s side (a wrapped cell of a grid; a header's
+    first line under the table's top rule). A frame around a block (rules above and below it only) is no grid."""
+    if not rules:
+        return False
+    near = members[0] if above else members[-1]
+    flat = row + near
+    x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
+    if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1):
+        return False  # a wrapped cell's line lies under the row it wraps
+    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    centres = [_centre(r) for r in members]
+    if not any(a < y < b for a, b in zip(centres, centres[1:]) for y in ys):
+        return False
+    lo, hi = sorted((_centre(row), _centre(near)))
+    height = max(ln.y1 - ln.y0 for ln in flat)
+    if any(lo < y < hi for y in ys):
+        return False
+    if above:
+        return any(min(ln.y0 for ln in row) - ROW_GAP * height <= y < lo for y in ys)
+    return any(hi < y <= max(ln.y1 for ln in row) + ROW_GAP * height for y in ys)
 
 
 def _continues(row: list, members: list[list]) -> bool:
@@ -213,14 +250,61 @@ def _flowing_prose(out: list[list[str]]) -> bool:
     return flowing >= 2 or (total > 0 and chars >= 0.5 * total)
 
 
-def _build(members: list[list], text_width: float) -> Table | None:
+RULED_BAND = 4  # text rows at most between two rules of a fully ruled table (a cell wrapped onto four lines)
+_NUMBER = re.compile(r"[-+−(]?[$€£]?\d[\d.,]*%?\)?")
+
+
+def _joinable(band: list[list]) -> bool:
+    """Whether a band's text rows are the lines of one row: not two rows that each hold a number (the rows of a
+    group ruled together, "OTSL" over "HTML", are data rows of their own)."""
+    return sum(1 for r in band if any(_NUMBER.fullmatch(ln.text) for ln in r)) < 2
+
+
+def ruled_rows(members: list[list], rules: list | None) -> list[list]:
+    """Rows of a table whose rules mark its rows: text rows that no rule separates are one row, their cells' lines
+    joined. A rule separates two text rows when it lies between their centres and spans half the table's width.
+    Every band between rules is a row when there are three or more bands of at most ``RULED_BAND`` text rows (a
+    grid, or rows banded by shading); otherwise only a header of two or three text rows above the first rule is
+    joined (a booktabs table: rules above and below the header and at the end, none between body rows). A band
+    whose text rows each hold a number is left as rows (:func:`_joinable`)."""
+    if not rules or len(members) < 2:
+        return members
+    flat = [ln for r in members for ln in r]
+    x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
+    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    if not ys:
+        return members
+    centres = [sum((ln.y0 + ln.y1) / 2 for ln in r) / len(r) for r in members]
+    bands = [[members[0]]]
+    for k in range(1, len(members)):
+        if any(centres[k - 1] < y < centres[k] for y in ys):
+            bands.append([])
+        bands[-1].append(members[k])
+    if len(bands) == 1:
+        return members
+    if len(bands) >= 3 and max(map(len, bands)) <= RULED_BAND:
+        join = [_joinable(b) for b in bands]
+    elif len(bands[0]) in (2, 3) and len(bands[0]) < len(bands[1]):
+        join = [_joinable(bands[0])] + [False] * (len(bands) - 1)
+    else:
+        return members
+    if not any(join):
+        return members
+    out: list[list] = []
+    for band, j in zip(bands, join):
+        out += [[ln for r in band for ln in r]] if j else band
+    return out
+
+
+def _build(members: list[list], text_width: float, rules: list | None = None) -> Table | None:
     if sum(1 for r in members if len(r) >= 2) < MIN_ROWS:
         return None
     cols = _columns(members)
     if len(cols) < 2:
         return None
     out: list[list[str]] = []
-    for r in members:
+    rows = ruled_rows(members, rules)
+    for r in rows:
         cells = [""] * len(cols)
         for ln in r:
             k = _column_of(ln, cols)
@@ -230,7 +314,7 @@ def _build(members: list[list], text_width: float) -> Table | None:
             out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
             continue
         out.append(cells)
-    if len(out) < MIN_ROWS or _justified_prose(members, cols) or _flowing_prose(out):
+    if len(out) < (MIN_ROWS if rows is members else 2) or _justified_prose(members, cols) or _flowing_prose(out):
         return None
     flat = [getattr(ln, "source", ln) for r in members for ln in r]
     return Table(min(ln.x0 for ln in flat), min(ln.y0 for ln in flat), max(ln.x1 for ln in flat),

@@ -307,3 +307,52 @@ def test_cjk_lines_join_without_a_space():
     from ocr.layout import _join_prose
 
     assert _join_prose(["吾輩は猫で", "ある。", "Then English", "goes on"]) == "吾輩は猫である。 Then English goes on"
+
+
+def _ruled_table(tmp_path, rows, rules, name="ruled.pdf"):
+    """A generated page: text ``rows`` of (y, [(x, text)]) at 10 pt and horizontal ``rules`` at the given y, drawn
+    across x 60..460."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    for y, cells in rows:
+        for x, text in cells:
+            page.insert_text((x, y), text, fontsize=10)
+    for y in rules:
+        page.draw_line((60, y), (460, y), width=0.5)
+    path = tmp_path / name
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    return res
+
+
+def test_a_ruled_tables_wrapped_cells_are_one_cell_each(tmp_path):
+    """A grid: a header cell set on two lines ("Cost on U.S." over "operators", its first line above the row's other
+    cells) and body cells that wrap; the rules say which lines are one row. Without rules, the same lines are read
+    as more rows than the table has (the header's first line left outside the table)."""
+    rows = [(100, [(400, "Cost on U.S.")]), (108, [(70, "Action"), (170, "Labor cost"), (290, "Parts cost"),
+                                                   (400, "operators")]),
+            (130, [(70, "Stabilizer wiring"), (170, "79 work-hours"), (290, "Up to $3,790"), (400, "$766,865")]),
+            (142, [(70, "change")]),
+            (164, [(70, "Sensor test"), (170, "40 work-hours"), (290, "$0"), (400, "$248,200")]),
+            (186, [(70, "Flight check"), (170, "2 work-hours"), (290, "$10"), (400, "$12,100")])]
+    ruled = _ruled_table(tmp_path, rows, [88, 114, 150, 172, 194])
+    assert markdown_tables(ruled.text) == [[["Action", "Labor cost", "Parts cost", "Cost on U.S. operators"],
+                                            ["Stabilizer wiring change", "79 work-hours", "Up to $3,790", "$766,865"],
+                                            ["Sensor test", "40 work-hours", "$0", "$248,200"],
+                                            ["Flight check", "2 work-hours", "$10", "$12,100"]]], ruled.text
+    bare = _ruled_table(tmp_path, rows, [], "bare.pdf")
+    assert markdown_tables(bare.text) != markdown_tables(ruled.text)
+
+
+def test_rows_ruled_in_groups_of_numbers_stay_rows(tmp_path):
+    """Rules around groups of rows that each hold numbers (a result for "OTSL" over one for "HTML") mark groups,
+    not wrapped cells: every row stays a row."""
+    rows = [(100, [(70, "Layers"), (170, "Language"), (290, "TEDs"), (400, "mAP")])]
+    for k, y in enumerate((124, 158, 192)):
+        rows += [(y, [(70, str(6 - k)), (170, "OTSL"), (290, f"0.9{k}5"), (400, f"0.8{k}")]),
+                 (y + 12, [(170, "HTML"), (290, f"0.9{k}9"), (400, f"0.7{k}")])]
+    res = _ruled_table(tmp_path, rows, [88, 110, 146, 180, 214])
+    (table,) = markdown_tables(res.text)
+    assert len(table) == 7, res.text
+    assert ["", "HTML", "0.919", "0.71"] in table
