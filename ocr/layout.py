@@ -92,6 +92,7 @@ class PageLayout:
     route: str = "fast"  # fast, or tables: rows on shared baselines sent the page to the table pass
     words: list | None = None  # the page's words, extracted for the table pass only
     rules: list | None = None  # horizontal rules ``(x0, x1, y)`` drawn on the page, for the table pass only
+    vrules: list | None = None  # vertical rules ``(y0, y1, x)``, likewise
 
     top: float = 0.0  # the text's extent on the page (the bands are measured on it: books have wide margins)
     bottom: float = 0.0
@@ -171,13 +172,13 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     if may_hold_tables(lines, _text_width(lines)):
         p.route = "tables"
         p.words = _words(tp, rot)
-        p.rules = _rules(page, rot)
+        p.rules, p.vrules = _rules(page, rot)
     return p
 
 
 MAX_DRAWINGS = 20_000  # a page with more vector paths (a map, a chart) is read without its rules
 RULE_THICKNESS = 3.0  # points: a drawn shape this thin is a rule
-MIN_RULE = 10.0  # points: shorter horizontal strokes are not rules (underlines of single letters, ticks)
+MIN_RULE = 10.0  # points: shorter strokes are not rules (underlines of single letters, a chart's ticks)
 
 
 def _visible_fill(path: dict) -> bool:
@@ -185,39 +186,46 @@ def _visible_fill(path: dict) -> bool:
     return "f" in (path.get("type") or "") and fill is not None and min(fill) < 0.95 and path.get("fill_opacity", 1) > 0
 
 
-def _rules(page: pymupdf.Page, rot) -> list[tuple[float, float, float]]:
-    """Horizontal rules ``(x0, x1, y)`` in displayed coordinates: thin drawn shapes, the horizontal strokes of stroked
-    paths and the top and bottom edges of shaded (non-white) areas, which separate a ruled or banded table's rows."""
+def _rules(page: pymupdf.Page, rot) -> tuple[list, list]:
+    """The page's rules in displayed coordinates: horizontal ``(x0, x1, y)`` and vertical ``(y0, y1, x)``. Thin drawn
+    shapes, the straight strokes of stroked paths and the edges of shaded (non-white) areas, which separate a ruled or
+    banded table's rows and columns."""
     try:
         paths = page.get_cdrawings()
     except (RuntimeError, ValueError):  # a broken content stream: the table pass goes on without rules
-        return []
+        return [], []
     if len(paths) > MAX_DRAWINGS:
-        return []
+        return [], []
     segs: list[tuple[float, float, float, float]] = []
     for path in paths:
         stroked, filled = "s" in (path.get("type") or ""), _visible_fill(path)
         if not (stroked or filled):
             continue
         x0, y0, x1, y1 = path["rect"]
-        if y1 - y0 <= RULE_THICKNESS or x1 - x0 <= RULE_THICKNESS or filled and not stroked:
-            segs += [(x0, y0, x1, y0), (x0, y1, x1, y1)] if y1 - y0 > RULE_THICKNESS else [(x0, y0, x1, y1)]
-            continue
-        for item in path["items"]:
-            if item[0] == "l":
-                (a, b), (c, d) = item[1], item[2]
-                segs.append((a, b, c, d))
-            elif item[0] == "re":
-                r = pymupdf.Rect(item[1])
-                segs += [(r.x0, r.y0, r.x1, r.y0), (r.x0, r.y1, r.x1, r.y1)]
-    out = []
+        if y1 - y0 <= RULE_THICKNESS or x1 - x0 <= RULE_THICKNESS:
+            segs.append((x0, (y0 + y1) / 2, x1, (y0 + y1) / 2) if x1 - x0 > y1 - y0 else
+                        ((x0 + x1) / 2, y0, (x0 + x1) / 2, y1))
+        elif filled and not stroked:
+            segs += [(x0, y0, x1, y0), (x0, y1, x1, y1), (x0, y0, x0, y1), (x1, y0, x1, y1)]
+        else:
+            for item in path["items"]:
+                if item[0] == "l":
+                    (a, b), (c, d) = item[1], item[2]
+                    segs.append((a, b, c, d))
+                elif item[0] == "re":
+                    r = pymupdf.Rect(item[1])
+                    segs += [(r.x0, r.y0, r.x1, r.y0), (r.x0, r.y1, r.x1, r.y1), (r.x0, r.y0, r.x0, r.y1),
+                             (r.x1, r.y0, r.x1, r.y1)]
+    horizontal, vertical = [], []
     for a, b, c, d in segs:
         if rot is not None:
             p, q = pymupdf.Point(a, b) * rot, pymupdf.Point(c, d) * rot
             a, b, c, d = p.x, p.y, q.x, q.y
         if abs(d - b) <= RULE_THICKNESS and abs(c - a) >= MIN_RULE:
-            out.append((min(a, c), max(a, c), (b + d) / 2))
-    return out
+            horizontal.append((min(a, c), max(a, c), (b + d) / 2))
+        elif abs(c - a) <= RULE_THICKNESS and abs(d - b) >= MIN_RULE:
+            vertical.append((min(b, d), max(b, d), (a + c) / 2))
+    return horizontal, vertical
 
 
 def _same_line(a: Line, b: Line) -> bool:
@@ -401,7 +409,7 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
     """(the page's kept lines as text in reading order, tables written as markdown); see the module docstring.
     ``columns`` False: blocks top to bottom, left to right, with no column detection."""
     body = [ln for ln in p.lines if ln.kind == "body"]
-    found = find_tables(body, _text_width(body), p.words, p.rules) if tables and p.route == "tables" else []
+    found = find_tables(body, _text_width(body), p.words, p.rules, p.vrules) if tables and p.route == "tables" else []
     in_table = {id(ln) for t in found for ln in t.lines}
     blocks: dict[int, list[Line]] = {}
     for ln in body:

@@ -95,11 +95,18 @@ def may_hold_tables(lines: list, text_width: float) -> bool:
     return sum(_is_grid(r, text_width) for r in _rows(lines)) >= MIN_ROWS
 
 
-def find_tables(lines: list, text_width: float, words: list | None = None, rules: list | None = None) -> list[Table]:
+def find_tables(lines: list, text_width: float, words: list | None = None, rules: list | None = None,
+                vrules: list | None = None) -> list[Table]:
     """Tables among ``lines`` (body lines of one page, ``ocr.layout.Line``), in top-to-bottom order. ``words``: the
     page's words ``(x0, y0, x1, y1, text)``: MuPDF keeps cells that sit close on one line ("34.1   2.42") and the
     words' gaps split them. ``rules``: the page's horizontal rules ``(x0, x1, y)``, which join the lines of a
-    cell that wraps (:func:`ruled_rows`)."""
+    cell that wraps (:func:`ruled_rows`); with the vertical ones, ``vrules`` ``(y0, y1, x)``, they draw grids, whose
+    cells are read from the grid (:func:`lattice_tables`) and the rest of the page from its baselines."""
+    latt = lattice_tables(lines, words, rules, vrules)
+    if latt:
+        inside = {id(ln) for t in latt for ln in t.lines}
+        lines = [ln for ln in lines if id(ln) not in inside]
+        return _continued(sorted(latt + find_tables(lines, text_width, words, rules), key=lambda t: t.y0))
     if len(lines) < MIN_ROWS * 2 or text_width <= 0:
         return []
     rows = _rows(lines)
@@ -139,6 +146,150 @@ def find_tables(lines: list, text_width: float, words: list | None = None, rules
         if table is not None:
             tables.append(table)
         i = j
+    return tables
+
+
+CONTINUED_GAP = 12.0  # points between a table and the next one below it on the same columns: one table
+
+
+def _continued(tables: list[Table]) -> list[Table]:
+    """Tables read in two parts (the rows above a grid read from their baselines, the grid from its rules) that
+    follow each other on the same columns, joined: the header stays the header of every row."""
+    out: list[Table] = []
+    for t in tables:
+        if out:
+            p = out[-1]
+            overlap = min(p.x1, t.x1) - max(p.x0, t.x0)
+            if (0 <= t.y0 - p.y1 <= CONTINUED_GAP and len(p.rows[0]) == len(t.rows[0])
+                    and overlap >= 0.8 * max(p.x1 - p.x0, t.x1 - t.x0)):
+                out[-1] = Table(min(p.x0, t.x0), p.y0, max(p.x1, t.x1), t.y1, p.rows + t.rows, p.lines + t.lines)
+                continue
+        out.append(t)
+    return out
+
+
+SNAP = 2.0  # points: rules this close are one line of a grid
+MAX_GAP = 150.0  # points between two pieces of one grid whose rows between are ruled but not divided into cells
+MAX_CROSSINGS = 250_000  # horizontal x vertical rules compared at most (a chart drawn with thousands of strokes)
+
+
+def _snap(values: list[float]) -> list[float]:
+    groups: list[list[float]] = []
+    for v in sorted(values):
+        if groups and v - groups[-1][-1] <= SNAP:
+            groups[-1].append(v)
+        else:
+            groups.append([v])
+    return [sum(g) / len(g) for g in groups]
+
+
+def _grids(hrules: list, vrules: list) -> list[tuple[list, list]]:
+    """Groups of crossing rules (horizontal, vertical) that draw at least two rows and two columns of cells."""
+    import numpy as np
+
+    h = np.asarray(hrules, dtype=float)
+    v = np.asarray(vrules, dtype=float)
+    cross = ((h[:, None, 0] - SNAP <= v[None, :, 2]) & (v[None, :, 2] <= h[:, None, 1] + SNAP)
+             & (v[None, :, 0] - SNAP <= h[:, None, 2]) & (h[:, None, 2] <= v[None, :, 1] + SNAP))
+    seen_h, seen_v = np.zeros(len(h), bool), np.zeros(len(v), bool)
+    out = []
+    for start in range(len(h)):
+        if seen_h[start] or not cross[start].any():
+            continue
+        hs, vs = {start}, set()
+        todo_h, todo_v = [start], []
+        seen_h[start] = True
+        while todo_h or todo_v:
+            if todo_h:
+                for j in np.flatnonzero(cross[todo_h.pop()] & ~seen_v):
+                    seen_v[j] = True
+                    vs.add(int(j))
+                    todo_v.append(int(j))
+            else:
+                for i in np.flatnonzero(cross[:, todo_v.pop()] & ~seen_h):
+                    seen_h[i] = True
+                    hs.add(int(i))
+                    todo_h.append(int(i))
+        out.append(([hrules[i] for i in hs], [vrules[j] for j in vs]))
+    # one table drawn in pieces (rows ruled one by one; rows shaded but not divided): pieces stacked on the same
+    # columns join
+    out.sort(key=lambda g: min(r[2] for r in g[0]))
+    joined: list[tuple[list, list]] = []
+    for hh, vv in out:
+        if joined:
+            ph, pv = joined[-1]
+            xs, pxs = _snap([r[2] for r in vv]), _snap([r[2] for r in pv])
+            top, bottom = max(r[2] for r in ph), min(r[2] for r in hh)
+            between = [r for r in hrules if top + SNAP < r[2] < bottom - SNAP and xs[0] - SNAP <= r[0]
+                       and r[1] <= xs[-1] + SNAP]
+            if (len(xs) == len(pxs) and all(abs(a - b) <= 2 * SNAP for a, b in zip(xs, pxs))
+                    and (bottom - top <= 2 * SNAP or between and bottom - top <= MAX_GAP)):
+                joined[-1] = (ph + between + hh, pv + vv)  # rows between them ruled (shaded) but not divided
+                continue
+        joined.append((hh, vv))
+    return [(hh, vv) for hh, vv in joined
+            if len(_snap([r[2] for r in hh])) >= 3 and len(_snap([r[2] for r in vv])) >= 3]
+
+
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew and Arabic letters
+
+
+def _cell_text(items: list) -> str:
+    """Lines (or words) of one cell in reading order: top to bottom (centres within half a line's height), each
+    visual line left to right (right to left for words in Hebrew or Arabic script)."""
+    rows: list[list] = []
+    for it in sorted(items, key=lambda it: (it[1] + it[3]) / 2):
+        if rows and (it[1] + it[3]) / 2 - (rows[-1][0][1] + rows[-1][0][3]) / 2 <= 0.5 * (it[3] - it[1]):
+            rows[-1].append(it)
+        else:
+            rows.append([it])
+    return " ".join(it[4] for r in rows for it in sorted(r, key=lambda it: -it[0] if _RTL.search(it[4]) else it[0]))
+
+
+def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules: list | None) -> list[Table]:
+    """Tables drawn as grids (ruled rows and columns). A cell holds the lines whose centres lie in it; a line that
+    crosses a column rule is cut into its words, each to its own cell. A cell that no rule divides from its left
+    neighbour spans both (its text goes to the first); rows and columns with no text are dropped. A grid needs two
+    rows and two columns of text."""
+    if not words or not hrules or not vrules or len(hrules) < 3 or len(vrules) < 3:
+        return []
+    if len(hrules) * len(vrules) > MAX_CROSSINGS:
+        return []
+    import bisect
+
+    tables = []
+    for hh, vv in _grids(hrules, vrules):
+        ys, xs = _snap([r[2] for r in hh]), _snap([r[2] for r in vv])
+        x0, y0, x1, y1 = xs[0], ys[0], xs[-1], ys[-1]
+        inside = [ln for ln in lines if x0 < (ln.x0 + ln.x1) / 2 < x1 and y0 < (ln.y0 + ln.y1) / 2 < y1]
+
+        divided: dict[int, list[bool]] = {}  # per row: whether a rule stands at each of the grid's x positions
+
+        def cell(cx: float, cy: float) -> tuple[int, int]:
+            r, c = bisect.bisect(ys, cy) - 1, bisect.bisect(xs, cx) - 1
+            if r not in divided:
+                mid = (ys[r] + ys[r + 1]) / 2
+                divided[r] = [any(abs(x - xk) <= SNAP and a - SNAP <= mid <= z + SNAP for a, z, x in vv) for xk in xs]
+            if any(divided[r][1:-1]):  # a row with no inner rule (shaded, not divided) is read by the columns
+                while c > 0 and not divided[r][c]:
+                    c -= 1  # no rule on this cell's left in this row: it spans the cell to its left
+            return r, c
+
+        cells: dict[tuple[int, int], list] = {}
+        for ln in inside:
+            cy = (ln.y0 + ln.y1) / 2
+            if cell(ln.x0 + 1, cy) == cell(ln.x1 - 1, cy):
+                cells.setdefault(cell((ln.x0 + ln.x1) / 2, cy), []).append((ln.x0, ln.y0, ln.x1, ln.y1, ln.text))
+                continue
+            for w in words:
+                if ln.x0 - 1 <= (w[0] + w[2]) / 2 <= ln.x1 + 1 and ln.y0 - 1 <= (w[1] + w[3]) / 2 <= ln.y1 + 1:
+                    cells.setdefault(cell((w[0] + w[2]) / 2, (w[1] + w[3]) / 2), []).append(w)
+        rows = sorted({r for r, _ in cells})
+        cols = sorted({c for _, c in cells})
+        if len(rows) < 2 or len(cols) < 2:
+            continue
+        out = [[_cell_text(cells.get((r, c), [])) for c in cols] for r in rows]
+        tables.append(Table(x0, y0, x1, y1, out, inside))
     return tables
 
 

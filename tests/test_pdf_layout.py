@@ -356,3 +356,28 @@ def test_rows_ruled_in_groups_of_numbers_stay_rows(tmp_path):
     (table,) = markdown_tables(res.text)
     assert len(table) == 7, res.text
     assert ["", "HTML", "0.919", "0.71"] in table
+
+
+def test_a_grid_is_read_by_its_rules(tmp_path):
+    """A table drawn as a grid: cells are the rules' rectangles, a header cell with no rule under its middle spans
+    two columns, and a cell's two lines are one cell."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    ys, xs = [100, 120, 140, 172, 192], [60, 160, 260, 360]
+    for y in ys:
+        page.draw_line((xs[0], y), (xs[-1], y), width=0.5)
+    for x in xs:
+        for top, bottom in zip(ys, ys[1:]):
+            if not (x == 260 and top == 100):  # the first row's "Results" spans the last two columns
+                page.draw_line((x, top), (x, bottom), width=0.5)
+    for x, y, text in [(65, 114, "Model"), (220, 114, "Results"), (65, 134, "Name"), (165, 134, "Score"),
+                       (265, 134, "Time"), (65, 154, "Small model"), (65, 166, "trained twice"), (165, 154, "0.91"),
+                       (265, 154, "2.7 s"), (65, 186, "Large"), (165, 186, "0.95"), (265, 186, "5.3 s")]:
+        page.insert_text((x, y), text, fontsize=10)
+    path = tmp_path / "grid.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert markdown_tables(res.text) == [[["Model", "Results", ""], ["Name", "Score", "Time"],
+                                          ["Small model trained twice", "0.91", "2.7 s"],
+                                          ["Large", "0.95", "5.3 s"]]], res.text
