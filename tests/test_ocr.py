@@ -94,6 +94,14 @@ def test_triage_signals_on_synthetic_text():
     assert triage_text(french, 500000, 0.0, False).decision == "text"  # not English, still language
     bits, shifted_better, _ = plausibility(shifted)
     assert shifted_better and bits > plausibility(prose)[0]
+    # a Chinese lab report: its Latin letters are units and acronyms, which read as no language; the page is
+    # judged by its own script, not by them (it was sent to an English OCR that read nothing of it)
+    report = "\n".join(f"{name}({abbr}) 仪器法 {v} E+9/L [4.0-10.0] 样本类型:EDTA抗凝血" for name, abbr, v in [
+        ("白细胞计数", "WBC", 3.9), ("中性粒细胞计数", "NEU", 2.33), ("淋巴细胞计数", "LYM", 1.16),
+        ("红细胞分布宽度标准差", "RDW-SD", 42.2), ("平均血小板体积", "MPV", 13.2)])
+    latin = "".join(c if c.isascii() else " " for c in report)
+    assert triage_text(latin, 500000, 0.0, False).reason == "garbage"
+    assert triage_text(report, 500000, 0.0, False).decision == "text"
 
 
 # --- reading order ---------------------------------------------------------------------------------
