@@ -310,6 +310,7 @@ class DocumentLayout:
                     ln.kind = "footer"
         for where in ("top", "bottom"):
             _mark_folio_row(p, where)
+            _mark_beyond_folio(p, where)
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number
         for ln in p.lines:
             if ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text) and any(
@@ -320,6 +321,8 @@ class DocumentLayout:
 
 FOLIO_ROW_LINES = 5  # a page's outermost row with a page number in it and at most this many short lines is furniture
 FOLIO_WORDS = 12
+BEYOND_FOLIO_LINES = 2
+_FOLIO_WORD = re.compile(r"[^\W\d_]")  # a page number with a word in it: "page 3", "3 of 9", "Seite 2"
 _FOLIO_KINDS = ("body", "page_number", "line_number")  # what the row may hold: the passes before may have taken a
 # page number for a line number, or for a page number a heading's number would revert
 
@@ -345,10 +348,29 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
     if not folios or any(_NUMBER.fullmatch(ln.text) for ln in rest):
         return
     apart = 3 * (p.body_size or edge.y1 - edge.y0)
-    if any(min(abs(o.x0 - f.x1), abs(f.x0 - o.x1)) < apart for f in folios for o in rest):
+    if not any(_FOLIO_WORD.search(f.text) for f in folios) and any(  # "page 3", "3 of 9" need not stand apart
+            min(abs(o.x0 - f.x1), abs(f.x0 - o.x1)) < apart for f in folios for o in rest):
         return
     for ln in row:
         ln.kind = "header" if where == "top" else "footer"
+
+
+def _mark_beyond_folio(p: PageLayout, where: str) -> None:
+    """Short lines further out than the page number at the top or bottom of the page (a court reporter's name under
+    the page number) are furniture with it: at most ``BEYOND_FOLIO_LINES`` lines of at most ``FOLIO_WORDS`` words."""
+    band = [ln for ln in p.lines if ln.kind != "margin" and p.band(ln) == where]
+    folios = [ln for ln in band if ln.kind == "page_number" or ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text)]
+    if not folios:
+        return
+    if where == "bottom":
+        limit = max(f.y1 for f in folios)
+        beyond = [ln for ln in band if ln.kind == "body" and ln.y0 >= limit - 1]
+    else:
+        limit = min(f.y0 for f in folios)
+        beyond = [ln for ln in band if ln.kind == "body" and ln.y1 <= limit + 1]
+    if 0 < len(beyond) <= BEYOND_FOLIO_LINES and all(len(ln.text.split()) <= FOLIO_WORDS for ln in beyond):
+        for ln in beyond:
+            ln.kind = "header" if where == "top" else "footer"
 
 
 OCR_HEAD_WORDS = 12  # an OCR'd page's first or last paragraph of at most this many words may be a running head

@@ -381,3 +381,21 @@ def test_a_grid_is_read_by_its_rules(tmp_path):
     assert markdown_tables(res.text) == [[["Model", "Results", ""], ["Name", "Score", "Time"],
                                           ["Small model trained twice", "0.91", "2.7 s"],
                                           ["Large", "0.95", "5.3 s"]]], res.text
+
+
+def test_page_x_of_y_in_a_crowded_foot_and_a_line_under_the_page_number_are_removed(tmp_path):
+    """One page on its own: a foot row whose "page 1 of 1" sits close to shipment fields is furniture (a page number
+    with a word in it needs no space around it), and so is a court reporter's name under a page's number."""
+    body = "This sentence is a line of the body of the page and it runs on for a while longer than that."
+    rows = [(100 + 14 * i, [(72, body, 10)]) for i in range(40)]
+    invoice = _one_page(tmp_path, rows + [(700, [(72, "PL: 7", 9), (400, "S: S132415345", 9),
+                                                 (482, "page 1 of 1", 9)])])
+    with pymupdf.open(str(invoice)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert "page 1 of 1" not in res.text and "S132415345" not in res.text and res.text.endswith("than that.")
+    (tmp_path / "court").mkdir()
+    court = _one_page(tmp_path / "court", rows + [(680, [(300, "1", 12)]), (700, [(260, "Alderson Reporting", 10)])])
+    with pymupdf.open(str(court)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert "Alderson" not in res.text and res.text.endswith("than that.")
+    assert res.removed.get("footer") == 1 and res.removed.get("page_number") == 1
