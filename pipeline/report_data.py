@@ -353,7 +353,7 @@ def figure(width: float = 8.0, height: float = 3.6):
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100)
+    fig = Figure(figsize=(width, height), dpi=100, layout="tight")
     FigureCanvasAgg(fig)
     return fig
 
@@ -368,7 +368,7 @@ def style_axes(ax) -> None:
 
 def png_b64(fig) -> str:
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=100, bbox_inches="tight", metadata={"Software": None})
+    fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
     return base64.b64encode(buf.getvalue()).decode("ascii")
 
 
