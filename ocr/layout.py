@@ -122,19 +122,27 @@ def read_page(page: pymupdf.Page) -> PageLayout:
             continue
         for ln in b["lines"]:
             spans = [s for s in ln["spans"] if s["text"]]
-            text = _LEADER.sub(" ", "".join(s["text"] for s in spans)).strip()
-            if _SPACING_ACCENT.search(text):
-                text = _accents(text)
-            if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
-                text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
+            if len(spans) == 1:  # most lines: one span
+                span = spans[0]
+                text, size, mono = span["text"], span["size"], bool(span["flags"] & _MONO or not span["text"].strip())
+            else:
+                text = "".join(s["text"] for s in spans)
+                size = max((s["size"] for s in spans), default=0.0)
+                mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
+            if ".." in text or ". ." in text:
+                text = _LEADER.sub(" ", text)
+            text = text.strip()
+            if not text.isascii():
+                if _SPACING_ACCENT.search(text):
+                    text = _accents(text)
+                if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
+                    text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
             if not text:
                 continue  # blank, or only leader dots (a rule drawn with full stops)
             x0, y0, x1, y1 = ln["bbox"]
             if rot is not None:
                 r = pymupdf.Rect(x0, y0, x1, y1) * rot
                 x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
-            size = max(s["size"] for s in spans)
-            mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
             line = Line(x0, y0, x1, y1, text, size, bno, mono)
             d = _direction(ln["dir"])
             prev = raw[-1][0] if raw else None
