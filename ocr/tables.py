@@ -137,6 +137,7 @@ def find_tables(lines: list, text_width: float, words: list | None = None, rules
             i -= 1  # a header's first lines, each over one column, under the table's top rule
             members.insert(0, rows[i])
         done = j
+        members = _below_lead_in(members, rules)
         table = _build(members, text_width, rules)
         if table is not None and words:
             inside = [w for w in words if table.x0 - 1 <= (w[0] + w[2]) / 2 <= table.x1 + 1
@@ -321,6 +322,25 @@ def _split(ln, words: list) -> list:
         return [ln]
     return [_Cell(c[0][0], min(w[1] for w in c), c[-1][2], max(w[3] for w in c), " ".join(w[4] for w in c), ln)
             for c in cells]
+
+
+LEAD_IN = 3  # rows at most above a table's top rule that are not of the table (a form's fields over a lab report)
+_FIELD = re.compile(r"\w[^:\uff1a]{0,40}[:\uff1a]")  # a form field's label: "Sample type:", "样本类型:"
+
+
+def _below_lead_in(members: list[list], rules: list | None) -> list[list]:
+    """The run without the rows above a rule across it when those rows are a form's fields ("label: value" in most
+    of their cells), not header rows of the table below: a lab report's patient fields over its results."""
+    if not rules or len(members) <= MIN_ROWS:
+        return members
+    flat = [ln for r in members for ln in r]
+    x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
+    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    for k in range(min(LEAD_IN, len(members) - MIN_ROWS), 0, -1):
+        if any(_centre(members[k - 1]) < y < _centre(members[k]) for y in ys) and all(
+                2 * sum(bool(_FIELD.match(ln.text)) for ln in r) > len(r) for r in members[:k]):
+            return members[k:]
+    return members
 
 
 def _centre(row: list) -> float:

@@ -399,3 +399,17 @@ def test_page_x_of_y_in_a_crowded_foot_and_a_line_under_the_page_number_are_remo
         (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
     assert "Alderson" not in res.text and res.text.endswith("than that.")
     assert res.removed.get("footer") == 1 and res.removed.get("page_number") == 1
+
+
+def test_form_fields_ruled_off_above_a_table_are_not_its_header(tmp_path):
+    """A lab report: patient fields ("label: value") in rows above the rule that opens the results table share the
+    table's baselines and its run of rows; the table starts at its own header under the rule."""
+    rows = [(100, [(70, "Sex: M"), (200, "Age: 50"), (330, "Ward: 4")]),
+            (114, [(70, "Sample: blood"), (200, "Taken: 09:00"), (330, "State: normal")]),
+            (134, [(70, "Test"), (200, "Result"), (300, "Unit"), (380, "Range")])]
+    rows += [(148 + 14 * k, [(70, name), (200, value), (300, "g/L"), (380, "[1-9]")])
+             for k, (name, value) in enumerate([("WBC", "3.9"), ("HGB", "159"), ("MCHC", "333")])]
+    res = _ruled_table(tmp_path, rows, [90, 104, 118, 124, 190])
+    (table,) = markdown_tables(res.text)
+    assert table[0] == ["Test", "Result", "Unit", "Range"] and table[-1] == ["MCHC", "333", "g/L", "[1-9]"], res.text
+    assert "Sample: blood" in res.text.split("|")[0]
