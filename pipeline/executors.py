@@ -72,8 +72,8 @@ def _not_a_winnow_error(record) -> bool:
 
 
 def _cache_loguru_lib_dirs() -> None:
-    """loguru works out the interpreter's library folders from sysconfig each time a sink is added (about 15 ms of
-    CPU); every task adds five, so a run of 8 jobs spent 0.6 CPU-s on it. They do not change within a process."""
+    """loguru works out the interpreter's library folders from sysconfig each time a sink is added, and every task
+    adds five (docs/measurements.md). They do not change within a process."""
     from loguru import _better_exceptions
 
     fmt = _better_exceptions.ExceptionFormatter
