@@ -263,6 +263,7 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
         ys, xs = _snap([r[2] for r in hh]), _snap([r[2] for r in vv])
         x0, y0, x1, y1 = xs[0], ys[0], xs[-1], ys[-1]
         inside = [ln for ln in lines if x0 < (ln.x0 + ln.x1) / 2 < x1 and y0 < (ln.y0 + ln.y1) / 2 < y1]
+        grid_words = [w for w in words if x0 < (w[0] + w[2]) / 2 < x1 and y0 < (w[1] + w[3]) / 2 < y1]
 
         divided: dict[int, list[bool]] = {}  # per row: whether a rule stands at each of the grid's x positions
 
@@ -282,7 +283,7 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
             if cell(ln.x0 + 1, cy) == cell(ln.x1 - 1, cy):
                 cells.setdefault(cell((ln.x0 + ln.x1) / 2, cy), []).append((ln.x0, ln.y0, ln.x1, ln.y1, ln.text))
                 continue
-            for w in words:
+            for w in grid_words:
                 if ln.x0 - 1 <= (w[0] + w[2]) / 2 <= ln.x1 + 1 and ln.y0 - 1 <= (w[1] + w[3]) / 2 <= ln.y1 + 1:
                     cells.setdefault(cell((w[0] + w[2]) / 2, (w[1] + w[3]) / 2), []).append(w)
         rows = sorted({r for r, _ in cells})
