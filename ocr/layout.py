@@ -9,14 +9,16 @@ Per document, in two passes (``DocumentLayout``):
    dropped. Lines written across the page's main direction (an arXiv stamp up the margin) are
    ``margin``; lines that are only a number, left or right of the body text's column, are
    ``line_number``. Pages with rows of cells on shared baselines (``ocr.tables.may_hold_tables``, the
-   router) also get their words, for the table pass.
+   router) also get their words and drawn rules, for the table pass.
 2. The top and bottom ``BAND`` of the text on each page are where running heads live. A band line is dropped when
    its text with digits masked ("chapter # introduction #") recurs in the bands of several pages
    (``repeated``; FinePDFs removes lines repeated across pages the same way), when it reads as a page
    number ("12", "- 12 -", "Page 3 of 9", "xii"), or, on any page, when it is a small-font line at the
    very top set apart from the body (a journal's running head on a one-page PDF), a small-font stamp
    at the very bottom (copyright, "Preprint. Under review."), or in a group of up to ``STAMP_LINES``
-   lines at the very top or bottom with a stamp in it (a repository's cover line with its URL or DOI).
+   lines at the very top or bottom with a stamp in it (a repository's cover line with its URL or DOI). On one page
+   alone, the outermost row that holds a page number set apart ("168 ... Na'aman Hirschfeld"), or one with a word
+   ("page 1 of 1"), is dropped whole, and so are up to two short lines further out than a page number.
 
 What is left is ordered by ``ocr.textlayer.order_blocks`` (the XY-cut over blocks: two columns read
 column by column). Lines of a block are joined by spaces (one paragraph per block), a word hyphenated

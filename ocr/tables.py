@@ -1,4 +1,4 @@
-"""Tables in a page's text layer, found from the lines' geometry and written as markdown.
+"""Tables in a page's text layer, found from the lines' geometry and the page's drawn rules, written as markdown.
 
 In born-digital PDFs each table cell is its own text line, and the cells of a row share a baseline.
 A *grid row* is a set of lines on one baseline, apart from each other, that is not two columns of
@@ -7,9 +7,15 @@ as a key column, ``KEY_CELL``). A
 table is a run of at least ``MIN_ROWS`` grid rows close together (lines under a cell that wrap its
 text are joined to that cell). Its columns are the union of the cells' x-extents across the rows;
 a run whose cells do not fall into at least two columns is not a table, nor is a run where in every
-column most lines fill the column and hold several words (columns of justified prose). Cost: one sort of the
-page's lines; only pages with grid rows (``may_hold_tables``) have their
-words extracted to cut rows into cells: the router's table pass (``ocr.layout``); the rest is the fast path.
+column most lines fill the column and hold several words (columns of justified prose).
+
+Drawn rules refine this: horizontal rules between a table's rows say which lines are one row (a wrapped cell, a
+header set on two lines; :func:`ruled_rows`, :func:`_in_band`), and a form's "label: value" rows ruled off above a
+table are not its header (:func:`_below_lead_in`). Where horizontal and vertical rules cross to draw a grid, the
+grid's cells are read from the rules themselves (:func:`lattice_tables`), spans included.
+
+Cost: one sort of the page's lines; only pages with grid rows (``may_hold_tables``) have their words and rules
+extracted: the router's table pass (``ocr.layout``); the rest is the fast path.
 """
 
 from __future__ import annotations
@@ -336,7 +342,7 @@ def _below_lead_in(members: list[list], rules: list | None) -> list[list]:
         return members
     flat = [ln for r in members for ln in r]
     x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
-    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    ys = _spanning(rules, x0, x1)
     for k in range(min(LEAD_IN, len(members) - MIN_ROWS), 0, -1):
         if any(_centre(members[k - 1]) < y < _centre(members[k]) for y in ys) and all(
                 2 * sum(bool(_FIELD.match(ln.text)) for ln in r) > len(r) for r in members[:k]):
@@ -346,6 +352,11 @@ def _below_lead_in(members: list[list], rules: list | None) -> list[list]:
 
 def _centre(row: list) -> float:
     return sum((ln.y0 + ln.y1) / 2 for ln in row) / len(row)
+
+
+def _spanning(rules: list, x0: float, x1: float) -> list[float]:
+    """The heights of the horizontal rules that span at least half of x0..x1."""
+    return [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
 
 
 def _in_band(row: list, members: list[list], rules: list | None, above: bool = False) -> bool:
@@ -360,7 +371,7 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
     if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1):
         return False  # a wrapped cell's line lies under the row it wraps
-    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    ys = _spanning(rules, x0, x1)
     centres = [_centre(r) for r in members]
     if not any(a < y < b for a, b in zip(centres, centres[1:]) for y in ys):
         return False
@@ -443,10 +454,10 @@ def ruled_rows(members: list[list], rules: list | None) -> list[list]:
         return members
     flat = [ln for r in members for ln in r]
     x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
-    ys = [y for a, z, y in rules if min(z, x1) - max(a, x0) >= 0.5 * (x1 - x0)]
+    ys = _spanning(rules, x0, x1)
     if not ys:
         return members
-    centres = [sum((ln.y0 + ln.y1) / 2 for ln in r) / len(r) for r in members]
+    centres = [_centre(r) for r in members]
     bands = [[members[0]]]
     for k in range(1, len(members)):
         if any(centres[k - 1] < y < centres[k] for y in ys):

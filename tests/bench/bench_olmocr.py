@@ -82,21 +82,25 @@ def run_winnow(bench: Path, out: Path) -> float:
     return _children_cpu() - before
 
 
+# pymupdf4llm turns its layout engine (pymupdf.layout, an ONNX model) on by itself wherever pymupdf-layout is
+# installed, as it is here; ``layout=False`` turns it off (pymupdf4llm.use_layout(False): its legacy path, which
+# ignores header/footer), ``ocr=False`` passes use_ocr=False (its default OCRs pages it judges to need it).
 ENGINES = {
-    "pymupdf4llm (defaults: heads, feet kept)": dict(layout=False, header=True, footer=True),
-    "pymupdf4llm (heads, feet left out)": dict(layout=False, header=False, footer=False),
-    "pymupdf4llm + layout engine (left out)": dict(layout=True, header=False, footer=False),
+    "pymupdf4llm defaults (layout engine, OCR)": dict(layout=True, ocr=True, header=True, footer=True),
+    "pymupdf4llm layout, heads/feet out, OCR": dict(layout=True, ocr=True, header=False, footer=False),
+    "pymupdf4llm layout, heads/feet out, no OCR": dict(layout=True, ocr=False, header=False, footer=False),
+    "pymupdf4llm without layout (legacy)": dict(layout=False, ocr=True, header=True, footer=True),
 }
 
 
-def _engine_texts(bench: Path, pages: dict[str, list[int]], layout: bool, header: bool, footer: bool
+def _engine_texts(bench: Path, pages: dict[str, list[int]], layout: bool, ocr: bool, header: bool, footer: bool
                   ) -> tuple[dict, float]:
     """{pdf: [page texts]} of the checked pages (0-based ``pages``; the others empty) from pymupdf4llm in a fresh
-    process (the layout engine is switched on by import), and its CPU seconds a page."""
+    process, and its CPU seconds a page."""
     code = f"""
 import json, sys, time, pymupdf
-{'import pymupdf.layout' if layout else ''}
 import pymupdf4llm
+pymupdf4llm.use_layout({layout})
 out = {{}}
 t0 = time.process_time()
 n = 0
@@ -109,7 +113,7 @@ for rel, want in json.load(open(sys.argv[1])).items():
             for i in want:
                 n += 1
                 texts[i] = pymupdf4llm.to_markdown(doc, pages=[i], header={header}, footer={footer},
-                                                   show_progress=False{', use_ocr=False' if layout else ''})
+                                                   show_progress=False{'' if ocr else ', use_ocr=False'})
             out[rel] = texts
     except Exception as e:
         print(rel, type(e).__name__, e, file=sys.stderr)
