@@ -16,9 +16,9 @@ Per document, in two passes (``DocumentLayout``):
    number ("12", "- 12 -", "Page 3 of 9", "xii"), or, on any page, when it is a small-font line at the
    very top set apart from the body (a journal's running head on a one-page PDF), a small-font stamp
    at the very bottom (copyright, "Preprint. Under review."), or in a group of up to ``STAMP_LINES``
-   lines at the very top or bottom with a stamp in it (a repository's cover line with its URL or DOI). On one page
-   alone, the outermost row that holds a page number set apart ("168 ... Na'aman Hirschfeld"), or one with a word
-   ("page 1 of 1"), is dropped whole, and so are up to two short lines further out than a page number.
+   lines at the very top or bottom with a stamp in it (a repository's cover line with its URL or DOI). On any page,
+   even one alone, the outermost row that holds a page number set apart ("168 ... Na'aman Hirschfeld"), or one with
+   a word ("page 1 of 1"), is dropped whole, and so are up to two short lines further out than a page number.
 
 What is left is ordered by ``ocr.textlayer.order_blocks`` (the XY-cut over blocks: two columns read
 column by column). Lines of a block are joined by spaces (one paragraph per block), a word hyphenated
@@ -320,12 +320,13 @@ class DocumentLayout:
                     ln.kind = "footer"
         for where in ("top", "bottom"):
             _mark_folio_row(p, where)
-            _mark_beyond_folio(p, where)
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number
         for ln in p.lines:
             if ln.kind != "body" and _PAGE_NUMBER.fullmatch(ln.text) and any(
                     o.kind == "body" and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
                 ln.kind = "body"
+        for where in ("top", "bottom"):
+            _mark_beyond_folio(p, where)
         p.removed = Counter(ln.kind for ln in p.lines if ln.kind != "body")
 
 
