@@ -235,7 +235,20 @@ def _rules(page: pymupdf.Page, rot) -> tuple[list, list]:
             horizontal.append((min(a, c), max(a, c), (b + d) / 2))
         elif abs(c - a) <= RULE_THICKNESS and abs(d - b) >= MIN_RULE:
             vertical.append((min(b, d), max(b, d), (a + c) / 2))
-    return horizontal, vertical
+    return _joined(horizontal), _joined(vertical)
+
+
+def _joined(segments: list[tuple[float, float, float]]) -> list[tuple[float, float, float]]:
+    """Collinear rules that touch or overlap as one: a grid drawn cell by cell (each cell's box, shared edges drawn
+    twice) has one rule per row and per column, not four per cell."""
+    out: list[list[float]] = []
+    for a, z, at in sorted(segments, key=lambda s: (round(s[2] * 2), s[0])):
+        last = out[-1] if out else None
+        if last is not None and round(last[2] * 2) == round(at * 2) and a <= last[1] + 1.0:
+            last[1] = max(last[1], z)
+        else:
+            out.append([a, z, at])
+    return [(a, z, at) for a, z, at in out]
 
 
 def _same_line(a: Line, b: Line) -> bool:

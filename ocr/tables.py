@@ -257,7 +257,8 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
     """Tables drawn as grids (ruled rows and columns). A cell holds the lines whose centres lie in it; a line that
     crosses a column rule is cut into its words, each to its own cell. A cell that no rule divides from its left
     neighbour spans both (its text goes to the first); rows and columns with no text are dropped. A grid needs two
-    rows and two columns of text."""
+    rows and two columns of text, and no text beside it on its rows (rules between some columns of a wider table
+    leave that table to the baselines)."""
     if not words or not hrules or not vrules or len(hrules) < 3 or len(vrules) < 3:
         return []
     if len(hrules) * len(vrules) > MAX_CROSSINGS:
@@ -269,15 +270,22 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
         ys, xs = _snap([r[2] for r in hh]), _snap([r[2] for r in vv])
         x0, y0, x1, y1 = xs[0], ys[0], xs[-1], ys[-1]
         inside = [ln for ln in lines if x0 < (ln.x0 + ln.x1) / 2 < x1 and y0 < (ln.y0 + ln.y1) / 2 < y1]
+        reach = (x1 - x0) / 3
+        if any(y0 < (ln.y0 + ln.y1) / 2 < y1 and (x0 - reach < ln.x1 <= x0 or x1 <= ln.x0 < x1 + reach)
+               for ln in lines):
+            continue  # text beside the grid on its rows: the rules draw part of a wider table (inner column rules)
         grid_words = [w for w in words if x0 < (w[0] + w[2]) / 2 < x1 and y0 < (w[1] + w[3]) / 2 < y1]
 
+        at_x: list[list[tuple[float, float]]] = [[] for _ in xs]  # each x position's vertical rules
+        for a, z, x in vv:
+            at_x[min(range(len(xs)), key=lambda k: abs(xs[k] - x))].append((a, z))
         divided: dict[int, list[bool]] = {}  # per row: whether a rule stands at each of the grid's x positions
 
         def cell(cx: float, cy: float) -> tuple[int, int]:
             r, c = bisect.bisect(ys, cy) - 1, bisect.bisect(xs, cx) - 1
             if r not in divided:
                 mid = (ys[r] + ys[r + 1]) / 2
-                divided[r] = [any(abs(x - xk) <= SNAP and a - SNAP <= mid <= z + SNAP for a, z, x in vv) for xk in xs]
+                divided[r] = [any(a - SNAP <= mid <= z + SNAP for a, z in segs) for segs in at_x]
             if any(divided[r][1:-1]):  # a row with no inner rule (shaded, not divided) is read by the columns
                 while c > 0 and not divided[r][c]:
                     c -= 1  # no rule on this cell's left in this row: it spans the cell to its left
@@ -292,13 +300,37 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
             for w in grid_words:
                 if ln.x0 - 1 <= (w[0] + w[2]) / 2 <= ln.x1 + 1 and ln.y0 - 1 <= (w[1] + w[3]) / 2 <= ln.y1 + 1:
                     cells.setdefault(cell((w[0] + w[2]) / 2, (w[1] + w[3]) / 2), []).append(w)
-        rows = sorted({r for r, _ in cells})
+        rows = _grid_rows(cells)
         cols = sorted({c for _, c in cells})
         if len(rows) < 2 or len(cols) < 2:
             continue
-        out = [[_cell_text(cells.get((r, c), [])) for c in cols] for r in rows]
+        out = [[_cell_text(row.get(c, [])) for c in cols] for row in rows]
         tables.append(Table(x0, y0, x1, y1, out, inside))
     return tables
+
+
+def _grid_rows(cells: dict[tuple[int, int], list]) -> list[dict[int, list]]:
+    """A grid's rows ({column: items}), top to bottom: each ruled row, or its text rows where two or more of them
+    hold a number (rows ruled as a group, "OTSL" over "HTML", as :func:`_joinable` keeps them)."""
+    out: list[dict[int, list]] = []
+    for r in sorted({r for r, _ in cells}):
+        items = sorted(((it, c) for (rr, c), its in cells.items() if rr == r for it in its),
+                       key=lambda ic: (ic[0][1] + ic[0][3]) / 2)
+        lines: list[list] = []
+        for it, c in items:
+            cy = (it[1] + it[3]) / 2
+            if lines and cy - (lines[-1][-1][0][1] + lines[-1][-1][0][3]) / 2 <= 0.5 * (it[3] - it[1]):
+                lines[-1].append((it, c))
+            else:
+                lines.append([(it, c)])
+        numeric = sum(1 for ln in lines if any(_NUMBER.fullmatch(it[4]) for it, _ in ln))
+        groups = lines if len(lines) >= 2 and numeric >= 2 else [[ic for ln in lines for ic in ln]]
+        for g in groups:
+            row: dict[int, list] = {}
+            for it, c in g:
+                row.setdefault(c, []).append(it)
+            out.append(row)
+    return out
 
 
 @dataclass

@@ -12,6 +12,7 @@ import yaml
 from filters.langid import body_text
 from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
 from ocr.extract import PageExtractor, PdfOptions
+from ocr.layout import compose, read_page
 from tests.conftest import ROOT, shared_data
 
 CHECKS = ROOT / "tests" / "bench" / "pdf_checks.jsonl"
@@ -413,3 +414,23 @@ def test_form_fields_ruled_off_above_a_table_are_not_its_header(tmp_path):
     (table,) = markdown_tables(res.text)
     assert table[0] == ["Test", "Result", "Unit", "Range"] and table[-1] == ["MCHC", "333", "g/L", "[1-9]"], res.text
     assert "Sample: blood" in res.text.split("|")[0]
+
+
+def test_a_grid_drawn_cell_by_cell_is_one_rule_per_row_and_column(tmp_path):
+    """A spreadsheet printed to PDF draws every cell's box (each inner edge twice): its rules are joined into one
+    per row and per column (2,400 of each would be compared pairwise otherwise), and the grid reads as one table."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=1200, height=1000)
+    for r in range(40):
+        for c in range(12):
+            x, y = 20 + c * 90, 20 + r * 20
+            page.draw_rect((x, y, x + 90, y + 20), width=0.3)
+            page.insert_text((x + 3, y + 14), f"r{r}c{c}", fontsize=8)
+    path = tmp_path / "sheet.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        lay = read_page(doc[0])
+        text, tables = compose(lay)
+    assert len(lay.rules) == 41 and len(lay.vrules) == 13
+    (table,) = markdown_tables(text)
+    assert tables == 1 and len(table) == 40 and table[7][11] == "r7c11"
