@@ -299,9 +299,13 @@ def test_datatrove_clusters_case(tmp_path):
     check_clusters(docs, kept, removed)
 
 
+_SLOW = pytest.mark.slow  # the same case under other task counts: `make test-slow` (and CI) run them
+
+
 @pytest.mark.parametrize("tasks,files,shuffle,cluster_tasks,verification", [
-    (10, 10, False, 20, "exact"), (4, 4, True, 4, "exact"), (1, 1, True, 1, "exact"),
-    (10, 10, False, 20, "sketch"), (4, 4, True, 4, "sketch"), (3, 3, True, 1, "sketch")])
+    pytest.param(10, 10, False, 20, "exact", marks=_SLOW), (4, 4, True, 4, "exact"),
+    pytest.param(1, 1, True, 1, "exact", marks=_SLOW), (10, 10, False, 20, "sketch"),
+    pytest.param(4, 4, True, 4, "sketch", marks=_SLOW), pytest.param(3, 3, True, 1, "sketch", marks=_SLOW)])
 def test_datatrove_multiprocess_windows_same_kept_set(tmp_path, tasks, files, shuffle, cluster_tasks, verification):
     """datatrove's test_multiprocess_s2 input (322 overlapping 200-character windows): the kept set for
     one file, one task and one cluster task is the kept set for any task count, cluster task count (bands and
