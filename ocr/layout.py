@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
+from ocr.tables import NUMBER as _NUMBER
 from ocr.tables import find_tables, may_hold_tables
 from ocr.textlayer import TEXT_FLAGS, order_blocks
 
@@ -56,7 +57,6 @@ _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|
                     r"licen[cs]e|published by|journal homepage|preprint|under review|erschienen in)", re.I)
 STAMP_LINES = 4  # an edge group of at most this many lines, none in a title's size, with a stamp in it, is one
 _DIGITS = re.compile(r"\d+")
-_NUMBER = re.compile(r"[-+\u2212(]?[\d.,%$\u20ac\u00a3]*\d[\d.,%)]*")
 _LEADER = re.compile(r"(?:\. ?){4,}")  # dot leaders of tables of contents and price lists
 _SPACE = re.compile(r"\s+")
 # TeX-made layers write an accent as a spacing character after its letter ("Ste\u00b4phane")

@@ -20,10 +20,14 @@ extracted: the router's table pass (``ocr.layout``); the rest is the fast path.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass
 
+import numpy as np
+
 MIN_ROWS = 3
+NUMBER = re.compile(r"[-+\u2212(]?[\d.,%$\u20ac\u00a3]*\d[\d.,%)]*")  # a figure: "-3.5", "$1,200", "(12%)"
 MIN_GAP = 6.0  # points between two cells of a row
 MAX_PROSE_CELL = 0.4  # share of the text width: two cells wider than this are two columns of prose
 KEY_CELL = 0.2  # ... unless one of them is narrower than this (a table's key column)
@@ -192,8 +196,6 @@ def _snap(values: list[float]) -> list[float]:
 
 def _grids(hrules: list, vrules: list) -> list[tuple[list, list]]:
     """Groups of crossing rules (horizontal, vertical) that draw at least two rows and two columns of cells."""
-    import numpy as np
-
     h = np.asarray(hrules, dtype=float)
     v = np.asarray(vrules, dtype=float)
     cross = ((h[:, None, 0] - SNAP <= v[None, :, 2]) & (v[None, :, 2] <= h[:, None, 1] + SNAP)
@@ -241,16 +243,24 @@ def _grids(hrules: list, vrules: list) -> list[tuple[list, list]]:
 _RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")  # Hebrew and Arabic letters
 
 
-def _cell_text(items: list) -> str:
-    """Lines (or words) of one cell in reading order: top to bottom (centres within half a line's height), each
-    visual line left to right (right to left for words in Hebrew or Arabic script)."""
-    rows: list[list] = []
-    for it in sorted(items, key=lambda it: (it[1] + it[3]) / 2):
-        if rows and (it[1] + it[3]) / 2 - (rows[-1][0][1] + rows[-1][0][3]) / 2 <= 0.5 * (it[3] - it[1]):
-            rows[-1].append(it)
+def _baselines(items: list, box=lambda it: it) -> list[list]:
+    """``items`` grouped into visual lines, top to bottom: an item joins the line whose first item's centre lies within
+    half its own height. ``box(item)`` gives its ``(x0, y0, x1, y1, ...)``."""
+    lines: list[list] = []
+    for it in sorted(items, key=lambda it: (box(it)[1] + box(it)[3]) / 2):
+        b = box(it)
+        if lines and (b[1] + b[3]) / 2 - (box(lines[-1][0])[1] + box(lines[-1][0])[3]) / 2 <= 0.5 * (b[3] - b[1]):
+            lines[-1].append(it)
         else:
-            rows.append([it])
-    return " ".join(it[4] for r in rows for it in sorted(r, key=lambda it: -it[0] if _RTL.search(it[4]) else it[0]))
+            lines.append([it])
+    return lines
+
+
+def _cell_text(items: list) -> str:
+    """Lines (or words) of one cell in reading order: visual lines top to bottom, each left to right (right to left
+    for words in Hebrew or Arabic script)."""
+    return " ".join(it[4] for r in _baselines(items)
+                    for it in sorted(r, key=lambda it: -it[0] if _RTL.search(it[4]) else it[0]))
 
 
 def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules: list | None) -> list[Table]:
@@ -263,8 +273,6 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
         return []
     if len(hrules) * len(vrules) > MAX_CROSSINGS:
         return []
-    import bisect
-
     tables = []
     for hh, vv in _grids(hrules, vrules):
         ys, xs = _snap([r[2] for r in hh]), _snap([r[2] for r in vv])
@@ -314,16 +322,8 @@ def _grid_rows(cells: dict[tuple[int, int], list]) -> list[dict[int, list]]:
     hold a number (rows ruled as a group, "OTSL" over "HTML", as :func:`_joinable` keeps them)."""
     out: list[dict[int, list]] = []
     for r in sorted({r for r, _ in cells}):
-        items = sorted(((it, c) for (rr, c), its in cells.items() if rr == r for it in its),
-                       key=lambda ic: (ic[0][1] + ic[0][3]) / 2)
-        lines: list[list] = []
-        for it, c in items:
-            cy = (it[1] + it[3]) / 2
-            if lines and cy - (lines[-1][-1][0][1] + lines[-1][-1][0][3]) / 2 <= 0.5 * (it[3] - it[1]):
-                lines[-1].append((it, c))
-            else:
-                lines.append([(it, c)])
-        numeric = sum(1 for ln in lines if any(_NUMBER.fullmatch(it[4]) for it, _ in ln))
+        lines = _baselines([(it, c) for (rr, c), its in cells.items() if rr == r for it in its], lambda ic: ic[0])
+        numeric = sum(1 for ln in lines if any(NUMBER.fullmatch(it[4]) for it, _ in ln))
         groups = lines if len(lines) >= 2 and numeric >= 2 else [[ic for ln in lines for ic in ln]]
         for g in groups:
             row: dict[int, list] = {}
@@ -466,13 +466,12 @@ def _flowing_prose(out: list[list[str]]) -> bool:
 
 
 RULED_BAND = 4  # text rows at most between two rules of a fully ruled table (a cell wrapped onto four lines)
-_NUMBER = re.compile(r"[-+−(]?[$€£]?\d[\d.,]*%?\)?")
 
 
 def _joinable(band: list[list]) -> bool:
     """Whether a band's text rows are the lines of one row: not two rows that each hold a number (the rows of a
     group ruled together, "OTSL" over "HTML", are data rows of their own)."""
-    return sum(1 for r in band if any(_NUMBER.fullmatch(ln.text) for ln in r)) < 2
+    return sum(1 for r in band if any(NUMBER.fullmatch(ln.text) for ln in r)) < 2
 
 
 def ruled_rows(members: list[list], rules: list | None) -> list[list]:
