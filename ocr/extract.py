@@ -32,7 +32,7 @@ import pymupdf
 
 from ocr import tesseract
 from ocr.format import ENGINES, LAYOUTS, PdfOptions  # noqa: F401 - PdfOptions is this module's API too
-from ocr.layout import DocumentLayout, compose, raw_text, read_page, strip_ocr_furniture
+from ocr.layout import DocumentLayout, PageLayout, compose, ocr_layout, raw_text, read_page, strip_ocr_furniture
 from ocr.textlayer import page_text, unwrap
 from ocr.triage import Triage, triage_page
 
@@ -49,7 +49,8 @@ class PageResult:
     triage: Triage | None = field(default=None, repr=False)
     removed: dict = field(default_factory=dict)  # boilerplate lines dropped, by kind (ocr.layout)
     tables: int = 0  # tables written as markdown
-    route: str | None = None  # text pages read with ocr.layout: fast, or tables (the word-level table pass ran)
+    route: str | None = None  # pages read with ocr.layout: fast, or tables (the word-level table pass ran)
+    layout: PageLayout | None = field(default=None, repr=False)  # an OCR'd page's, until ``finish`` composes it
 
     def summary(self) -> dict:
         out = {"page": self.page, "method": self.method, "confidence": self.confidence, "reason": self.reason}
@@ -171,25 +172,27 @@ class PageExtractor:
             except VlmError as e:
                 reason = f"{reason}; vlm failed ({e}), tesseract fallback"
         try:
-            text, conf = tesseract.ocr_page(page, o.dpi, o.languages, o.tessdata, o.max_pixels)
+            read = tesseract.ocr_page(page, o.dpi, o.languages, o.tessdata, o.max_pixels)
         except tesseract.OcrUnavailable as e:
             if o.ocr_backend == "vlm":  # the fallback is optional for VLM users
                 return PageResult(index + 1, "failed", 0.0, f"{reason}; {e}", "", tri)
             raise
         except (RuntimeError, ValueError, MemoryError) as e:
             return PageResult(index + 1, "failed", 0.0, f"{reason}; tesseract error: {e}", "", tri)
-        text = unwrap(text)
+        conf = read.confidence
+        lay = ocr_layout(read) if o.layout != "plain" and read.words else None
+        text = compose(lay, columns=o.columns)[0] if lay is not None else unwrap(read.text)
         if not text:
             return PageResult(index + 1, "blank", round(conf, 3), f"{reason}; OCR found no text", "", tri)
         if conf < o.min_ocr_confidence:
             return PageResult(index + 1, "failed", round(conf, 3), f"{reason}; OCR confidence {conf:.2f} below "
                               f"{o.min_ocr_confidence}", "", tri)
-        return PageResult(index + 1, "tesseract", round(conf, 3), reason, text, tri)
+        return PageResult(index + 1, "tesseract", round(conf, 3), reason, text, tri, layout=lay)
 
     def pages(self, doc: pymupdf.Document, indices: list[int] | None = None) -> list[PageResult]:
         indices = list(range(doc.page_count)) if indices is None else indices
         return finish([res if res is not None else keep_better(self.ocr(doc[i], i, tri), layer)
-                       for i, (res, tri, layer) in zip(indices, self.text_layers(doc, indices))])
+                       for i, (res, tri, layer) in zip(indices, self.text_layers(doc, indices))], self.options.columns)
 
 
 # --- a process pool for `winnow pdf`: one process per core, each with one Tesseract thread ---------
@@ -224,12 +227,21 @@ def extract_parallel(
             with ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_init_worker,
                                      initargs=(asdict(options), path)) as pool:
                 done = dict(zip([i for i, _ in todo], pool.map(_work, todo)))
-    return finish([res if res is not None else keep_better(done[i], layer) for i, res, _, layer in first])
+    return finish([res if res is not None else keep_better(done[i], layer) for i, res, _, layer in first],
+                  options.columns)
 
 
-def finish(results: list[PageResult]) -> list[PageResult]:
-    """The document's OCR'd pages without their running heads, feet and page numbers (``strip_ocr_furniture``)."""
-    texts = [r.text if r.method in ("tesseract", "vlm") else None for r in results]
+def finish(results: list[PageResult], columns: bool = True) -> list[PageResult]:
+    """The document's OCR'd pages without their running heads, feet and page numbers: Tesseract's pages by the words'
+    places (``ocr.layout``, across the document's OCR'd pages as across its text layers), a VLM's (or ``plain``
+    layout's) by their text alone (``strip_ocr_furniture``)."""
+    laid = [r for r in results if r.layout is not None]
+    if laid:
+        DocumentLayout([r.layout for r in laid])
+        for r in laid:
+            r.text, r.tables = compose(r.layout, columns=columns)
+            r.removed, r.route, r.layout = dict(r.layout.removed), r.layout.route, None
+    texts = [r.text if r.method in ("tesseract", "vlm") and r.route is None else None for r in results]
     if not any(texts):
         return results
     for r, text, removed in zip(results, texts, strip_ocr_furniture(texts)):

@@ -37,9 +37,9 @@ from dataclasses import dataclass, field
 
 import pymupdf
 
+from ocr.tables import CELL_GAP, MIN_ROWS, find_tables, may_hold_tables
 from ocr.tables import NUMBER as _NUMBER
-from ocr.tables import find_tables, may_hold_tables
-from ocr.textlayer import TEXT_FLAGS, order_blocks
+from ocr.textlayer import SENTENCE_ENDS, TEXT_FLAGS, order_blocks
 
 BAND = 0.12  # share of the text's height at its top and bottom where running heads and feet live
 MIN_REPEATS = 3  # pages whose bottom bands hold the same masked line for it to be a running foot (2 in files of
@@ -96,6 +96,7 @@ class PageLayout:
     rules: list | None = None  # horizontal rules ``(x0, x1, y)`` drawn on the page, for the table pass only
     vrules: list | None = None  # vertical rules ``(y0, y1, x)``, likewise
 
+    reading_order: bool = False  # the lines come in reading order (Tesseract's): compose keeps it
     top: float = 0.0  # the text's extent on the page (the bands are measured on it: books have wide margins)
     bottom: float = 0.0
 
@@ -184,6 +185,65 @@ def read_page(page: pymupdf.Page) -> PageLayout:
         p.words = _words(tp, rot)
         p.rules, p.vrules = _rules(page, rot)
     return p
+
+
+ROW_HEIGHT_TO_SIZE = 1.1  # Tesseract's row height (x-height plus ascenders) is about 0.9 of the font size
+OCR_WORD_GAP = 2.0  # font sizes between two words of one OCR'd line that make them two cells (justified and typed
+# text leaves word gaps of over a font size; beside a figure ``ocr.tables.CELL_GAP`` is enough)
+
+
+def ocr_layout(page) -> PageLayout:
+    """An OCR'd page (``ocr.tesseract.OcrPage``) as a text layer's would be read (pass 1), in Tesseract's reading
+    order: its lines cut where their words stand apart (a table's cells on one line of the image, ``OCR_WORD_GAP``),
+    one block per paragraph, the font size from the line's row height. The table pass runs where at least
+    ``ocr.tables.MIN_ROWS`` of Tesseract's own lines were cut into cells (a sidebar beside a letter's body is two
+    lines side by side, not cells), on the words (the image has no drawn rules to read)."""
+    lines: list[Line] = []
+    words = page.words
+    start = 0
+    cut: Counter = Counter()  # Tesseract's line -> the cells it was cut into
+    for k in range(1, len(words) + 1):
+        if k < len(words) and words[k].line == words[k - 1].line:
+            a, b = words[k - 1], words[k]
+            gap, size = b.x0 - a.x1, a.size * ROW_HEIGHT_TO_SIZE
+            if gap <= OCR_WORD_GAP * size and (
+                    gap <= CELL_GAP * size or not (_NUMBER.fullmatch(a.text) or _NUMBER.fullmatch(b.text))):
+                continue
+        seg = words[start:k]
+        start = k
+        cut[seg[0].line] += 1
+        lines.append(Line(min(w.x0 for w in seg), min(w.y0 for w in seg), max(w.x1 for w in seg),
+                          max(w.y1 for w in seg), " ".join(w.text for w in seg), seg[0].size * ROW_HEIGHT_TO_SIZE,
+                          seg[0].para, False))
+    _join_broken_paragraphs(lines)
+    sizes = Counter()
+    for ln in lines:
+        sizes[round(ln.size)] += len(ln.text)
+    _mark_line_numbers(lines)
+    p = PageLayout(lines, page.width, page.height, float(sizes.most_common(1)[0][0]) if sizes else 0.0,
+                   reading_order=True)
+    if lines:
+        p.top, p.bottom = min(ln.y0 for ln in lines), max(ln.y1 for ln in lines)
+    if sum(n > 1 for n in cut.values()) >= MIN_ROWS and may_hold_tables(lines, _text_width(lines)):
+        p.route, p.words, p.rules, p.vrules = "tables", words, [], []
+    return p
+
+
+def _join_broken_paragraphs(lines: list[Line]) -> None:
+    """Tesseract often sets a paragraph's last lines apart as a paragraph of their own: a paragraph whose first line
+    starts in lower case right under an unfinished one ("... bei der weiteren Bearbeitung des" / "zu verbessernden
+    Gesetzes ...") continues it (as ``ocr.textlayer.unwrap`` rejoins them in text)."""
+    last: dict[int, Line] = {}
+    for ln in lines:
+        prev = last.get(ln.block - 1)
+        if (ln.block not in last and prev is not None and ln.text[:1].islower()
+                and not prev.text.endswith(SENTENCE_ENDS)
+                and 0 <= ln.y0 - prev.y1 < ln.y1 - ln.y0 and ln.x0 < prev.x1 and prev.x0 < ln.x1):
+            block = prev.block
+            for other in lines:
+                if other.block == ln.block:
+                    other.block = block
+        last[ln.block] = ln
 
 
 MAX_DRAWINGS = 20_000  # a page with more vector paths (a map, a chart) is read without its rules
@@ -345,6 +405,7 @@ class DocumentLayout:
 
 FOLIO_ROW_LINES = 5  # a page's outermost row with a page number in it and at most this many short lines is furniture
 FOLIO_WORDS = 12
+TITLE_SIZE = 1.2  # a line set this much larger than the body is a title, never part of a running head's row
 BEYOND_FOLIO_LINES = 2
 _FOLIO_WORD = re.compile(r"[^\W\d_]")  # a page number with a word in it: "page 3", "3 of 9", "Seite 2"
 _FOLIO_KINDS = ("body", "page_number", "line_number")  # what the row may hold: the passes before may have taken a
@@ -373,8 +434,9 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
         return
     apart = 3 * (p.body_size or edge.y1 - edge.y0)
     if not any(_FOLIO_WORD.search(f.text) for f in folios) and any(  # "page 3", "3 of 9" need not stand apart
-            min(abs(o.x0 - f.x1), abs(f.x0 - o.x1)) < apart for f in folios for o in rest):
-        return
+            min(abs(o.x0 - f.x1), abs(f.x0 - o.x1)) < apart or o.size > TITLE_SIZE * p.body_size
+            for f in folios for o in rest):
+        return  # a bare number beside a title is not a folio (OCR reads a logo's "OLMo" as "0")
     for ln in row:
         ln.kind = "header" if where == "top" else "footer"
 
@@ -464,7 +526,15 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
     items = [(min(ln.x0 for ln in ls), min(ln.y0 for ln in ls), max(ln.x1 for ln in ls), max(ln.y1 for ln in ls),
               _block_text(ls)) for ls in blocks.values()]
     items += [(t.x0, t.y0, t.x1, t.y1, t.markdown()) for t in found]
-    ordered = order_blocks(items) if columns else sorted(items, key=lambda b: (round(b[1], 0), b[0]))
+    if p.reading_order:  # Tesseract's: blocks as their first lines come, a table where its first line was
+        index = {id(ln): k for k, ln in enumerate(p.lines)}
+        firsts = [index[id(ls[0])] for ls in blocks.values()]
+        firsts += [min(index.get(id(ln), len(index)) for ln in t.lines) for t in found]
+        ordered = [it for _, it in sorted(zip(firsts, items), key=lambda pair: pair[0])]
+    elif columns:
+        ordered = order_blocks(items)
+    else:
+        ordered = sorted(items, key=lambda b: (round(b[1], 0), b[0]))
     parts: list[str] = []
     for b in ordered:
         text = b[4]

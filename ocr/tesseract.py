@@ -16,6 +16,7 @@ not once per page).
 from __future__ import annotations
 
 import os
+from typing import NamedTuple
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # before libtesseract (and its OpenMP runtime) loads
 
@@ -36,6 +37,44 @@ TESSDATA_DIRS = (
     "/opt/homebrew/share/tessdata",
 )
 RETRY_BELOW = 0.5  # mean confidence under which an upright-ness check is worth its second read of the page
+
+
+class Word(NamedTuple):
+    """One word Tesseract read: its box in points, its paragraph and line (numbered down the page) and the line's
+    row height in points (x-height plus ascenders: the font size, whichever letters the line happens to hold)."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    text: str
+    para: int
+    line: int
+    size: float
+
+
+class OcrPage(NamedTuple):
+    words: list[Word]
+    confidence: float  # mean word confidence, 0..1
+    width: float  # the page (as displayed, or as turned upright) in points
+    height: float
+
+    @property
+    def text(self) -> str:
+        """Lines joined by newlines, paragraphs by blank lines (Tesseract's own text, as ``GetUTF8Text`` gives it)."""
+        out: list[str] = []
+        prev = None
+        for w in self.words:
+            if prev is None:
+                out.append(w.text)
+            elif w.para != prev.para:
+                out.append("\n\n" + w.text)
+            elif w.line != prev.line:
+                out.append("\n" + w.text)
+            else:
+                out.append(" " + w.text)
+            prev = w
+        return "".join(out)
 
 
 class OcrUnavailable(WinnowError):
@@ -87,12 +126,35 @@ def _api(languages: tuple[str, ...], tessdata: str | None, osd: bool = False):
     return _APIS[key]
 
 
-def _read(api, pix: pymupdf.Pixmap, dpi: int) -> tuple[str, float]:
+def _read(api, pix: pymupdf.Pixmap, dpi: int) -> tuple[list[Word], float]:
+    """The page image's words in points, top to bottom as Tesseract segments them, and the mean word confidence."""
+    import tesserocr
+
     api.SetImageBytes(pix.samples, pix.width, pix.height, 1, pix.stride)
     api.SetSourceResolution(dpi)
-    text = api.GetUTF8Text() or ""
-    conf = api.MeanTextConf() if text.strip() else 0
-    return text, max(conf, 0) / 100.0
+    api.Recognize()
+    it = api.GetIterator()
+    words: list[Word] = []
+    if it is None:
+        return words, 0.0
+    ril, scale = tesserocr.RIL, 72.0 / dpi
+    para = line = -1
+    size = 0.0
+    while True:
+        if it.IsAtBeginningOf(ril.PARA):
+            para += 1
+        if it.IsAtBeginningOf(ril.TEXTLINE):
+            line += 1
+            size = (it.RowAttributes() or {}).get("row_height", 0.0) * scale
+        text = (it.GetUTF8Text(ril.WORD) or "").strip()
+        box = it.BoundingBox(ril.WORD)
+        if text and box:
+            x0, y0, x1, y1 = (v * scale for v in box)
+            words.append(Word(x0, y0, x1, y1, text, para, line, size or (y1 - y0)))
+        if not it.Next(ril.WORD):
+            break
+    conf = api.MeanTextConf() if words else 0
+    return words, max(conf, 0) / 100.0
 
 
 def _orientation(pix: pymupdf.Pixmap, dpi: int, tessdata: str | None) -> int:
@@ -113,16 +175,19 @@ def _orientation(pix: pymupdf.Pixmap, dpi: int, tessdata: str | None) -> int:
 
 
 def ocr_page(page: pymupdf.Page, dpi: int = 300, languages: tuple[str, ...] = ("eng",), tessdata: str | None = None,
-             max_pixels: int = 60_000_000) -> tuple[str, float]:
-    """(text, mean word confidence 0..1) of one page."""
+             max_pixels: int = 60_000_000) -> OcrPage:
+    """The page's words (in points, on the page as displayed, or as turned upright) and their mean confidence 0..1."""
     api = _api(tuple(languages), tessdata)
     pix, used = render_gray(page, dpi, max_pixels)
-    text, conf = _read(api, pix, used)
+    words, conf = _read(api, pix, used)
+    width, height = page.rect.width, page.rect.height
     if conf < RETRY_BELOW:
         deg = _orientation(pix, used, tessdata)
         if deg:
             pix2, used2 = render_gray(page, dpi, max_pixels, rotate=deg)
-            text2, conf2 = _read(api, pix2, used2)
+            words2, conf2 = _read(api, pix2, used2)
             if conf2 > conf:
-                text, conf = text2, conf2
-    return text, conf
+                words, conf = words2, conf2
+                if deg in (90, 270):
+                    width, height = height, width
+    return OcrPage(words, conf, width, height)

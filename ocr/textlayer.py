@@ -108,7 +108,7 @@ def order_blocks(blocks: list[tuple]) -> list[tuple]:
 
 
 _PARA = re.compile(r"\n\s*\n")
-_ENDS = (".", "!", "?", ":", ";", '"', "'", ")", "\u201d")
+SENTENCE_ENDS = (".", "!", "?", ":", ";", '"', "'", ")", "\u201d")
 _HYPHEN = re.compile(r"(?<=[a-z])-\n(?=[a-z])")
 
 
@@ -121,7 +121,7 @@ def unwrap(text: str) -> str:
         if not p:
             continue
         # OCR often sets a paragraph's short last line apart: rejoin a lower-case start to an unfinished paragraph
-        if out and p[0].islower() and not out[-1].endswith(_ENDS):
+        if out and p[0].islower() and not out[-1].endswith(SENTENCE_ENDS):
             out[-1] += " " + p
         else:
             out.append(p)

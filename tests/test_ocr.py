@@ -178,9 +178,12 @@ def test_tesseract_cer_on_rendered_born_digital_page():
     with pymupdf.open(str(path)) as doc:
         page = doc[9]  # running prose, single column
         reference, _ = page_text(page)
-        text, conf = ocr_page(page, dpi=300)
-    assert conf > 0.8
-    assert cer(text, reference) <= 0.03
+        read = ocr_page(page, dpi=300)
+        width, height = page.rect.width, page.rect.height
+    assert read.confidence > 0.8
+    assert cer(read.text, reference) <= 0.03
+    assert all(0 <= w.x0 < w.x1 <= width and 0 <= w.y0 < w.y1 <= height for w in read.words)
+    assert 9 < sorted(w.size for w in read.words)[len(read.words) // 2] < 12  # row heights of an 11-point font
 
 
 def test_tesseract_reads_a_real_scan():
@@ -190,6 +193,95 @@ def test_tesseract_reads_a_real_scan():
         res = PageExtractor(PdfOptions()).page(doc, 0)
     assert res.method == "tesseract" and res.reason == "no_text"
     assert "LinnSequencer" in res.text and res.confidence > 0.8
+
+
+def _ocr_words(rows: list[tuple[float, list[str]]], para_of=lambda k: k, size: float = 9.0):
+    """Tesseract-like words: each row ``(y, [text placed at x, ...])`` one line of the image, its words 6 points
+    per character wide; a list item ``"@x text"`` starts at ``x``."""
+    from ocr.tesseract import Word
+
+    out = []
+    for k, (y, items) in enumerate(rows):
+        x = 72.0
+        for item in items:
+            if item.startswith("@"):
+                at, item = item[1:].split(" ", 1)
+                x = float(at)
+            for word in item.split():
+                out.append(Word(x, y, x + 6.0 * len(word), y + 10.0, word, para_of(k), k, size))
+                x += 6.0 * len(word) + 0.4 * size
+    return out
+
+
+def test_an_ocr_page_is_read_by_its_word_boxes_tables_included():
+    """Tesseract sets a table's row as one line of words; where they stand far apart (or beside a figure) they are
+    cells, and the page gets the table pass; prose lines stay whole, and the reading order is Tesseract's."""
+    from ocr.layout import DocumentLayout, compose, ocr_layout
+    from ocr.tesseract import OcrPage
+
+    rows = [(80.0, ["Results of the survey"]),
+            (100.0, ["The measurements below were taken at three sites over two years of sampling."])]
+    rows += [(130.0 + 14 * k, [f"@72 {name}", f"@200 {a}", f"@300 {b}"]) for k, (name, a, b) in
+             enumerate([("Site", "2019", "2020"), ("North ridge", "12.5", "30.1"), ("South bank", "8.0", "9.75"),
+                        ("Old mill", "101", "99")])]
+    rows.append((220.0, ["The second year was wetter, which explains most of the change."]))
+    page = OcrPage(_ocr_words(rows), 0.9, 612.0, 792.0)
+    lay = ocr_layout(page)
+    assert lay.route == "tables" and lay.reading_order
+    DocumentLayout([lay])
+    text, tables = compose(lay)
+    assert tables == 1
+    assert text.split("\n\n") == [
+        "Results of the survey",
+        "The measurements below were taken at three sites over two years of sampling.",
+        "| Site | 2019 | 2020 |\n|---|---|---|\n| North ridge | 12.5 | 30.1 |\n| South bank | 8.0 | 9.75 |\n"
+        "| Old mill | 101 | 99 |",
+        "The second year was wetter, which explains most of the change."]
+    # the same rows with ordinary word gaps are prose: no cells, no table pass
+    prose = OcrPage(_ocr_words([(y, [" ".join(it.split(" ", 1)[-1] for it in items)]) for y, items in rows]),
+                    0.9, 612.0, 792.0)
+    assert ocr_layout(prose).route == "fast"
+
+
+def test_an_ocr_page_loses_its_folio_and_joins_a_paragraph_tesseract_split():
+    """On one OCR'd page alone: the page number at the foot and a small running head set apart at the top are
+    furniture, by place and size; a paragraph Tesseract broke after an unfinished line ("... of the") is one again."""
+    from ocr.layout import DocumentLayout, compose, ocr_layout
+    from ocr.tesseract import OcrPage
+
+    body = [(150.0 + 12 * k, [f"line {k} of the body text that runs across the whole measure of the page and"])
+            for k in range(12)]
+    words = _ocr_words([(40.0, ["JOURNAL OF EXAMPLES 12 (2024)"])], size=6.0)
+    words += _ocr_words(body + [(294.0, ["continues here in lower case."])], para_of=lambda k: 1 if k < 12 else 2)
+    words += _ocr_words([(700.0, ["@300 17"])], para_of=lambda k: 3)
+    words = [w._replace(line=w.line + 100 * w.para) for w in words]
+    lay = ocr_layout(OcrPage(words, 0.9, 612.0, 792.0))
+    DocumentLayout([lay])
+    text, _ = compose(lay)
+    assert "JOURNAL" not in text and not text.endswith("17")
+    assert lay.removed == {"header": 1, "footer": 1}  # the foot row holding the page number goes whole
+    assert text.count("\n\n") == 0 and text.endswith("page and continues here in lower case.")
+
+
+def test_a_scanned_table_comes_out_as_markdown():
+    """End to end with real Tesseract: a table rendered to an image-only page is OCR'd, and its cells come out as
+    a markdown table under the page's prose."""
+    require_ocr()
+    src = pymupdf.open()
+    page = src.new_page(width=612, height=792)
+    page.insert_text((72, 90), "Quarterly sales by region, in thousands of dollars.", fontsize=12)
+    data = [("Region", "Spring", "Autumn"), ("Northwest", "1,250", "1,410"), ("Southeast", "980", "1,105"),
+            ("Midlands", "2,045", "2,310"), ("Coastal", "615", "702")]
+    for k, row in enumerate(data):
+        for x, cell in zip((72, 260, 400), row):
+            page.insert_text((x, 140 + 22 * k), cell, fontsize=12)
+    pix = page.get_pixmap(dpi=200, colorspace=pymupdf.csGRAY)
+    scan = pymupdf.open()
+    scan.new_page(width=612, height=792).insert_image(pymupdf.Rect(0, 0, 612, 792), pixmap=pix)
+    res = PageExtractor(PdfOptions()).pages(scan)[0]
+    assert res.method == "tesseract" and res.route == "tables" and res.tables == 1
+    assert "| Region | Spring | Autumn |" in res.text and "| Midlands | 2,045 | 2,310 |" in res.text
+    assert res.text.startswith("Quarterly sales by region")
 
 
 def test_missing_tesseract_names_the_install_command(monkeypatch):

@@ -269,7 +269,8 @@ def bench_ocr(k: int, dpi: int) -> None:
                 ref, _ = page_text(page)
                 plain = page.get_text(sort=True)
                 t0 = cpu()
-                text, conf = ocr_page(page, dpi=dpi)
+                read = ocr_page(page, dpi=dpi)
+                text, conf = read.text, read.confidence
                 spent += cpu() - t0
                 n += 1
                 errs.append(cer(text, ref))
