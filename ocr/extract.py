@@ -172,7 +172,7 @@ class PageExtractor:
             except VlmError as e:
                 reason = f"{reason}; vlm failed ({e}), tesseract fallback"
         try:
-            read = tesseract.ocr_page(page, o.dpi, o.languages, o.tessdata, o.max_pixels)
+            read = tesseract.ocr_page(page, o.dpi, o.languages, o.tessdata, o.max_pixels, o.other_languages)
         except tesseract.OcrUnavailable as e:
             if o.ocr_backend == "vlm":  # the fallback is optional for VLM users
                 return PageResult(index + 1, "failed", 0.0, f"{reason}; {e}", "", tri)
@@ -180,6 +180,8 @@ class PageExtractor:
         except (RuntimeError, ValueError, MemoryError) as e:
             return PageResult(index + 1, "failed", 0.0, f"{reason}; tesseract error: {e}", "", tri)
         conf = read.confidence
+        if read.languages != tuple(o.languages):
+            reason = f"{reason}; read as {'+'.join(read.languages)}"
         lay = ocr_layout(read) if o.layout != "plain" and read.words else None
         text = compose(lay, columns=o.columns)[0] if lay is not None else unwrap(read.text)
         if not text:

@@ -21,6 +21,7 @@ class PdfOptions:
     engine: str = "auto"
     dpi: int = 300
     languages: tuple[str, ...] = ("eng",)
+    other_languages: bool = True  # pages in another script or language are read again with its pack, if installed
     tessdata: str | None = None
     min_ocr_confidence: float = 0.3
     max_pixels: int = 60_000_000  # render cap per page (~ a 20x30 inch page at 300 dpi)

@@ -213,7 +213,7 @@ def ocr_layout(page) -> PageLayout:
         start = k
         cut[seg[0].line] += 1
         lines.append(Line(min(w.x0 for w in seg), min(w.y0 for w in seg), max(w.x1 for w in seg),
-                          max(w.y1 for w in seg), " ".join(w.text for w in seg), seg[0].size * ROW_HEIGHT_TO_SIZE,
+                          max(w.y1 for w in seg), _join_words([w.text for w in seg]), seg[0].size * ROW_HEIGHT_TO_SIZE,
                           seg[0].para, False))
     _join_broken_paragraphs(lines)
     sizes = Counter()
@@ -227,6 +227,15 @@ def ocr_layout(page) -> PageLayout:
     if sum(n > 1 for n in cut.values()) >= MIN_ROWS and may_hold_tables(lines, _text_width(lines)):
         p.route, p.words, p.rules, p.vrules = "tables", words, [], []
     return p
+
+
+def _join_words(words: list[str]) -> str:
+    """Words joined by spaces, except between Chinese or Japanese characters (Tesseract splits their text into words
+    the script does not space)."""
+    out = words[0]
+    for w in words[1:]:
+        out += w if _CJK.match(out[-1]) and _CJK.match(w[0]) else " " + w
+    return out
 
 
 def _join_broken_paragraphs(lines: list[Line]) -> None:

@@ -3,8 +3,10 @@
 A page is rendered grayscale at ``dpi`` (300 by default; Tesseract is trained on ~300 dpi text), as
 displayed, so ``/Rotate`` is honoured; pages so large that the render would exceed
 ``max_pixels`` are rendered at a lower resolution instead. When a page reads badly (mean word
-confidence below 0.5) and Tesseract's orientation model (``osd``) is installed, the page's
-orientation is detected and the page is read again turned upright (scans rotated inside the image).
+confidence below ``RETRY_BELOW``) and Tesseract's orientation and script model (``osd``) is installed, the page
+is read again turned upright (scans rotated inside the image) or, in another script, with that script's language
+pack; a Latin-script page in another language than the configured ones is read again with that language's pack
+(``ocr_page``). Packs come from Debian's ``tesseract-ocr-<lang>`` (``.ci/run`` installs the ones its tests read).
 
 Parallelism is one process per core, each with one Tesseract thread: ``OMP_THREAD_LIMIT=1`` is set
 before libtesseract loads (its OpenMP threads only contend with the other processes). A pipeline's
@@ -36,7 +38,7 @@ TESSDATA_DIRS = (
     "/usr/local/share/tessdata",
     "/opt/homebrew/share/tessdata",
 )
-RETRY_BELOW = 0.5  # mean confidence under which an upright-ness check is worth its second read of the page
+RETRY_BELOW = 0.7  # mean confidence under which an upright-ness and script check is worth a second read of the page
 
 
 class Word(NamedTuple):
@@ -58,6 +60,7 @@ class OcrPage(NamedTuple):
     confidence: float  # mean word confidence, 0..1
     width: float  # the page (as displayed, or as turned upright) in points
     height: float
+    languages: tuple[str, ...] = ("eng",)  # the language packs it was read with
 
     @property
     def text(self) -> str:
@@ -157,37 +160,91 @@ def _read(api, pix: pymupdf.Pixmap, dpi: int) -> tuple[list[Word], float]:
     return words, max(conf, 0) / 100.0
 
 
-def _orientation(pix: pymupdf.Pixmap, dpi: int, tessdata: str | None) -> int:
-    """Degrees the page image is turned (0, 90, 180, 270) by Tesseract's OSD, 0 if it cannot tell."""
+# Tesseract's OSD script names -> the language packs that read them (with eng, for the Latin words such pages hold)
+SCRIPT_LANGUAGES = {"Cyrillic": "rus", "Arabic": "ara", "Han": "chi_sim", "Japanese": "jpn", "Hangul": "kor",
+                    "Korean": "kor", "Greek": "ell", "Hebrew": "heb", "Devanagari": "hin", "Thai": "tha"}
+MIN_SCRIPT_CONF = 1.0  # OSD's script confidence under which the script is not trusted (an Urdu page read "Japanese")
+MIN_ORIENT_CONF = 2.0
+# the commonest words of Latin-script languages that eng's model reads but whose letters it lacks (ä, ß, é, ñ, ã)
+_FUNCTION_WORDS = {
+    "deu": frozenset("der die das und ist nicht mit von den dem zu für auf ein eine wir sie bei".split()),
+    "fra": frozenset("le la les et des est une pour dans qui que sur pas par au aux du".split()),
+    "spa": frozenset("el la los las y de que en por para con una del se es".split()),
+    "ita": frozenset("il la che di e per con non una sono del della gli le".split()),
+    "por": frozenset("o a os as e de que em para com uma do da não se".split()),
+    "nld": frozenset("de het een en van is dat niet met voor op zijn te".split()),
+}
+_ENGLISH = frozenset("the and of to in is that for with as on by this are be".split())
+MIN_FUNCTION_WORDS = 8  # a page's words must hold this many function words of a language, and more than English's
+
+
+def _osd(pix: pymupdf.Pixmap, dpi: int, tessdata: str | None) -> tuple[int, str | None]:
+    """(degrees the page image is turned: 0, 90, 180 or 270; its script, or None) by Tesseract's OSD, where it
+    can tell."""
     try:
         api = _api(("eng",), tessdata, osd=True)
     except OcrUnavailable:
-        return 0
+        return 0, None
     api.SetImageBytes(pix.samples, pix.width, pix.height, 1, pix.stride)
     api.SetSourceResolution(dpi)
     try:
         result = api.DetectOrientationScript()
     except RuntimeError:
-        return 0
-    if not result or result.get("orient_conf", 0) < 2.0:
-        return 0
-    return int(result.get("orient_deg", 0)) % 360
+        return 0, None
+    if not result:
+        return 0, None
+    deg = int(result.get("orient_deg", 0)) % 360 if result.get("orient_conf", 0) >= MIN_ORIENT_CONF else 0
+    return deg, result.get("script_name") if result.get("script_conf", 0) >= MIN_SCRIPT_CONF else None
+
+
+def installed(language: str, tessdata: str | None) -> bool:
+    try:
+        find_tessdata((language,), tessdata)
+    except OcrUnavailable:
+        return False
+    return True
+
+
+def latin_language(words: list[Word]) -> str | None:
+    """The Latin-script language other than English whose function words the page's words hold most (at least
+    ``MIN_FUNCTION_WORDS`` and more than English's), else None."""
+    lower = [w.text.lower().strip(".,;:!?()\"'") for w in words]
+    english = sum(t in _ENGLISH for t in lower)
+    counts = {lang: sum(t in vocab for t in lower) for lang, vocab in _FUNCTION_WORDS.items()}
+    lang, n = max(counts.items(), key=lambda kv: kv[1])
+    return lang if n >= MIN_FUNCTION_WORDS and n > english else None
 
 
 def ocr_page(page: pymupdf.Page, dpi: int = 300, languages: tuple[str, ...] = ("eng",), tessdata: str | None = None,
-             max_pixels: int = 60_000_000) -> OcrPage:
-    """The page's words (in points, on the page as displayed, or as turned upright) and their mean confidence 0..1."""
-    api = _api(tuple(languages), tessdata)
+             max_pixels: int = 60_000_000, other_languages: bool = True) -> OcrPage:
+    """The page's words (in points, on the page as displayed, or as turned upright) and their mean confidence 0..1.
+
+    A page read badly (mean confidence under ``RETRY_BELOW``) is checked with Tesseract's OSD, when installed: a page
+    turned in its image is read again upright, and with ``other_languages`` a page in another script is read again
+    with that script's language pack (``SCRIPT_LANGUAGES``, plus eng) where it is installed. A Latin-script page
+    whose words are mostly another language's function words (``latin_language``: German, French, ...) is read again
+    with that language's pack, where installed. The reading with the higher confidence is kept."""
+    languages = tuple(languages)
     pix, used = render_gray(page, dpi, max_pixels)
-    words, conf = _read(api, pix, used)
-    width, height = page.rect.width, page.rect.height
+    words, conf = _read(_api(languages, tessdata), pix, used)
+    best = OcrPage(words, conf, page.rect.width, page.rect.height, languages)
+    retry: tuple[str, ...] | None = None
+    deg = 0
     if conf < RETRY_BELOW:
-        deg = _orientation(pix, used, tessdata)
-        if deg:
-            pix2, used2 = render_gray(page, dpi, max_pixels, rotate=deg)
-            words2, conf2 = _read(api, pix2, used2)
-            if conf2 > conf:
-                words, conf = words2, conf2
-                if deg in (90, 270):
-                    width, height = height, width
-    return OcrPage(words, conf, width, height)
+        deg, script = _osd(pix, used, tessdata)
+        lang = SCRIPT_LANGUAGES.get(script or "")
+        if other_languages and lang and lang not in languages and installed(lang, tessdata):
+            retry = (lang, *(x for x in ("eng",) if x not in languages and installed(x, tessdata)), *languages)
+        elif deg:
+            retry = languages
+    elif other_languages:
+        lang = latin_language(words)
+        if lang and lang not in languages and installed(lang, tessdata):
+            retry = (lang, *languages)
+    if retry is not None:
+        pix2, used2 = render_gray(page, dpi, max_pixels, rotate=deg) if deg else (pix, used)
+        words2, conf2 = _read(_api(retry, tessdata), pix2, used2)
+        if conf2 > conf:
+            w, h = (page.rect.height, page.rect.width) if deg in (90, 270) else (page.rect.width, page.rect.height)
+            best = OcrPage(words2, conf2, w, h, retry)
+    return best

@@ -24,11 +24,11 @@ from pipeline.urls import chat_url
 from tests.conftest import shared_data
 
 
-def require_ocr() -> None:
+def require_ocr(languages: tuple[str, ...] = ("eng",)) -> None:
     from ocr.tesseract import OcrUnavailable, check_available
 
     try:
-        check_available(("eng",))
+        check_available(languages)
     except OcrUnavailable as e:
         if os.environ.get("WINNOW_REQUIRE_OCR") == "1":
             pytest.fail(f"WINNOW_REQUIRE_OCR=1 but OCR is unavailable: {e}")
@@ -282,6 +282,38 @@ def test_a_scanned_table_comes_out_as_markdown():
     assert res.method == "tesseract" and res.route == "tables" and res.tables == 1
     assert "| Region | Spring | Autumn |" in res.text and "| Midlands | 2,045 | 2,310 |" in res.text
     assert res.text.startswith("Quarterly sales by region")
+
+
+@pytest.mark.parametrize("rel, pack, expected", [
+    ("diverse/pdfjs/issue7229.pdf", "rus", "Диагностическая карта"),  # Cyrillic, by Tesseract's OSD
+    ("diverse/kreuzberg/image_only_german_pdf.pdf", "deu", "Staatsministerium für"),  # German, by its function words
+])
+def test_a_scan_in_another_language_is_read_with_its_pack(rel, pack, expected):
+    """eng's model reads a Russian scan as junk and a German one without its umlauts and sharp s; the page is read
+    again with the script's or language's pack (installed in CI), and says so; with ``other_languages`` off it is
+    not."""
+    require_ocr((pack,))
+    path = shared_data("pdfs", *rel.split("/"))
+    with pymupdf.open(str(path)) as doc:
+        res = PageExtractor(PdfOptions()).page(doc, 0)
+        plain = PageExtractor(PdfOptions(other_languages=False)).page(doc, 0)
+    assert res.method == "tesseract" and f"read as {pack}+eng" in res.reason and expected in res.text
+    assert expected not in plain.text and "read as" not in plain.reason
+
+
+def test_latin_language_by_function_words():
+    from ocr.tesseract import Word, latin_language
+
+    def words(text):
+        return [Word(0, 0, 1, 1, t, 0, 0, 10) for t in text.split()]
+
+    german = "Wir danken für die Gelegenheit und sind der Meinung, dass die Änderung nicht mit dem Gesetz zu " \
+             "vereinbaren ist, auf die eine Antwort von den Behörden bei uns aussteht."
+    assert latin_language(words(german)) == "deu"
+    english = "The committee thanks you for the opportunity and is of the view that this change is not in line " \
+              "with the law, and that the answer of the agency to us is still to come, as it was in the past."
+    assert latin_language(words(english)) is None
+    assert latin_language(words("der die das")) is None  # too few to tell
 
 
 def test_missing_tesseract_names_the_install_command(monkeypatch):
