@@ -79,19 +79,41 @@ def _is_grid(row: list, text_width: float) -> bool:
     return len(row) >= 3 or max(widths) < MAX_PROSE_CELL * text_width or min(widths) < KEY_CELL * text_width
 
 
-def _columns(rows: list[list]) -> list[tuple[float, float]]:
-    """x-intervals of the columns: the union of the grid rows' cell extents."""
-    spans = sorted((ln.x0, ln.x1) for r in rows if len(r) >= 2 for ln in r)
+def _union(spans: list[tuple[float, float]]) -> list[list[float]]:
     cols: list[list[float]] = []
-    for a, z in spans:
+    for a, z in sorted(spans):
         if cols and a <= cols[-1][1]:
             cols[-1][1] = max(cols[-1][1], z)
         else:
             cols.append([a, z])
-    return [(a, z) for a, z in cols]
+    return cols
+
+
+def _columns(rows: list[list]) -> list[tuple[float, float]]:
+    """x-intervals of the columns: the union of the grid rows' cell extents. Where a few wide cells (a section's
+    title across the figures, a head over two columns) would merge columns that the fullest rows keep apart, the
+    columns are the fullest rows' (at least ``MIN_ROWS`` rows with all but one of the most cells a row has), and
+    the other rows add only the columns they hold alone; a wide cell then spans columns (:func:`_column_of`)."""
+    grid = [r for r in rows if len(r) >= 2]
+    cols = _union([(ln.x0, ln.x1) for r in grid for ln in r])
+    most = max((len(r) for r in grid), default=0)
+    full = [r for r in grid if len(r) >= most - 1]
+    if len(full) < MIN_ROWS or most <= len(cols):
+        return [(a, z) for a, z in cols]
+    dense = _union([(ln.x0, ln.x1) for r in full for ln in r])
+    if len(dense) <= len(cols):
+        return [(a, z) for a, z in cols]
+    alone = [(ln.x0, ln.x1) for r in grid for ln in r
+             if not any(min(z, ln.x1) > max(a, ln.x0) for a, z in dense)]
+    return sorted((a, z) for a, z in dense + _union(alone))
 
 
 def _column_of(ln, cols) -> int:
+    """The column a line falls in: the one its centre is in, or nearest; a line over several columns (a spanning
+    cell), the first of them."""
+    over = [i for i, (a, z) in enumerate(cols) if min(z, ln.x1) > max(a, ln.x0)]
+    if len(over) > 1:
+        return over[0]
     cx = (ln.x0 + ln.x1) / 2
     best = min(range(len(cols)), key=lambda i: 0 if cols[i][0] <= cx <= cols[i][1] else
                min(abs(cx - cols[i][0]), abs(cx - cols[i][1])))
@@ -462,7 +484,14 @@ def _flowing_prose(out: list[list[str]]) -> bool:
         if runs_on >= FLOW * len(pairs):
             flowing += 1
             chars += sum(map(len, cells))
-    return flowing >= 2 or (total > 0 and chars >= 0.5 * total)
+    if flowing >= 2 or (total > 0 and chars >= 0.5 * total):
+        return True
+    # a justified line cut at its wide spaces: along the rows, most cells of two or more words go on from the cell
+    # before them
+    pairs = [(a, b) for r in out for a, b in zip(r, r[1:]) if len(a.split()) >= 2 and len(b.split()) >= 2]
+    runs_on = sum(1 for a, b in pairs if a[-1].isalpha() and (_WORD_START.match(b) or a.rsplit(None, 1)[-1].lower()
+                                                               in _GLUE))
+    return len(pairs) >= 6 and runs_on >= FLOW * len(pairs)
 
 
 RULED_BAND = 4  # text rows at most between two rules of a fully ruled table (a cell wrapped onto four lines)

@@ -281,8 +281,8 @@ def test_three_columns_of_prose_are_not_a_table():
 
 
 def test_ocr_pages_lose_their_page_numbers_and_running_heads():
-    """OCR'd pages come as paragraphs only (no layout): a first or last paragraph that is a page number, or a short
-    one that opens or closes three pages alike (digits masked), is furniture; the body stays."""
+    """A VLM's pages (and ``layout: plain`` OCR) come as paragraphs only: a first or last paragraph that is a page
+    number, or a short one that opens or closes three pages alike (digits masked), is furniture; the body stays."""
     from ocr.layout import strip_ocr_furniture
 
     body = "The inductive step assumes the claim for n and proves it for n plus one, which completes the proof."
@@ -400,6 +400,38 @@ def test_page_x_of_y_in_a_crowded_foot_and_a_line_under_the_page_number_are_remo
         (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
     assert "Alderson" not in res.text and res.text.endswith("than that.")
     assert res.removed.get("footer") == 1 and res.removed.get("page_number") == 1
+
+
+def test_a_section_title_across_the_figures_does_not_merge_the_columns(tmp_path):
+    """A results table with section rows ("Chemistry  Exploring combinations and hill climbing") whose titles run
+    over the first figures' columns: the columns are the full rows', the title spans from its own column."""
+    rows = [(100, [(60, "#"), (80, "Task"), (240, "A"), (280, "B"), (320, "C")])]
+    y = 116
+    for section, tasks in (("Chemistry", ["Single substances", "Mix of 3 substances"]),
+                           ("Archaeology", ["Simple instrument", "Instrument use", "Correlation"])):
+        rows.append((y, [(60, section), (150, "Exploring combinations and hill climbing")]))
+        y += 12
+        for k, task in enumerate(tasks):
+            rows.append((y, [(60, str(k + 1)), (80, task), (240, "0.87"), (280, "0.20"), (320, f"0.{k}5")]))
+            y += 12
+    res = _ruled_table(tmp_path, rows, [], name="sections.pdf")
+    assert res.tables == 1, res.text
+    table = [ln for ln in res.text.splitlines() if ln.startswith("|")]
+    assert table[0] == "| # | Task | A | B | C |"
+    assert "| 2 | Mix of 3 substances | 0.87 | 0.20 | 0.15 |" in table
+    assert "| Chemistry | Exploring combinations and hill climbing |  |  |  |" in table
+
+
+def test_justified_prose_cut_at_its_wide_spaces_is_not_a_table():
+    from ocr.tables import _flowing_prose
+
+    prose = [["which type", "of linkage", "to make are needed."], ["be best established", "by the", "programmer"],
+             ["he knows about", "the future", "usages of procedures,"], ["it can be", "made by the", "compiler"],
+             ["cases. For", "example, it", "might be fairly"]]
+    assert _flowing_prose(prose)
+    table = [["negative binomial", "nbinom", "size, prob"], ["signed rank", "signrank", "n"],
+             ["Student's t", "t", "df, ncp"], ["log-normal", "lnorm", "meanlog, sdlog"]]
+    assert not _flowing_prose(table)
 
 
 def test_form_fields_ruled_off_above_a_table_are_not_its_header(tmp_path):
