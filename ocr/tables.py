@@ -159,7 +159,8 @@ def find_tables(lines: list, text_width: float, words: list | None = None, rules
             gap = min(ln.y0 for ln in rows[j]) - max(ln.y1 for ln in prev)
             if gap > ROW_GAP * height:
                 break
-            if not grid[j] and not _continues(rows[j], members) and not _in_band(rows[j], members, rules):
+            if not grid[j] and not _continues(rows[j], members) and not _in_band(rows[j], members, rules) and not (
+                    j + 1 < len(rows) and grid[j + 1] and _first_column_line(rows[j], rows[j + 1], members)):
                 break
             members.append(rows[j])
             j += 1
@@ -446,6 +447,23 @@ def _continues(row: list, members: list[list]) -> bool:
     return row[0].x0 > first_col_x1
 
 
+LABEL_WORDS = 8
+
+
+def _first_column_line(row: list, below: list, members: list[list]) -> bool:
+    """A line alone in the table's first column between two of its rows: the rest of a first cell set on two lines
+    ("Democratic Republic of the Congo - République" / "démocratique du Congo") or a section's label ("AFRICA"),
+    short, starting where the first column does, with the table going on right under it."""
+    if len(row) != 1 or len(row[0].text.split()) > LABEL_WORDS:
+        return False
+    ln = row[0]
+    height = ln.y1 - ln.y0
+    left = min(r[0].x0 for r in members if len(r) >= 2)
+    first_x1 = min(r[0].x1 for r in members if len(r) >= 2)
+    return abs(ln.x0 - left) <= 2.0 and ln.x1 < below[1].x0 and ln.x0 < first_x1 and \
+        min(b.y0 for b in below) - ln.y1 <= ROW_GAP * height
+
+
 def _justified_prose(members: list[list], cols: list[tuple[float, float]]) -> bool:
     """Columns of running text beside each other, not a table: the columns where most lines fill the column's
     width and hold several words (table cells vary in width: numbers, short labels) hold most of the text."""
@@ -552,10 +570,11 @@ def _build(members: list[list], text_width: float, rules: list | None = None) ->
         for ln in r:
             k = _column_of(ln, cols)
             cells[k] = (cells[k] + " " + ln.text).strip()
-        if len(r) == 1 and out:  # a wrapped cell's next line
+        if len(r) == 1 and out:  # a wrapped cell's next line; in the first column, unless it starts afresh
             k = _column_of(r[0], cols)
-            out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
-            continue
+            if k or not r[0].text[:1].isupper():
+                out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
+                continue
         out.append(cells)
     if len(out) < (MIN_ROWS if rows is members else 2) or _justified_prose(members, cols) or _flowing_prose(out):
         return None

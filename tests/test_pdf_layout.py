@@ -422,6 +422,29 @@ def test_a_section_title_across_the_figures_does_not_merge_the_columns(tmp_path)
     assert "| Chemistry | Exploring combinations and hill climbing |  |  |  |" in table
 
 
+def test_a_first_cell_on_two_lines_and_a_section_label_keep_the_table_whole(tmp_path):
+    """A population table (the UN's annex): a country's name set on two lines, its second line alone in the first
+    column, and a continent's label between the head and the rows. Neither breaks the table: the wrapped name joins
+    its cell, the label is a row of its own, and the figures below keep the years above them as heads."""
+    years = [(260 + 50 * k, str(2003 + k)) for k in range(4)]
+    rows = [(100, [(60, "Country"), *years]), (112, [(60, "AFRICA")])]
+    y = 124
+    for name, more in (("Algeria", None), ("Democratic Republic of the Congo -", "démocratique du Congo"),
+                       ("Djibouti", None), ("Egypt", None)):
+        rows.append((y, [(60, name), *[(260 + 50 * k, f"{(y + k) % 97} 0{k}3") for k in range(4)]]))
+        y += 12
+        if more:
+            rows.append((y, [(60, more)]))
+            y += 12
+    res = _ruled_table(tmp_path, rows, [], name="annex.pdf")
+    assert res.tables == 1, res.text
+    table = [ln for ln in res.text.splitlines() if ln.startswith("|")]
+    assert table[0] == "| Country | 2003 | 2004 | 2005 | 2006 |"
+    assert table[2] == "| AFRICA |  |  |  |  |"
+    assert any(ln.startswith("| Democratic Republic of the Congo - démocratique du Congo | ") for ln in table)
+    assert len(table) == 2 + 1 + 4
+
+
 def test_justified_prose_cut_at_its_wide_spaces_is_not_a_table():
     from ocr.tables import _flowing_prose
 
