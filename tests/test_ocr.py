@@ -285,7 +285,8 @@ def test_a_scanned_table_comes_out_as_markdown():
 
 
 @pytest.mark.parametrize("rel, pack, expected", [
-    ("diverse/pdfjs/issue7229.pdf", "rus", "Диагностическая карта"),  # Cyrillic, by Tesseract's OSD
+    pytest.param("diverse/pdfjs/issue7229.pdf", "rus", "Диагностическая карта",  # Cyrillic, by Tesseract's OSD
+                 marks=pytest.mark.slow),  # 20 s: a dense form read three times
     ("diverse/kreuzberg/image_only_german_pdf.pdf", "deu", "Staatsministerium für"),  # German, by its function words
 ])
 def test_a_scan_in_another_language_is_read_with_its_pack(rel, pack, expected):
