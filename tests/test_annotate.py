@@ -166,6 +166,7 @@ def test_sample_is_the_same_documents_whatever_the_file_order(tmp_path):
     assert b["sampled"] == 7 and again["already_annotated"] == 7 and again["requests"] == 0 and n_requests == 14
 
 
+@pytest.mark.slow  # 11 s: a server that dies mid-run, then a rerun: make test-slow (CI runs it)
 def test_endpoint_down_mid_run_exits_non_zero_and_the_rerun_resumes(tmp_path, capsys):
     """The endpoint stops (connections refused) after 25 answers; later requests exhaust their retries. The
     command exits non-zero naming the endpoint and how many documents are pending, having written every answer

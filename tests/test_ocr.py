@@ -286,8 +286,9 @@ def test_a_scanned_table_comes_out_as_markdown():
 
 @pytest.mark.parametrize("rel, pack, expected", [
     pytest.param("diverse/pdfjs/issue7229.pdf", "rus", "Диагностическая карта",  # Cyrillic, by Tesseract's OSD
-                 marks=pytest.mark.slow),  # 20 s: a dense form read three times
-    ("diverse/kreuzberg/image_only_german_pdf.pdf", "deu", "Staatsministerium für"),  # German, by its function words
+                 marks=pytest.mark.slow),  # 20 s: a dense form read three times (make test-slow, CI)
+    pytest.param("diverse/kreuzberg/image_only_german_pdf.pdf", "deu", "Staatsministerium für",  # German, by its
+                 marks=pytest.mark.slow),  # function words; 7 s. make test keeps test_latin_language_by_function_words
 ])
 def test_a_scan_in_another_language_is_read_with_its_pack(rel, pack, expected):
     """eng's model reads a Russian scan as junk and a German one without its umlauts and sharp s; the page is read

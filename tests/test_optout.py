@@ -86,6 +86,7 @@ def test_url_blocklist_words_and_urls_offline(monkeypatch):
     assert f.filter(_doc(some_url)) == (False, "url_blocklist_url")
 
 
+@pytest.mark.slow  # 6 s: the whole domain list: make test-slow (CI runs it)
 def test_url_blocklist_domains_list():
     f = URLBlocklist(lists=["domains"])
     f._load()

@@ -54,6 +54,7 @@ def test_near_chance_labels_are_a_loud_warning(tmp_path, capsys):
     assert "winnow: warning: held-out ROC AUC" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # 7 s: two tuning runs: make test-slow (CI runs it)
 def test_graded_labels_keep_counts(tmp_path):
     """The label is how many subject words a text holds: unit-norm TF-IDF alone blurs that, raw counts keep it."""
     rng = random.Random(1)

@@ -252,6 +252,7 @@ def test_endpoint_down_mid_run_fails_the_task_and_the_rerun_resumes(tmp_path):
     assert docs == {r["id"]: _expected(r["text"]) for r in rows}
 
 
+@pytest.mark.slow  # 6 s; test_annotate's killed run covers the same resume in make test: make test-slow (CI runs it)
 def test_a_killed_run_resends_only_what_was_in_flight(tmp_path):
     """SIGKILL half-way: the server answers the first 61 prompts, then holds every request, so the kill lands
     with the client's 4 request threads each waiting on one and every answer it received already in hand. The
