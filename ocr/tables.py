@@ -497,8 +497,7 @@ def _flowing_prose(out: list[list[str]]) -> bool:
         pairs = [(a, b) for a, b in zip(cells, cells[1:]) if len(a.split()) >= 4]
         if len(pairs) < 3:
             continue
-        runs_on = sum(1 for a, b in pairs if (a[-1].isalpha() or a[-1] in ",-") and (
-            _WORD_START.match(b) or a.rsplit(None, 1)[-1].lower() in _GLUE))
+        runs_on = sum(1 for a, b in pairs if _runs_on(a, b, ",-"))
         if runs_on >= FLOW * len(pairs):
             flowing += 1
             chars += sum(map(len, cells))
@@ -507,9 +506,14 @@ def _flowing_prose(out: list[list[str]]) -> bool:
     # a justified line cut at its wide spaces: along the rows, most cells of two or more words go on from the cell
     # before them
     pairs = [(a, b) for r in out for a, b in zip(r, r[1:]) if len(a.split()) >= 2 and len(b.split()) >= 2]
-    runs_on = sum(1 for a, b in pairs if a[-1].isalpha() and (_WORD_START.match(b) or a.rsplit(None, 1)[-1].lower()
-                                                               in _GLUE))
-    return len(pairs) >= 6 and runs_on >= FLOW * len(pairs)
+    return len(pairs) >= 6 and sum(1 for a, b in pairs if _runs_on(a, b)) >= FLOW * len(pairs)
+
+
+def _runs_on(a: str, b: str, also: str = "") -> bool:
+    """Cell ``b`` goes on from cell ``a`` as a sentence does: ``a`` ends in a letter (or one of ``also``) and ``b``
+    starts with a lower-case word, or ``a`` ends in "the", "of", "and", ..."""
+    return (a[-1].isalpha() or a[-1] in also) and bool(
+        _WORD_START.match(b) or a.rsplit(None, 1)[-1].lower() in _GLUE)
 
 
 RULED_BAND = 4  # text rows at most between two rules of a fully ruled table (a cell wrapped onto four lines)

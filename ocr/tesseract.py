@@ -234,7 +234,8 @@ def ocr_page(page: pymupdf.Page, dpi: int = 300, languages: tuple[str, ...] = ("
         deg, script = _osd(pix, used, tessdata)
         lang = SCRIPT_LANGUAGES.get(script or "")
         if other_languages and lang and lang not in languages and installed(lang, tessdata):
-            retry = (lang, *(x for x in ("eng",) if x not in languages and installed(x, tessdata)), *languages)
+            eng = ("eng",) if "eng" not in languages and installed("eng", tessdata) else ()
+            retry = (lang, *eng, *languages)
         elif deg:
             retry = languages
     elif other_languages:
