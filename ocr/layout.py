@@ -118,44 +118,11 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     """The page's text lines with their kinds set for margin stamps and line numbers (pass 1)."""
     rot = page.rotation_matrix if page.rotation else None
     rect = page.rect  # displayed size (rotation applied)
-    raw = []
     tp = page.get_textpage(flags=TEXT_FLAGS)
-    for bno, b in enumerate(tp.extractDICT()["blocks"]):
-        if b.get("type", 0) != 0:
-            continue
-        for ln in b["lines"]:
-            spans = [s for s in ln["spans"] if s["text"]]
-            if len(spans) == 1:  # most lines: one span
-                span = spans[0]
-                text, size, mono = span["text"], span["size"], bool(span["flags"] & _MONO or not span["text"].strip())
-            else:
-                text = "".join(s["text"] for s in spans)
-                size = max((s["size"] for s in spans), default=0.0)
-                mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
-            if ".." in text or ". ." in text:
-                text = _LEADER.sub(" ", text)
-            text = text.strip()
-            if not text.isascii():
-                if _SPACING_ACCENT.search(text):
-                    text = _accents(text)
-                if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
-                    text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
-            if not text:
-                continue  # blank, or only leader dots (a rule drawn with full stops)
-            x0, y0, x1, y1 = ln["bbox"]
-            if rot is not None:
-                r = pymupdf.Rect(x0, y0, x1, y1) * rot
-                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
-            line = Line(x0, y0, x1, y1, text, size, bno, mono)
-            d = _direction(ln["dir"])
-            prev = raw[-1][0] if raw else None
-            if prev is not None and prev.block == bno and raw[-1][1] == d and _same_line(prev, line):
-                # MuPDF splits a justified line at its wide spaces: one line again
-                prev.text += " " + line.text
-                prev.x1, prev.y0, prev.y1 = line.x1, min(prev.y0, line.y0), max(prev.y1, line.y1)
-                prev.size, prev.mono = max(prev.size, size), prev.mono and mono
-                continue
-            raw.append((line, d))
+    raw, arabic = _dict_lines(tp.extractDICT()["blocks"], rot)
+    fixed: dict[str, str] = {}
+    if arabic:  # Arabic's lam-alef ligatures come out as alef-lam: their glyphs say which is which
+        raw, _ = _dict_lines(_ligatures_in_order(tp.extractRAWDICT()["blocks"], fixed), rot)
     placed = sum(len(ln.text) for ln, _ in raw)
     if placed < PLACED_CHECK and len("".join((plain := tp.extractText()).split())) > 2 * placed + MIN_PLACED:
         # MuPDF's dict output drops glyphs it cannot place (vertical CJK fonts): the plain text still has them, in
@@ -183,8 +150,81 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     if may_hold_tables(lines, _text_width(lines)):
         p.route = "tables"
         p.words = _words(tp, rot)
+        if fixed:
+            p.words = [(*w[:4], fixed.get(w[4], w[4])) for w in p.words]
         p.rules, p.vrules = _rules(page, rot)
     return p
+
+
+def _dict_lines(blocks: list[dict], rot) -> tuple[list[tuple[Line, tuple[int, int]]], bool]:
+    """The text lines of PyMuPDF's dict blocks with their writing directions, and whether any holds an alef before
+    a lam (perhaps a lam-alef ligature in the wrong order)."""
+    raw: list[tuple[Line, tuple[int, int]]] = []
+    arabic = False
+    for bno, b in enumerate(blocks):
+        if b.get("type", 0) != 0:
+            continue
+        for ln in b["lines"]:
+            spans = [s for s in ln["spans"] if s["text"]]
+            if len(spans) == 1:  # most lines: one span
+                span = spans[0]
+                text, size, mono = span["text"], span["size"], bool(span["flags"] & _MONO or not span["text"].strip())
+            else:
+                text = "".join(s["text"] for s in spans)
+                size = max((s["size"] for s in spans), default=0.0)
+                mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
+            if ".." in text or ". ." in text:
+                text = _LEADER.sub(" ", text)
+            text = text.strip()
+            if not text.isascii():
+                arabic = arabic or bool(_ALEF_LAM.search(text))
+                if _SPACING_ACCENT.search(text):
+                    text = _accents(text)
+                if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
+                    text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
+            if not text:
+                continue  # blank, or only leader dots (a rule drawn with full stops)
+            x0, y0, x1, y1 = ln["bbox"]
+            if rot is not None:
+                r = pymupdf.Rect(x0, y0, x1, y1) * rot
+                x0, y0, x1, y1 = r.x0, r.y0, r.x1, r.y1
+            line = Line(x0, y0, x1, y1, text, size, bno, mono)
+            d = _direction(ln["dir"])
+            prev = raw[-1][0] if raw else None
+            if prev is not None and prev.block == bno and raw[-1][1] == d and _same_line(prev, line):
+                # MuPDF splits a justified line at its wide spaces: one line again
+                prev.text += " " + line.text
+                prev.x1, prev.y0, prev.y1 = line.x1, min(prev.y0, line.y0), max(prev.y1, line.y1)
+                prev.size, prev.mono = max(prev.size, size), prev.mono and mono
+                continue
+            raw.append((line, d))
+    return raw, arabic
+
+
+_ALEFS = "\u0622\u0623\u0625\u0627"  # alef, and alef with madda, hamza above, hamza below
+_ALEF_LAM = re.compile(f"[{_ALEFS}]\u0644")
+
+
+def _ligatures_in_order(blocks: list[dict], fixed: dict[str, str]) -> list[dict]:
+    """PyMuPDF's rawdict blocks with each span's ``text`` set from its glyphs, a lam-alef ligature's two letters in
+    reading order. MuPDF emits the ligature's glyph (mapped to lam, alef) in visual order as a zero-width alef at the
+    glyph's right edge, then the lam: "المشكالت" for "المشكلات". A real alef-lam (the article "ال") has two glyphs,
+    the alef as wide as a letter. ``fixed`` gets each word mended, wrong -> right, for the page's words."""
+    for b in blocks:
+        for ln in b.get("lines", ()):
+            for span in ln["spans"]:
+                chars = span.pop("chars")
+                out = [c["c"] for c in chars]
+                for k in range(len(chars) - 1):
+                    a, lam = chars[k], chars[k + 1]
+                    if (a["c"] in _ALEFS and lam["c"] == "\u0644" and a["bbox"][2] - a["bbox"][0] < 0.01
+                            and abs(lam["bbox"][2] - a["bbox"][0]) < 0.5):
+                        out[k], out[k + 1] = out[k + 1], out[k]
+                span["text"] = text = "".join(out)
+                before = "".join(c["c"] for c in chars)
+                if text != before:
+                    fixed.update((w, r) for w, r in zip(before.split(), text.split()) if w != r)
+    return blocks
 
 
 ROW_HEIGHT_TO_SIZE = 1.1  # Tesseract's row height (x-height plus ascenders) is about 0.9 of the font size

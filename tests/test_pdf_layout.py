@@ -12,7 +12,7 @@ import yaml
 from filters.langid import body_text
 from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
 from ocr.extract import PageExtractor, PdfOptions
-from ocr.layout import compose, read_page
+from ocr.layout import _ligatures_in_order, compose, read_page
 from tests.conftest import ROOT, shared_data
 
 CHECKS = ROOT / "tests" / "bench" / "pdf_checks.jsonl"
@@ -489,3 +489,28 @@ def test_a_grid_drawn_cell_by_cell_is_one_rule_per_row_and_column(tmp_path):
     assert len(lay.rules) == 41 and len(lay.vrules) == 13
     (table,) = markdown_tables(text)
     assert tables == 1 and len(table) == 40 and table[7][11] == "r7c11"
+
+
+def _glyph(c: str, x0: float, x1: float) -> dict:
+    return {"c": c, "bbox": (x0, 10.0, x1, 20.0)}
+
+
+def test_lam_alef_ligatures_read_in_order_and_the_article_kept():
+    """MuPDF gives a lam-alef ligature's glyph as a zero-width alef at its right edge, then the lam ("كال" for
+    "كلا"); the article "ال" is two glyphs, its alef as wide as a letter, and stays as it is."""
+    # right to left: alef (the article), lam, kaf, then the ligature glyph lam-alef, then teh
+    chars = [_glyph("\u0627", 96, 100), _glyph("\u0644", 92, 96), _glyph("\u0643", 86, 92),
+             _glyph("\u0627", 86, 86), _glyph("\u0644", 80, 86), _glyph("\u062a", 74, 80)]
+    blocks = [{"type": 0, "lines": [{"spans": [{"chars": chars}]}]}]
+    fixed: dict[str, str] = {}
+    (span,) = _ligatures_in_order(blocks, fixed)[0]["lines"][0]["spans"]
+    assert span["text"] == "\u0627\u0644\u0643\u0644\u0627\u062a"
+    assert fixed == {"\u0627\u0644\u0643\u0627\u0644\u062a": span["text"]}
+
+
+def test_an_arabic_word_documents_ligatures_read_in_order():
+    """right_to_left_01.pdf (docling's fixture, Word's Times New Roman): "الإنتاجية" and "المشكلات", not
+    "اإلنتاجية" and "المشكالت"."""
+    text = _pages("diverse/docling/right_to_left_01.pdf")[0].text
+    assert "تحسين الإنتاجية وحل المشكلات من خلال البرمجة" in text
+    assert "المشكالت" not in text
