@@ -20,3 +20,14 @@ Modules:
 ``metrics``    character error rate (normalised Levenshtein) for tests and ``tests/bench/bench_pdf.py``
 ``checks``     olmOCR-bench-format checks (present / absent / order / table) and their scorer
 """
+
+import os
+import sys
+
+# PyMuPDF 2 imports its layout package on its own first import, and that loads an ONNX layout model: 0.6 CPU-s and
+# 54 MB in every process that reads a PDF, OCR workers and cluster tasks included (docs/measurements.md). Winnow
+# reads layouts itself and never calls the model, so unless PyMuPDF is loaded already, that import is declined
+# (``import pymupdf.layout`` raises ImportError, as where the package is absent, and PyMuPDF goes on without it).
+# WINNOW_PYMUPDF_LAYOUT=1 keeps it, for code in the same process that wants ``pymupdf4llm``'s layout engine.
+if "pymupdf" not in sys.modules and os.environ.get("WINNOW_PYMUPDF_LAYOUT") != "1":
+    sys.modules.setdefault("pymupdf.layout", None)

@@ -22,7 +22,7 @@ from ocr.extract import PdfOptions
 from ocr.quality import PdfQualityFilter
 from ocr.reader import PdfReader
 from pipeline.errors import ConfigError
-from tests.conftest import shared_data
+from tests.conftest import ROOT, shared_data
 from tests.test_ocr import require_ocr
 
 
@@ -389,3 +389,14 @@ def test_every_file_of_the_diverse_set_is_accounted_for(tmp_path):
     assert stats["skipped_by_reason"].get("encrypted") == needs_password, stats["skipped_by_reason"]
     assert all(stats["removed_by_reason"]), stats["removed_by_reason"]
     assert max(job["peak_rss_bytes"] for job in stats["jobs"].values()) < 2 * 2**30
+
+
+def test_reading_pdfs_leaves_pymupdfs_layout_model_unloaded():
+    """PyMuPDF 2 loads an ONNX layout model when first imported (0.6 CPU-s, 54 MB a process); Winnow never calls it,
+    so a process that imports the PDF path first has none, and WINNOW_PYMUPDF_LAYOUT=1 keeps it."""
+    code = ("import ocr.extract, pymupdf; doc = pymupdf.open(); doc.new_page().insert_text((72, 72), 'hi'); "
+            "print(pymupdf._get_layout is None, doc[0].get_text().strip())")
+    for env, want in (({}, "True hi"), ({"WINNOW_PYMUPDF_LAYOUT": "1"}, "False hi")):
+        res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
+                             env={**os.environ, "WINNOW_PYMUPDF_LAYOUT": "", **env})
+        assert res.returncode == 0 and res.stdout.strip() == want, res.stderr[-2000:]
