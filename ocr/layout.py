@@ -71,6 +71,18 @@ def _accents(text: str) -> str:
     return unicodedata.normalize("NFC", _SPACING_ACCENT.sub(lambda m: _COMBINING[m.group(0)], text))
 
 
+def _typography(text: str) -> str:
+    """A non-ASCII line or word with its TeX accents combined, TeX's ``quotes'' (two single quotes) as double quotes,
+    and Unicode's hyphen and non-breaking hyphen as "-" ("DARPA\u2010BAA-15")."""
+    if _SPACING_ACCENT.search(text):
+        text = _accents(text)
+    if "\u2018\u2018" in text or "\u2019\u2019" in text:
+        text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
+    if "\u2010" in text or "\u2011" in text:
+        text = text.replace("\u2010", "-").replace("\u2011", "-")
+    return text
+
+
 @dataclass(slots=True)
 class Line:
     x0: float
@@ -178,10 +190,7 @@ def _dict_lines(blocks: list[dict], rot) -> tuple[list[tuple[Line, tuple[int, in
             text = text.strip()
             if not text.isascii():
                 arabic = arabic or bool(_ALEF_LAM.search(text))
-                if _SPACING_ACCENT.search(text):
-                    text = _accents(text)
-                if "\u2018\u2018" in text or "\u2019\u2019" in text:  # TeX's ``quotes'' set as two single quotes
-                    text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
+                text = _typography(text)
             if not text:
                 continue  # blank, or only leader dots (a rule drawn with full stops)
             x0, y0, x1, y1 = ln["bbox"]
@@ -597,12 +606,14 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
 def _words(tp: pymupdf.TextPage, rot) -> list[tuple[float, float, float, float, str]]:
     """The page's words ``(x0, y0, x1, y1, text)`` in displayed (rotated) coordinates."""
     words = tp.extractWORDS()
-    if rot is None:
-        return [w[:5] for w in words]
     out = []
     for w in words:
-        r = pymupdf.Rect(w[:4]) * rot
-        out.append((r.x0, r.y0, r.x1, r.y1, w[4]))
+        text = w[4] if w[4].isascii() else _typography(w[4])
+        if rot is None:
+            out.append((*w[:4], text))
+        else:
+            r = pymupdf.Rect(w[:4]) * rot
+            out.append((r.x0, r.y0, r.x1, r.y1, text))
     return out
 
 

@@ -253,21 +253,31 @@ def test_a_single_pages_folio_row_is_removed_and_a_numbered_heading_kept(tmp_pat
     assert res.removed.get("footer") == 2
 
 
-def test_doubled_single_quotes_become_double_quotes(tmp_path):
-    """TeX sets ``quotes'' as two single quotation marks; the text says what the reader sees: one double quote."""
-    body = "He called it \u2018\u2018the last picaresque novel\u2019\u2019 and moved on to the next chapter of it."
+def test_doubled_single_quotes_and_unicode_hyphens_normalised_in_prose_and_table_cells(tmp_path):
+    """TeX sets ``quotes'' as two single quotation marks: the text says what the reader sees, one double quote.
+    Unicode's hyphen (U+2010, some producers' "-") reads as "-", in prose and in a table's cells (which are read
+    from the page's words, not its lines)."""
+    body = ("He called it \u2018\u2018the last picaresque novel\u2019\u2019 and moved on to "
+            "DARPA\u2010BAA\u201015\u201058.")
     doc = pymupdf.open()
     page = doc.new_page(width=612, height=792)
     writer = pymupdf.TextWriter(page.rect)
-    for i in range(3):  # a font with the quotation marks (the base-14 fonts' encoding has no U+2018)
-        writer.append((72, 100 + 14 * i), body, font=pymupdf.Font("cjk"), fontsize=10)
+    font = pymupdf.Font("cjk")  # a font with the quotation marks and the hyphen (the base-14 fonts' encoding has none)
+    for i in range(3):
+        writer.append((72, 100 + 14 * i), body, font=font, fontsize=10)
+    for i, (code, value) in enumerate([("Code", "Amount"), ("BAA\u201015", "1,200"), ("BAA\u201016", "3,400"),
+                                        ("BAA\u201017", "5,600")]):
+        writer.append((72, 300 + 14 * i), code, font=font, fontsize=10)
+        writer.append((300, 300 + 14 * i), value, font=font, fontsize=10)
     writer.write_text(page)
     path = tmp_path / "quotes.pdf"
     doc.save(str(path))
     with pymupdf.open(str(path)) as doc:
         (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
-    assert "\u201cthe last picaresque novel\u201d" in res.text
-    assert "\u2018" not in res.text and "\u2019" not in res.text
+    assert "\u201cthe last picaresque novel\u201d" in res.text and "DARPA-BAA-15-58." in res.text
+    assert "\u2018" not in res.text and "\u2019" not in res.text and "\u2010" not in res.text
+    (table,) = markdown_tables(res.text)
+    assert table[1] == ["BAA-15", "1,200"], res.text
 
 
 def test_three_columns_of_prose_are_not_a_table():
