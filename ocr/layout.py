@@ -141,30 +141,40 @@ def read_page(page: pymupdf.Page) -> PageLayout:
         # order. Its lines become one block down the page, with no geometry to judge (no furniture, no tables).
         raw = [(Line(0.0, float(k), rect.width, k + 1.0, text, 1.0, 0, False), (1, 0))
                for k, text in enumerate(t.strip() for t in plain.splitlines()) if text]
-    lines = [ln for ln, _ in raw]
     chars = Counter()
-    sizes = Counter()
     for ln, d in raw:
         chars[d] += len(ln.text)
-        sizes[round(ln.size * 2) / 2] += len(ln.text)
-    body_size = sizes.most_common(1)[0][0] if sizes else 0.0
     if len(chars) > 1:
         main = chars.most_common(1)[0][0]
         total = sum(chars.values())
         for ln, d in raw:
             if d != main and chars[d] < MARGIN_DIRECTION_SHARE * total:
                 ln.kind = "margin"
-    _mark_line_numbers(lines)
-    p = PageLayout(lines, rect.width, rect.height, body_size)
-    inner = [ln for ln in lines if ln.kind == "body"]
-    if inner:
-        p.top, p.bottom = min(ln.y0 for ln in inner), max(ln.y1 for ln in inner)
+    lines = [ln for ln, _ in raw]
+    p = _page(lines, rect.width, rect.height, 0.5)
     if may_hold_tables(lines, _text_width(lines)):
         p.route = "tables"
         p.words = _words(tp, rot)
         if fixed:
             p.words = [(*w[:4], fixed.get(w[4], w[4])) for w in p.words]
         p.rules, p.vrules = _rules(page, rot)
+    return p
+
+
+def _page(lines: list[Line], width: float, height: float, size_step: float, reading_order: bool = False
+          ) -> PageLayout:
+    """A page of lines (pass 1's end, for text layers and OCR'd pages alike): its body font size, the size most of
+    its characters are set in (in steps of ``size_step`` points: half points for a text layer's sizes, whole ones
+    for sizes from an image's row heights), its line numbers marked, and the text's extent over the body lines."""
+    sizes: Counter = Counter()
+    for ln in lines:
+        sizes[round(ln.size / size_step) * size_step] += len(ln.text)
+    _mark_line_numbers(lines)
+    p = PageLayout(lines, width, height, float(sizes.most_common(1)[0][0]) if sizes else 0.0,
+                   reading_order=reading_order)
+    inner = [ln for ln in lines if ln.kind == "body"]
+    if inner:
+        p.top, p.bottom = min(ln.y0 for ln in inner), max(ln.y1 for ln in inner)
     return p
 
 
@@ -265,14 +275,7 @@ def ocr_layout(page) -> PageLayout:
                           max(w.y1 for w in seg), _join_words([w.text for w in seg]), seg[0].size * ROW_HEIGHT_TO_SIZE,
                           seg[0].para, False))
     _join_broken_paragraphs(lines)
-    sizes = Counter()
-    for ln in lines:
-        sizes[round(ln.size)] += len(ln.text)
-    _mark_line_numbers(lines)
-    p = PageLayout(lines, page.width, page.height, float(sizes.most_common(1)[0][0]) if sizes else 0.0,
-                   reading_order=True)
-    if lines:
-        p.top, p.bottom = min(ln.y0 for ln in lines), max(ln.y1 for ln in lines)
+    p = _page(lines, page.width, page.height, 1.0, reading_order=True)
     if sum(n > 1 for n in cut.values()) >= MIN_ROWS and may_hold_tables(lines, _text_width(lines)):
         p.route, p.words, p.rules, p.vrules = "tables", words, [], []
     return p
