@@ -52,7 +52,7 @@ MIN_PLACED = 20
 
 _PAGE_NUMBER = re.compile(
     r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*:?\s*)?(?:\d{1,3}\s*[-\u2013]\s*)?"  # "7-45"
-    r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*\d{1,4})?[\W_]*", re.I)  # roman: front matter
+    r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*(?:\d{1,4}|[ivx]{1,5}))?[\W_]*", re.I)  # roman: front matter
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
                     r"licen[cs]e|published by|journal homepage|preprint|under review|erschienen in)", re.I)
 STAMP_LINES = 4  # an edge group of at most this many lines, none in a title's size, with a stamp in it, is one
@@ -131,7 +131,12 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     rot = page.rotation_matrix if page.rotation else None
     rect = page.rect  # displayed size (rotation applied)
     tp = page.get_textpage(flags=TEXT_FLAGS)
-    raw, arabic = _dict_lines(tp.extractDICT()["blocks"], rot)
+    blocks = tp.extractDICT()["blocks"]
+    if rot is not None and _upright(blocks):
+        # the text stands upright as stored and the page's /Rotate turns it on its side (a print driver's or a
+        # scanner's rotation): it is read as written, as a reader would turn the page back
+        rot, rect = None, pymupdf.Rect(0, 0, page.cropbox.width, page.cropbox.height)
+    raw, arabic = _dict_lines(blocks, rot)
     fixed: dict[str, str] = {}
     if arabic:  # Arabic's lam-alef ligatures come out as alef-lam: their glyphs say which is which
         raw, _ = _dict_lines(_ligatures_in_order(tp.extractRAWDICT()["blocks"], fixed), rot)
@@ -176,6 +181,16 @@ def _page(lines: list[Line], width: float, height: float, size_step: float, read
     if inner:
         p.top, p.bottom = min(ln.y0 for ln in inner), max(ln.y1 for ln in inner)
     return p
+
+
+def _upright(blocks: list[dict]) -> bool:
+    """Whether most of the characters of PyMuPDF's dict blocks run left to right as stored (before the page's
+    rotation)."""
+    chars: Counter = Counter()
+    for b in blocks:
+        for ln in b.get("lines", ()):
+            chars[_direction(ln["dir"])] += sum(len(s["text"]) for s in ln["spans"])
+    return bool(chars) and chars.most_common(1)[0][0] == (1, 0)
 
 
 def _dict_lines(blocks: list[dict], rot) -> tuple[list[tuple[Line, tuple[int, int]]], bool]:
@@ -394,8 +409,11 @@ def _mark_line_numbers(lines: list[Line]) -> None:
 
 
 def _key(text: str) -> str:
-    """A band line's identity across pages: lower case, digits masked, spaces collapsed."""
-    return _SPACE.sub(" ", _DIGITS.sub("#", text.lower())).strip(" .-|\u2013\u2014")
+    """A band line's identity across pages: lower case, digits masked, spaces collapsed, and a page number at
+    either end dropped (books set it on the outer side: "528  Appendix A" on the left page, "Appendix A  529" on
+    the right)."""
+    masked = _SPACE.sub(" ", _DIGITS.sub("#", text.lower())).strip(" .-|\u2013\u2014")
+    return masked.strip(" .-|#\u2013\u2014") or masked  # a bare page number keeps its "#"
 
 
 class DocumentLayout:

@@ -524,3 +524,48 @@ def test_an_arabic_word_documents_ligatures_read_in_order():
     text = _pages("diverse/docling/right_to_left_01.pdf")[0].text
     assert "تحسين الإنتاجية وحل المشكلات من خلال البرمجة" in text
     assert "المشكالت" not in text
+
+
+_PROSE = ["The committee met on the first of the month to review the budget for the coming year and",
+          "agreed that the reserve should be kept at its present level until the audit is finished, after",
+          "which the treasurer will report on the state of the accounts and propose any changes needed."]
+
+
+def test_a_page_whose_rotation_turns_its_text_sideways_is_read_as_written(tmp_path):
+    """A page stored upright with /Rotate 90 (a print driver's rotation) shows its text on its side; it is read as
+    written, line after line, not column by column of the rotated image (which read the last line first)."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    page.insert_text((72, 80), "Minutes of the Meeting", fontsize=16)
+    for i, line in enumerate(_PROSE * 3):
+        page.insert_text((72, 120 + 14 * i), line, fontsize=10)
+    page.set_rotation(90)
+    path = tmp_path / "rotated.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert res.text.startswith("Minutes of the Meeting\n\nThe committee met on the first"), res.text[:300]
+    assert res.text.index("agreed that the reserve") < res.text.index("which the treasurer will report")
+
+
+def test_running_feet_with_the_page_number_on_alternate_sides_are_removed(tmp_path):
+    """A book sets its running foot's page number on the outer side: "528  Appendix A" on a left page and
+    "Appendix A  529" on a right one are one running foot, and a roman "Page ii of iii" is a page number."""
+    doc = pymupdf.open()
+    for n, foot in enumerate(["528    Appendix A: Functions and Instructions",
+                              "Appendix A: Functions and Instructions    529",
+                              "530    Appendix A: Functions and Instructions"]):
+        page = doc.new_page(width=612, height=792)
+        for i, line in enumerate(_PROSE * 4):
+            page.insert_text((72, 80 + 14 * i), line, fontsize=10)
+        page.insert_text((72 if n % 2 == 0 else 300, 740), foot, fontsize=8)
+    page = doc.new_page(width=612, height=792)
+    for i, line in enumerate(_PROSE * 4):
+        page.insert_text((72, 80 + 14 * i), line, fontsize=10)
+    page.insert_text((500, 740), "Page iv of iv", fontsize=8)
+    path = tmp_path / "book.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        pages = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    assert all("Appendix A" not in p.text for p in pages), [p.text[-80:] for p in pages]
+    assert "Page iv" not in pages[3].text and pages[3].text.endswith("propose any changes needed.")
