@@ -9,13 +9,15 @@ Check files (olmOCR-bench format: present / absent / order / table, one JSON a l
 ``tests/bench/pdf_checks_diverse_heldout.jsonl``  pages from PyMuPDF, pdfminer, tabula, unstructured, pypdf,
                                                    py-pdf, OCRmyPDF: reported, never tuned on
 ``tests/bench/pdf_checks.jsonl``                   the older check file (olmocr-gnarly, debian, ocrmypdf)
+``tests/bench/pdf_checks_gnarly.jsonl``            other pages of olmocr-gnarly's and OCRmyPDF's files (37 pages of
+                                                   21): first scored as it came, then tuned on
 
 Each was written from the pages' images by someone who had not seen any extractor's output. Winnow reads
 every page of every file (a whole document, as a run does); pymupdf4llm reads only the checked pages. Scoring is
 ``../shared/tools/olmocr_bench_score.py`` (olmOCR-bench's rules; a PDF with no output fails its checks): for
 Winnow it reads the run folder (``page_spans`` gives each page's text), for pymupdf4llm a texts file of pages.
 
-Run: ``.venv/bin/python tests/bench/bench_olmocr.py [CHECKS ...] [--no-engines]`` (default: all three files).
+Run: ``.venv/bin/python tests/bench/bench_olmocr.py [CHECKS ...] [--no-engines]`` (default: all four files).
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ ROOT = Path(__file__).resolve().parents[2]
 PDFS = ROOT.parent / "shared" / "data" / "pdfs"
 SCORER = ROOT.parent / "shared" / "tools" / "olmocr_bench_score.py"
 HERE = Path(__file__).parent
-DEFAULT = [HERE / "pdf_checks_diverse_tune.jsonl", HERE / "pdf_checks_diverse_heldout.jsonl", HERE / "pdf_checks.jsonl"]
+DEFAULT = [HERE / "pdf_checks_diverse_tune.jsonl", HERE / "pdf_checks_diverse_heldout.jsonl", HERE / "pdf_checks.jsonl",
+           HERE / "pdf_checks_gnarly.jsonl"]
 
 
 def _bench_dir(tmp: Path, checks: list[dict]) -> Path:
