@@ -486,6 +486,7 @@ FOLIO_ROW_LINES = 5  # a page's outermost row with a page number in it and at mo
 FOLIO_WORDS = 12
 TITLE_SIZE = 1.2  # a line set this much larger than the body is a title, never part of a running head's row
 BEYOND_FOLIO_LINES = 2
+_SPACED_FOLIO = re.compile(r"\d{1,4}\s{2,}\S.*|.*\S\s{2,}\d{1,4}")  # starts or ends with a number spaced off
 _FOLIO_WORD = re.compile(r"[^\W\d_]")  # a page number with a word in it: "page 3", "3 of 9", "Seite 2"
 _FOLIO_KINDS = ("body", "page_number", "line_number")  # what the row may hold: the passes before may have taken a
 # page number for a line number, or for a page number a heading's number would revert
@@ -509,6 +510,9 @@ def _mark_folio_row(p: PageLayout, where: str) -> None:
         return
     folios = [ln for ln in row if _PAGE_NUMBER.fullmatch(ln.text)]
     rest = [ln for ln in row if not _PAGE_NUMBER.fullmatch(ln.text)]
+    if not folios:  # "Index   601", "528    Appendix A": a line with its page number spaced off within it
+        folios = [ln for ln in rest if _SPACED_FOLIO.fullmatch(ln.text) and ln.size <= TITLE_SIZE * p.body_size]
+        rest = [ln for ln in rest if not any(ln is f for f in folios)]
     if not folios or any(_NUMBER.fullmatch(ln.text) for ln in rest):
         return
     apart = 3 * (p.body_size or edge.y1 - edge.y0)
