@@ -51,8 +51,9 @@ PLACED_CHECK = 400  # a page whose dict output has fewer characters than this is
 MIN_PLACED = 20
 
 _PAGE_NUMBER = re.compile(
-    r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*:?\s*)?(?:\d{1,3}\s*[-\u2013]\s*)?"  # "7-45"
-    r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*(?:\d{1,4}|[ivx]{1,5}))?[\W_]*", re.I)  # roman: front matter
+    # "7-45", "A-116"; roman numbers for front matter
+    r"[\W_]*(?:(?:page|p\.|pg\.?|seite|pagina|página|страница)\s*:?\s*)?(?:(?:\d{1,3}|[a-z])\s*[-\u2013]\s*)?"
+    r"(?:\d{1,4}|[ivx]{1,5})(?:\s*(?:of|/|de|von|из)\s*(?:\d{1,4}|[ivx]{1,5}))?[\W_]*", re.I)
 _STAMP = re.compile(r"(?:©|\(c\)|copyright|all rights reserved|downloaded from|doi[:.]|https?://|www\.|"
                     r"licen[cs]e|published by|journal homepage|preprint|under review|erschienen in)", re.I)
 STAMP_LINES = 4  # an edge group of at most this many lines, none in a title's size, with a stamp in it, is one

@@ -551,7 +551,7 @@ def test_a_page_whose_rotation_turns_its_text_sideways_is_read_as_written(tmp_pa
 def test_running_feet_with_the_page_number_on_alternate_sides_are_removed(tmp_path):
     """A book sets its running foot's page number on the outer side: "528  Appendix A" on a left page and
     "Appendix A  529" on a right one are one running foot; a roman "Page iv of iv" is a page number, and so is
-    "Index   601", its number spaced off within its line."""
+    "Index   601", its number spaced off within its line, and an appendix's "A-116"."""
     doc = pymupdf.open()
     for n, foot in enumerate(["528    Appendix A: Functions and Instructions",
                               "Appendix A: Functions and Instructions    529",
@@ -568,6 +568,10 @@ def test_running_feet_with_the_page_number_on_alternate_sides_are_removed(tmp_pa
     for i, line in enumerate(_PROSE * 4):
         page.insert_text((72, 80 + 14 * i), line, fontsize=10)
     page.insert_text((480, 740), "Index   601", fontsize=8)  # the number spaced off within its line
+    page = doc.new_page(width=612, height=792)
+    for i, line in enumerate(_PROSE * 4):
+        page.insert_text((72, 80 + 14 * i), line, fontsize=10)
+    page.insert_text((290, 740), "A-116", fontsize=10)  # an appendix's page
     path = tmp_path / "book.pdf"
     doc.save(str(path))
     with pymupdf.open(str(path)) as doc:
@@ -575,3 +579,4 @@ def test_running_feet_with_the_page_number_on_alternate_sides_are_removed(tmp_pa
     assert all("Appendix A" not in p.text for p in pages), [p.text[-80:] for p in pages]
     assert "Page iv" not in pages[3].text and pages[3].text.endswith("propose any changes needed.")
     assert "601" not in pages[4].text and pages[4].text.endswith("propose any changes needed.")
+    assert "A-116" not in pages[5].text and pages[5].text.endswith("propose any changes needed.")
