@@ -336,6 +336,7 @@ def lattice_tables(lines: list, words: list | None, hrules: list | None, vrules:
         if len(rows) < 2 or len(cols) < 2:
             continue
         out = [[_cell_text(row.get(c, [])) for c in cols] for row in rows]
+        out = _heads_over_their_columns(out, [(xs[c], xs[c + 1]) for c in cols])
         tables.append(Table(x0, y0, x1, y1, out, inside))
     return tables
 
@@ -582,6 +583,26 @@ def _build(members: list[list], text_width: float, rules: list | None = None) ->
         out.append(cells)
     if len(out) < (MIN_ROWS if rows is members else 2) or _justified_prose(members, cols) or _flowing_prose(out):
         return None
+    out = _heads_over_their_columns(out, cols)
     flat = [getattr(ln, "source", ln) for r in members for ln in r]
     return Table(min(ln.x0 for ln in flat), min(ln.y0 for ln in flat), max(ln.x1 for ln in flat),
                  max(ln.y1 for ln in flat), out, flat)
+
+
+def _heads_over_their_columns(out: list[list[str]], cols: list[tuple[float, float]]) -> list[list[str]]:
+    """A column that holds only its head (the first row's cell) beside a column with no head of its own is one
+    column: a head set centred over figures set left or right lands in a column of its own ("Start Address" over
+    "0x0000 0000"). The head joins the nearer such neighbour."""
+    k = 0
+    while k < len(cols) and len(out) >= MIN_ROWS:
+        heads_only = out[0][k] and not any(r[k] for r in out[1:])
+        sides = [j for j in (k - 1, k + 1) if 0 <= j < len(cols) and not out[0][j] and any(r[j] for r in out[1:])]
+        if not heads_only or not sides:
+            k += 1
+            continue
+        j = min(sides, key=lambda j: max(cols[j][0] - cols[k][1], cols[k][0] - cols[j][1]))
+        out[0][j] = out[0][k]
+        for r in out:
+            del r[k]
+        cols = cols[:k] + cols[k + 1:]
+    return out

@@ -13,6 +13,7 @@ from filters.langid import body_text
 from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
 from ocr.extract import PageExtractor, PdfOptions
 from ocr.layout import _ligatures_in_order, compose, read_page
+from ocr.tables import _heads_over_their_columns
 from tests.conftest import ROOT, shared_data
 
 CHECKS = ROOT / "tests" / "bench" / "pdf_checks.jsonl"
@@ -580,3 +581,26 @@ def test_running_feet_with_the_page_number_on_alternate_sides_are_removed(tmp_pa
     assert "Page iv" not in pages[3].text and pages[3].text.endswith("propose any changes needed.")
     assert "601" not in pages[4].text and pages[4].text.endswith("propose any changes needed.")
     assert "A-116" not in pages[5].text and pages[5].text.endswith("propose any changes needed.")
+
+
+def test_a_head_in_a_column_of_its_own_joins_the_column_below_it():
+    """A head set centred over figures can fall in a column of its own, beside the figures' column with no head:
+    the two are one column. Columns that both hold figures (debits and credits) stay apart."""
+    out = [["", "", "Start Address", "", "Content"],
+           ["Internal", "0x0000 0000", "", "IOP Registers", ""],
+           ["", "0x0002 0000", "", "Block 0", ""],
+           ["", "0x0002 8000", "", "Block 1", ""]]
+    cols = [(10, 40), (50, 90), (95, 130), (150, 200), (205, 240)]
+    assert _heads_over_their_columns([r[:] for r in out], cols) == [
+        ["", "Start Address", "Content"], ["Internal", "0x0000 0000", "IOP Registers"],
+        ["", "0x0002 0000", "Block 0"], ["", "0x0002 8000", "Block 1"]]
+    ledger = [["Item", "Debit", "Credit"], ["Rent", "1,200", ""], ["Fees", "", "300"], ["Tax", "80", ""]]
+    assert _heads_over_their_columns([r[:] for r in ledger], [(0, 40), (50, 90), (100, 140)]) == ledger
+
+
+def test_a_ruled_memory_map_reads_its_heads_over_their_columns():
+    """instructions_and_schematics.pdf page 31: a ruled table whose heads fell in columns of their own."""
+    text = _pages("olmocr-gnarly/instructions_and_schematics.pdf")[30].text
+    (table,) = markdown_tables(text)
+    assert table[0][1:] == ["Start Address", "End Address", "Content"], table[:2]
+    assert table[1][1:] == ["0x0000 0000", "0x0001 FFFF", "IOP Registers (Internal)"]
