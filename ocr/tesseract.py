@@ -243,7 +243,9 @@ def ocr_page(page: pymupdf.Page, dpi: int = 300, languages: tuple[str, ...] = ("
         if lang and lang not in languages and installed(lang, tessdata):
             retry = (lang, *languages)
     if retry is not None:
-        pix2, used2 = render_gray(page, dpi, max_pixels, rotate=deg) if deg else (pix, used)
+        # OSD gives the text's orientation (counter-clockwise); turning the image back is the other way round
+        turn = (360 - deg) % 360
+        pix2, used2 = render_gray(page, dpi, max_pixels, rotate=turn) if turn else (pix, used)
         words2, conf2 = _read(_api(retry, tessdata), pix2, used2)
         if conf2 > conf:
             w, h = (page.rect.height, page.rect.width) if deg in (90, 270) else (page.rect.width, page.rect.height)
