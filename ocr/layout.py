@@ -110,6 +110,7 @@ class PageLayout:
     vrules: list | None = None  # vertical rules ``(y0, y1, x)``, likewise
 
     reading_order: bool = False  # the lines come in reading order (Tesseract's): compose keeps it
+    placed: bool = True  # False: the lines' places are made up (MuPDF could not place the glyphs)
     top: float = 0.0  # the text's extent on the page (the bands are measured on it: books have wide margins)
     bottom: float = 0.0
 
@@ -142,7 +143,8 @@ def read_page(page: pymupdf.Page) -> PageLayout:
     if arabic:  # Arabic's lam-alef ligatures come out as alef-lam: their glyphs say which is which
         raw, _ = _dict_lines(_ligatures_in_order(tp.extractRAWDICT()["blocks"], fixed), rot)
     placed = sum(len(ln.text) for ln, _ in raw)
-    if placed < PLACED_CHECK and len("".join((plain := tp.extractText()).split())) > 2 * placed + MIN_PLACED:
+    made_up = placed < PLACED_CHECK and len("".join((plain := tp.extractText()).split())) > 2 * placed + MIN_PLACED
+    if made_up:
         # MuPDF's dict output drops glyphs it cannot place (vertical CJK fonts): the plain text still has them, in
         # order. Its lines become one block down the page, with no geometry to judge (no furniture, no tables).
         raw = [(Line(0.0, float(k), rect.width, k + 1.0, text, 1.0, 0, False), (1, 0))
@@ -158,6 +160,7 @@ def read_page(page: pymupdf.Page) -> PageLayout:
                 ln.kind = "margin"
     lines = [ln for ln, _ in raw]
     p = _page(lines, rect.width, rect.height, 0.5)
+    p.placed = not made_up
     if may_hold_tables(lines, _text_width(lines)):
         p.route = "tables"
         p.words = _words(tp, rot)
@@ -471,6 +474,15 @@ class DocumentLayout:
                     ln.kind = "header"
                 elif small and where == "bottom" and _STAMP.search(ln.text):
                     ln.kind = "footer"
+        # a line alone on its row, in a band, in the same place on enough pages, is a running head or foot even where
+        # no white space sets it apart (a form's title block right above its fields)
+        for ln in p.lines:
+            if p.placed and ln.kind == "body" and (where := p.band(ln)) and (key := _key(ln.text)) and \
+                    len(self.pages) > 1:
+                b = round((ln.y0 + ln.y1) / 8)
+                if max(self.at[(key, b + d)] for d in (-1, 0, 1)) >= self.need and not any(
+                        o is not ln and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
+                    ln.kind = "header" if where == "top" else "footer"
         for where in ("top", "bottom"):
             _mark_folio_row(p, where)
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number

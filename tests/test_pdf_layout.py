@@ -604,3 +604,31 @@ def test_a_ruled_memory_map_reads_its_heads_over_their_columns():
     (table,) = markdown_tables(text)
     assert table[0][1:] == ["Start Address", "End Address", "Content"], table[:2]
     assert table[1][1:] == ["0x0000 0000", "0x0001 FFFF", "IOP Registers (Internal)"]
+
+
+def test_a_forms_title_block_on_every_page_goes_though_no_space_sets_it_apart(tmp_path):
+    """A form repeats its title block at the top of every page, set right above its fields with no white space
+    between: lines alone on their rows in the same place on every page are running heads. A table's head row,
+    repeated in the same place over its continuation, is cells side by side and stays."""
+    doc = pymupdf.open()
+    for n in range(3):
+        page = doc.new_page(width=612, height=792)
+        page.insert_text((43, 46), "Form 101-02", fontsize=11)
+        page.insert_text((43, 64), "Application for an Operator's Certificate", fontsize=11)
+        page.insert_text((43, 78), "Initial Issue and Variation", fontsize=11)
+        page.insert_text((43, 94), f"Part {'ABC'[n]} - Applicant Details", fontsize=10)
+        for i, line in enumerate(_PROSE * 3):
+            page.insert_text((43, 108 + 12 * i), line, fontsize=10)
+        for i, cells in enumerate([("Item", "Count", "Cost")] + [(f"Part {k}", str(k), f"{k}.00") for k in range(5)]):
+            for x, cell in zip((43, 250, 400), cells):
+                page.insert_text((x, 260 + 14 * i), cell, fontsize=10)
+        for i, line in enumerate(_PROSE * 10):
+            page.insert_text((43, 400 + 12 * i), line, fontsize=10)
+    path = tmp_path / "form.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        pages = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    for n, p in enumerate(pages):
+        assert "Application for an Operator" not in p.text and "Form 101-02" not in p.text, p.text[:200]
+        assert p.text.startswith(f"Part {'ABC'[n]} - Applicant Details"), p.text[:200]
+        assert "| Item | Count | Cost |" in p.text
