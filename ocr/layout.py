@@ -642,7 +642,8 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
 
 
 def _words(tp: pymupdf.TextPage, rot) -> list[tuple[float, float, float, float, str]]:
-    """The page's words ``(x0, y0, x1, y1, text)`` in displayed (rotated) coordinates."""
+    """The page's words ``(x0, y0, x1, y1, text)`` in the frame the page is read in (turned by ``rot`` where given),
+    non-ASCII words with their typography mended as lines' are."""
     words = tp.extractWORDS()
     out = []
     for w in words:
