@@ -24,8 +24,8 @@ Modules:
 import os
 import sys
 
-# PyMuPDF 2 imports its layout package on its own first import, and that loads an ONNX layout model: 0.6 CPU-s and
-# 54 MB in every process that reads a PDF, OCR workers and cluster tasks included (docs/measurements.md). Winnow
+# PyMuPDF 2 imports its layout package on its own first import, and that loads an ONNX layout model: about 0.9 CPU-s
+# and 38 MB in every process that reads a PDF, OCR workers and cluster tasks included (docs/measurements.md). Winnow
 # reads layouts itself and never calls the model, so unless PyMuPDF is loaded already, that import is declined
 # (``import pymupdf.layout`` raises ImportError, as where the package is absent, and PyMuPDF goes on without it).
 # WINNOW_PYMUPDF_LAYOUT=1 keeps it, for code in the same process that wants ``pymupdf4llm``'s layout engine.

@@ -476,13 +476,13 @@ class DocumentLayout:
                     ln.kind = "footer"
         # a line alone on its row, in a band, in the same place on enough pages, is a running head or foot even where
         # no white space sets it apart (a form's title block right above its fields)
-        for ln in p.lines:
-            if p.placed and ln.kind == "body" and (where := p.band(ln)) and (key := _key(ln.text)) and \
-                    len(self.pages) > 1:
-                b = round((ln.y0 + ln.y1) / 8)
-                if max(self.at[(key, b + d)] for d in (-1, 0, 1)) >= self.need and not any(
-                        o is not ln and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
-                    ln.kind = "header" if where == "top" else "footer"
+        for ln in p.lines if p.placed and len(self.pages) > 1 else ():
+            if ln.kind != "body" or not (where := p.band(ln)) or not (key := _key(ln.text)):
+                continue
+            b = round((ln.y0 + ln.y1) / 8)
+            if max(self.at[(key, b + d)] for d in (-1, 0, 1)) >= self.need and not any(
+                    o is not ln and abs((o.y0 + o.y1) - (ln.y0 + ln.y1)) < (ln.y1 - ln.y0) for o in p.lines):
+                ln.kind = "header" if where == "top" else "footer"
         for where in ("top", "bottom"):
             _mark_folio_row(p, where)
         # a number beside kept text on its baseline numbers that text ("1" + "Introduction"): not a page number

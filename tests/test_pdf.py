@@ -371,8 +371,7 @@ def test_every_file_of_the_diverse_set_is_accounted_for(tmp_path):
     manifest = [json.loads(line) for line in (folder / "MANIFEST.jsonl").read_text().splitlines() if line.strip()]
     out = tmp_path / "out"
     # its own process: a job's peak RSS is its process's, and this one's would carry the tests run before it
-    config = Path(__file__).resolve().parents[1] / "configs" / "pdf.yaml"
-    res = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(config), "--input",
+    res = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", str(ROOT / "configs" / "pdf.yaml"), "--input",
                           str(folder / "**" / "*.pdf"), "--output", str(out), "--tasks", "1", "--workers", "1"],
                          capture_output=True, text=True)
     assert res.returncode == 0 and "Traceback" not in res.stderr, res.stderr[-3000:]
@@ -392,7 +391,7 @@ def test_every_file_of_the_diverse_set_is_accounted_for(tmp_path):
 
 
 def test_reading_pdfs_leaves_pymupdfs_layout_model_unloaded():
-    """PyMuPDF 2 loads an ONNX layout model when first imported (0.6 CPU-s, 54 MB a process); Winnow never calls it,
+    """PyMuPDF 2 loads an ONNX layout model when first imported (0.9 CPU-s, 38 MB a process); Winnow never calls it,
     so a process that imports the PDF path first has none, and WINNOW_PYMUPDF_LAYOUT=1 keeps it."""
     code = ("import ocr.extract, pymupdf; doc = pymupdf.open(); doc.new_page().insert_text((72, 72), 'hi'); "
             "print(pymupdf._get_layout is None, doc[0].get_text().strip())")
