@@ -31,6 +31,7 @@ sent to the table pass, the tables ``ocr.tables`` finds replace their lines as m
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -206,14 +207,18 @@ def _dict_lines(blocks: list[dict], rot) -> tuple[list[tuple[Line, tuple[int, in
         if b.get("type", 0) != 0:
             continue
         for ln in b["lines"]:
-            spans = [s for s in ln["spans"] if s["text"]]
+            spans = ln["spans"]
             if len(spans) == 1:  # most lines: one span
                 span = spans[0]
                 text, size, mono = span["text"], span["size"], bool(span["flags"] & _MONO or not span["text"].strip())
-            else:
-                text = "".join(s["text"] for s in spans)
-                size = max((s["size"] for s in spans), default=0.0)
-                mono = all(s["flags"] & _MONO or not s["text"].strip() for s in spans)
+            else:  # the spans' text joined, their largest size, monospaced if every span with a glyph is
+                parts, size, mono = [], 0.0, True
+                for span in spans:
+                    if t := span["text"]:
+                        parts.append(t)
+                        size = max(size, span["size"])
+                        mono = mono and bool(span["flags"] & _MONO or not t.strip())
+                text = "".join(parts)
             if ".." in text or ". ." in text:
                 text = _LEADER.sub(" ", text)
             text = text.strip()
@@ -412,6 +417,7 @@ def _mark_line_numbers(lines: list[Line]) -> None:
             ln.kind = "line_number"
 
 
+@functools.lru_cache(maxsize=4096)  # a running head's text comes again on every page
 def _key(text: str) -> str:
     """A band line's identity across pages: lower case, digits masked, spaces collapsed, and a page number at
     either end dropped (books set it on the outer side: "528  Appendix A" on the left page, "Appendix A  529" on
@@ -642,17 +648,15 @@ def compose(p: PageLayout, tables: bool = True, columns: bool = True) -> tuple[s
 
 
 def _words(tp: pymupdf.TextPage, rot) -> list[tuple[float, float, float, float, str]]:
-    """The page's words ``(x0, y0, x1, y1, text)`` in the frame the page is read in (turned by ``rot`` where given),
-    non-ASCII words with their typography mended as lines' are."""
-    words = tp.extractWORDS()
+    """The page's words ``(x0, y0, x1, y1, text, ...)`` in the frame the page is read in (turned by ``rot`` where
+    given), non-ASCII words with their typography mended as lines' are."""
+    words = tp.extractWORDS()  # (x0, y0, x1, y1, text, block, line, word): the first five are what is read
+    if rot is None:
+        return [w if w[4].isascii() else (*w[:4], _typography(w[4])) for w in words]
     out = []
     for w in words:
-        text = w[4] if w[4].isascii() else _typography(w[4])
-        if rot is None:
-            out.append((*w[:4], text))
-        else:
-            r = pymupdf.Rect(w[:4]) * rot
-            out.append((r.x0, r.y0, r.x1, r.y1, text))
+        r = pymupdf.Rect(w[:4]) * rot
+        out.append((r.x0, r.y0, r.x1, r.y1, w[4] if w[4].isascii() else _typography(w[4])))
     return out
 
 
@@ -676,7 +680,7 @@ def _join_prose(lines: list[str]) -> str:
     Chinese and Japanese, which put no spaces between words, joined without one."""
     out = lines[0]
     for nxt in lines[1:]:
-        if _HYPHENATED.search(out) and nxt[:1].islower():
+        if out[-1:] == "-" and _HYPHENATED.search(out, len(out) - 2) and nxt[:1].islower():
             out = out[:-1] + nxt
         elif _CJK.match(out[-1:]) and _CJK.match(nxt[:1]):
             out += nxt

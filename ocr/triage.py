@@ -113,12 +113,16 @@ def plausibility(text: str, max_chars: int = 4000) -> tuple[float | None, bool, 
 
 
 _BAD = re.compile("[\ufffd\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\ue000-\uf8ff\U000f0000-\U0010ffff]")
-_SPACE = re.compile(r"\s")
 
 
-def bad_char_ratio(text: str) -> float:
-    """Share of non-space characters that are U+FFFD, control (not whitespace) or private-use."""
-    chars = len(text) - len(_SPACE.findall(text))
+def _non_space(text: str) -> int:
+    return sum(map(len, text.split()))  # str.split's whitespace is exactly re's \s
+
+
+def bad_char_ratio(text: str, chars: int | None = None) -> float:
+    """Share of non-space characters (``chars``, where counted already) that are U+FFFD, control (not whitespace) or
+    private-use."""
+    chars = _non_space(text) if chars is None else chars
     if chars <= 0:
         return 0.0
     return len(_BAD.findall(text)) / chars
@@ -159,8 +163,8 @@ def image_coverage(page) -> float:
 
 def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool) -> Triage:
     """Decide for one page from its text layer and how much of it is images (pure: used by the tests)."""
-    chars = len(text) - len(_SPACE.findall(text))
-    bad = bad_char_ratio(text) if chars else 0.0
+    chars = _non_space(text)
+    bad = bad_char_ratio(text, chars) if chars else 0.0
     score, shifted, _ = plausibility(text) if chars else (None, False, 0)
     if chars < MIN_TEXT_CHARS:
         if coverage > 0.0 or has_drawings or chars:
