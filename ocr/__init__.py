@@ -28,6 +28,9 @@ import sys
 # and 38 MB in every process that reads a PDF, OCR workers and cluster tasks included (docs/measurements.md). Winnow
 # reads layouts itself and never calls the model, so unless PyMuPDF is loaded already, that import is declined
 # (``import pymupdf.layout`` raises ImportError, as where the package is absent, and PyMuPDF goes on without it).
-# WINNOW_PYMUPDF_LAYOUT=1 keeps it, for code in the same process that wants ``pymupdf4llm``'s layout engine.
+# Where ``pymupdf4llm`` is installed (the bench extra), PyMuPDF imports it too (0.12 s a process), for methods Winnow
+# never calls: declined the same way. WINNOW_PYMUPDF_LAYOUT=1 keeps both, for code in the same process that wants
+# ``pymupdf4llm``'s layout engine.
 if "pymupdf" not in sys.modules and os.environ.get("WINNOW_PYMUPDF_LAYOUT") != "1":
     sys.modules.setdefault("pymupdf.layout", None)
+    sys.modules.setdefault("pymupdf4llm", None)

@@ -391,11 +391,15 @@ def test_every_file_of_the_diverse_set_is_accounted_for(tmp_path):
 
 
 def test_reading_pdfs_leaves_pymupdfs_layout_model_unloaded():
-    """PyMuPDF 2 loads an ONNX layout model when first imported (0.9 CPU-s, 38 MB a process); Winnow never calls it,
-    so a process that imports the PDF path first has none, and WINNOW_PYMUPDF_LAYOUT=1 keeps it."""
-    code = ("import ocr.extract, pymupdf; doc = pymupdf.open(); doc.new_page().insert_text((72, 72), 'hi'); "
-            "print(pymupdf._get_layout is None, doc[0].get_text().strip())")
-    for env, want in (({}, "True hi"), ({"WINNOW_PYMUPDF_LAYOUT": "1"}, "False hi")):
+    """PyMuPDF 2 loads an ONNX layout model when first imported (0.9 CPU-s, 38 MB a process), and ``pymupdf4llm``
+    where that is installed (0.12 s); Winnow calls neither, so a process that imports the PDF path first has neither,
+    and WINNOW_PYMUPDF_LAYOUT=1 keeps both."""
+    code = ("import importlib.util; has = importlib.util.find_spec('pymupdf4llm') is not None; "
+            "import ocr.extract, pymupdf; doc = pymupdf.open(); doc.new_page().insert_text((72, 72), 'hi'); "
+            "print(pymupdf._get_layout is None, pymupdf.pymupdf4llm is None, has, doc[0].get_text().strip())")
+    for keep in (False, True):
         res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
-                             env={**os.environ, "WINNOW_PYMUPDF_LAYOUT": "", **env})
-        assert res.returncode == 0 and res.stdout.strip() == want, res.stderr[-2000:]
+                             env={**os.environ, "WINNOW_PYMUPDF_LAYOUT": "1" if keep else ""})
+        assert res.returncode == 0, res.stderr[-2000:]
+        no_layout, no_llm, has, text = res.stdout.split()
+        assert (no_layout, no_llm, text) == (str(not keep), str(not (keep and has == "True")), "hi"), res.stdout
