@@ -12,7 +12,7 @@ import yaml
 from filters.langid import body_text
 from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
 from ocr.extract import PageExtractor, PdfOptions
-from ocr.layout import _ligatures_in_order, compose, read_page
+from ocr.layout import _dict_lines, _ligatures_in_order, compose, read_page
 from ocr.tables import _heads_over_their_columns
 from tests.conftest import ROOT, shared_data
 
@@ -632,3 +632,26 @@ def test_a_forms_title_block_on_every_page_goes_though_no_space_sets_it_apart(tm
         assert "Application for an Operator" not in p.text and "Form 101-02" not in p.text, p.text[:200]
         assert p.text.startswith(f"Part {'ABC'[n]} - Applicant Details"), p.text[:200]
         assert "| Item | Count | Cost |" in p.text
+
+
+def _word_line(x0: float, x1: float, text: str) -> dict:
+    """A line of PyMuPDF's dict output holding one word, its space before it in its box (a 0 pt span)."""
+    return {"bbox": (x0, 100.0, x1, 109.0), "dir": (1.0, 0.0),
+            "spans": [{"text": " ", "size": 0.0, "flags": 0}, {"text": text, "size": 9.0, "flags": 0}]}
+
+
+def test_words_each_a_line_of_their_own_whose_boxes_touch_are_one_line():
+    """Some layers give every word its own line, the space before it inside its box, so each box starts where the
+    one before it ends: one line again, figures and their units too ("62.7 U mg-1"); a cell apart from them stays a
+    line of its own."""
+    words = [(64.9, 89.1, "Bacillus"), (89.098, 127.6, "aryabhattai"), (263.8, 281.2, "680.5"),
+             (281.2, 306.3, "U mg-1"), (372.4, 389.9, "0.257")]
+    blocks = [{"type": 0, "lines": [_word_line(*w) for w in words]}]
+    lines, _ = _dict_lines(blocks, None)
+    assert [ln.text for ln, _ in lines] == ["Bacillus aryabhattai", "680.5 U mg-1", "0.257"]
+
+
+def test_a_table_whose_words_are_each_a_line_of_their_own_is_found():
+    """not_parsing2.pdf page 5: a table in such a layer (olmocr-gnarly)."""
+    rows = [row[:2] for table in markdown_tables(_pages("olmocr-gnarly/not_parsing2.pdf")[4].text) for row in table]
+    assert ["Talaromyces pinophilus", "SmF"] in rows, rows[:4]
