@@ -10,8 +10,9 @@ a run whose cells do not fall into at least two columns is not a table, nor is a
 column most lines fill the column and hold several words (columns of justified prose).
 
 Drawn rules refine this: horizontal rules between a table's rows say which lines are one row (a wrapped cell, a
-header set on two lines; :func:`ruled_rows`, :func:`_in_band`), and a form's "label: value" rows ruled off above a
-table are not its header (:func:`_below_lead_in`). Where horizontal and vertical rules cross to draw a grid, the
+header set on two lines; :func:`ruled_rows`, :func:`_in_band`; rows ruled one by one may stand further apart,
+:func:`_ruled_apart`), and a form's "label: value" rows ruled off above a table are not its header
+(:func:`_below_lead_in`). Where horizontal and vertical rules cross to draw a grid, the
 grid's cells are read from the rules themselves (:func:`lattice_tables`), spans included.
 
 Cost: one sort of the page's lines; only pages with grid rows (``may_hold_tables``) have their words and rules
@@ -34,6 +35,7 @@ KEY_CELL = 0.2  # ... unless one of them is narrower than this (a table's key co
 PROSE_FILL = 0.85  # a line of justified prose fills this share of its column
 ROW_GAP = 2.2  # a table's rows are at most this many line heights apart
 CELL_GAP = 0.6  # font sizes between two words of one line that make them two cells
+RULED_ROW_GAP = 4.0  # ... or this many where one rule across both lies between them
 
 
 @dataclass
@@ -157,7 +159,7 @@ def find_tables(lines: list, text_width: float, words: list | None = None, rules
             prev = members[-1]
             height = max(ln.y1 - ln.y0 for ln in prev)
             gap = min(ln.y0 for ln in rows[j]) - max(ln.y1 for ln in prev)
-            if gap > ROW_GAP * height:
+            if gap > ROW_GAP * height and not (grid[j] and _ruled_apart(prev, rows[j], rules)):
                 break
             if not grid[j] and not _continues(rows[j], members) and not _in_band(rows[j], members, rules) and not (
                     j + 1 < len(rows) and grid[j + 1] and _first_column_line(rows[j], rows[j + 1], members)):
@@ -438,6 +440,24 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     if above:
         return any(min(ln.y0 for ln in row) - ROW_GAP * height <= y < lo for y in ys)
     return any(hi < y <= max(ln.y1 for ln in row) + ROW_GAP * height for y in ys)
+
+
+def _ruled_apart(row: list, below: list, rules: list | None) -> bool:
+    """Two grid rows up to ``RULED_ROW_GAP`` line heights apart, each between two rules across both, one rule
+    between them: a table ruled row by row, its rows set with room around each rule (an invoice's items). A rule
+    that only closes a table (no rule over its last row, or none under the next) joins nothing."""
+    if not rules:
+        return False
+    flat = row + below
+    x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
+    top, bottom = min(ln.y0 for ln in row), max(ln.y1 for ln in below)
+    mid_top, mid_bottom = max(ln.y1 for ln in row), min(ln.y0 for ln in below)
+    reach = RULED_ROW_GAP * max(ln.y1 - ln.y0 for ln in flat)
+    if mid_bottom - mid_top > reach:
+        return False
+    ys = _spanning(rules, x0, x1)
+    return (len(_snap([y for y in ys if mid_top < y < mid_bottom])) == 1 and any(top - reach <= y < top for y in ys)
+            and any(bottom < y <= bottom + reach for y in ys))
 
 
 def _continues(row: list, members: list[list]) -> bool:

@@ -370,6 +370,24 @@ def test_rows_ruled_in_groups_of_numbers_stay_rows(tmp_path):
     assert ["", "HTML", "0.919", "0.71"] in table
 
 
+def test_rows_ruled_one_by_one_with_room_around_each_rule_are_one_table(tmp_path):
+    """An invoice's items: each row between two rules across the table, the rows further apart than a table's rows
+    usually are. The rules say the rows are one table; a row of cells under a rule that only closes a table (no rule
+    over the table's last row) stays out of it."""
+    items = [("DESCRIPTION", "RATE", "AMOUNT"), ("Room Charges", "Rs 1939 x 1 Night", "Rs 1939"),
+             ("Grand Total", "", "Rs 1939"), ("Balance", "", "Rs 0")]
+    rows = [(100 + 44 * k, [(x, t) for x, t in zip((70, 250, 400), item) if t]) for k, item in enumerate(items)]
+    res = _ruled_table(tmp_path, rows, [78 + 44 * k for k in range(5)])
+    (table,) = markdown_tables(res.text)
+    assert table == [list(items[0]), ["Room Charges", "Rs 1939 x 1 Night", "Rs 1939"], ["Grand Total", "", "Rs 1939"],
+                     ["Balance", "", "Rs 0"]], res.text
+    rows = [(100 + 14 * k, [(70, f"Item {k}"), (250, f"{k}.50"), (400, f"{k}.00")]) for k in range(4)]
+    rows += [(100 + 14 * 3 + 44, [(70, "Signed"), (250, "Dated"), (400, "Stamped")])]
+    res = _ruled_table(tmp_path, rows, [88, 100 + 14 * 3 + 4], name="closed.pdf")
+    (table,) = markdown_tables(res.text)
+    assert len(table) == 4 and "Signed" not in str(table), res.text
+
+
 def test_a_grid_is_read_by_its_rules(tmp_path):
     """A table drawn as a grid: cells are the rules' rectangles, a header cell with no rule under its middle spans
     two columns, and a cell's two lines are one cell."""
