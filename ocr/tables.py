@@ -427,9 +427,12 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     near = members[0] if above else members[-1]
     flat = row + near
     x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
-    if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1):
-        return False  # a wrapped cell's line lies under the row it wraps
     ys = _spanning(rules, x0, x1)
+    if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1) and not (
+            len(row) == 1 and _centred_in_band(row[0], ys)
+            and sum(min(z, row[0].x1) > max(a, row[0].x0) for a, z in _columns(members)) == 1):
+        return False  # a wrapped cell's line lies under the row it wraps; a label set at its band's middle, in one
+        # of the table's columns, may lie anywhere
     centres = [_centre(r) for r in members]
     if not any(a < y < b for a, b in zip(centres, centres[1:]) for y in ys):
         return False
@@ -440,6 +443,13 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     if above:
         return any(min(ln.y0 for ln in row) - ROW_GAP * height <= y < lo for y in ys)
     return any(hi < y <= max(ln.y1 for ln in row) + ROW_GAP * height for y in ys)
+
+
+def _centred_in_band(ln, ys: list[float]) -> bool:
+    """Whether a line lies at the middle, within half its height, of the band between the rules above and below it."""
+    cy, h = (ln.y0 + ln.y1) / 2, ln.y1 - ln.y0
+    above, below = [y for y in ys if y < ln.y0], [y for y in ys if y > ln.y1]
+    return bool(above and below) and abs((max(above) + min(below)) / 2 - cy) <= 0.5 * h
 
 
 def _ruled_apart(row: list, below: list, rules: list | None) -> bool:
@@ -546,13 +556,25 @@ def _joinable(band: list[list]) -> bool:
     return sum(1 for r in band if any(NUMBER.fullmatch(ln.text) for ln in r)) < 2
 
 
+def _one_wrapped_cell(band: list[list], cols: list[tuple[float, float]]) -> bool:
+    """Whether a band's lines are one paragraph wrapped onto many lines (one block of the layer) beside cells of one
+    line each (a description between its label and its value, each set at the band's middle)."""
+    per: dict[int, list] = {}
+    for r in band:
+        for ln in r:
+            per.setdefault(_column_of(ln, cols), []).append(ln)
+    wrapped = [lines for lines in per.values() if len(lines) > 1]
+    return len(wrapped) <= 1 and all(len({getattr(ln, "block", None) for ln in lines}) == 1 for lines in wrapped)
+
+
 def ruled_rows(members: list[list], rules: list | None) -> list[list]:
     """Rows of a table whose rules mark its rows: text rows that no rule separates are one row, their cells' lines
     joined. A rule separates two text rows when it lies between their centres and spans half the table's width.
-    Every band between rules is a row when there are three or more bands of at most ``RULED_BAND`` text rows (a
-    grid, or rows banded by shading); otherwise only a header of two or three text rows above the first rule is
-    joined (a booktabs table: rules above and below the header and at the end, none between body rows). A band
-    whose text rows each hold a number is left as rows (:func:`_joinable`)."""
+    Every band between rules is a row when there are three or more bands of at most ``RULED_BAND`` text rows, or of
+    one paragraph beside one-line cells (a grid, rows banded by shading, a certificate's categories); otherwise only
+    a header of two or three text rows above the first rule is joined (a booktabs table: rules above and below the
+    header and at the end, none between body rows). A band whose text rows each hold a number is left as rows
+    (:func:`_joinable`)."""
     if not rules or len(members) < 2:
         return members
     flat = [ln for r in members for ln in r]
@@ -568,7 +590,9 @@ def ruled_rows(members: list[list], rules: list | None) -> list[list]:
         bands[-1].append(members[k])
     if len(bands) == 1:
         return members
-    if len(bands) >= 3 and max(map(len, bands)) <= RULED_BAND:
+    long = [b for b in bands if len(b) > RULED_BAND]
+    cols = _columns(members) if long else []
+    if len(bands) >= 3 and all(_one_wrapped_cell(b, cols) for b in long):
         join = [_joinable(b) for b in bands]
     elif len(bands[0]) in (2, 3) and len(bands[0]) < len(bands[1]):
         join = [_joinable(bands[0])] + [False] * (len(bands) - 1)
@@ -601,7 +625,10 @@ def _build(members: list[list], text_width: float, rules: list | None = None) ->
                 out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
                 continue
         out.append(cells)
-    if len(out) < (MIN_ROWS if rows is members else 2) or _justified_prose(members, cols) or _flowing_prose(out):
+    # rows read from rules around each of them (bands joined) are a table's though a column holds prose
+    ruled = rows is not members and len(out) >= MIN_ROWS
+    if len(out) < (MIN_ROWS if rows is members else 2) or not ruled and _justified_prose(members, cols) or \
+            _flowing_prose(out):
         return None
     out = _heads_over_their_columns(out, cols)
     flat = [getattr(ln, "source", ln) for r in members for ln in r]

@@ -388,6 +388,48 @@ def test_rows_ruled_one_by_one_with_room_around_each_rule_are_one_table(tmp_path
     assert len(table) == 4 and "Signed" not in str(table), res.text
 
 
+_CLAUSE = ["If marked, the product meets the requirements of the directive",
+           "on hazardous substances in electrical equipment, pursuant to",
+           "the exemptions listed in the appendix, where each exemption",
+           "is named with its number and the date it lapses. The status",
+           "of the product under each is given. See Appendix A."]
+
+
+def _ruled_bands(tmp_path, lines: int, step: float = 11, label_between: bool = False):
+    """A table ruled row by row (a certificate's categories): a label, a description set as one paragraph of
+    ``lines`` lines ``step`` points apart, and a value, label and value at the band's middle; with
+    ``label_between``, the value on the description's second line and every label but the first half a line below
+    it, on no line's baseline."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    y, rules = 100.0, [100.0]
+    items = [("RoHS", "Y"), ("Halogen Free", "TBD"), ("REACH", "N"), ("TSCA", "Y")]
+    for k, (label, value) in enumerate(items):
+        for i, text in enumerate(_CLAUSE[:lines]):
+            page.insert_text((155, y + 14 + step * i), text, fontsize=9)
+        mid = y + 14 + step * (lines - 1) / 2
+        page.insert_text((430, y + 14 + step if label_between else mid), value, fontsize=9)
+        page.insert_text((85, y + 14 + step * (1.5 if k else 1) if label_between else mid), label, fontsize=9)
+        y += 14 + step * (lines - 1) + 10
+        rules.append(y)
+    for r in rules:
+        page.draw_line((80, r), (514, r), width=0.5)
+    path = tmp_path / f"bands{lines}.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    return res, [[label, " ".join(_CLAUSE[:lines]), value] for label, value in items]
+
+
+def test_a_table_ruled_row_by_row_with_a_paragraph_in_each_row_is_a_table(tmp_path):
+    """Rules around each row make a table of a label, a paragraph and a value, though the paragraphs' lines fill
+    their column as justified prose does; the paragraph may run to more lines than a wrapped cell usually does
+    beside one-line cells, and a label at its row's middle need not share a line's baseline."""
+    for lines, step, between in ((3, 11, False), (5, 11, False), (3, 13, True)):
+        res, rows = _ruled_bands(tmp_path, lines, step, between)
+        assert markdown_tables(res.text) == [rows], (lines, res.text)
+
+
 def test_a_grid_is_read_by_its_rules(tmp_path):
     """A table drawn as a grid: cells are the rules' rectangles, a header cell with no rule under its middle spans
     two columns, and a cell's two lines are one cell."""
