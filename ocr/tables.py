@@ -94,7 +94,8 @@ def _union(spans: list[tuple[float, float]]) -> list[list[float]]:
 def _columns(rows: list[list]) -> list[tuple[float, float]]:
     """x-intervals of the columns: the union of the grid rows' cell extents. Where a few wide cells (a section's
     title across the figures, a head over two columns) would merge columns that the fullest rows keep apart, the
-    columns are the fullest rows' (at least ``MIN_ROWS`` rows with all but one of the most cells a row has), and
+    columns are the fullest rows' (at least ``MIN_ROWS`` rows with all but one of the most cells a row has, or with
+    the most alone where a row short of one cell has a wide one too: an average's label over two columns), and
     the other rows add only the columns they hold alone; a wide cell then spans columns (:func:`_column_of`)."""
     grid = [r for r in rows if len(r) >= 2]
     cols = _union([(ln.x0, ln.x1) for r in grid for ln in r])
@@ -103,6 +104,9 @@ def _columns(rows: list[list]) -> list[tuple[float, float]]:
     if len(full) < MIN_ROWS or most <= len(cols):
         return [(a, z) for a, z in cols]
     dense = _union([(ln.x0, ln.x1) for r in full for ln in r])
+    fullest = [r for r in grid if len(r) == most]
+    if len(dense) <= len(cols) and len(fullest) >= MIN_ROWS:
+        dense = _union([(ln.x0, ln.x1) for r in fullest for ln in r])
     if len(dense) <= len(cols):
         return [(a, z) for a, z in cols]
     alone = [(ln.x0, ln.x1) for r in grid for ln in r

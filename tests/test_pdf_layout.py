@@ -493,6 +493,20 @@ def test_a_section_title_across_the_figures_does_not_merge_the_columns(tmp_path)
     assert "| Chemistry | Exploring combinations and hill climbing |  |  |  |" in table
 
 
+def test_a_summary_row_across_the_first_two_columns_does_not_merge_them(tmp_path):
+    """A results table ending in an average row whose label runs over the number column and the topic column: that
+    row lacks one cell of the fullest rows and merges their columns, so the columns are the fullest rows' alone."""
+    rows = [(100, [(60, "#"), (80, "Unit test topic"), (240, "A"), (280, "B"), (320, "C")])]
+    topics = ["Multi-turn dialog with an agent", "Measure an object", "Pick-and-place object", "Move through doors"]
+    for k, topic in enumerate(topics):
+        rows.append((112 + 12 * k, [(60, str(25 + k)), (80, topic), (240, "0.87"), (280, "0.20"), (320, f"0.{k}5")]))
+    rows.append((112 + 12 * len(topics), [(60, "Average (unit tests)"), (240, "0.76"), (280, "0.60"), (320, "0.64")]))
+    res = _ruled_table(tmp_path, rows, [], name="average.pdf")
+    (table,) = markdown_tables(res.text)
+    assert ["26", "Measure an object", "0.87", "0.20", "0.15"] in table, res.text
+    assert table[-1] == ["Average (unit tests)", "", "0.76", "0.60", "0.64"], res.text
+
+
 def test_a_first_cell_on_two_lines_and_a_section_label_keep_the_table_whole(tmp_path):
     """A population table (the UN's annex): a country's name set on two lines, its second line alone in the first
     column, and a continent's label between the head and the rows. Neither breaks the table: the wrapped name joins
