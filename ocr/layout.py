@@ -5,9 +5,9 @@ Per document, in two passes (``DocumentLayout``):
 
 1. Each page's text lines come from PyMuPDF's ``dict`` output (one TextPage per page) in
    displayed (rotated) coordinates with their font size, block and whether they are monospaced; a
-   justified line MuPDF split at its wide spaces is one line again, and dot leaders (". . . .") are
-   dropped. Lines written across the page's main direction (an arXiv stamp up the margin) are
-   ``margin``; lines that are only a number, left or right of the body text's column, are
+   justified line MuPDF split at its wide spaces is one line again, as are words a layer set each on a line of
+   its own, and dot leaders (". . . .") are dropped. Lines written across the page's main direction (an arXiv
+   stamp up the margin) are ``margin``; lines that are only a number, left or right of the body text's column, are
    ``line_number``. Pages with rows of cells on shared baselines (``ocr.tables.may_hold_tables``, the
    router) also get their words and drawn rules, for the table pass.
 2. The top and bottom ``BAND`` of the text on each page are where running heads live. A band line is dropped when
@@ -50,6 +50,7 @@ MARGIN_DIRECTION_SHARE = 0.2  # lines across the main direction are stamps while
 _MONO = 8  # PyMuPDF span flag: monospaced
 PLACED_CHECK = 400  # a page whose dict output has fewer characters than this is checked against its plain text
 MIN_PLACED = 20
+TOUCHING = 0.01  # points: boxes that overlap by less than this touch (a layer whose words each carry their space)
 
 _PAGE_NUMBER = re.compile(
     # "7-45", "A-116"; roman numbers for front matter
@@ -398,11 +399,14 @@ def _joined(segments: list[tuple[float, float, float]]) -> list[tuple[float, flo
 
 def _same_line(a: Line, b: Line) -> bool:
     """b continues a on its baseline, after a gap of at most a font size (a justified line's wide space), and
-    neither is a number (columns of figures sit that close)."""
+    neither is a number (columns of figures sit that close); or b's box starts where a's ends (a layer that gives
+    each word its own line, its space inside its box: "62.7" + " U mg-1")."""
     h = min(a.y1 - a.y0, b.y1 - b.y0)
-    if abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2 >= 0.3 * h or not 0 <= b.x0 - a.x1 <= max(a.size, b.size):
+    gap = b.x0 - a.x1
+    if abs((a.y0 + a.y1) - (b.y0 + b.y1)) / 2 >= 0.3 * h or not -TOUCHING <= gap <= max(a.size, b.size):
         return False
-    return not (_NUMBER.fullmatch(a.text.rsplit(" ", 1)[-1]) or _NUMBER.fullmatch(b.text.split(" ", 1)[0]))
+    return gap <= TOUCHING or not (_NUMBER.fullmatch(a.text.rsplit(" ", 1)[-1]) or
+                                   _NUMBER.fullmatch(b.text.split(" ", 1)[0]))
 
 
 def _mark_line_numbers(lines: list[Line]) -> None:

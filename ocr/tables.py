@@ -10,8 +10,9 @@ a run whose cells do not fall into at least two columns is not a table, nor is a
 column most lines fill the column and hold several words (columns of justified prose).
 
 Drawn rules refine this: horizontal rules between a table's rows say which lines are one row (a wrapped cell, a
-header set on two lines; :func:`ruled_rows`, :func:`_in_band`), and a form's "label: value" rows ruled off above a
-table are not its header (:func:`_below_lead_in`). Where horizontal and vertical rules cross to draw a grid, the
+header set on two lines; :func:`ruled_rows`, :func:`_in_band`; rows ruled one by one may stand further apart,
+:func:`_ruled_apart`), and a form's "label: value" rows ruled off above a table are not its header
+(:func:`_below_lead_in`). Where horizontal and vertical rules cross to draw a grid, the
 grid's cells are read from the rules themselves (:func:`lattice_tables`), spans included.
 
 Cost: one sort of the page's lines; only pages with grid rows (``may_hold_tables``) have their words and rules
@@ -34,6 +35,7 @@ KEY_CELL = 0.2  # ... unless one of them is narrower than this (a table's key co
 PROSE_FILL = 0.85  # a line of justified prose fills this share of its column
 ROW_GAP = 2.2  # a table's rows are at most this many line heights apart
 CELL_GAP = 0.6  # font sizes between two words of one line that make them two cells
+RULED_ROW_GAP = 4.0  # ... or this many where one rule across both lies between them
 
 
 @dataclass
@@ -92,7 +94,8 @@ def _union(spans: list[tuple[float, float]]) -> list[list[float]]:
 def _columns(rows: list[list]) -> list[tuple[float, float]]:
     """x-intervals of the columns: the union of the grid rows' cell extents. Where a few wide cells (a section's
     title across the figures, a head over two columns) would merge columns that the fullest rows keep apart, the
-    columns are the fullest rows' (at least ``MIN_ROWS`` rows with all but one of the most cells a row has), and
+    columns are the fullest rows' (at least ``MIN_ROWS`` rows with all but one of the most cells a row has, or with
+    the most alone where a row short of one cell has a wide one too: an average's label over two columns), and
     the other rows add only the columns they hold alone; a wide cell then spans columns (:func:`_column_of`)."""
     grid = [r for r in rows if len(r) >= 2]
     cols = _union([(ln.x0, ln.x1) for r in grid for ln in r])
@@ -101,6 +104,9 @@ def _columns(rows: list[list]) -> list[tuple[float, float]]:
     if len(full) < MIN_ROWS or most <= len(cols):
         return [(a, z) for a, z in cols]
     dense = _union([(ln.x0, ln.x1) for r in full for ln in r])
+    fullest = [r for r in grid if len(r) == most]
+    if len(dense) <= len(cols) and len(fullest) >= MIN_ROWS:
+        dense = _union([(ln.x0, ln.x1) for r in fullest for ln in r])
     if len(dense) <= len(cols):
         return [(a, z) for a, z in cols]
     alone = [(ln.x0, ln.x1) for r in grid for ln in r
@@ -157,7 +163,7 @@ def find_tables(lines: list, text_width: float, words: list | None = None, rules
             prev = members[-1]
             height = max(ln.y1 - ln.y0 for ln in prev)
             gap = min(ln.y0 for ln in rows[j]) - max(ln.y1 for ln in prev)
-            if gap > ROW_GAP * height:
+            if gap > ROW_GAP * height and not (grid[j] and _ruled_apart(prev, rows[j], rules)):
                 break
             if not grid[j] and not _continues(rows[j], members) and not _in_band(rows[j], members, rules) and not (
                     j + 1 < len(rows) and grid[j + 1] and _first_column_line(rows[j], rows[j + 1], members)):
@@ -425,9 +431,12 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     near = members[0] if above else members[-1]
     flat = row + near
     x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
-    if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1):
-        return False  # a wrapped cell's line lies under the row it wraps
     ys = _spanning(rules, x0, x1)
+    if not above and (x0 < min(ln.x0 for ln in near) - 1 or x1 > max(ln.x1 for ln in near) + 1) and not (
+            len(row) == 1 and _centred_in_band(row[0], ys)
+            and sum(min(z, row[0].x1) > max(a, row[0].x0) for a, z in _columns(members)) == 1):
+        return False  # a wrapped cell's line lies under the row it wraps; a label set at its band's middle, in one
+        # of the table's columns, may lie anywhere
     centres = [_centre(r) for r in members]
     if not any(a < y < b for a, b in zip(centres, centres[1:]) for y in ys):
         return False
@@ -438,6 +447,31 @@ def _in_band(row: list, members: list[list], rules: list | None, above: bool = F
     if above:
         return any(min(ln.y0 for ln in row) - ROW_GAP * height <= y < lo for y in ys)
     return any(hi < y <= max(ln.y1 for ln in row) + ROW_GAP * height for y in ys)
+
+
+def _centred_in_band(ln, ys: list[float]) -> bool:
+    """Whether a line lies at the middle, within half its height, of the band between the rules above and below it."""
+    cy, h = (ln.y0 + ln.y1) / 2, ln.y1 - ln.y0
+    above, below = [y for y in ys if y < ln.y0], [y for y in ys if y > ln.y1]
+    return bool(above and below) and abs((max(above) + min(below)) / 2 - cy) <= 0.5 * h
+
+
+def _ruled_apart(row: list, below: list, rules: list | None) -> bool:
+    """Two grid rows up to ``RULED_ROW_GAP`` line heights apart, each between two rules across both, one rule
+    between them: a table ruled row by row, its rows set with room around each rule (an invoice's items). A rule
+    that only closes a table (no rule over its last row, or none under the next) joins nothing."""
+    if not rules:
+        return False
+    flat = row + below
+    x0, x1 = min(ln.x0 for ln in flat), max(ln.x1 for ln in flat)
+    top, bottom = min(ln.y0 for ln in row), max(ln.y1 for ln in below)
+    mid_top, mid_bottom = max(ln.y1 for ln in row), min(ln.y0 for ln in below)
+    reach = RULED_ROW_GAP * max(ln.y1 - ln.y0 for ln in flat)
+    if mid_bottom - mid_top > reach:
+        return False
+    ys = _spanning(rules, x0, x1)
+    return (len(_snap([y for y in ys if mid_top < y < mid_bottom])) == 1 and any(top - reach <= y < top for y in ys)
+            and any(bottom < y <= bottom + reach for y in ys))
 
 
 def _continues(row: list, members: list[list]) -> bool:
@@ -526,13 +560,25 @@ def _joinable(band: list[list]) -> bool:
     return sum(1 for r in band if any(NUMBER.fullmatch(ln.text) for ln in r)) < 2
 
 
+def _one_wrapped_cell(band: list[list], cols: list[tuple[float, float]]) -> bool:
+    """Whether a band's lines are one paragraph wrapped onto many lines (one block of the layer) beside cells of one
+    line each (a description between its label and its value, each set at the band's middle)."""
+    per: dict[int, list] = {}
+    for r in band:
+        for ln in r:
+            per.setdefault(_column_of(ln, cols), []).append(ln)
+    wrapped = [lines for lines in per.values() if len(lines) > 1]
+    return len(wrapped) <= 1 and all(len({getattr(ln, "block", None) for ln in lines}) == 1 for lines in wrapped)
+
+
 def ruled_rows(members: list[list], rules: list | None) -> list[list]:
     """Rows of a table whose rules mark its rows: text rows that no rule separates are one row, their cells' lines
     joined. A rule separates two text rows when it lies between their centres and spans half the table's width.
-    Every band between rules is a row when there are three or more bands of at most ``RULED_BAND`` text rows (a
-    grid, or rows banded by shading); otherwise only a header of two or three text rows above the first rule is
-    joined (a booktabs table: rules above and below the header and at the end, none between body rows). A band
-    whose text rows each hold a number is left as rows (:func:`_joinable`)."""
+    Every band between rules is a row when there are three or more bands of at most ``RULED_BAND`` text rows, or of
+    one paragraph beside one-line cells (a grid, rows banded by shading, a certificate's categories); otherwise only
+    a header of two or three text rows above the first rule is joined (a booktabs table: rules above and below the
+    header and at the end, none between body rows). A band whose text rows each hold a number is left as rows
+    (:func:`_joinable`)."""
     if not rules or len(members) < 2:
         return members
     flat = [ln for r in members for ln in r]
@@ -548,7 +594,9 @@ def ruled_rows(members: list[list], rules: list | None) -> list[list]:
         bands[-1].append(members[k])
     if len(bands) == 1:
         return members
-    if len(bands) >= 3 and max(map(len, bands)) <= RULED_BAND:
+    long = [b for b in bands if len(b) > RULED_BAND]
+    cols = _columns(members) if long else []
+    if len(bands) >= 3 and all(_one_wrapped_cell(b, cols) for b in long):
         join = [_joinable(b) for b in bands]
     elif len(bands[0]) in (2, 3) and len(bands[0]) < len(bands[1]):
         join = [_joinable(bands[0])] + [False] * (len(bands) - 1)
@@ -581,7 +629,10 @@ def _build(members: list[list], text_width: float, rules: list | None = None) ->
                 out[-1][k] = (out[-1][k] + " " + r[0].text).strip()
                 continue
         out.append(cells)
-    if len(out) < (MIN_ROWS if rows is members else 2) or _justified_prose(members, cols) or _flowing_prose(out):
+    # rows read from rules around each of them (bands joined) are a table's though a column holds prose
+    ruled = rows is not members and len(out) >= MIN_ROWS
+    if len(out) < (MIN_ROWS if rows is members else 2) or not ruled and _justified_prose(members, cols) or \
+            _flowing_prose(out):
         return None
     out = _heads_over_their_columns(out, cols)
     flat = [getattr(ln, "source", ln) for r in members for ln in r]

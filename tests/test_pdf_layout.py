@@ -12,7 +12,7 @@ import yaml
 from filters.langid import body_text
 from ocr.checks import Check, load_checks, markdown_tables, match_ends, normalise, score
 from ocr.extract import PageExtractor, PdfOptions
-from ocr.layout import _ligatures_in_order, compose, read_page
+from ocr.layout import _dict_lines, _ligatures_in_order, compose, read_page
 from ocr.tables import _heads_over_their_columns
 from tests.conftest import ROOT, shared_data
 
@@ -370,6 +370,66 @@ def test_rows_ruled_in_groups_of_numbers_stay_rows(tmp_path):
     assert ["", "HTML", "0.919", "0.71"] in table
 
 
+def test_rows_ruled_one_by_one_with_room_around_each_rule_are_one_table(tmp_path):
+    """An invoice's items: each row between two rules across the table, the rows further apart than a table's rows
+    usually are. The rules say the rows are one table; a row of cells under a rule that only closes a table (no rule
+    over the table's last row) stays out of it."""
+    items = [("DESCRIPTION", "RATE", "AMOUNT"), ("Room Charges", "Rs 1939 x 1 Night", "Rs 1939"),
+             ("Grand Total", "", "Rs 1939"), ("Balance", "", "Rs 0")]
+    rows = [(100 + 44 * k, [(x, t) for x, t in zip((70, 250, 400), item) if t]) for k, item in enumerate(items)]
+    res = _ruled_table(tmp_path, rows, [78 + 44 * k for k in range(5)])
+    (table,) = markdown_tables(res.text)
+    assert table == [list(items[0]), ["Room Charges", "Rs 1939 x 1 Night", "Rs 1939"], ["Grand Total", "", "Rs 1939"],
+                     ["Balance", "", "Rs 0"]], res.text
+    rows = [(100 + 14 * k, [(70, f"Item {k}"), (250, f"{k}.50"), (400, f"{k}.00")]) for k in range(4)]
+    rows += [(100 + 14 * 3 + 44, [(70, "Signed"), (250, "Dated"), (400, "Stamped")])]
+    res = _ruled_table(tmp_path, rows, [88, 100 + 14 * 3 + 4], name="closed.pdf")
+    (table,) = markdown_tables(res.text)
+    assert len(table) == 4 and "Signed" not in str(table), res.text
+
+
+_CLAUSE = ["If marked, the product meets the requirements of the directive",
+           "on hazardous substances in electrical equipment, pursuant to",
+           "the exemptions listed in the appendix, where each exemption",
+           "is named with its number and the date it lapses. The status",
+           "of the product under each is given. See Appendix A."]
+
+
+def _ruled_bands(tmp_path, lines: int, step: float = 11, label_between: bool = False):
+    """A table ruled row by row (a certificate's categories): a label, a description set as one paragraph of
+    ``lines`` lines ``step`` points apart, and a value, label and value at the band's middle; with
+    ``label_between``, the value on the description's second line and every label but the first half a line below
+    it, on no line's baseline."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=612, height=792)
+    y, rules = 100.0, [100.0]
+    items = [("RoHS", "Y"), ("Halogen Free", "TBD"), ("REACH", "N"), ("TSCA", "Y")]
+    for k, (label, value) in enumerate(items):
+        for i, text in enumerate(_CLAUSE[:lines]):
+            page.insert_text((155, y + 14 + step * i), text, fontsize=9)
+        mid = y + 14 + step * (lines - 1) / 2
+        page.insert_text((430, y + 14 + step if label_between else mid), value, fontsize=9)
+        page.insert_text((85, y + 14 + step * (1.5 if k else 1) if label_between else mid), label, fontsize=9)
+        y += 14 + step * (lines - 1) + 10
+        rules.append(y)
+    for r in rules:
+        page.draw_line((80, r), (514, r), width=0.5)
+    path = tmp_path / f"bands{lines}.pdf"
+    doc.save(str(path))
+    with pymupdf.open(str(path)) as doc:
+        (res,) = PageExtractor(PdfOptions(engine="text")).pages(doc)
+    return res, [[label, " ".join(_CLAUSE[:lines]), value] for label, value in items]
+
+
+def test_a_table_ruled_row_by_row_with_a_paragraph_in_each_row_is_a_table(tmp_path):
+    """Rules around each row make a table of a label, a paragraph and a value, though the paragraphs' lines fill
+    their column as justified prose does; the paragraph may run to more lines than a wrapped cell usually does
+    beside one-line cells, and a label at its row's middle need not share a line's baseline."""
+    for lines, step, between in ((3, 11, False), (5, 11, False), (3, 13, True)):
+        res, rows = _ruled_bands(tmp_path, lines, step, between)
+        assert markdown_tables(res.text) == [rows], (lines, res.text)
+
+
 def test_a_grid_is_read_by_its_rules(tmp_path):
     """A table drawn as a grid: cells are the rules' rectangles, a header cell with no rule under its middle spans
     two columns, and a cell's two lines are one cell."""
@@ -431,6 +491,20 @@ def test_a_section_title_across_the_figures_does_not_merge_the_columns(tmp_path)
     assert table[0] == "| # | Task | A | B | C |"
     assert "| 2 | Mix of 3 substances | 0.87 | 0.20 | 0.15 |" in table
     assert "| Chemistry | Exploring combinations and hill climbing |  |  |  |" in table
+
+
+def test_a_summary_row_across_the_first_two_columns_does_not_merge_them(tmp_path):
+    """A results table ending in an average row whose label runs over the number column and the topic column: that
+    row lacks one cell of the fullest rows and merges their columns, so the columns are the fullest rows' alone."""
+    rows = [(100, [(60, "#"), (80, "Unit test topic"), (240, "A"), (280, "B"), (320, "C")])]
+    topics = ["Multi-turn dialog with an agent", "Measure an object", "Pick-and-place object", "Move through doors"]
+    for k, topic in enumerate(topics):
+        rows.append((112 + 12 * k, [(60, str(25 + k)), (80, topic), (240, "0.87"), (280, "0.20"), (320, f"0.{k}5")]))
+    rows.append((112 + 12 * len(topics), [(60, "Average (unit tests)"), (240, "0.76"), (280, "0.60"), (320, "0.64")]))
+    res = _ruled_table(tmp_path, rows, [], name="average.pdf")
+    (table,) = markdown_tables(res.text)
+    assert ["26", "Measure an object", "0.87", "0.20", "0.15"] in table, res.text
+    assert table[-1] == ["Average (unit tests)", "", "0.76", "0.60", "0.64"], res.text
 
 
 def test_a_first_cell_on_two_lines_and_a_section_label_keep_the_table_whole(tmp_path):
@@ -632,3 +706,26 @@ def test_a_forms_title_block_on_every_page_goes_though_no_space_sets_it_apart(tm
         assert "Application for an Operator" not in p.text and "Form 101-02" not in p.text, p.text[:200]
         assert p.text.startswith(f"Part {'ABC'[n]} - Applicant Details"), p.text[:200]
         assert "| Item | Count | Cost |" in p.text
+
+
+def _word_line(x0: float, x1: float, text: str) -> dict:
+    """A line of PyMuPDF's dict output holding one word, its space before it in its box (a 0 pt span)."""
+    return {"bbox": (x0, 100.0, x1, 109.0), "dir": (1.0, 0.0),
+            "spans": [{"text": " ", "size": 0.0, "flags": 0}, {"text": text, "size": 9.0, "flags": 0}]}
+
+
+def test_words_each_a_line_of_their_own_whose_boxes_touch_are_one_line():
+    """Some layers give every word its own line, the space before it inside its box, so each box starts where the
+    one before it ends: one line again, figures and their units too ("62.7 U mg-1"); a cell apart from them stays a
+    line of its own."""
+    words = [(64.9, 89.1, "Bacillus"), (89.098, 127.6, "aryabhattai"), (263.8, 281.2, "680.5"),
+             (281.2, 306.3, "U mg-1"), (372.4, 389.9, "0.257")]
+    blocks = [{"type": 0, "lines": [_word_line(*w) for w in words]}]
+    lines, _ = _dict_lines(blocks, None)
+    assert [ln.text for ln, _ in lines] == ["Bacillus aryabhattai", "680.5 U mg-1", "0.257"]
+
+
+def test_a_table_whose_words_are_each_a_line_of_their_own_is_found():
+    """not_parsing2.pdf page 5: a table in such a layer (olmocr-gnarly)."""
+    rows = [row[:2] for table in markdown_tables(_pages("olmocr-gnarly/not_parsing2.pdf")[4].text) for row in table]
+    assert ["Talaromyces pinophilus", "SmF"] in rows, rows[:4]
