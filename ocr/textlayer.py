@@ -26,6 +26,11 @@ import pymupdf
 # Expand ligatures (no TEXT_PRESERVE_LIGATURES), join words hyphenated across lines, keep U+FFFD
 # for glyphs without a Unicode mapping (triage counts them), clip to the visible page.
 TEXT_FLAGS = pymupdf.TEXT_PRESERVE_WHITESPACE | pymupdf.TEXT_MEDIABOX_CLIP | pymupdf.TEXT_DEHYPHENATE
+# Character boxes as MuPDF computes them from the fonts, without PyMuPDF's corrections of fonts' ascenders and
+# descenders: a process-wide switch, set here so every process reads alike (pymupdf4llm sets it on import, so it
+# was on wherever that is installed, as in the venv every figure in docs/measurements.md was tuned in; with the
+# corrections, 18 of 147 shared PDFs read differently and the gnarly checks lose two table cells).
+pymupdf.TOOLS.unset_quad_corrections(True)
 
 COLUMN_MAX_WIDTH = 0.55  # share of the text area's width
 MIN_GUTTER = 6.0  # points

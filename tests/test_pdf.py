@@ -390,6 +390,14 @@ def test_every_file_of_the_diverse_set_is_accounted_for(tmp_path):
     assert max(job["peak_rss_bytes"] for job in stats["jobs"].values()) < 2 * 2**30
 
 
+def test_text_is_read_with_mupdfs_own_character_boxes():
+    """Whether PyMuPDF corrects fonts' character boxes is process-wide state, which ``pymupdf4llm`` sets on import;
+    the PDF path sets it itself, so a process reads PDFs alike whatever else is installed or imported."""
+    code = "import ocr.extract, pymupdf; print(pymupdf.TOOLS.unset_quad_corrections())"
+    res = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert res.returncode == 0 and res.stdout.strip() == "True", (res.stdout, res.stderr[-2000:])
+
+
 def test_reading_pdfs_leaves_pymupdfs_layout_model_unloaded():
     """PyMuPDF 2 loads an ONNX layout model when first imported (0.9 CPU-s, 38 MB a process), and ``pymupdf4llm``
     where that is installed (0.12 s); Winnow calls neither, so a process that imports the PDF path first has neither,
