@@ -37,6 +37,7 @@ from ocr.textlayer import page_text, unwrap
 from ocr.triage import Triage, triage_page
 
 SPARSE_LAYER = ("mostly_image", "no_text")  # triage reasons whose layer is real text, only little of it
+FALLBACK_LAYER = SPARSE_LAYER + ("bad_sizes",)  # ... or real text, misread: kept where OCR reads less (keep_better)
 
 
 @dataclass
@@ -131,14 +132,14 @@ class PageExtractor:
                 first.append((i, None, text, triage_page(page, text)))
             else:
                 lay = read_page(page)
-                first.append((i, lay, None, triage_page(page, raw_text(lay))))
+                first.append((i, lay, None, triage_page(page, raw_text(lay), lay.body_size)))
         if o.layout != "plain":
             DocumentLayout([lay for _, lay, _, tri in first if tri.decision == "text"])
         out = []
         for i, lay, text, tri in first:
             layer = None
             forced = o.engine in ("tesseract", "vlm")  # every page OCR'd: no layer is read
-            if not forced and (tri.decision == "text" or tri.reason in SPARSE_LAYER and tri.chars):
+            if not forced and (tri.decision == "text" or tri.reason in FALLBACK_LAYER and tri.chars):
                 layer = PageResult(i + 1, "text", tri.confidence, tri.reason, text or "", tri)
                 if lay is not None:
                     layer.text, layer.tables = compose(lay, columns=o.columns)
@@ -259,7 +260,8 @@ def _letters(text: str) -> int:
 def keep_better(ocr: PageResult, layer: PageResult | None) -> PageResult:
     """OCR's reading of a page, unless it read nothing, failed, or read fewer letters than the page's own text layer
     (a sparse layer, ``SPARSE_LAYER``): then the layer's, which is the page's real text where OCR cannot read it
-    (a photograph with a caption, handwriting next to typed text, a logo's lettering)."""
+    (a photograph with a caption, handwriting next to typed text, a logo's lettering), or a misread layer
+    (``bad_sizes``) where OCR is missing or fails."""
     if layer is None or not layer.text.strip():
         return ocr
     if ocr.method in ("blank", "failed") or _letters(ocr.text) < _letters(layer.text):

@@ -9,7 +9,9 @@ A text layer is used when it is present, covers the page's content and reads as 
            typed header), ``bad_chars`` (U+FFFD, control or private-use characters: glyphs without
            a Unicode mapping), ``garbage`` (letters that do not read as language: wrong font
            encodings give letter-shifted text such as "Opnbddchmfr ne sgd" for "Proceedings of
-           the", which a letters-ratio check passes)
+           the", which a letters-ratio check passes), ``bad_sizes`` (most characters set under
+           ``MIN_BODY_SIZE``: a Type3 font's broken metrics, whose layer splits words, drops letters and
+           gives boxes many times the glyphs' height: "Do you a  ept redit ards")
 ``blank``  nothing on the page (no text, images or drawings): nothing to OCR
 
 Language plausibility is a character-trigram model over a-z and space (add-one smoothing, log base
@@ -48,6 +50,7 @@ MAX_BAD_CHAR_RATIO = 0.05  # U+FFFD, C0/C1 controls, private-use characters per 
 MIN_TEXT_CHARS = 20  # fewer non-space characters than this is "no text"
 MOSTLY_IMAGE_COVERAGE = 0.5  # images cover at least this share of the page ...
 MOSTLY_IMAGE_CHARS_PER_AREA = 0.0015  # ... and there are fewer non-space characters than this per pt^2 (~140 on A4)
+MIN_BODY_SIZE = 0.5  # points: a layer whose most characters are set smaller has broken font metrics (no print is)
 
 _ALPHA = 27  # a-z and space
 # str.translate table: letters (accents stripped later) to lower case, everything else to space.
@@ -131,7 +134,7 @@ def bad_char_ratio(text: str, chars: int | None = None) -> float:
 @dataclass(frozen=True)
 class Triage:
     decision: str  # text | ocr | blank
-    reason: str  # usable | no_text | mostly_image | bad_chars | garbage | blank
+    reason: str  # usable | no_text | mostly_image | bad_chars | garbage | bad_sizes | blank
     chars: int  # non-space characters in the text layer
     bits: float | None  # trigram cross-entropy of the text layer, bits per character
     bad_chars: float
@@ -179,10 +182,14 @@ def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool
     return Triage("text", "usable", chars, score, bad, coverage)
 
 
-def triage_page(page, text: str) -> Triage:
-    """Triage a PyMuPDF page given its extracted text."""
+def triage_page(page, text: str, body_size: float | None = None) -> Triage:
+    """Triage a PyMuPDF page given its extracted text and, where read, the size most of its characters are set in
+    (``ocr.layout``'s ``body_size``)."""
     cov = image_coverage(page)
     stripped = len(text.strip())
     # Drawings are only looked at for pages with no text and no images (vector scans, text as paths).
     drawings = bool(stripped < MIN_TEXT_CHARS and cov == 0.0 and page.get_cdrawings())
-    return triage_text(text, abs(page.rect), cov, drawings)
+    tri = triage_text(text, abs(page.rect), cov, drawings)
+    if tri.decision == "text" and body_size is not None and body_size < MIN_BODY_SIZE:
+        return Triage("ocr", "bad_sizes", tri.chars, tri.bits, tri.bad_chars, tri.image_coverage)
+    return tri

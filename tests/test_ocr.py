@@ -16,6 +16,7 @@ import pymupdf
 import pytest
 
 from ocr.extract import PageExtractor, PdfOptions, parse_pages
+from ocr.layout import compose, read_page
 from ocr.metrics import cer, levenshtein, normalise
 from ocr.textlayer import find_gutters, page_blocks, page_text
 from ocr.triage import plausibility, triage_page, triage_text
@@ -282,6 +283,29 @@ def test_a_scanned_table_comes_out_as_markdown():
     assert res.method == "tesseract" and res.route == "tables" and res.tables == 1
     assert "| Region | Spring | Autumn |" in res.text and "| Midlands | 2,045 | 2,310 |" in res.text
     assert res.text.startswith("Quarterly sales by region")
+
+
+def test_a_layer_set_under_half_a_point_is_read_by_ocr(tmp_path):
+    """Most characters set under ``MIN_BODY_SIZE`` is a layer with broken font metrics (a Type3 font's: words split,
+    letters missing, boxes many times the glyphs' height): the page goes to OCR, and its layer stays where OCR reads
+    less. A real one is read again by Tesseract, letters and all; a made-up one, too small to see, keeps its layer."""
+    require_ocr()
+    prose = "The quick brown fox jumps over the lazy dog and keeps running through the field by the river. "
+    doc = pymupdf.open()
+    page = doc.new_page()
+    for k in range(30):
+        page.insert_text((72, 72 + k * 0.4), prose * 2, fontsize=0.2)
+    assert triage_page(page, prose * 30, 0.0).reason == "bad_sizes"
+    assert triage_page(page, prose * 30, 11.0).reason == "usable"
+    assert triage_page(page, prose * 30).reason == "usable"  # no size read (the plain layout): judged by text alone
+    res = PageExtractor(PdfOptions()).pages(doc)[0]
+    assert res.method == "text" and res.reason.startswith("bad_sizes; OCR") and "text layer kept" in res.reason
+    assert "quick brown fox" in res.text
+    with pymupdf.open(str(shared_data("pdfs", "olmocr-gnarly", "large_prompt_hint3.pdf"))) as real:
+        layer = compose(read_page(real[1]))[0]
+        res = PageExtractor(PdfOptions()).pages(real, [1])[0]
+    assert "redit ards" in layer and "credit cards" not in layer  # the layer lost its c's
+    assert res.method == "tesseract" and res.reason.startswith("bad_sizes") and "credit cards" in res.text
 
 
 def test_a_page_scanned_on_its_side_is_read_upright():
