@@ -10,7 +10,7 @@ A text layer is used when it is present, covers the page's content and reads as 
            a Unicode mapping), ``garbage`` (letters that do not read as language: wrong font
            encodings give letter-shifted text such as "Opnbddchmfr ne sgd" for "Proceedings of
            the", which a letters-ratio check passes), ``bad_sizes`` (most characters set under
-           ``MIN_BODY_SIZE``: a Type3 font's broken metrics, whose layer splits words, drops letters and
+           ``MIN_BODY_SIZE`` (0.25 pt): a Type3 font's broken metrics, whose layer splits words, drops letters and
            gives boxes many times the glyphs' height: "Do you a  ept redit ards")
 ``blank``  nothing on the page (no text, images or drawings): nothing to OCR
 
@@ -50,7 +50,9 @@ MAX_BAD_CHAR_RATIO = 0.05  # U+FFFD, C0/C1 controls, private-use characters per 
 MIN_TEXT_CHARS = 20  # fewer non-space characters than this is "no text"
 MOSTLY_IMAGE_COVERAGE = 0.5  # images cover at least this share of the page ...
 MOSTLY_IMAGE_CHARS_PER_AREA = 0.0015  # ... and there are fewer non-space characters than this per pt^2 (~140 on A4)
-MIN_BODY_SIZE = 0.5  # points: a layer whose most characters are set smaller has broken font metrics (no print is)
+# points: a layer whose most characters are set smaller has broken font metrics (no print is); ``ocr.layout`` reads
+# body sizes in half-point steps, so this is a body size that rounds to 0
+MIN_BODY_SIZE = 0.25
 
 _ALPHA = 27  # a-z and space
 # str.translate table: letters (accents stripped later) to lower case, everything else to space.
@@ -164,8 +166,10 @@ def image_coverage(page) -> float:
     return min(covered / area, 1.0)
 
 
-def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool) -> Triage:
-    """Decide for one page from its text layer and how much of it is images (pure: used by the tests)."""
+def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool, body_size: float | None = None
+                ) -> Triage:
+    """Decide for one page from its text layer, how much of it is images and, where read, the size most of its
+    characters are set in (pure: used by the tests)."""
     chars = _non_space(text)
     bad = bad_char_ratio(text, chars) if chars else 0.0
     score, shifted, _ = plausibility(text) if chars else (None, False, 0)
@@ -179,6 +183,8 @@ def triage_text(text: str, page_area: float, coverage: float, has_drawings: bool
         return Triage("ocr", "garbage", chars, score, bad, coverage)
     if coverage >= MOSTLY_IMAGE_COVERAGE and chars < MOSTLY_IMAGE_CHARS_PER_AREA * page_area:
         return Triage("ocr", "mostly_image", chars, score, bad, coverage)
+    if body_size is not None and body_size < MIN_BODY_SIZE:
+        return Triage("ocr", "bad_sizes", chars, score, bad, coverage)
     return Triage("text", "usable", chars, score, bad, coverage)
 
 
@@ -189,7 +195,4 @@ def triage_page(page, text: str, body_size: float | None = None) -> Triage:
     stripped = len(text.strip())
     # Drawings are only looked at for pages with no text and no images (vector scans, text as paths).
     drawings = bool(stripped < MIN_TEXT_CHARS and cov == 0.0 and page.get_cdrawings())
-    tri = triage_text(text, abs(page.rect), cov, drawings)
-    if tri.decision == "text" and body_size is not None and body_size < MIN_BODY_SIZE:
-        return Triage("ocr", "bad_sizes", tri.chars, tri.bits, tri.bad_chars, tri.image_coverage)
-    return tri
+    return triage_text(text, abs(page.rect), cov, drawings, body_size)

@@ -285,26 +285,33 @@ def test_a_scanned_table_comes_out_as_markdown():
     assert res.text.startswith("Quarterly sales by region")
 
 
-def test_a_layer_set_under_half_a_point_is_read_by_ocr(tmp_path):
+def test_a_layer_set_under_a_quarter_point_goes_to_ocr_and_stays_where_ocr_reads_less():
     """Most characters set under ``MIN_BODY_SIZE`` is a layer with broken font metrics (a Type3 font's: words split,
     letters missing, boxes many times the glyphs' height): the page goes to OCR, and its layer stays where OCR reads
-    less. A real one is read again by Tesseract, letters and all; a made-up one, too small to see, keeps its layer."""
-    require_ocr()
+    less, as on this made-up page set too small for OCR to see."""
     prose = "The quick brown fox jumps over the lazy dog and keeps running through the field by the river. "
+    assert triage_text(prose * 30, 500000, 0.0, False, 0.0).reason == "bad_sizes"
+    assert triage_text(prose * 30, 500000, 0.0, False, 0.5).reason == "usable"
+    assert triage_text(prose * 30, 500000, 0.0, False).reason == "usable"  # no size read (the plain layout)
+    require_ocr()
     doc = pymupdf.open()
     page = doc.new_page()
     for k in range(30):
         page.insert_text((72, 72 + k * 0.4), prose * 2, fontsize=0.2)
-    assert triage_page(page, prose * 30, 0.0).reason == "bad_sizes"
-    assert triage_page(page, prose * 30, 11.0).reason == "usable"
-    assert triage_page(page, prose * 30).reason == "usable"  # no size read (the plain layout): judged by text alone
     res = PageExtractor(PdfOptions()).pages(doc)[0]
     assert res.method == "text" and res.reason.startswith("bad_sizes; OCR") and "text layer kept" in res.reason
     assert "quick brown fox" in res.text
-    with pymupdf.open(str(shared_data("pdfs", "olmocr-gnarly", "large_prompt_hint3.pdf"))) as real:
+
+
+def test_a_type3_layer_with_broken_sizes_is_read_by_ocr():
+    """A real layer set at 0.12 pt (large_prompt_hint3.pdf) lost letters ("Do you a  ept redit ards"); Tesseract
+    reads the page again, letters and all."""
+    path = shared_data("pdfs", "olmocr-gnarly", "large_prompt_hint3.pdf")
+    require_ocr()
+    with pymupdf.open(str(path)) as real:
         layer = compose(read_page(real[1]))[0]
         res = PageExtractor(PdfOptions()).pages(real, [1])[0]
-    assert "redit ards" in layer and "credit cards" not in layer  # the layer lost its c's
+    assert "redit ards" in layer and "credit cards" not in layer
     assert res.method == "tesseract" and res.reason.startswith("bad_sizes") and "credit cards" in res.text
 
 

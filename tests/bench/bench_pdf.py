@@ -10,9 +10,9 @@ recipe's keep rate and drops, text-layer throughput end to end, OCR accuracy and
    duplicates aside), and whether the blank / junk cases are dropped.
 3. Throughput: ``winnow run configs/pdf.yaml`` on the born-digital manuals (debian/), one process, its whole CPU
    (``RUSAGE_CHILDREN`` of the one process): pages per CPU-second marginal (8 copies against 1, so startup and
-   finalisation cancel; each copy made distinct by one line, so every copy is deduplicated as distinct manuals
-   are; two rounds) and with startup; the router's split (fast path / table pass); PyMuPDF's bare
-   ``page.get_text()`` over the same files as the reference ratio.
+   finalisation cancel; each copy distinct by a sentence under its last page's body, so every stage after exact
+   dedup runs on every copy, as on distinct manuals; two rounds) and with startup; the router's split (fast path /
+   table pass); PyMuPDF's bare ``page.get_text()`` over the same files as the reference ratio.
 4. OCR pages per CPU-second and character error rate against born-digital text layers rendered to images, single-
    and two-column pages. 5. Triage decisions per file family.
 
